@@ -1,0 +1,110 @@
+"""The tenant clock: the only place mockidp reads wall time.
+
+Everything time-dependent (token iat/exp, created_at, ticket expiry, email delays) asks a
+Clock for `now()`. A clock either runs (wall time plus an offset) or is frozen at an instant;
+tests move it with `set()` and `advance()` instead of sleeping.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+UTC = timezone.utc
+
+
+def wall_clock_now() -> datetime:
+    """Real time, for the few things that must not follow the mock clock (TLS certificate
+    validity, which real clients check against their own clock)."""
+    return datetime.fromtimestamp(time.time(), UTC)
+
+
+def monotonic() -> float:
+    """Real elapsed time, for bounding waits (latency sleeps, barrier timeouts)."""
+    return time.monotonic()
+
+
+def iso(dt: datetime) -> str:
+    """Auth0's timestamp format: ISO-8601 UTC with milliseconds and Z."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an ISO-8601 instant; a value without an offset is taken as UTC."""
+    text = value.strip()
+    if text.endswith("Z") or text.endswith("z"):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+class Clock:
+    """A controllable clock. Thread-safe; listeners hear about every jump forward."""
+
+    def __init__(self, start: datetime | None = None, frozen: bool = False,
+                 wall: Callable[[], float] = time.time):
+        self._wall = wall
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[datetime], None]] = []
+        self._initial = (start, frozen)
+        self._offset = 0.0
+        self._frozen_at: datetime | None = None
+        self._apply(start, frozen)
+
+    def _apply(self, start: datetime | None, frozen: bool) -> None:
+        wall_now = datetime.fromtimestamp(self._wall(), UTC)
+        start = start or wall_now
+        self._offset = (start - wall_now).total_seconds()
+        self._frozen_at = start if frozen else None
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now_locked()
+
+    def _now_locked(self) -> datetime:
+        if self._frozen_at is not None:
+            return self._frozen_at
+        return datetime.fromtimestamp(self._wall(), UTC) + timedelta(seconds=self._offset)
+
+    def timestamp(self) -> int:
+        """Whole seconds since the epoch, for JWT claims."""
+        return int(self.now().timestamp())
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def set(self, now: datetime | None = None, frozen: bool | None = None) -> datetime:
+        with self._lock:
+            target = now or self._now_locked()
+            keep_frozen = self.frozen if frozen is None else frozen
+            self._apply(target, keep_frozen)
+            result = self._now_locked()
+        self._notify(result)
+        return result
+
+    def advance(self, seconds: float) -> datetime:
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at = self._frozen_at + timedelta(seconds=seconds)
+            else:
+                self._offset += seconds
+            result = self._now_locked()
+        self._notify(result)
+        return result
+
+    def reset(self) -> None:
+        """Back to the configuration the clock was created with."""
+        with self._lock:
+            self._apply(*self._initial)
+
+    def on_change(self, listener: Callable[[datetime], None]) -> None:
+        """Call `listener(now)` after every set/advance (e.g. to deliver emails that came due)."""
+        self._listeners.append(listener)
+
+    def _notify(self, now: datetime) -> None:
+        for listener in list(self._listeners):
+            listener(now)
