@@ -1,0 +1,84 @@
+"""/_mock: the test-control plane. Never part of Auth0's paths; JSON in, JSON out; bad input gets
+400 with a message that says what to send instead."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app
+
+from .. import __version__
+from ..core.clock import iso, parse_instant
+from ..core.errors import ControlError
+from .http import json_response, read_body, tenant
+
+control = Blueprint("control", __name__, url_prefix="/_mock")
+
+
+def _object_body(allowed: set[str]) -> dict:
+    body = read_body(ControlError(400, "The body is not valid JSON."))
+    if not isinstance(body, dict):
+        raise ControlError(400, "The body must be a JSON object.")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ControlError(400, f"Unknown key(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}.")
+    return body
+
+
+def _clock_state() -> dict:
+    clock = tenant().clock
+    return {"now": iso(clock.now()), "frozen": clock.frozen}
+
+
+@control.get("/health")
+def health():
+    return json_response({"status": "ok", "version": __version__, "mock": True,
+                          "tenant": tenant().settings.get("friendly_name")})
+
+
+@control.post("/reset")
+def reset():
+    tenant().reset()
+    return json_response({"status": "reset", "clock": _clock_state()})
+
+
+@control.get("/clock")
+def get_clock():
+    return json_response(_clock_state())
+
+
+@control.put("/clock")
+def set_clock():
+    body = _object_body({"now", "frozen"})
+    now = body.get("now")
+    frozen = body.get("frozen")
+    if now is not None and not isinstance(now, str):
+        raise ControlError(400, '"now" must be an ISO-8601 string such as "2030-01-01T00:00:00Z".')
+    if frozen is not None and not isinstance(frozen, bool):
+        raise ControlError(400, '"frozen" must be true or false.')
+    try:
+        instant = parse_instant(now) if now else None
+    except ValueError:
+        raise ControlError(400, f'"now" is not an ISO-8601 instant: {now!r}.') from None
+    tenant().clock.set(instant, frozen)
+    return json_response(_clock_state())
+
+
+@control.post("/clock/advance")
+def advance_clock():
+    body = _object_body({"seconds"})
+    seconds = body.get("seconds")
+    valid = isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and math.isfinite(seconds)
+    if not valid or seconds < 0:
+        raise ControlError(400, '"seconds" must be a non-negative number (use PUT /_mock/clock to go back).')
+    tenant().clock.advance(seconds)
+    return json_response(_clock_state())
+
+
+@control.get("/ca.pem")
+def ca_certificate():
+    ca_file: Path | None = current_app.config.get("MOCKIDP_CA_FILE")
+    if not ca_file:
+        raise ControlError(404, "mockidp was started without TLS, so it has no CA. Start it with --tls.",
+                           "not_found")
+    return Response(Path(ca_file).read_bytes(), content_type="application/x-pem-file")

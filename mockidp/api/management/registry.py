@@ -1,0 +1,82 @@
+"""The /api/v2 blueprint and the `operation` decorator: one place that authenticates the bearer
+token and checks the scopes Auth0's OpenAPI spec requires for each operation."""
+from __future__ import annotations
+
+import importlib
+import re
+from functools import wraps
+from typing import Callable
+
+from flask import Blueprint, g, request
+
+from ...core import resource_servers, tokens
+from ...core.errors import ManagementError
+from ..http import tenant
+from ..validation import scopes_for
+
+management = Blueprint("management", __name__, url_prefix="/api/v2")
+
+RESOURCE_MODULES = ("users", "clients", "connections", "resource_servers", "client_grants")
+_registered_operations: list[str] = []  # filled once at import time; read-only afterwards
+
+
+def _flask_path(path: str) -> str:
+    return re.sub(r"{(\w+)}", r"<\1>", path)
+
+
+def operation(key: str) -> Callable:
+    """Register a view for `"<METHOD> <path>"` (the spec's path, relative to /api/v2)."""
+    method, path = key.split(" ", 1)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(**kwargs):
+            g.token_claims = authenticate()
+            require_any_scope(scopes_for(key))
+            return view(**kwargs)
+
+        management.add_url_rule(_flask_path(path), endpoint=key, view_func=guarded, methods=[method])
+        _registered_operations.append(key)
+        return view
+
+    return decorator
+
+
+def authenticate() -> dict:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise ManagementError(401, "Missing authentication")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ManagementError(401, "Bad HTTP authentication header format")
+    current = tenant()
+    claims = tokens.verify_management_token(current.signing_key, token.strip(), current.clock.timestamp())
+    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    if not any(isinstance(a, str) and resource_servers.is_management_audience(a) for a in audiences):
+        message = f"Bad audience: {' '.join(str(a) for a in audiences)}"
+        raise ManagementError(401, message, attributes={"error": message})
+    return claims
+
+
+def granted_scopes() -> set[str]:
+    return set(str(g.token_claims.get("scope", "")).split())
+
+
+def require_any_scope(needed: list[str]) -> None:
+    if needed and not granted_scopes().intersection(needed):
+        raise ManagementError(403, f"Insufficient scope, expected any of: {','.join(needed)}",
+                              "insufficient_scope")
+
+
+def load_resources() -> Blueprint:
+    for module in RESOURCE_MODULES:
+        importlib.import_module(f"{__package__}.{module}")
+    return management
+
+
+def supported_scopes() -> list[str]:
+    """Every scope some registered operation accepts: what the Management API system resource
+    server offers and what the default M2M client is granted."""
+    load_resources()
+    scopes = {scope for key in _registered_operations for scope in scopes_for(key)}
+    return sorted(scope for scope in scopes if "current_user" not in scope)  # user-token scopes

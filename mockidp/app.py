@@ -1,0 +1,56 @@
+"""create_app(): the Flask application for one tenant, with Auth0-shaped errors everywhere."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from .api.authentication.discovery import discovery
+from .api.authentication.oauth import oauth
+from .api.control import control
+from .api.http import MAX_BODY_BYTES, error_response, json_response
+from .api.management.registry import load_resources
+from .core.errors import Auth0Error, ControlError, ManagementError, OAuthError
+from .core.tenant import Tenant
+
+log = logging.getLogger("mockidp")
+
+
+def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
+    app = Flask("mockidp")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MOCKIDP_CA_FILE"] = ca_file
+    app.json.sort_keys = False
+    app.extensions["mockidp.tenant"] = tenant
+    for blueprint in (load_resources(), oauth, discovery, control):
+        app.register_blueprint(blueprint)
+    app.register_error_handler(Auth0Error, error_response)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def _http_error(error: HTTPException) -> Response:
+    """Routing and protocol errors (404, 405, 413, ...) in the envelope of the API addressed."""
+    status = error.code or 500
+    path = request.path
+    if path.startswith("/_mock"):
+        return error_response(ControlError(status, error.description or error.name, "http_error"))
+    if status == 413:
+        return error_response(ManagementError(413, f"Payload content length greater than maximum "
+                                                   f"allowed: {MAX_BODY_BYTES}"))
+    if path.startswith("/oauth") and status != 404:
+        return error_response(OAuthError(status, "invalid_request", error.description or error.name))
+    message = "Not Found" if status == 404 else error.name
+    response = error_response(ManagementError(status, message))
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _unexpected_error(error: Exception) -> Response:
+    log.exception("mockidp bug: unhandled error on %s %s", request.method, request.path)
+    return json_response({"statusCode": 500, "error": "Internal Server Error",
+                          "message": "An internal server error occurred"}, 500)

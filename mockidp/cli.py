@@ -1,0 +1,107 @@
+"""`mockidp serve` and `mockidp ca-bundle`. Every serve option also reads a MOCKIDP_* variable."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from . import __version__
+
+BANNER = "mockidp {version}: a MOCK of Auth0 for local testing. Not an identity provider; never use it in production. It sends no real email."
+
+
+def _env(name: str, default=None):
+    return os.environ.get(f"MOCKIDP_{name}", default)
+
+
+def _env_flag(name: str) -> bool:
+    return str(_env(name, "")).lower() in ("1", "true", "yes", "on")
+
+
+def _env_paths(name: str) -> list[Path]:
+    value = _env(name)
+    return [Path(p) for p in value.split(os.pathsep) if p] if value else []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockidp", description="A local, deterministic stand-in for Auth0.")
+    parser.add_argument("--version", action="version", version=f"mockidp {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the Management API, Authentication API and outbox")
+    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"),
+                       help="interface to bind (MOCKIDP_HOST; default 127.0.0.1, the container uses 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=int(_env("PORT", 8080)), help="HTTP port (MOCKIDP_PORT; 0 = any free port)")
+    serve.add_argument("--fixtures", type=Path, action="append", default=None,
+                       help="fixture file, repeatable; replaces the default fixture (MOCKIDP_FIXTURES, os.pathsep-separated)")
+    serve.add_argument("--seed", type=int, default=None if _env("SEED") is None else int(_env("SEED")),
+                       help="seed of the tenant's random source (MOCKIDP_SEED; default: the fixture's, else 0)")
+    serve.add_argument("--tls", action="store_true", default=_env_flag("TLS"),
+                       help="also serve HTTPS with a certificate from mockidp's local CA (MOCKIDP_TLS)")
+    serve.add_argument("--tls-port", type=int, default=int(_env("TLS_PORT", 8443)), help="HTTPS port (MOCKIDP_TLS_PORT)")
+    serve.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"),
+                       help="where the CA and certificates are kept (MOCKIDP_CERT_DIR; default ~/.cache/mockidp/certs)")
+    serve.add_argument("--public-url", default=_env("PUBLIC_URL"),
+                       help="base URL clients use, e.g. behind a container host name (MOCKIDP_PUBLIC_URL); sets the issuer")
+    serve.add_argument("--threads", type=int, default=int(_env("THREADS", 16)), help="worker threads per listener (MOCKIDP_THREADS)")
+    bundle = commands.add_parser("ca-bundle", help="print the path of a CA bundle (public roots + mockidp's CA)")
+    bundle.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "ca-bundle":
+        from .tls import ca_bundle_path, default_cert_dir
+
+        print(ca_bundle_path(args.cert_dir or default_cert_dir()))
+        return 0
+    return serve(args)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .core.fixtures import FixtureError
+    from .runtime import MockIdP
+
+    fixtures = args.fixtures or _env_paths("FIXTURES") or None
+    try:
+        mock = MockIdP(fixtures=fixtures, seed=args.seed, host=args.host, port=args.port,
+                       tls=args.tls, tls_port=args.tls_port, cert_dir=args.cert_dir,
+                       public_url=args.public_url, threads=args.threads)
+    except FixtureError as exc:
+        print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"mockidp: cannot start: {exc}", file=sys.stderr)
+        return 2
+    mock.start()
+    print(startup_banner(mock), flush=True)
+    _wait_for_signal()
+    mock.stop()
+    return 0
+
+
+def startup_banner(mock) -> str:
+    lines = [BANNER.format(version=__version__), ""]
+    for url in mock.urls:
+        lines.append(f"  listening   {url}")
+    for url in mock.urls:
+        issuer = (mock.public_url or url).rstrip("/") + "/"
+        lines.append(f"  issuer      {issuer}")
+    if mock.ca_file:
+        lines.append(f"  CA file     {mock.ca_file}   (trust it, or use `mockidp ca-bundle`)")
+    lines.append("  clients:")
+    for client in mock.tenant.directory.clients.values():
+        lines.append(f"    {client['client_id']}  {client.get('app_type', '-'):16} {client['name']}")
+    lines.append("  control     /_mock/health, /_mock/reset, /_mock/clock   (Ctrl-C to stop)")
+    return "\n".join(lines)
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(3600):
+        pass

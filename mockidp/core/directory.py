@@ -1,0 +1,86 @@
+"""The tenant's directory: users, clients, connections, resource servers, grants, roles.
+
+Records are never mutated in place: an update stores a new object. That makes a snapshot a
+shallow copy of a few dicts, so reset costs O(number of records) with a tiny constant.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A stored user: the Auth0-shaped profile plus what Auth0 never returns."""
+
+    profile: dict[str, Any]             # never mutated once stored; copy before handing out
+    password_hash: str | None = None
+    sequence: int = 0                   # creation order, for stable listing
+
+    @property
+    def user_id(self) -> str:
+        return self.profile["user_id"]
+
+    @property
+    def connection(self) -> str:
+        return self.profile["identities"][0]["connection"]
+
+
+@dataclass
+class Directory:
+    users: dict[str, UserRecord] = field(default_factory=dict)
+    # (connection name, lowercased email) -> user_id: uniqueness and exact-email search.
+    users_by_connection_email: dict[tuple[str, str], str] = field(default_factory=dict)
+    users_by_connection_username: dict[tuple[str, str], str] = field(default_factory=dict)
+    # lowercased email -> user_ids across connections (users-by-email, search index).
+    users_by_email: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    clients: dict[str, dict] = field(default_factory=dict)
+    connections: dict[str, dict] = field(default_factory=dict)
+    resource_servers: dict[str, dict] = field(default_factory=dict)
+    client_grants: dict[str, dict] = field(default_factory=dict)
+    roles: dict[str, dict] = field(default_factory=dict)
+    email_templates: dict[str, dict] = field(default_factory=dict)
+    next_user_sequence: int = 0
+
+    def snapshot(self) -> "Directory":
+        copies = {name: dict(value) if isinstance(value, dict) else value
+                  for name, value in vars(self).items()}
+        return Directory(**copies)
+
+    # --- user indexes -------------------------------------------------------------------
+
+    def put_user(self, record: UserRecord, previous: UserRecord | None = None) -> None:
+        if previous is not None:
+            self._unindex(previous)
+        self.users[record.user_id] = record
+        self._index(record)
+
+    def remove_user(self, record: UserRecord) -> None:
+        self._unindex(record)
+        del self.users[record.user_id]
+
+    def _index(self, record: UserRecord) -> None:
+        email, username = record.profile.get("email"), record.profile.get("username")
+        if email:
+            self.users_by_connection_email[(record.connection, email)] = record.user_id
+            self.users_by_email[email] = self.users_by_email.get(email, ()) + (record.user_id,)
+        if username:
+            self.users_by_connection_username[(record.connection, username)] = record.user_id
+
+    def _unindex(self, record: UserRecord) -> None:
+        email, username = record.profile.get("email"), record.profile.get("username")
+        if email:
+            self.users_by_connection_email.pop((record.connection, email), None)
+            remaining = tuple(uid for uid in self.users_by_email.get(email, ()) if uid != record.user_id)
+            if remaining:
+                self.users_by_email[email] = remaining
+            else:
+                self.users_by_email.pop(email, None)
+        if username:
+            self.users_by_connection_username.pop((record.connection, username), None)
+
+    def connection_by_name(self, name: str) -> dict | None:
+        for connection in self.connections.values():
+            if connection["name"] == name:
+                return connection
+        return None

@@ -1,0 +1,285 @@
+"""Fixture files: Auth0-shaped tenant descriptions (the keys auth0-deploy-cli uses) plus users.
+
+Loading validates every file against a schema first, so a mistake fails start-up with the file,
+the path inside it and the problem, never a traceback. Several files merge: lists concatenate,
+the `tenant` and `mockidp` objects merge key by key, later files winning.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import client_grants, clients, connections, resource_servers, users
+from .clock import parse_instant
+from .errors import Auth0Error
+
+if TYPE_CHECKING:
+    from .tenant import Tenant
+
+LIST_KEYS = ("clients", "clientGrants", "connections", "resourceServers", "roles", "emailTemplates",
+             "users")
+OBJECT_KEYS = ("tenant", "mockidp", "generate")
+DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+FIXTURE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "tenant": {"type": "object"},
+        "mockidp": {"type": "object", "additionalProperties": False, "properties": {
+            "seed": {"type": "integer"},
+            "clock": {"type": "object", "additionalProperties": False, "properties": {
+                "now": {"type": "string"}, "frozen": {"type": "boolean"}}},
+        }},
+        "generate": {"type": "object", "additionalProperties": False, "properties": {
+            "users": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+            "connection": {"type": "string"},
+            "password": {"type": "string"},
+        }},
+        "clients": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string", "minLength": 1}, "client_id": {"type": "string", "minLength": 1},
+            "client_secret": {"type": "string"}, "app_type": {"type": "string"},
+            "callbacks": _STRINGS, "allowed_logout_urls": _STRINGS, "web_origins": _STRINGS,
+            "allowed_origins": _STRINGS, "grant_types": _STRINGS}}},
+        "clientGrants": {"type": "array", "items": {"type": "object",
+                         "required": ["client_id", "audience", "scope"], "properties": {
+                             "client_id": {"type": "string"}, "audience": {"type": "string"},
+                             "scope": _STRINGS}}},
+        "connections": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string", "minLength": 1}, "strategy": {"type": "string"},
+            "enabled_clients": _STRINGS, "options": {"type": "object"}}}},
+        "resourceServers": {"type": "array", "items": {"type": "object", "required": ["identifier"],
+                            "properties": {"identifier": {"type": "string", "minLength": 1},
+                                           "name": {"type": "string"},
+                                           "token_lifetime": {"type": "integer", "minimum": 1},
+                                           "scopes": {"type": "array", "items": {
+                                               "type": "object", "required": ["value"]}}}}},
+        "roles": {"type": "array", "items": {"type": "object", "required": ["name"]}},
+        "emailTemplates": {"type": "array", "items": {"type": "object", "required": ["template"]}},
+        "users": {"type": "array", "items": {"type": "object", "required": ["password"], "properties": {
+            "email": {"type": "string"}, "password": {"type": "string"},
+            "connection": {"type": "string"}, "email_verified": {"type": "boolean"},
+            "user_id": {"type": "string"}, "app_metadata": {"type": "object"},
+            "user_metadata": {"type": "object"}, "blocked": {"type": "boolean"}}}},
+    },
+}
+
+
+class FixtureError(ValueError):
+    """A fixture problem, worded for the person who wrote the file."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an entry came from, for error messages."""
+
+    source: str
+    path: str
+
+    def error(self, problem: str) -> FixtureError:
+        return FixtureError(f"{self.source}: {self.path}: {problem}")
+
+
+def load_files(paths: list[Path]) -> dict[str, Any]:
+    merged: dict[str, Any] = {key: [] for key in LIST_KEYS}
+    merged["_origins"] = {key: [] for key in LIST_KEYS}
+    for path in paths:
+        data = _read(path)
+        _validate(path, data)
+        _merge(merged, data, str(path))
+    return merged
+
+
+def _read(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FixtureError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml  # only fixture loading needs it
+            data = yaml.safe_load(text)
+    except ValueError as exc:  # json.JSONDecodeError and yaml.YAMLError's parse errors
+        raise FixtureError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from None
+    except Exception as exc:  # yaml.YAMLError is not a ValueError
+        raise FixtureError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FixtureError(f"{path}: the top level must be a mapping of sections "
+                           f"({', '.join(OBJECT_KEYS + LIST_KEYS)})")
+    return data
+
+
+def _validate(path: Path, data: dict) -> None:
+    from jsonschema import Draft202012Validator
+
+    errors = sorted(Draft202012Validator(FIXTURE_SCHEMA).iter_errors(data),
+                    key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        error = errors[0]
+        raise Origin(str(path), _json_path(error.absolute_path) or "(top level)").error(_describe(error))
+
+
+def _json_path(parts) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe(error) -> str:
+    if error.validator == "additionalProperties":
+        return f"unknown key(s): {error.message.split('(')[1].split(' were')[0].split(' was')[0]}" \
+            if "(" in error.message else error.message
+    return error.message
+
+
+def _merge(merged: dict, data: dict, source: str) -> None:
+    for key in OBJECT_KEYS:
+        if key in data:
+            merged.setdefault(key, {}).update(data[key] or {})
+    for key in LIST_KEYS:
+        for index, entry in enumerate(data.get(key) or []):
+            merged[key].append(entry)
+            merged["_origins"][key].append(Origin(source, f"{key}[{index}]"))
+
+
+# --- populate a tenant ------------------------------------------------------------------------
+
+def populate(tenant: "Tenant", fixture: dict) -> None:
+    origins = fixture.get("_origins") or {key: [] for key in LIST_KEYS}
+
+    def each(key: str):
+        entries = fixture.get(key) or []
+        where = origins.get(key) or []
+        for index, entry in enumerate(entries):
+            yield entry, (where[index] if index < len(where) else Origin("fixture", f"{key}[{index}]"))
+
+    _load_clients(tenant, each("clients"))
+    _load_resource_servers(tenant, each("resourceServers"))
+    _load_client_grants(tenant, each("clientGrants"))
+    _load_connections(tenant, each("connections"))
+    _load_roles(tenant, each("roles"))
+    for entry, _ in each("emailTemplates"):
+        tenant.directory.email_templates[entry["template"]] = dict(entry)
+    _load_users(tenant, each("users"))
+    _generate_users(tenant, fixture.get("generate") or {})
+
+
+def _load_clients(tenant: "Tenant", entries) -> None:
+    for spec, origin in entries:
+        client = clients.with_defaults(tenant, spec)
+        if client["client_id"] in tenant.directory.clients:
+            raise origin.error(f"duplicate client_id {client['client_id']}")
+        tenant.directory.clients[client["client_id"]] = client
+
+
+def _client_id_for(tenant: "Tenant", reference: str, origin: Origin) -> str:
+    """deploy-cli names clients by name; ids are accepted too."""
+    if reference in tenant.directory.clients:
+        return reference
+    for client in tenant.directory.clients.values():
+        if client["name"] == reference:
+            return client["client_id"]
+    raise origin.error(f"no client with client_id or name {reference!r}")
+
+
+def _load_resource_servers(tenant: "Tenant", entries) -> None:
+    from ..api.management.registry import supported_scopes  # the routes define what is supported
+
+    system = resource_servers.management_api(tenant, supported_scopes())
+    tenant.directory.resource_servers[system["id"]] = system
+    for spec, origin in entries:
+        if resource_servers.is_management_audience(spec["identifier"]):
+            raise origin.error("the Management API is built in; do not declare it")
+        server = resource_servers.with_defaults(tenant, spec)
+        tenant.directory.resource_servers[server["id"]] = server
+
+
+def _load_client_grants(tenant: "Tenant", entries) -> None:
+    for spec, origin in entries:
+        client_id = _client_id_for(tenant, spec["client_id"], Origin(origin.source, origin.path + ".client_id"))
+        if resource_servers.find_by_audience(tenant, spec["audience"]) is None:
+            raise origin.error(f"audience {spec['audience']!r} is not a declared resource server")
+        grant = client_grants.with_defaults(tenant, client_id, spec["audience"], spec["scope"])
+        tenant.directory.client_grants[grant["id"]] = grant
+
+
+def _load_connections(tenant: "Tenant", entries) -> None:
+    for spec, origin in entries:
+        enabled = [_client_id_for(tenant, ref, Origin(origin.source, f"{origin.path}.enabled_clients[{i}]"))
+                   for i, ref in enumerate(spec.get("enabled_clients") or [])]
+        if tenant.directory.connection_by_name(spec["name"]) is not None:
+            raise origin.error(f"duplicate connection name {spec['name']!r}")
+        connection = connections.with_defaults(tenant, spec, enabled)
+        tenant.directory.connections[connection["id"]] = connection
+
+
+def _load_roles(tenant: "Tenant", entries) -> None:
+    from . import ids
+
+    for spec, _ in entries:
+        role = {"id": spec.get("id") or ids.prefixed("rol", tenant.rng), "name": spec["name"],
+                "description": spec.get("description", "")}
+        tenant.directory.roles[role["id"]] = role
+
+
+def _default_connection(tenant: "Tenant") -> str | None:
+    for connection in tenant.directory.connections.values():
+        if connection["strategy"] == "auth0":
+            return connection["name"]
+    return None
+
+
+def _load_users(tenant: "Tenant", entries) -> None:
+    for spec, origin in entries:
+        body = dict(spec)
+        body.setdefault("connection", _default_connection(tenant))
+        if not body["connection"]:
+            raise origin.error("no connection given and the fixture has no database connection")
+        body.setdefault("verify_email", False)
+        if "user_id" in body and body["user_id"].startswith("auth0|"):
+            body["user_id"] = body["user_id"][len("auth0|"):]
+        body.pop("verify_email")
+        try:
+            users.create_user(tenant, body)
+        except Auth0Error as exc:
+            raise origin.error(getattr(exc, "message", str(exc.body))) from None
+
+
+def _generate_users(tenant: "Tenant", spec: dict) -> None:
+    count = spec.get("users", 0)
+    if not count:
+        return
+    from faker import Faker  # heavy import: only when a fixture asks for generated users
+
+    connection = spec.get("connection") or _default_connection(tenant)
+    if connection is None:
+        raise FixtureError("generate.users needs a database connection in the fixtures")
+    faker = Faker()
+    faker.seed_instance(tenant.rng.derive_seed())
+    password = spec.get("password", "Passw0rd!")
+    for index in range(count):
+        given, family = faker.first_name(), faker.last_name()
+        email = f"{given}.{family}.{index}@{faker.free_email_domain()}".lower()
+        try:
+            users.create_user(tenant, {"connection": connection, "email": email, "password": password,
+                                       "given_name": given, "family_name": family,
+                                       "name": f"{given} {family}", "email_verified": True})
+        except Auth0Error as exc:
+            raise FixtureError(f"generate.users: {getattr(exc, 'message', exc.body)}") from None
+
+
+def clock_settings(fixture: dict) -> tuple[Any, bool]:
+    clock = (fixture.get("mockidp") or {}).get("clock") or {}
+    try:
+        start = parse_instant(clock["now"]) if clock.get("now") else None
+    except ValueError:
+        raise FixtureError(f"mockidp.clock.now: not an ISO-8601 instant: {clock['now']!r}") from None
+    return start, bool(clock.get("frozen", False))

@@ -1,0 +1,67 @@
+"""MockIdP: a tenant, its app and its listeners, started and stopped as one. The CLI and the
+pytest plugin both use it."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .core.fixtures import DEFAULT_FIXTURE, clock_settings, load_files
+from .core.tenant import Tenant, TenantConfig
+
+
+def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,
+                 public_url: str | None = None, state_dir: Path | None = None) -> Tenant:
+    data = load_files(list(fixtures) if fixtures else [DEFAULT_FIXTURE])
+    if seed is None:
+        seed = int((data.get("mockidp") or {}).get("seed", 0))
+    start, frozen = clock_settings(data)
+    return Tenant(TenantConfig(fixture=data, seed=seed, public_url=public_url, state_dir=state_dir,
+                               clock_start=start, clock_frozen=frozen))
+
+
+class MockIdP:
+    def __init__(self, *, fixtures: list[Path] | None = None, seed: int | None = None,
+                 host: str = "127.0.0.1", port: int = 0, tls: bool = False, tls_port: int = 0,
+                 cert_dir: Path | None = None, public_url: str | None = None, threads: int = 16,
+                 http: bool = True):
+        from .app import create_app
+        from .server import ServerThread, TlsConfig, quiet_cheroot
+
+        quiet_cheroot()
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.tenant = build_tenant(fixtures, seed, self.public_url)
+        self.ca_file: Path | None = None
+        tls_config = None
+        if tls:
+            from .tls import default_cert_dir, ensure_certificates
+
+            extra = [h for h in (urlsplit(public_url).hostname if public_url else None,
+                                 host if host not in ("0.0.0.0", "::") else None) if h]
+            files = ensure_certificates(Path(cert_dir) if cert_dir else default_cert_dir(), extra)
+            self.ca_file = files.ca_cert
+            tls_config = TlsConfig(files.cert, files.key)
+        self.app = create_app(self.tenant, self.ca_file)
+        self.listeners = []
+        if http:
+            self.listeners.append(ServerThread(self.app, host, port, threads=threads))
+        if tls_config:
+            self.listeners.append(ServerThread(self.app, host, tls_port, tls_config, threads))
+
+    def start(self) -> "MockIdP":
+        for listener in self.listeners:
+            listener.start()
+        return self
+
+    def stop(self) -> None:
+        for listener in self.listeners:
+            listener.stop()
+
+    @property
+    def urls(self) -> list[str]:
+        return [listener.url for listener in self.listeners]
+
+    def url_for(self, scheme: str) -> str:
+        for listener in self.listeners:
+            if listener.scheme == scheme:
+                return listener.url
+        raise LookupError(f"mockidp is not serving {scheme}")

@@ -1,0 +1,53 @@
+"""Shared test helpers. The `mockidp` fixture itself comes from mockidp's pytest plugin."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+
+class Api:
+    """requests bound to a mockidp base URL, with an optional bearer token."""
+
+    def __init__(self, base_url: str, token: str | None = None):
+        self.base_url = base_url
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        return self.session.request(method, self.base_url + path, timeout=30, **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def put(self, path: str, **kwargs) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api(mockidp) -> Api:
+    """Management API client holding a token with every scope the default M2M client has."""
+    return Api(mockidp.url, mockidp.management_token())
+
+
+@pytest.fixture
+def anonymous(mockidp) -> Api:
+    return Api(mockidp.url)
+
+
+def new_user(api: Api, **overrides) -> dict:
+    body = {"connection": "Username-Password-Authentication", "email": "new.user@example.com",
+            "password": "Sup3r$ecret!"}
+    body.update(overrides)
+    response = api.post("/api/v2/users", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
