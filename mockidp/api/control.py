@@ -33,7 +33,7 @@ def _clock_state() -> dict:
 @control.get("/health")
 def health():
     return json_response({"status": "ok", "version": __version__, "mock": True,
-                          "tenant": tenant().settings.get("friendly_name")})
+                          "tenant": tenant().tenant_settings.get("friendly_name")})
 
 
 @control.post("/reset")
@@ -73,6 +73,20 @@ def advance_clock():
         raise ControlError(400, '"seconds" must be a non-negative number (use PUT /_mock/clock to go back).')
     tenant().clock.advance(seconds)
     return json_response(_clock_state())
+
+
+@control.get("/settings")
+def get_settings():
+    return json_response(tenant().mock_settings.current())
+
+
+@control.patch("/settings")
+def patch_settings():
+    current = tenant()
+    body = read_body(ControlError(400, "The body is not valid JSON."))
+    with current.lock:
+        current.mock_settings.patch(body)
+    return json_response(current.mock_settings.current())
 
 
 @control.get("/ca.pem")

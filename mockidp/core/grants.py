@@ -50,7 +50,7 @@ def require_grant_type(client: dict, grant_type: str) -> None:
 def client_credentials(tenant: "Tenant", client: dict, audience: str | None, scope: str | None,
                        issuer: str) -> dict:
     require_grant_type(client, "client_credentials")
-    audience = audience or tenant.settings.get("default_audience") or None
+    audience = audience or tenant.tenant_settings.get("default_audience") or None
     if not audience:
         raise OAuthError(403, "access_denied",
                          "No audience parameter was provided, and no default audience has been configured")

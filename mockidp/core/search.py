@@ -364,18 +364,38 @@ def _email_domains(user: dict) -> list:
 def _path_reader(segments: tuple[str, ...]) -> Callable[[dict], list]:
     def read(user: dict) -> list:
         """The indexed values at ``segments``, looking through arrays at every level."""
-        level: list = [user]
-        for segment in segments:
-            children: list = []
-            for node in level:
-                if isinstance(node, dict):
-                    _append_flattened(node.get(segment), children)
-            if not children:
-                return children
-            level = children
-        # objects at the end of the path count only for _exists_, and only if non-empty
-        return [value for value in level if not isinstance(value, dict) or _has_indexed_value(value)]
+        node: Any = user
+        for segment in segments:  # the common case: objects all the way down
+            if not isinstance(node, dict):
+                return _walk_through_arrays(user, segments) if isinstance(node, list) else []
+            node = node.get(segment)
+        return _indexed_leaves(node)
     return read
+
+
+def _walk_through_arrays(user: dict, segments: tuple[str, ...]) -> list:
+    level: list = [user]
+    for segment in segments:
+        children: list = []
+        for node in level:
+            if isinstance(node, dict):
+                _append_flattened(node.get(segment), children)
+        level = children
+    return [value for value in level if not isinstance(value, dict) or _has_indexed_value(value)]
+
+
+def _indexed_leaves(value: Any) -> list:
+    """What is indexed for one value: nothing for null or an empty array/object, array
+    elements one by one, and objects only so that _exists_ can see them."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        found: list = []
+        _append_flattened(value, found)
+        return [item for item in found if not isinstance(item, dict) or _has_indexed_value(item)]
+    if isinstance(value, dict):
+        return [value] if _has_indexed_value(value) else []
+    return [value]
 
 
 def _append_flattened(value: Any, found: list) -> None:

@@ -6,12 +6,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .clock import Clock
 from .directory import Directory
 from .keys import SigningKey, load_or_create_signing_key
 from .rng import TenantRandom
+from .settings import MockSettings
 
 DEFAULT_TENANT_SETTINGS = {
     "friendly_name": "mockidp",
@@ -44,7 +45,11 @@ class Tenant:
         self.clock = Clock(config.clock_start, config.clock_frozen)
         self.rng = TenantRandom(config.seed)
         self.signing_key = signing_key or load_or_create_signing_key(config.state_dir)
-        self.settings = {**DEFAULT_TENANT_SETTINGS, **(config.fixture.get("tenant") or {})}
+        # Auth0's own tenant settings (friendly_name, support_email, flags, ...).
+        self.tenant_settings = {**DEFAULT_TENANT_SETTINGS, **(config.fixture.get("tenant") or {})}
+        # The mock's knobs (/_mock/settings): features register their sections.
+        self.mock_settings = MockSettings()
+        self._reset_hooks: list[Callable[[], None]] = []
         self.directory = Directory()
         populate(self, config.fixture)
         self._pristine = (self.directory.snapshot(), self.rng.getstate())
@@ -60,3 +65,11 @@ class Tenant:
             self.directory = directory.snapshot()
             self.rng.setstate(rng_state)
             self.clock.reset()
+            self.mock_settings.reset()
+            for hook in self._reset_hooks:
+                hook()
+
+    def on_reset(self, hook: Callable[[], None]) -> None:
+        """Run `hook` (under the tenant lock) on every reset: for state kept outside the
+        directory, such as an outbox or fault counters."""
+        self._reset_hooks.append(hook)
