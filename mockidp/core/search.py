@@ -27,7 +27,8 @@ Semantics follow Auth0's "User search query syntax" page (v3) and the Elasticsea
 * Dates are ISO 8601 (UTC unless an offset is given) or epoch milliseconds. A partial date
   covers its whole period, rounded as Elasticsearch rounds: ``created_at:2024-01-31`` and
   ``[* TO 2024-01-31]`` include all of Jan 31st, ``{* TO 2024-01-31}`` stops before it, and
-  ``{2024-01-31 TO *]`` starts after it.
+  ``{2024-01-31 TO *]`` starts after it. A value with an offset such as ``+02:00`` must be
+  quoted, since ``:`` is reserved by the query syntax.
 * Paths walk nested objects and look through arrays at any depth
   (``user_metadata.addresses.cities:"Paris"``, ``identities.connection:"X"``). Null, empty
   arrays and empty objects are not indexed: they never match and ``_exists_`` is false.
