@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from . import ids
 from .errors import ManagementError
+from .passwords import DEFAULT_MIN_LENGTH
 
 if TYPE_CHECKING:
     from .tenant import Tenant
@@ -13,7 +14,6 @@ if TYPE_CHECKING:
 DATABASE_OPTION_DEFAULTS = {
     "mfa": {"active": True, "return_enroll_settings": True},
     "passwordPolicy": "good",
-    "password_complexity_options": {"min_length": 8},
     "strategy_version": 2,
     "brute_force_protection": True,
     "authentication_methods": {"password": {"enabled": True}, "passkey": {"enabled": False}},
@@ -28,6 +28,10 @@ def with_defaults(tenant: "Tenant", spec: dict, enabled_clients: list[str]) -> d
     strategy = spec.get("strategy", "auth0")
     options = copy.deepcopy(DATABASE_OPTION_DEFAULTS) if strategy == "auth0" else {}
     options.update(copy.deepcopy(spec.get("options") or {}))
+    if strategy == "auth0" and "password_complexity_options" not in options:
+        # The minimum length follows the declared policy unless set explicitly.
+        options["password_complexity_options"] = {
+            "min_length": DEFAULT_MIN_LENGTH.get(options.get("passwordPolicy"), 8)}
     connection = {
         "id": spec.get("id") or ids.prefixed("con", tenant.rng),
         "name": spec["name"],

@@ -1,0 +1,91 @@
+"""`mockidp serve` and `mockidp ca-bundle` as a user runs them."""
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from mockidp.core.clock import monotonic
+
+
+def read_banner(process: subprocess.Popen, deadline_seconds: float = 60) -> str:
+    """Collect stdout until the banner's last line, bounded by a deadline."""
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    output, deadline = b"", monotonic() + deadline_seconds
+    while monotonic() < deadline and b"\n  control" not in output:
+        if not selector.select(timeout=deadline - monotonic()):
+            break
+        chunk = os.read(process.stdout.fileno(), 65536)  # raw reads: no hidden buffering
+        if not chunk:
+            break
+        output += chunk
+    if b"\n  control" not in output:
+        raise AssertionError(f"no banner; got {output!r}")
+    return output.decode()
+
+
+@pytest.fixture
+def serve(tmp_path):
+    processes = []
+
+    def start(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+        process = subprocess.Popen([sys.executable, "-m", "mockidp", "serve", *args],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   env={**os.environ, **(env or {})})
+        processes.append(process)
+        return process, read_banner(process)
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+def test_serve_http_and_https_and_print_what_a_user_needs(serve, tmp_path):
+    process, banner = serve("--port", "0", "--tls", "--tls-port", "0", "--cert-dir", str(tmp_path))
+    assert "MOCK of Auth0" in banner and "never use it in production" in banner
+    http_url = re.search(r"listening\s+(http://\S+)", banner).group(1)
+    https_url = re.search(r"listening\s+(https://\S+)", banner).group(1)
+    assert f"issuer      {https_url}/" in banner
+    assert "mockidpM2MClient0000000000000000" in banner
+    ca_file = tmp_path / "ca.pem"
+    assert f"CA file     {ca_file}" in banner
+    assert requests.get(f"{http_url}/_mock/health", timeout=30).json()["status"] == "ok"
+    assert requests.get(f"{https_url}/_mock/health", verify=str(ca_file), timeout=30).status_code == 200
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+
+def test_options_read_environment_variables(serve):
+    _, banner = serve(env={"MOCKIDP_PORT": "0", "MOCKIDP_PUBLIC_URL": "http://idp.example.test:9999"})
+    assert "issuer      http://idp.example.test:9999/" in banner
+    url = re.search(r"listening\s+(http://\S+)", banner).group(1)
+    config = requests.get(f"{url}/.well-known/openid-configuration", timeout=30).json()
+    assert config["issuer"] == "http://idp.example.test:9999/"
+    assert config["token_endpoint"] == "http://idp.example.test:9999/oauth/token"
+
+
+def test_binds_loopback_by_default(serve):
+    _, banner = serve("--port", "0")
+    assert re.search(r"listening\s+http://localhost:\d+", banner)
+    help_text = subprocess.run([sys.executable, "-m", "mockidp", "serve", "--help"], capture_output=True,
+                               text=True, timeout=60).stdout
+    assert "default 127.0.0.1" in help_text
+
+
+def test_ca_bundle_prints_a_bundle_with_mockidp_ca(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "mockidp", "ca-bundle", "--cert-dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    bundle = result.stdout.strip()
+    content = open(bundle, encoding="utf-8").read()
+    assert (tmp_path / "ca.pem").read_text() in content
+    assert content.count("BEGIN CERTIFICATE") > 50  # the public roots are there too

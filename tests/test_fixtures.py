@@ -1,0 +1,127 @@
+"""Fixture files: deploy-cli shapes, generated users, determinism, isolation, and clear errors."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import Api
+from mockidp.testing import MockIdPServer
+
+GENERATED = """
+mockidp:
+  seed: 7
+  clock: {now: "2030-02-03T04:05:06Z", frozen: true}
+clients:
+  - {name: tester, client_id: testerClient0000000000000000000, client_secret: s3cret,
+     app_type: non_interactive, grant_types: [client_credentials]}
+connections:
+  - {name: db, strategy: auth0, enabled_clients: [tester], options: {passwordPolicy: none}}
+clientGrants:
+  - {client_id: tester, audience: "https://##AUTH0_DOMAIN##/api/v2/", scope: [read:users, create:users]}
+users:
+  - {email: fixed@example.com, password: x, user_id: fixed-user}
+generate:
+  users: 25
+"""
+
+
+def start(tmp_path: Path, text: str, seed: int | None = None) -> MockIdPServer:
+    path = tmp_path / f"tenant-{abs(hash(text)) % 10**8}-{seed}.yaml"
+    path.write_text(text)
+    return MockIdPServer(fixtures=[path], seed=seed, tls=False)
+
+
+def token(server: MockIdPServer) -> str:
+    return server.management_token(client_id="testerClient0000000000000000000", client_secret="s3cret")
+
+
+def users_of(server: MockIdPServer) -> list[dict]:
+    return Api(server.url, token(server)).get("/api/v2/users", params={"per_page": 100}).json()
+
+
+@pytest.fixture
+def servers():
+    started: list[MockIdPServer] = []
+    yield started
+    for server in started:
+        server.stop()
+
+
+def test_generated_users_are_deterministic_under_the_seed(tmp_path, servers):
+    first, second, other = (start(tmp_path, GENERATED), start(tmp_path, GENERATED),
+                            start(tmp_path, GENERATED, seed=8))
+    servers += [first, second, other]
+    listed = users_of(first)
+    assert len(listed) == 26
+    assert listed == users_of(second)
+    assert [u["user_id"] for u in listed] != [u["user_id"] for u in users_of(other)]
+    assert listed[0]["user_id"] == "auth0|fixed-user"
+    assert listed[0]["created_at"] == "2030-02-03T04:05:06.000Z"  # the fixture's frozen clock
+
+
+def test_two_servers_in_one_process_share_nothing(tmp_path, servers):
+    first, second = start(tmp_path, GENERATED), start(tmp_path, GENERATED)
+    servers += [first, second]
+    created = Api(first.url, token(first)).post("/api/v2/users", json={
+        "connection": "db", "email": "only-in-first@example.com", "password": "x"})
+    assert created.status_code == 201
+    assert Api(second.url, token(second)).get("/api/v2/users-by-email",
+                                              params={"email": "only-in-first@example.com"}).json() == []
+    first.advance(100)
+    assert first.clock()["now"] != second.clock()["now"]
+
+
+def test_deploy_cli_audience_keyword_and_client_names(tmp_path, servers):
+    server = start(tmp_path, GENERATED)
+    servers.append(server)
+    grants = Api(server.url, server.management_token(
+        client_id="testerClient0000000000000000000", client_secret="s3cret")).get("/api/v2/client-grants")
+    assert grants.status_code == 403  # the tester was granted users scopes only
+    host = server.url.split("://")[1]
+    listed = requests.post(f"{server.url}/oauth/token", timeout=30, json={
+        "grant_type": "client_credentials", "client_id": "testerClient0000000000000000000",
+        "client_secret": "s3cret", "audience": f"https://{host}/api/v2/"})
+    assert listed.status_code == 200 and listed.json()["scope"] == "read:users create:users"
+
+
+BAD_FIXTURES = {
+    "syntax": ("clients: [unclosed", "not valid YAML"),
+    "unknown section": ("tenants: {}\n", "(top level): unknown key(s): 'tenants'"),
+    "missing client name": ("clients:\n  - {app_type: spa}\n", "clients[0]: 'name' is a required property"),
+    "wrong type": ("clients:\n  - {name: a, callbacks: http://x}\n", "clients[0].callbacks: 'http://x' is not of type 'array'"),
+    "unknown grant client": ("clientGrants:\n  - {client_id: ghost, audience: 'https://##AUTH0_DOMAIN##/api/v2/', scope: []}\n",
+                             "clientGrants[0].client_id: no client with client_id or name 'ghost'"),
+    "weak password": ("connections:\n  - {name: db}\nusers:\n  - {email: a@b.co, password: short}\n",
+                      "users[0]: PasswordStrengthError: Password is too weak"),
+    "unknown user connection": ("users:\n  - {email: a@b.co, password: x, connection: nope}\n",
+                                "users[0]: The connection does not exist."),
+    "duplicate user": ("connections:\n  - {name: db, options: {passwordPolicy: none}}\nusers:\n"
+                       "  - {email: a@b.co, password: x}\n  - {email: A@b.co, password: y}\n",
+                       "users[1]: The user already exists."),
+    "bad clock": ("mockidp:\n  clock: {now: someday}\n", "mockidp.clock.now: not an ISO-8601 instant"),
+    "top level list": ("- a\n- b\n", "the top level must be a mapping"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FIXTURES))
+def test_invalid_fixture_fails_startup_with_file_path_and_problem(tmp_path, name):
+    text, expected = BAD_FIXTURES[name]
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = subprocess.run([sys.executable, "-m", "mockidp", "serve", "--port", "0", "--fixtures", str(path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(path) in result.stderr
+    assert expected in result.stderr, result.stderr
+
+
+def test_missing_fixture_file(tmp_path):
+    missing = tmp_path / "nope.yaml"
+    result = subprocess.run([sys.executable, "-m", "mockidp", "serve", "--fixtures", str(missing)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "cannot read the file" in result.stderr and "Traceback" not in result.stderr
