@@ -7,12 +7,16 @@ from pathlib import Path
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from .api.authentication.dbconnections import dbconnections
 from .api.authentication.discovery import discovery
 from .api.authentication.oauth import oauth
 from .api.control import control
+from .api.hosted import hosted, http_error_page
 from .api.http import MAX_BODY_BYTES, error_response, json_response
 from .api.management.registry import load_resources
-from .core.errors import Auth0Error, ControlError, ManagementError, OAuthError
+from .api.outbox import outbox
+from .api.traffic import TrafficMiddleware, traffic_control
+from .core.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
 from .core.tenant import Tenant
 
 log = logging.getLogger("mockidp")
@@ -24,11 +28,14 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.config["MOCKIDP_CA_FILE"] = ca_file
     app.json.sort_keys = False
     app.extensions["mockidp.tenant"] = tenant
-    for blueprint in (load_resources(), oauth, discovery, control):
+    for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+    app.register_blueprint(traffic_control)  # /_mock/faults, /_mock/barriers
+    # Latency, faults and barriers act before Flask routes a request (see api/traffic.py).
+    app.wsgi_app = TrafficMiddleware(app.wsgi_app, tenant)
     return app
 
 
@@ -38,13 +45,20 @@ def _http_error(error: HTTPException) -> Response:
     path = request.path
     if path.startswith("/_mock"):
         return error_response(ControlError(status, error.description or error.name, "http_error"))
+    if path.startswith("/u/"):  # hosted pages answer with a page, never JSON
+        return http_error_page(error)
+    if path.startswith("/dbconnections/") and status != 404:
+        return error_response(DbConnectionError(status, "invalid_request", error.description or error.name,
+                                                name=error.name.replace(" ", "") + "Error"))
     if status == 413:
-        return error_response(ManagementError(413, f"Payload content length greater than maximum "
-                                                   f"allowed: {MAX_BODY_BYTES}"))
+        message = f"Payload content length greater than maximum allowed: {MAX_BODY_BYTES}"  # hapi's
+        if path.startswith("/oauth"):  # token endpoint clients only parse OAuth error bodies
+            return error_response(OAuthError(413, "invalid_request", message))
+        return error_response(ManagementError(413, message))
     if path.startswith("/oauth") and status != 404:
-        return error_response(OAuthError(status, "invalid_request", error.description or error.name))
-    message = "Not Found" if status == 404 else error.name
-    response = error_response(ManagementError(status, message))
+        response = error_response(OAuthError(status, "invalid_request", error.description or error.name))
+    else:
+        response = error_response(ManagementError(status, "Not Found" if status == 404 else error.name))
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

@@ -46,6 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", default=_env("PUBLIC_URL"),
                        help="base URL clients use, e.g. behind a container host name (MOCKIDP_PUBLIC_URL); sets the issuer")
     serve.add_argument("--threads", type=int, default=int(_env("THREADS", 16)), help="worker threads per listener (MOCKIDP_THREADS)")
+    serve.add_argument("--latency", default=_env("LATENCY"),
+                       help='injected latency (MOCKIDP_LATENCY): milliseconds for every route, e.g. 200, or the '
+                            '/_mock/settings "latency" section as JSON; overrides the fixture\'s mockidp.latency')
+    serve.add_argument("--email-delivery", choices=("immediate", "delayed", "manual"), default=_env("EMAIL_DELIVERY"),
+                       help="when queued emails reach the outbox (MOCKIDP_EMAIL_DELIVERY; default immediate)")
+    serve.add_argument("--email-delay", type=float, default=None if _env("EMAIL_DELAY") is None else float(_env("EMAIL_DELAY")),
+                       help="seconds of the tenant clock before a queued email is delivered; implies "
+                            "--email-delivery delayed (MOCKIDP_EMAIL_DELAY)")
+    serve.add_argument("--email-render", choices=("delivery", "enqueue"), default=_env("EMAIL_RENDER"),
+                       help="render emails with the user and template as at delivery (default) or as "
+                            "when queued (MOCKIDP_EMAIL_RENDER)")
     bundle = commands.add_parser("ca-bundle", help="print the path of a CA bundle (public roots + mockidp's CA)")
     bundle.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"))
     return parser
@@ -66,10 +77,14 @@ def serve(args: argparse.Namespace) -> int:
     from .runtime import MockIdP
 
     fixtures = args.fixtures or _env_paths("FIXTURES") or None
+    latency = _startup_latency(args.latency)
+    if latency is False:
+        return 2
     try:
         mock = MockIdP(fixtures=fixtures, seed=args.seed, host=args.host, port=args.port,
                        tls=args.tls, tls_port=args.tls_port, cert_dir=args.cert_dir,
-                       public_url=args.public_url, threads=args.threads)
+                       public_url=args.public_url, threads=args.threads, latency=latency,
+                       email=_startup_email(args))
     except FixtureError as exc:
         print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
         return 2
@@ -81,6 +96,32 @@ def serve(args: argparse.Namespace) -> int:
     _wait_for_signal()
     mock.stop()
     return 0
+
+
+def _startup_latency(text: str | None):
+    """The parsed --latency value, None if not given, False (after saying why) if invalid."""
+    if text is None:
+        return None
+    from .core.errors import ControlError
+    from .core.latency import parse_startup_value
+
+    try:
+        return parse_startup_value(text)
+    except ControlError as exc:
+        print(f"mockidp: invalid --latency: {exc.message}", file=sys.stderr)
+        return False
+
+
+def _startup_email(args: argparse.Namespace) -> dict:
+    """The --email-* options as a mockidp.email fixture section (checked when the tenant is built)."""
+    email = {}
+    if args.email_delay is not None:
+        email.update(delivery="delayed", delay_seconds=args.email_delay)
+    if args.email_delivery:
+        email["delivery"] = args.email_delivery
+    if args.email_render:
+        email["render"] = args.email_render
+    return email
 
 
 def startup_banner(mock) -> str:
@@ -95,6 +136,8 @@ def startup_banner(mock) -> str:
     lines.append("  clients:")
     for client in mock.tenant.directory.clients.values():
         lines.append(f"    {client['client_id']}  {client.get('app_type', '-'):16} {client['name']}")
+    lines.append(f"  outbox      {(mock.public_url or mock.urls[0]).rstrip('/')}/_mock/outbox.html"
+                 f"   (email delivery: {mock.tenant.mailroom.settings.delivery})")
     lines.append("  control     /_mock/health, /_mock/reset, /_mock/clock   (Ctrl-C to stop)")
     return "\n".join(lines)
 

@@ -10,8 +10,14 @@ from .core.tenant import Tenant, TenantConfig
 
 
 def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,
-                 public_url: str | None = None, state_dir: Path | None = None) -> Tenant:
+                 public_url: str | None = None, state_dir: Path | None = None,
+                 latency: dict | int | None = None, email: dict | None = None) -> Tenant:
     data = load_files(list(fixtures) if fixtures else [DEFAULT_FIXTURE])
+    if email:  # --email-* options win over the fixture's mockidp.email, key by key
+        settings = data.setdefault("mockidp", {})
+        settings["email"] = {**(settings.get("email") or {}), **email}
+    if latency is not None:  # --latency / MOCKIDP_LATENCY win over the fixture's mockidp.latency
+        data.setdefault("mockidp", {})["latency"] = latency
     if seed is None:
         seed = int((data.get("mockidp") or {}).get("seed", 0))
     start, frozen = clock_settings(data)
@@ -23,13 +29,13 @@ class MockIdP:
     def __init__(self, *, fixtures: list[Path] | None = None, seed: int | None = None,
                  host: str = "127.0.0.1", port: int = 0, tls: bool = False, tls_port: int = 0,
                  cert_dir: Path | None = None, public_url: str | None = None, threads: int = 16,
-                 http: bool = True):
+                 http: bool = True, latency: dict | int | None = None, email: dict | None = None):
         from .app import create_app
         from .server import ServerThread, TlsConfig, quiet_cheroot
 
         quiet_cheroot()
         self.public_url = public_url.rstrip("/") if public_url else None
-        self.tenant = build_tenant(fixtures, seed, self.public_url)
+        self.tenant = build_tenant(fixtures, seed, self.public_url, latency=latency, email=email)
         self.ca_file: Path | None = None
         tls_config = None
         if tls:

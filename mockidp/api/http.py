@@ -6,12 +6,16 @@ import json
 from typing import Any
 
 from flask import Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.errors import Auth0Error, ManagementError
 from ..core.tenant import Tenant
 
 MAX_BODY_BYTES = 1024 * 1024  # Auth0 caps payloads at 1 MB
 JSON_TYPE = "application/json; charset=utf-8"
+# MongoDB, which stores Auth0's profiles, refuses documents nested deeper than 100 levels; a
+# bound also keeps the recursive code downstream (deepcopy, schema validation) safe.
+MAX_JSON_DEPTH = 100
 
 
 def tenant() -> Tenant:
@@ -20,7 +24,12 @@ def tenant() -> Tenant:
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return Response(body, status=status, headers=headers, content_type=JSON_TYPE)
+    try:
+        encoded = body.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800") was stored: escape it, as JavaScript's JSON.stringify does.
+        encoded = json.dumps(data, separators=(",", ":")).encode("ascii")
+    return Response(encoded, status=status, headers=headers, content_type=JSON_TYPE)
 
 
 def empty_response(status: int = 204) -> Response:
@@ -50,11 +59,44 @@ def domain() -> str:
 def read_body(invalid_json: Auth0Error | None = None) -> dict[str, Any] | Any:
     """The request body as JSON (or a form as a flat dict). Empty bodies read as {}."""
     raw = request.get_data(cache=True)  # raises RequestEntityTooLarge past MAX_CONTENT_LENGTH
+    if request.content_length is None and len(raw) >= MAX_BODY_BYTES:
+        # A chunked body: werkzeug stops reading at the limit instead of failing, so a body that
+        # fills it is taken as too large (one of exactly 1 MB is the price of not reading on).
+        raise RequestEntityTooLarge()
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return request.form.to_dict()
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid_json or ManagementError(400, "Invalid request payload JSON format") from None
+        body = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        body = _INVALID
+    if body is _INVALID or nesting_depth(body) > MAX_JSON_DEPTH:
+        raise invalid_json or ManagementError(400, "Invalid request payload JSON format")
+    return body
+
+
+_INVALID = object()
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # Python accepts NaN/Infinity; JSON.parse does not
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} overflows a double")  # would come back as null from Auth0
+    return number
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply objects and arrays nest in a JSON value (walked without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest

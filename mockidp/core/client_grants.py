@@ -5,6 +5,7 @@ import copy
 from typing import TYPE_CHECKING
 
 from . import ids
+from .errors import ManagementError
 from .resource_servers import MANAGEMENT_API_IDENTIFIER, canonical_audience
 
 if TYPE_CHECKING:
@@ -39,3 +40,16 @@ def list_grants(tenant: "Tenant", audience: str | None = None, client_id: str | 
     if client_id:
         grants = [g for g in grants if g["client_id"] == client_id]
     return grants
+
+
+def inexistent_client_grant() -> ManagementError:
+    # Auth0's wording is unrecorded; this follows its other 404s ("The client does not exist").
+    return ManagementError(404, "The client grant does not exist", "inexistent_client_grant")
+
+
+def find_grant(tenant: "Tenant", grant_id: str) -> dict:
+    with tenant.lock:
+        grant = tenant.directory.client_grants.get(grant_id)
+    if grant is None:
+        raise inexistent_client_grant()
+    return grant

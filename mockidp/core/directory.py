@@ -40,6 +40,8 @@ class Directory:
     client_grants: dict[str, dict] = field(default_factory=dict)
     roles: dict[str, dict] = field(default_factory=dict)
     email_templates: dict[str, dict] = field(default_factory=dict)
+    tickets: dict[str, dict] = field(default_factory=dict)   # password-change / email-verification links
+    jobs: dict[str, dict] = field(default_factory=dict)      # verification-email jobs
     next_user_sequence: int = 0
 
     def snapshot(self) -> "Directory":

@@ -33,6 +33,12 @@ FIXTURE_SCHEMA: dict[str, Any] = {
             "seed": {"type": "integer"},
             "clock": {"type": "object", "additionalProperties": False, "properties": {
                 "now": {"type": "string"}, "frozen": {"type": "boolean"}}},
+            # A number (default_ms) or the /_mock/settings "latency" section; core/latency.py
+            # checks the details when the tenant is built.
+            "latency": {"anyOf": [{"type": "object"}, {"type": "integer"}]},
+            # The /_mock/settings "email" section (delivery, delay_seconds, render); core/mail.py
+            # checks the values when the tenant is built.
+            "email": {"type": "object"},
         }},
         "generate": {"type": "object", "additionalProperties": False, "properties": {
             "users": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
@@ -152,16 +158,20 @@ _TYPES: dict[str, Any] = {
         isinstance(v, int) or (isinstance(v, float) and v.is_integer())),
 }
 _UNDERSTOOD = {"type", "properties", "additionalProperties", "required", "items", "minLength",
-               "minimum", "maximum"}
+               "minimum", "maximum", "anyOf"}
 
 
 def _conforms(value: Any, schema: dict) -> bool:
     """Whether `value` is valid against `schema` under Draft 2020-12, for the keywords
     FIXTURE_SCHEMA uses. True must be exact; False only means "ask jsonschema" (which is what a
-    keyword missing from _UNDERSTOOD answers), so it may be conservative."""
+    keyword or type missing from _UNDERSTOOD or _TYPES answers), so it may be conservative."""
     if not _UNDERSTOOD.issuperset(schema):
         return False
-    if "type" in schema and not _TYPES.get(schema["type"], lambda _: False)(value):
+    if "type" in schema:
+        types = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
+        if not any(name in _TYPES and _TYPES[name](value) for name in types):
+            return False
+    if "anyOf" in schema and not any(_conforms(value, option) for option in schema["anyOf"]):
         return False
     if isinstance(value, str) and len(value) < schema.get("minLength", 0):
         return False

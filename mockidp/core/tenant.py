@@ -11,8 +11,10 @@ from typing import Any, Callable
 from .clock import Clock
 from .directory import Directory
 from .keys import SigningKey, load_or_create_signing_key
+from .mail import Mailroom, startup_email_settings
 from .rng import TenantRandom
 from .settings import MockSettings
+from .traffic import install_traffic
 
 DEFAULT_TENANT_SETTINGS = {
     "friendly_name": "mockidp",
@@ -50,6 +52,10 @@ class Tenant:
         # The mock's knobs (/_mock/settings): features register their sections.
         self.mock_settings = MockSettings()
         self._reset_hooks: list[Callable[[], None]] = []
+        # Latency, faults and pause points (core/traffic.py): its settings sections + reset hook.
+        self.traffic = install_traffic(self)
+        # The mailroom (core/mail.py): email queue + outbox, its "email" settings and reset hook.
+        self.mailroom = Mailroom(self, startup_email_settings(config.fixture))
         self.directory = Directory()
         populate(self, config.fixture)
         self._pristine = (self.directory.snapshot(), self.rng.getstate())

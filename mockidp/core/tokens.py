@@ -23,8 +23,12 @@ def access_token_claims(*, issuer: str, subject: str, audience: str | list[str],
     return claims
 
 
-def _unauthorized(message: str) -> ManagementError:
-    return ManagementError(401, message, attributes={"error": message})
+def unauthorized(message: str) -> ManagementError:
+    """A 401 the way hapi's Boom.unauthorized(message, "Bearer") builds it: the message is repeated
+    in `attributes` and in the WWW-Authenticate challenge."""
+    challenge = 'Bearer error="{}"'.format(message.replace('"', '\\"'))
+    return ManagementError(401, message, attributes={"error": message},
+                           headers={"WWW-Authenticate": challenge})
 
 
 def verify_management_token(key: SigningKey, token: str, now: int) -> dict:
@@ -36,17 +40,17 @@ def verify_management_token(key: SigningKey, token: str, now: int) -> dict:
     try:
         header = jwt.get_unverified_header(token)
     except (JOSEError, ValueError):
-        raise _unauthorized("Invalid token") from None
+        raise unauthorized("Invalid token") from None
     if header.get("alg") != "RS256" or header.get("kid") != key.kid:
-        raise _unauthorized("Invalid token")
+        raise unauthorized("Invalid token")
     try:
         claims = jwt.decode(token, key.public_key, algorithms=["RS256"],
                             options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
                                      "verify_nbf": False, "verify_iss": False, "verify_sub": False})
     except JWTError as exc:
         if "signature" in str(exc).lower():
-            raise _unauthorized("Invalid signature received for JSON Web Token validation") from None
-        raise _unauthorized("Invalid token") from None
+            raise unauthorized("Invalid signature received for JSON Web Token validation") from None
+        raise unauthorized("Invalid token") from None
     if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= now:
-        raise _unauthorized("Expired token received for JSON Web Token validation")
+        raise unauthorized("Expired token received for JSON Web Token validation")
     return claims

@@ -78,8 +78,9 @@ def database_connection(tenant: "Tenant", name: str) -> dict:
     return connection
 
 
-def require_strong_password(connection: dict, password: str) -> None:
-    if not check_password(connection, password).verified:
+def require_strong_password(connection: dict, password: str | None) -> None:
+    # A null password (PATCH allows null) fails the policy like any non-string would.
+    if not isinstance(password, str) or not check_password(connection, password).verified:
         raise bad_request("PasswordStrengthError: Password is too weak")
 
 
@@ -227,13 +228,14 @@ def _connection_for_update(tenant: "Tenant", record: UserRecord, body: dict) -> 
 
 
 def _apply_identifier_changes(tenant: "Tenant", previous: UserRecord, profile: dict, body: dict) -> None:
+    _refuse_removing_identifiers(body)
     if "username" in body:
         if "username" not in profile:
             raise bad_request("Cannot update username for users without an username already set.")
-        username = (body["username"] or "").lower()
+        username = body["username"].lower()
         _check_unique(tenant, previous.connection, None, username, exclude=previous.user_id)
         profile["username"] = username
-    if "email" in body and body["email"] is not None:
+    if "email" in body:
         email = body["email"].lower()
         _check_unique(tenant, previous.connection, email, None, exclude=previous.user_id)
         if email != profile.get("email"):
@@ -242,6 +244,14 @@ def _apply_identifier_changes(tenant: "Tenant", previous: UserRecord, profile: d
         profile["email"] = email
     if "email_verified" in body and body["email_verified"] is not None:
         profile["email_verified"] = bool(body["email_verified"])
+
+
+def _refuse_removing_identifiers(body: dict) -> None:
+    """Null unsets an attribute, but a database user must keep the identifiers it logs in with.
+    (Auth0's wording for this is unrecorded.)"""
+    for identifier in ("email", "username"):
+        if identifier in body and body[identifier] is None:
+            raise bad_request(f"Cannot remove the {identifier} of a database user.")
 
 
 def _apply_attributes(profile: dict, body: dict) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...core import clients
 from ..http import json_response, tenant
-from .common import paged, parse_fields, query_args, select
+from .common import checkpoint, paged, parse_fields, query_args, select, wants_checkpoint
 from .registry import granted_scopes, operation
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
@@ -30,8 +30,10 @@ def _matches(client: dict, args: dict) -> bool:
 @operation("GET /clients")
 def list_clients():
     args = query_args("GET /clients")
-    found = [_view(c, args) for c in clients.list_clients(tenant()) if _matches(c, args)]
-    return json_response(paged(found, args, "clients", default_per_page=100))
+    found = [c for c in clients.list_clients(tenant()) if _matches(c, args)]
+    if wants_checkpoint(args):
+        return json_response(checkpoint(found, args, "clients", "client_id", lambda c: _view(c, args)))
+    return json_response(paged([_view(c, args) for c in found], args, "clients", default_per_page=100))
 
 
 @operation("GET /clients/{id}")

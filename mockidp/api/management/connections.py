@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...core import connections
 from ..http import json_response, tenant
-from .common import paged, parse_fields, query_args, select
+from .common import checkpoint, paged, parse_fields, query_args, select, wants_checkpoint
 from .registry import operation
 
 FIELDS_DESCRIPTION = ("A comma separated list of fields to include or exclude (depending on "
@@ -22,8 +22,16 @@ def list_connections():
     strategies = args.get("strategy")
     if isinstance(strategies, str):
         strategies = [strategies]
-    found = connections.list_connections(tenant(), args.get("name"), strategies)
+    found = [_list_item(c) for c in connections.list_connections(tenant(), args.get("name"), strategies)]
+    if wants_checkpoint(args):
+        return json_response(checkpoint(found, args, "connections", "id", lambda c: _view(c, args)))
     return json_response(paged([_view(c, args) for c in found], args, "connections"))
+
+
+def _list_item(connection: dict) -> dict:
+    # The spec's ConnectionForList has no enabled_clients: Auth0 deprecated it in favour of
+    # GET /connections/{id}/clients and dropped it from the list first.
+    return {key: value for key, value in connection.items() if key != "enabled_clients"}
 
 
 @operation("GET /connections/{id}")

@@ -16,7 +16,8 @@ from ..validation import scopes_for
 
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
-RESOURCE_MODULES = ("users", "clients", "connections", "resource_servers", "client_grants")
+RESOURCE_MODULES = ("users", "clients", "connections", "resource_servers", "client_grants",
+                    "email_templates", "tickets", "jobs")
 _registered_operations: list[str] = []  # filled once at import time; read-only afterwards
 
 
@@ -43,18 +44,19 @@ def operation(key: str) -> Callable:
 
 
 def authenticate() -> dict:
-    header = request.headers.get("Authorization", "")
-    if not header:
-        raise ManagementError(401, "Missing authentication")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ManagementError(401, "Bad HTTP authentication header format")
+    """The bearer checks of hapi-auth-jwt, whose messages Auth0 returns: no header or another
+    scheme is "Missing authentication"; a header that is not two words, or a token that is not
+    three dot-separated parts (an opaque token), is a 400 whose errorCode is the scheme name."""
+    parts = request.headers.get("Authorization", "").split()
+    if not parts or (len(parts) == 2 and parts[0].lower() != "bearer"):
+        raise ManagementError(401, "Missing authentication", headers={"WWW-Authenticate": "Bearer"})
+    if len(parts) != 2 or len(parts[1].split(".")) != 3:
+        raise ManagementError(400, "Bad HTTP authentication header format", "Bearer")
     current = tenant()
-    claims = tokens.verify_management_token(current.signing_key, token.strip(), current.clock.timestamp())
+    claims = tokens.verify_management_token(current.signing_key, parts[1], current.clock.timestamp())
     audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
     if not any(isinstance(a, str) and resource_servers.is_management_audience(a) for a in audiences):
-        message = f"Bad audience: {' '.join(str(a) for a in audiences)}"
-        raise ManagementError(401, message, attributes={"error": message})
+        raise tokens.unauthorized(f"Bad audience: {' '.join(str(a) for a in audiences)}")
     return claims
 
 
@@ -80,3 +82,9 @@ def supported_scopes() -> list[str]:
     load_resources()
     scopes = {scope for key in _registered_operations for scope in scopes_for(key)}
     return sorted(scope for scope in scopes if "current_user" not in scope)  # user-token scopes
+
+
+def registered_operations() -> list[str]:
+    """Every implemented operation as `"<METHOD> <spec path>"`, in registration order."""
+    load_resources()
+    return list(_registered_operations)

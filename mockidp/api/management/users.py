@@ -1,16 +1,17 @@
 """/api/v2/users and /api/v2/users-by-email."""
 from __future__ import annotations
 
-from ...core import users
+from ...core import emails, users
 from ...core.errors import ManagementError, bad_request
-from ..http import empty_response, json_response, read_body, tenant
-from ..validation import validate_body
+from ..http import empty_response, json_response, public_base_url, read_body, tenant
+from ..validation import schema_property_names, validate_body
 from .common import parse_fields, query_args
 from .registry import granted_scopes, operation
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
                       "for include_fields) in the result. Leave empty to retrieve all fields")
 METADATA_ONLY = {"app_metadata", "user_metadata"}
+UPDATABLE_ATTRIBUTES = schema_property_names("UpdateUserRequestContent")
 
 
 def _fields(args: dict) -> tuple[list[str] | None, bool]:
@@ -22,8 +23,11 @@ def _fields(args: dict) -> tuple[list[str] | None, bool]:
 @operation("POST /users")
 def create_user():
     body = read_body()
+    query_args("POST /users")  # hapi validates the query (none allowed) before the payload
     validate_body("CreateUserRequestContent", body)
-    return json_response(users.create_user(tenant(), body), 201)
+    user = users.create_user(tenant(), body)
+    emails.after_user_created(tenant(), user, body, public_base_url())  # verify_email, as Auth0
+    return json_response(user, 201)
 
 
 @operation("GET /users")
@@ -53,18 +57,35 @@ def get_user(id: str):
     return json_response(users.select_fields(users.get_user(tenant(), id), fields, include))
 
 
+def _refuse_unknown_attributes(body: dict) -> None:
+    """The spec leaves UpdateUserRequestContent open, but Auth0 refuses root attributes it does
+    not update (e.g. a whole user read back and sent again), with this advice appended."""
+    unknown = [name for name in body if name not in UPDATABLE_ATTRIBUTES]
+    if unknown:
+        raise bad_request(f"Payload validation error: 'Additional properties not allowed: "
+                          f"{','.join(unknown)} (consider storing them in app_metadata or "
+                          f"user_metadata. See \"Users Metadata\" in "
+                          f"https://auth0.com/docs/api/v2/changes for more details)'.")
+
+
 @operation("PATCH /users/{id}")
 def update_user(id: str):
     body = read_body()
+    query_args("PATCH /users/{id}")
     validate_body("UpdateUserRequestContent", body)
+    _refuse_unknown_attributes(body)
     if "update:users" not in granted_scopes() and not set(body) <= METADATA_ONLY:
         raise ManagementError(403, "Insufficient scope, expected any of: update:users",
                               "insufficient_scope")
-    return json_response(users.update_user(tenant(), id, body))
+    user = users.update_user(tenant(), id, body)
+    emails.after_user_updated(tenant(), user, body, public_base_url())  # new email + verify_email
+    return json_response(user)
 
 
 @operation("DELETE /users/{id}")
 def delete_user(id: str):
+    read_body()  # hapi parses DELETE payloads too: malformed JSON is a 400, not ignored
+    query_args("DELETE /users/{id}")
     users.delete_user(tenant(), id)
     return empty_response(204)
 

@@ -1,0 +1,30 @@
+"""POST /dbconnections/signup and POST /dbconnections/change_password (JSON or form bodies)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from ...core import dbconnections as core
+from ...core.errors import DbConnectionError
+from ..http import json_response, public_base_url, read_body, tenant
+
+dbconnections = Blueprint("dbconnections", __name__)
+RESET_EMAIL_SENT = "We've just sent you an email to reset your password."
+
+
+def _params() -> dict:
+    body = read_body(DbConnectionError(400, "invalid_body", "The request body is not valid JSON"))
+    if not isinstance(body, dict):
+        raise DbConnectionError(400, "invalid_body", "The request body must be an object")
+    return body
+
+
+@dbconnections.post("/dbconnections/signup")
+def signup():
+    return json_response(core.signup(tenant(), _params(), public_base_url()))
+
+
+@dbconnections.post("/dbconnections/change_password")
+def change_password():
+    core.request_password_reset(tenant(), _params(), public_base_url())
+    # The same 200 text whether or not the user exists (Express's res.send: text/html).
+    return Response(RESET_EMAIL_SENT, 200, content_type="text/html; charset=utf-8")

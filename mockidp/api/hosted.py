@@ -1,0 +1,150 @@
+"""Hosted pages behind the emailed and ticket links, as New Universal Login shows them:
+/u/reset-password (form, policy errors, success, expired/used link) and /u/email-verification.
+Texts are Auth0's English defaults for the reset-password and email-verification prompts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, redirect, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..core import emails, tickets
+from ..core.passwords import check_password
+from ..core.tickets import PASSWORD_CHANGE, TicketProblem, WeakPassword
+from .http import tenant
+
+WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+hosted = Blueprint("hosted", __name__, template_folder=str(WEB_TEMPLATES))
+
+FORGOT_AGAIN = 'To reset your password, return to the login page and select "Forgot Your Password" to send a new email.'
+RESET_PROBLEMS = {  # reset-password-error screen: (title, description)
+    "expired": ("Link Expired", FORGOT_AGAIN),
+    "used": ("Invalid Link", "This link has already been used. " + FORGOT_AGAIN),
+    "invalid": ("Invalid Link", FORGOT_AGAIN),
+}
+VERIFICATION_PROBLEMS = {  # email-verification-result screen, error variants
+    "invalid": "User account does not exist or the verification code is invalid.",
+    "used": tickets.PROBLEM_MESSAGES["used"],
+    "expired": tickets.PROBLEM_MESSAGES["expired"],
+    "already_verified": "This account is already verified.",
+    "email_changed": "Your email address could not be verified.",
+}
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "deny", "Referrer-Policy": "same-origin"}
+
+
+def page(template: str, status: int = 200, **context) -> Response:
+    name = tenant().tenant_settings.get("friendly_name") or "mockidp"
+    html = render_template(template, tenant_name=name, logo_initial=name[:1].upper(), **context)
+    return Response(html, status, headers=PAGE_HEADERS, content_type="text/html; charset=utf-8")
+
+
+def message_page(kind: str, title: str, description: str, status: int = 200, button: dict | None = None,
+                 page_title: str = "Reset Password") -> Response:
+    return page("ul_message.html", status, kind=kind, title=title, description=description,
+                button=button, page_title=page_title)
+
+
+def http_error_page(error: HTTPException) -> Response:
+    """404, 405, 413 under /u/: a page, never JSON."""
+    status = error.code or 500
+    response = message_page("error", error.name, "This page cannot handle that request. Open the "
+                            "link from your email again.", status, page_title=error.name)
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+# --- /u/reset-password ------------------------------------------------------------------------
+
+@hosted.get("/u/reset-password")
+def reset_password_form():
+    try:
+        ticket = tickets.usable(tenant(), _ticket_id(), PASSWORD_CHANGE)
+    except TicketProblem as problem:
+        return _reset_problem(problem)
+    return _reset_form(ticket)
+
+
+@hosted.post("/u/reset-password")
+def reset_password_submit():
+    current, ticket_id = tenant(), _ticket_id()
+    try:
+        ticket = tickets.usable(current, ticket_id, PASSWORD_CHANGE)
+    except TicketProblem as problem:
+        return _reset_problem(problem)
+    password = request.form.get("password", "")
+    confirmation = request.form.get("re-enter-password")
+    if confirmation is not None and confirmation != password:
+        return _reset_form(ticket, error="Passwords don't match.", candidate=password)
+    try:
+        redemption = tickets.reset_password(current, ticket_id, password)
+    except WeakPassword:
+        return _reset_form(ticket, error="Password is too weak", candidate=password)
+    except TicketProblem as problem:  # used or expired meanwhile
+        return _reset_problem(problem)
+    target = tickets.redirect_url(current, redemption.ticket, success=True,
+                                  message=tickets.PASSWORD_CHANGED_MESSAGE)
+    if target:
+        return redirect(target, 302)
+    return message_page("success", "Password Changed!", "Your password has been changed successfully.",
+                        button=_back_to_application(redemption.ticket))
+
+
+def _ticket_id() -> str:
+    return request.args.get("ticket", "")
+
+
+def _reset_form(ticket: dict, error: str | None = None, candidate: str | None = None) -> Response:
+    check = check_password(tickets.password_connection(tenant(), ticket), candidate or "")
+    return page("ul_reset_password.html", 400 if error else 200, page_title="Reset Password",
+                email=ticket.get("email"), error=error, rules=_displayed_rules(check.rules),
+                checked=candidate is not None)
+
+
+def _displayed_rules(rules: list[dict]) -> list[dict]:
+    return [{"text": rule["message"] % tuple(rule["format"]) if "format" in rule else rule["message"],
+             "verified": rule["verified"], "items": rule.get("items", [])} for rule in rules]
+
+
+def _reset_problem(problem: TicketProblem) -> Response:
+    title, description = RESET_PROBLEMS.get(problem.reason, RESET_PROBLEMS["invalid"])
+    return message_page("error", title, description, 400)
+
+
+def _back_to_application(ticket: dict) -> dict | None:
+    """New Universal Login offers "Back to <app>" when the ticket names a client with a login
+    route (its initiate_login_uri)."""
+    client = tenant().directory.clients.get(ticket.get("client_id") or "")
+    if client and client.get("initiate_login_uri"):
+        return {"href": client["initiate_login_uri"], "label": f"Back to {client['name']}"}
+    return None
+
+
+# --- /u/email-verification --------------------------------------------------------------------
+
+@hosted.get("/u/email-verification")
+def email_verification():
+    current = tenant()
+    if request.method == "HEAD":  # link scanners probe with HEAD: never use the link up
+        return _verification_probe()
+    try:
+        redemption = emails.use_verification_link(current, _ticket_id())
+    except TicketProblem as problem:
+        target = tickets.redirect_url(current, problem.ticket, success=False, message=problem.message)
+        if target:
+            return redirect(target, 302)
+        return message_page("error", "Error", VERIFICATION_PROBLEMS[problem.reason], 400,
+                            page_title="Email Verification")
+    target = tickets.redirect_url(current, redemption.ticket, success=True, message=tickets.VERIFIED_MESSAGE)
+    if target:
+        return redirect(target, 302)
+    return message_page("success", "Email Verified", "Your email address was successfully verified.",
+                        button=_back_to_application(redemption.ticket), page_title="Email Verification")
+
+
+def _verification_probe() -> Response:
+    try:
+        tickets.usable(tenant(), _ticket_id(), tickets.EMAIL_VERIFICATION)
+    except TicketProblem:
+        return Response(status=400)
+    return Response(status=200, content_type="text/html; charset=utf-8")

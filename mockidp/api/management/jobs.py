@@ -1,0 +1,22 @@
+"""/api/v2/jobs: the verification-email job (user imports and exports are not mocked)."""
+from __future__ import annotations
+
+from ...core import jobs
+from ..http import json_response, public_base_url, read_body, tenant
+from ..validation import validate_body
+from .common import query_args
+from .registry import operation
+
+
+@operation("POST /jobs/verification-email")
+def create_verification_email_job():
+    body = read_body()
+    query_args("POST /jobs/verification-email")
+    validate_body("CreateVerificationEmailRequestContent", body)
+    return json_response(jobs.create_verification_email_job(tenant(), body, public_base_url()), 201)
+
+
+@operation("GET /jobs/{id}")
+def get_job(id: str):
+    query_args("GET /jobs/{id}")
+    return json_response(jobs.get_job(tenant(), id))
