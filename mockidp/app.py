@@ -9,10 +9,14 @@ from werkzeug.exceptions import HTTPException
 
 from .api.authentication.dbconnections import dbconnections
 from .api.authentication.discovery import discovery
+from .api.authentication.authorize import authorize_endpoint
+from .api.authentication.logout import logout_endpoints
+from .api.authentication.userinfo import userinfo_endpoint
 from .api.authentication.oauth import oauth
 from .api.control import control
 from .api.hosted import hosted, http_error_page
 from .api.http import MAX_BODY_BYTES, error_response, json_response
+from .api.login import login_pages
 from .api.management.registry import load_resources
 from .api.outbox import outbox
 from .api.traffic import TrafficMiddleware, traffic_control
@@ -28,7 +32,8 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.config["MOCKIDP_CA_FILE"] = ca_file
     app.json.sort_keys = False
     app.extensions["mockidp.tenant"] = tenant
-    for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox):
+    for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
+                      authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)

@@ -77,6 +77,17 @@ class MockIdPServer:
     def advance(self, seconds: float) -> dict:
         return self.control("POST", "/clock/advance", {"seconds": seconds})
 
+    def outbox(self, **filters: str) -> list[dict]:
+        """Delivered emails, oldest first; filter by to, template, user_id."""
+        from urllib.parse import urlencode
+
+        query = f"?{urlencode(filters)}" if filters else ""
+        return self.control("GET", f"/outbox{query}")["messages"]
+
+    def flush_emails(self) -> list[dict]:
+        """Deliver every queued email now (manual or delayed delivery) and return them."""
+        return self.control("POST", "/email-queue/flush")["messages"]
+
     def management_token(self, client_id: str = DEFAULT_M2M_CLIENT_ID,
                          client_secret: str = DEFAULT_M2M_CLIENT_SECRET, scope: str | None = None,
                          base_url: str | None = None) -> str:

@@ -40,8 +40,16 @@ def flush(anonymous: Api) -> list[dict]:
     return response.json()["messages"]
 
 
-def freeze(anonymous: Api, now: str = "2030-01-01T00:00:00Z") -> None:
-    assert anonymous.put("/_mock/clock", json={"now": now, "frozen": True}).status_code == 200
+def freeze(anonymous: Api, now: str | None = None) -> None:
+    """Freeze the tenant clock (at `now`, else where it is). Management tokens minted before a
+    jump forward expire: take a fresh one with `management_api(mockidp)` afterwards."""
+    body = {"frozen": True, **({"now": now} if now else {})}
+    assert anonymous.put("/_mock/clock", json=body).status_code == 200
+
+
+def management_api(mockidp) -> Api:
+    """A Management API client whose token is minted at the tenant clock's current time."""
+    return Api(mockidp.url, mockidp.management_token())
 
 
 def advance(anonymous: Api, seconds: float) -> None:

@@ -11,7 +11,7 @@ from conftest import Api, new_user
 from management_spec import query_parameters, request_properties
 
 from mockidp.api.management.registry import registered_operations
-from mockidp.api.validation import body_schema_for
+from mockidp.api.validation import body_schema_for, schema_property_names
 from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
 # The resources whose error wording this file pins down; every other registered operation gets
@@ -80,6 +80,16 @@ def send(api: Api, operation: str, path: str, **kwargs):
 
 
 BODY_OPERATIONS = [op for op in OPERATIONS if body_schema_for(op)]
+# Operations whose payload is a JSON object with declared properties (not e.g. an array).
+OBJECT_BODY_OPERATIONS = [op for op in BODY_OPERATIONS if schema_property_names(body_schema_for(op))]
+# A valid payload per create operation, for checks that change one field of it.
+CREATE_BODIES = {
+    "POST /users": {"connection": CONNECTION, "email": "typed@example.com", "password": "Sup3r$ecret!"},
+    "POST /clients": {"name": "Typed"},
+    "POST /connections": {"name": "Typed", "strategy": "auth0"},
+    "POST /resource-servers": {"identifier": "https://typed.example.com/"},
+    "POST /client-grants": {"client_id": DEFAULT_M2M_CLIENT_ID, "audience": "https://typed.example.com/"},
+}
 BODYLESS_READS = [op for op in OPERATIONS if op.startswith("GET ")]
 
 
@@ -147,7 +157,7 @@ def test_malformed_json(api, target, operation, raw):
     assert snapshot(api) == before
 
 
-@pytest.mark.parametrize("operation", BODY_OPERATIONS)
+@pytest.mark.parametrize("operation", OBJECT_BODY_OPERATIONS)
 @pytest.mark.parametrize("payload, found", [("[]", "array"), ('[{"name": "x"}]', "array"),
                                             ('"x"', "string"), ("3", "integer"), ("1.5", "number"),
                                             ("true", "boolean"), ("null", "null")])
@@ -226,14 +236,12 @@ def properties_of(operation: str) -> list[str]:
     return sorted(request_properties(body_schema_for(operation)))
 
 
-@pytest.mark.parametrize("operation, field", [(op, field) for op in BODY_OPERATIONS
+@pytest.mark.parametrize("operation, field", [(op, field) for op in OBJECT_BODY_OPERATIONS
                                               for field in properties_of(op)])
 def test_wrong_type_for_each_field(api, target, operation, field):
     schema = request_properties(body_schema_for(operation))[field]
     before = snapshot(api)
-    body = {"connection": CONNECTION, "email": "typed@example.com", "password": "Sup3r$ecret!"}
-    if operation.startswith("PATCH"):
-        body = {}
+    body = dict(CREATE_BODIES.get(operation, {}))
     body[field] = wrong_value(schema)
     response = send(api, operation, concrete_path(api, operation, target), json=body)
     error = assert_management_error(response, 400, "invalid_body")

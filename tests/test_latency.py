@@ -1,6 +1,11 @@
 """Injected latency: PATCH /_mock/settings {"latency": ...}, --latency, fixtures' mockidp.latency."""
 from __future__ import annotations
 
+import os
+import re
+import selectors
+import subprocess
+import sys
 import threading
 import time
 
@@ -168,6 +173,37 @@ def test_the_latency_option_overrides_the_fixture_and_a_number_means_default_ms(
     assert overridden.mock_settings.current()["latency"]["default_ms"] == 200
     as_json = parse_startup_value('{"routes": [{"method": "POST", "path": "/oauth/token", "ms": 5}]}')
     assert as_json["routes"] == [{"method": "POST", "path": "/oauth/token", "ms": 5, "jitter_ms": 0}]
+
+
+def test_serve_reads_latency_from_the_option_and_the_environment(tmp_path):
+    """`mockidp serve`, as a user runs it: MOCKIDP_LATENCY, then --latency overriding it."""
+    env = {**os.environ, "MOCKIDP_LATENCY": '{"default_ms": 7}'}
+    for extra, expected in (([], 7), (["--latency", "150"], 150)):
+        process = subprocess.Popen([sys.executable, "-m", "mockidp", "serve", "--port", "0", *extra],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        try:
+            url = _listening_url(process)
+            settings = requests.get(f"{url}/_mock/settings", timeout=30).json()
+            assert settings["latency"]["default_ms"] == expected
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _listening_url(process: subprocess.Popen, seconds: float = 60) -> str:
+    """The first `listening` URL of the banner, waiting at most `seconds`."""
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    output, deadline = "", time.monotonic() + seconds
+    while "listening" not in output or not output.endswith("\n"):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not selector.select(timeout=remaining):
+            raise AssertionError(f"mockidp serve printed no listening URL: {output!r}")
+        chunk = os.read(process.stdout.fileno(), 65536).decode()
+        if not chunk:
+            raise AssertionError(f"mockidp serve exited: {output!r}")
+        output += chunk
+    return re.search(r"listening\s+(\S+)", output).group(1)
 
 
 def test_invalid_start_up_latency_fails_with_a_message(tmp_path, capsys):

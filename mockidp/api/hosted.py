@@ -8,9 +8,10 @@ from pathlib import Path
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..core import emails, tickets
+from ..core import account_events, emails, tickets
 from ..core.passwords import check_password
 from ..core.tickets import PASSWORD_CHANGE, TicketProblem, WeakPassword
+from .caller import request_info
 from .http import tenant
 
 WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -79,9 +80,11 @@ def reset_password_submit():
     try:
         redemption = tickets.reset_password(current, ticket_id, password)
     except WeakPassword:
+        account_events.password_change_failed(current, ticket, request_info(), "Password is too weak")
         return _reset_form(ticket, error="Password is too weak", candidate=password)
     except TicketProblem as problem:  # used or expired meanwhile
         return _reset_problem(problem)
+    account_events.password_changed(current, redemption.user, request_info())  # log scp
     target = tickets.redirect_url(current, redemption.ticket, success=True,
                                   message=tickets.PASSWORD_CHANGED_MESSAGE)
     if target:
@@ -135,6 +138,7 @@ def email_verification():
             return redirect(target, 302)
         return message_page("error", "Error", VERIFICATION_PROBLEMS[problem.reason], 400,
                             page_title="Email Verification")
+    account_events.email_verified(current, redemption.user, request_info())  # log sv
     target = tickets.redirect_url(current, redemption.ticket, success=True, message=tickets.VERIFIED_MESSAGE)
     if target:
         return redirect(target, 302)

@@ -42,6 +42,13 @@ class Directory:
     email_templates: dict[str, dict] = field(default_factory=dict)
     tickets: dict[str, dict] = field(default_factory=dict)   # password-change / email-verification links
     jobs: dict[str, dict] = field(default_factory=dict)      # verification-email jobs
+    # Logins (core/sessions.py, core/authorization.py, core/refresh_tokens.py, core/logs.py):
+    sessions: dict[str, dict] = field(default_factory=dict)             # sid -> SSO session
+    login_transactions: dict[str, dict] = field(default_factory=dict)   # /u/login?state= -> request
+    authorization_codes: dict[str, dict] = field(default_factory=dict)  # code -> what it grants
+    refresh_tokens: dict[str, dict] = field(default_factory=dict)       # token -> grant
+    logs: dict[str, dict] = field(default_factory=dict)                 # log_id -> event, oldest first
+    next_log_sequence: int = 0
     next_user_sequence: int = 0
 
     def snapshot(self) -> "Directory":

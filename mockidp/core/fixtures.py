@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from . import client_grants, clients, connections, resource_servers, users
 from .clock import parse_instant
 from .errors import Auth0Error
+from .templates import TEMPLATE_NAMES
 
 if TYPE_CHECKING:
     from .tenant import Tenant
@@ -64,7 +65,10 @@ FIXTURE_SCHEMA: dict[str, Any] = {
                                            "scopes": {"type": "array", "items": {
                                                "type": "object", "required": ["value"]}}}}},
         "roles": {"type": "array", "items": {"type": "object", "required": ["name"]}},
-        "emailTemplates": {"type": "array", "items": {"type": "object", "required": ["template"]}},
+        "emailTemplates": {"type": "array", "items": {"type": "object", "required": ["template"], "properties": {
+            "template": {"enum": list(TEMPLATE_NAMES)}, "body": {"type": ["string", "null"]},
+            "subject": {"type": ["string", "null"]}, "from": {"type": ["string", "null"]},
+            "enabled": {"type": ["boolean", "null"]}}}},
         "users": {"type": "array", "items": {"type": "object", "required": ["password"], "properties": {
             "email": {"type": "string"}, "password": {"type": "string"},
             "connection": {"type": "string"}, "email_verified": {"type": "boolean"},

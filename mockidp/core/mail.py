@@ -121,7 +121,6 @@ class Envelope:
     """An email Auth0 decided to send; fixed at enqueue time."""
 
     id: str
-    sequence: int
     template: str
     to: str
     user_id: str | None
@@ -148,7 +147,6 @@ class Mailroom:
         self._queue: list[Envelope] = []
         self._outbox: list[dict] = []
         self._outcomes: dict[str, str] = {}  # message id -> queued/delivered/failed (jobs read it)
-        self._sequence = 0
         self._generation = 0                 # bumped on reset: in-flight deliveries are dropped
         self._delivery_lock = threading.Lock()
         self._wakeup = threading.Condition()
@@ -170,7 +168,6 @@ class Mailroom:
         self._queue = []
         self._outbox = []
         self._outcomes = {}
-        self._sequence = 0
         self._generation += 1
         self.settings = self.startup_settings
         self._wake_worker()
@@ -184,9 +181,8 @@ class Mailroom:
         `deliver_due()` once the lock is released."""
         tenant = self._tenant
         now = tenant.clock.now()
-        self._sequence += 1
-        envelope = Envelope(id=ids.prefixed("msg", tenant.rng), sequence=self._sequence,
-                            template=template, to=to, user_id=user_id, url=url, client_id=client_id,
+        envelope = Envelope(id=ids.prefixed("msg", tenant.rng), template=template, to=to,
+                            user_id=user_id, url=url, client_id=client_id,
                             base_url=base_url, queued_at=now, due_at=self._due_at(now),
                             extra=copy.deepcopy(extra or {}))
         if self.settings.render == "enqueue":
@@ -261,8 +257,9 @@ class Mailroom:
             "support_email": settings.get("support_email") or "",
             "support_url": settings.get("support_url") or "",
             "request_language": "en",
-            **copy.deepcopy(envelope.extra),
+            **copy.deepcopy({key: value for key, value in envelope.extra.items() if key != "user"}),
         }
+        user.update(copy.deepcopy(envelope.extra.get("user") or {}))  # e.g. blocked_account's source_ip
         return RenderInput(template=template, variables=variables)
 
     def _user_variables(self, envelope: Envelope) -> dict | None:
@@ -346,14 +343,14 @@ class Mailroom:
         return bool(is_owned and is_owned())
 
     def _wake_worker(self) -> None:
-        if not self._has_future_messages():
+        if not self._has_scheduled_messages():
             return
         self._start_worker()
         with self._wakeup:
             self._wakeup_pending = True
             self._wakeup.notify()
 
-    def _has_future_messages(self) -> bool:
+    def _has_scheduled_messages(self) -> bool:
         return any(envelope.due_at is not None for envelope in self._queue)
 
     def _start_worker(self) -> None:

@@ -27,6 +27,7 @@ TEMPLATE_FIELDS = ("template", "body", "from", "resultUrl", "subject", "syntax",
                    "urlLifetimeInSeconds", "includeEmailInRedirect", "enabled")
 DEFAULT_LINK_LIFETIME = 432000  # 5 days, Auth0's default for emailed links and tickets
 DEFAULT_FROM = "{{ friendly_name }} <no-reply@auth0user.net>"
+PARSED_CACHE_SIZE = 256
 
 
 class TemplateError(Exception):
@@ -184,6 +185,7 @@ class Renderer:
     def __init__(self, now: Callable[[], datetime]):
         self._now = now
         self._environment = None
+        self._parsed: dict[str, Any] = {}
 
     def render_email(self, template: dict, variables: dict) -> RenderedEmail:
         html = self.render("body", template.get("body") or "", variables)
@@ -195,16 +197,22 @@ class Renderer:
         from liquid.exceptions import LiquidError
 
         try:
-            return self._env().from_string(source).render(**variables)
+            return self._parse(source).render(**variables)
         except LiquidError as exc:
             raise TemplateError(field, str(exc)) from None
         except Exception as exc:  # a filter fed a surprising value must not break a request
             raise TemplateError(field, f"{type(exc).__name__}: {exc}") from None
 
-    def _env(self):
-        if self._environment is None:
-            self._environment = _make_environment(self._now)
-        return self._environment
+    def _parse(self, source: str):
+        """Parsed templates are reused: the same few sources are rendered over and over."""
+        parsed = self._parsed.get(source)
+        if parsed is None:
+            if self._environment is None:
+                self._environment = _make_environment(self._now)
+            if len(self._parsed) >= PARSED_CACHE_SIZE:
+                self._parsed.clear()
+            parsed = self._parsed[source] = self._environment.from_string(source)
+        return parsed
 
 
 def _make_environment(now: Callable[[], datetime]):

@@ -209,6 +209,9 @@ def update_user(tenant: "Tenant", user_id: str, body: dict) -> dict:
         profile["updated_at"] = now
         record = UserRecord(profile, password_hash, previous.sequence)
         tenant.directory.put_user(record, previous)
+        if "password" in body:  # a new password ends the user's sessions, as in Auth0
+            from .sessions import end_for_user
+            end_for_user(tenant, user_id)
         return public_profile(record)
 
 

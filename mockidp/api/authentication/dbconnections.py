@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from ...core import dbconnections as core
+from ...core import account_events
 from ...core.errors import DbConnectionError
+from ..caller import request_info
 from ..http import json_response, public_base_url, read_body, tenant
 
 dbconnections = Blueprint("dbconnections", __name__)
@@ -20,11 +21,11 @@ def _params() -> dict:
 
 @dbconnections.post("/dbconnections/signup")
 def signup():
-    return json_response(core.signup(tenant(), _params(), public_base_url()))
+    return json_response(account_events.signup(tenant(), _params(), public_base_url(), request_info()))
 
 
 @dbconnections.post("/dbconnections/change_password")
 def change_password():
-    core.request_password_reset(tenant(), _params(), public_base_url())
+    account_events.request_password_reset(tenant(), _params(), public_base_url(), request_info())  # + ss/scpr logs
     # The same 200 text whether or not the user exists (Express's res.send: text/html).
     return Response(RESET_EMAIL_SENT, 200, content_type="text/html; charset=utf-8")

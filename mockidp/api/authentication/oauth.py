@@ -5,13 +5,16 @@ import base64
 import binascii
 from urllib.parse import unquote
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
-from ...core import grants
+from ...core import grants, logs, refresh_tokens
 from ...core.errors import OAuthError
+from ..caller import request_info
 from ..http import issuer, json_response, read_body, tenant
+from .cors import add_cors_headers
 
 oauth = Blueprint("oauth", __name__)
+oauth.after_request(add_cors_headers)  # SPAs call /oauth/token and /oauth/revoke cross-origin
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -35,16 +38,43 @@ def _string_params(body) -> dict[str, str]:
     return {key: value for key, value in body.items() if isinstance(value, str)}
 
 
+def _authenticated_client(params: dict[str, str], grant_type: str) -> dict:
+    current = tenant()
+    credentials = _client_credentials(params)
+    try:
+        return grants.authenticate_client(current, credentials)
+    except OAuthError as error:
+        grants.log_failure(current, grant_type, error, request_info(), client_id=credentials.client_id)
+        raise
+
+
 @oauth.post("/oauth/token")
 def token():
     params = _string_params(read_body(OAuthError(400, "invalid_request", "Invalid JSON body")))
     grant_type = params.get("grant_type")
     if not grant_type:
         raise OAuthError(400, "invalid_request", "Missing required parameter: grant_type")
+    client = _authenticated_client(params, grant_type)
+    info = request_info(forwarded_for_trusted=bool(client.get("is_token_endpoint_ip_header_trusted")))
+    body = grants.exchange(tenant(), client, grant_type, params, issuer(), info)
+    return json_response(body, 200, NO_STORE)
+
+
+@oauth.post("/oauth/revoke")
+def revoke():
+    """Revoke a refresh token (and its family): 200 with an empty body, also for a token that is
+    unknown or already revoked (RFC 7009), as Auth0 answers."""
+    params = _string_params(read_body(OAuthError(400, "invalid_request", "Invalid JSON body")))
     current = tenant()
     client = grants.authenticate_client(current, _client_credentials(params))
-    if grant_type == "client_credentials":
-        body = grants.client_credentials(current, client, params.get("audience"), params.get("scope"),
-                                         issuer())
-        return json_response(body, 200, NO_STORE)
-    raise OAuthError(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
+    token = params.get("token")
+    if not token:
+        raise OAuthError(400, "invalid_request", "Missing required parameter: token")
+    revoked = refresh_tokens.revoke(current, token, client["client_id"])
+    if revoked is not None:
+        with current.lock:
+            record = current.directory.users.get(revoked["user_id"])
+        logs.record(current, "srrt", "", request=request_info(), client=client,
+                    user=record.profile if record else {"user_id": revoked["user_id"]},
+                    details={"session_id": revoked.get("session_id") or "", "audience": revoked.get("audience") or ""})
+    return Response(b"", 200)

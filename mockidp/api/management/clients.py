@@ -1,8 +1,11 @@
-"""/api/v2/clients (read). Secrets are shown only to tokens holding read:client_keys."""
+"""/api/v2/clients. Secrets are shown only to tokens holding read:client_keys, except in the
+answers to POST /clients and POST /clients/{id}/rotate-secret, whose point is the secret."""
 from __future__ import annotations
 
 from ...core import clients
-from ..http import json_response, tenant
+from ...core.errors import ManagementError
+from ..http import empty_response, json_response, read_body, tenant
+from ..validation import validate_body
 from .common import checkpoint, paged, parse_fields, query_args, select, wants_checkpoint
 from .registry import granted_scopes, operation
 
@@ -40,3 +43,47 @@ def list_clients():
 def get_client(id: str):
     args = query_args("GET /clients/{id}")
     return json_response(_view(clients.find_client(tenant(), id), args))
+
+
+@operation("POST /clients")
+def create_client():
+    body = read_body()
+    query_args("POST /clients")  # hapi validates the query (none allowed) before the payload
+    validate_body("CreateClientRequestContent", body)
+    return json_response(clients.create_client(tenant(), body), 201)
+
+
+def _require_update_scopes(body: dict) -> None:
+    """update:client_keys changes the secret (and encryption key), update:clients the rest."""
+    granted = granted_scopes()
+    if "update:clients" not in granted and set(body) - clients.KEY_FIELDS:
+        raise ManagementError(403, "Insufficient scope, expected any of: update:clients",
+                              "insufficient_scope")
+    if "update:client_keys" not in granted and set(body) & clients.KEY_FIELDS:
+        raise ManagementError(403, "Insufficient scope, expected any of: update:client_keys",
+                              "insufficient_scope")
+
+
+@operation("PATCH /clients/{id}")
+def update_client(id: str):
+    body = read_body()
+    query_args("PATCH /clients/{id}")
+    validate_body("UpdateClientRequestContent", body)
+    _require_update_scopes(body)
+    client = clients.update_client(tenant(), id, body)
+    return json_response(clients.public_view(client, "read:client_keys" in granted_scopes()))
+
+
+@operation("DELETE /clients/{id}")
+def delete_client(id: str):
+    read_body()  # hapi parses DELETE payloads too: malformed JSON is a 400, not ignored
+    query_args("DELETE /clients/{id}")
+    clients.delete_client(tenant(), id)
+    return empty_response(204)
+
+
+@operation("POST /clients/{id}/rotate-secret")
+def rotate_client_secret(id: str):
+    read_body()  # no payload is expected, but a malformed one is still refused
+    query_args("POST /clients/{id}/rotate-secret")
+    return json_response(clients.rotate_secret(tenant(), id))

@@ -1,8 +1,9 @@
-"""/api/v2/connections (read)."""
+"""/api/v2/connections and the enabled clients of a connection."""
 from __future__ import annotations
 
 from ...core import connections
-from ..http import json_response, tenant
+from ..http import empty_response, json_response, read_body, tenant
+from ..validation import validate_body
 from .common import checkpoint, paged, parse_fields, query_args, select, wants_checkpoint
 from .registry import operation
 
@@ -38,3 +39,46 @@ def _list_item(connection: dict) -> dict:
 def get_connection(id: str):
     args = query_args("GET /connections/{id}")
     return json_response(_view(connections.find_connection(tenant(), id), args))
+
+
+@operation("POST /connections")
+def create_connection():
+    body = read_body()
+    query_args("POST /connections")
+    validate_body("CreateConnectionRequestContent", body)
+    return json_response(connections.create_connection(tenant(), body), 201)
+
+
+@operation("PATCH /connections/{id}")
+def update_connection(id: str):
+    body = read_body()
+    query_args("PATCH /connections/{id}")
+    validate_body("UpdateConnectionRequestContent", body)
+    return json_response(connections.update_connection(tenant(), id, body))
+
+
+@operation("DELETE /connections/{id}")
+def delete_connection(id: str):
+    """202 `{"deleted_at": ...}` while Auth0 deletes; 204 once the connection no longer exists."""
+    read_body()
+    query_args("DELETE /connections/{id}")
+    deleted_at = connections.delete_connection(tenant(), id)
+    if deleted_at is None:
+        return empty_response(204)
+    return json_response({"deleted_at": deleted_at}, 202)
+
+
+@operation("GET /connections/{id}/clients")
+def list_enabled_clients(id: str):
+    args = query_args("GET /connections/{id}/clients")
+    found = connections.enabled_clients(tenant(), id)
+    return json_response(checkpoint(found, args, "clients", "client_id", lambda item: item))
+
+
+@operation("PATCH /connections/{id}/clients")
+def update_enabled_clients(id: str):
+    body = read_body()
+    query_args("PATCH /connections/{id}/clients")
+    validate_body("UpdateEnabledClientConnectionsRequestContent", body)
+    connections.set_enabled_clients(tenant(), id, body)
+    return empty_response(204)

@@ -1,8 +1,10 @@
-"""/api/v2/resource-servers (read). The system Management API shows the caller's domain."""
+"""/api/v2/resource-servers. The system Management API shows the caller's domain; a resource
+server is addressed by its id or its (URL-encoded) identifier."""
 from __future__ import annotations
 
 from ...core import resource_servers
-from ..http import domain, json_response, tenant
+from ..http import domain, empty_response, json_response, read_body, tenant
+from ..validation import validate_body
 from .common import paged, query_args
 from .registry import operation
 
@@ -26,3 +28,29 @@ def get_resource_server(id: str):
     query_args("GET /resource-servers/{id}")
     server = resource_servers.find_resource_server(tenant(), id)
     return json_response(resource_servers.public_view(server, domain()))
+
+
+@operation("POST /resource-servers")
+def create_resource_server():
+    body = read_body()
+    query_args("POST /resource-servers")
+    validate_body("CreateResourceServerRequestContent", body)
+    server = resource_servers.create_resource_server(tenant(), body)
+    return json_response(resource_servers.public_view(server, domain()), 201)
+
+
+@operation("PATCH /resource-servers/{id}")
+def update_resource_server(id: str):
+    body = read_body()
+    query_args("PATCH /resource-servers/{id}")
+    validate_body("UpdateResourceServerRequestContent", body)
+    server = resource_servers.update_resource_server(tenant(), id, body)
+    return json_response(resource_servers.public_view(server, domain()))
+
+
+@operation("DELETE /resource-servers/{id}")
+def delete_resource_server(id: str):
+    read_body()
+    query_args("DELETE /resource-servers/{id}")
+    resource_servers.delete_resource_server(tenant(), id)
+    return empty_response(204)

@@ -1,0 +1,93 @@
+"""GET /authorize, and how an authorization response reaches the application in each response
+mode: query and fragment (302), form_post (an auto-submitting form) and web_message (a page that
+posts {type: "authorization_response", response} to the opener or parent window, which is how
+auth0-spa-js does silent authentication in a hidden iframe)."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit
+
+from flask import Blueprint, Response, redirect, render_template, request
+
+from ...core import authorization, login_flow, sessions
+from ...core.authorization import AuthorizationResponse, AuthorizePageError, AuthorizeRedirectError
+from ...core.tickets import with_query
+from ..caller import request_info
+from ..hosted import page
+from ..http import issuer, public_base_url, tenant
+
+WEB_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "web" / "templates"
+authorize_endpoint = Blueprint("authorize", __name__, template_folder=str(WEB_TEMPLATES))
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+ERROR_TITLE = "Oops!, something went wrong"
+
+
+@authorize_endpoint.get("/authorize")
+def authorize():
+    current = tenant()
+    params = {key: value for key, value in request.args.items()}  # first value of each
+    try:
+        auth_request = authorization.parse(current, params)
+    except AuthorizePageError as problem:
+        return error_page(problem.error, problem.description)
+    except AuthorizeRedirectError as problem:
+        return send(problem.response)
+    session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
+    if not authorization.needs_login(auth_request, session, current.clock.timestamp()):
+        return send(login_flow.with_session(current, auth_request, session, issuer=issuer(), info=request_info()))
+    if auth_request.silent:
+        return send(login_flow.silent_login_failed(current, auth_request, request_info()))
+    transaction = authorization.begin_transaction(current, auth_request)
+    screen = "signup" if auth_request.screen_hint == "signup" else "login"
+    return redirect(f"/u/{screen}?state={transaction}", 302)
+
+
+# --- sending the response ---------------------------------------------------------------------
+
+def send(response: AuthorizationResponse) -> Response:
+    params = list(response.params)
+    if response.response_mode == "form_post":
+        html = render_template("authorize_form_post.html", action=response.redirect_uri, params=params)
+        return Response(html, 200, headers=NO_STORE, content_type="text/html; charset=utf-8")
+    if response.response_mode == "web_message":
+        html = render_template("authorize_web_message.html", target_origin=_origin(response.redirect_uri),
+                               response=dict(params))
+        return Response(html, 200, headers=NO_STORE, content_type="text/html; charset=utf-8")
+    if response.response_mode == "fragment":
+        target = response.redirect_uri.split("#", 1)[0] + "#" + urlencode(params, quote_via=quote)
+    else:
+        target = with_query(response.redirect_uri.split("#", 1)[0], params)
+    redirected = redirect(target, 302)
+    redirected.headers.update(NO_STORE)
+    return redirected
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def error_page(error: str, description: str, status: int = 400) -> Response:
+    """Auth0's tenant error page: a title, the description and the technical details."""
+    return page("ul_error.html", status, page_title="Error", title=ERROR_TITLE, error=error,
+                description=description)
+
+
+# --- the session cookie ------------------------------------------------------------------------
+
+def set_session_cookie(response: Response, session_id: str) -> Response:
+    """`auth0=<session id>`, HttpOnly. Over https SameSite=None; Secure (as Auth0, so silent auth
+    works from an application on another site); over plain http SameSite=Lax, since Chromium
+    refuses SameSite=None without Secure (silent auth then needs the app on the same site, e.g.
+    localhost on another port)."""
+    secure = public_base_url().startswith("https://")
+    response.set_cookie(sessions.COOKIE_NAME, session_id, httponly=True, path="/", secure=secure,
+                        samesite="None" if secure else "Lax")
+    return response
+
+
+def clear_session_cookie(response: Response) -> Response:
+    secure = public_base_url().startswith("https://")
+    response.delete_cookie(sessions.COOKIE_NAME, path="/", secure=secure, httponly=True,
+                           samesite="None" if secure else "Lax")
+    return response

@@ -1,0 +1,222 @@
+"""The hosted login pages, shaped like Auth0's New Universal Login: /u/login (identifier +
+password), /u/signup and /u/reset-password/request/<connection> ("Forgot password?").
+
+Each page belongs to a login transaction (`?state=`) that /authorize started. The forms post back
+to the same URL with Universal Login's field names (`username`/`email`, `password`), so a test can
+drive them with plain form posts as well as with a browser. Texts are Universal Login's English
+defaults.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, request
+
+from ..core import account_events, authorization, login_flow, logins, sessions
+from ..core.authorization import AuthorizeRequest
+from ..core.errors import DbConnectionError
+from ..core.passwords import check_password
+from .authentication.authorize import error_page, send, set_session_cookie
+from .caller import request_info
+from .hosted import message_page, page
+from .http import issuer, public_base_url, tenant
+
+WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+login_pages = Blueprint("login_pages", __name__, template_folder=str(WEB_TEMPLATES))
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+TEXTS = {
+    "no-email": "Please enter an email address",
+    "no-password": "Password is required",
+    "wrong-email-credentials": "Wrong email or password",
+    "invalid-email-format": "Email is not valid.",
+    "password-too-weak": "Your password is too weak",
+    "user-exists": "The user already exists.",
+    "signup-failed": "Something went wrong, please try again later",
+    "signup-disabled": "Sign ups are not allowed for this application",
+    "invalid-state": "The login session is unknown or has expired. Start again from the application.",
+}
+
+
+class Transaction:
+    """The login transaction a page works for, and what the page needs from it."""
+
+    def __init__(self, state: str, auth_request: AuthorizeRequest):
+        current = tenant()
+        self.state = state
+        self.request = auth_request
+        self.connection = authorization.login_connection(current, auth_request) or {}
+        with current.lock:
+            client = current.directory.clients.get(auth_request.client_id) or {}
+        self.application = client.get("name", "the application")
+
+    def url(self, path: str) -> str:
+        return f"{path}?state={quote(self.state)}"
+
+    @property
+    def signup_allowed(self) -> bool:
+        return not (self.connection.get("options") or {}).get("disable_signup")
+
+    def links(self) -> dict:
+        name = quote(self.connection.get("name", ""), safe="")
+        return {"login_url": self.url("/u/login"),
+                "signup_url": self.url("/u/signup") if self.signup_allowed else None,
+                "forgot_url": self.url(f"/u/reset-password/request/{name}")}
+
+
+def _transaction() -> Transaction | None:
+    state = request.args.get("state", "")
+    auth_request = authorization.find_transaction(tenant(), state)
+    return Transaction(state, auth_request) if auth_request else None
+
+
+def _invalid_state() -> Response:
+    return error_page("invalid_request", TEXTS["invalid-state"])
+
+
+def _finish(transaction: Transaction, profile: dict, *, count: bool) -> Response:
+    """The user authenticated: session cookie, and the response back to the application."""
+    current = tenant()
+    session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
+    response, session = login_flow.after_login(
+        current, transaction.state, transaction.request, profile, transaction.connection, session,
+        issuer=issuer(), info=request_info(), count=count)
+    return set_session_cookie(send(response), session["id"])
+
+
+# --- /u/login ------------------------------------------------------------------------------------
+
+@login_pages.route("/u/login", methods=["GET", "POST"])
+def login():
+    transaction = _transaction()
+    if transaction is None:
+        return _invalid_state()
+    if request.method == "GET":
+        return _login_form(transaction, username=transaction.request.login_hint or _session_email())
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    if not username:
+        return _login_form(transaction, error=TEXTS["no-email"], username=username)
+    if not password:
+        return _login_form(transaction, error=TEXTS["no-password"], username=username)
+    current = tenant()
+    with current.lock:
+        client = current.directory.clients[transaction.request.client_id]
+    try:
+        profile = logins.password_login(current, transaction.connection, username, password,
+                                        client=client, request=request_info())
+    except logins.LoginFailed as failure:
+        if failure.reason == "blocked":  # back to the application, as Auth0 does (§5.4)
+            authorization.end_transaction(current, transaction.state)
+            return send(authorization.error_response(transaction.request, "unauthorized", logins.USER_BLOCKED))
+        return _login_form(transaction, error=TEXTS["wrong-email-credentials"], username=username)
+    return _finish(transaction, profile, count=False)
+
+
+def _session_email() -> str | None:
+    """Re-authentication (max_age, prompt=login) pre-fills the session user's email."""
+    current = tenant()
+    session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
+    if session is None:
+        return None
+    with current.lock:
+        record = current.directory.users.get(session["user_id"])
+    return record.profile.get("email") if record else None
+
+
+def _login_form(transaction: Transaction, *, username: str | None = None, error: str | None = None) -> Response:
+    return page("ul_login.html", 400 if error else 200, page_title="Log in", error=error,
+                username=username or "", application=transaction.application,
+                action=transaction.url("/u/login"), **transaction.links())
+
+
+# --- /u/signup -----------------------------------------------------------------------------------
+
+@login_pages.route("/u/signup", methods=["GET", "POST"])
+def signup():
+    transaction = _transaction()
+    if transaction is None:
+        return _invalid_state()
+    if not transaction.signup_allowed:
+        return error_page("access_denied", TEXTS["signup-disabled"], 403)
+    if request.method == "GET":
+        return _signup_form(transaction, email=transaction.request.login_hint)
+    email = request.form.get("email", "").strip()
+    password = request.form.get("password", "")
+    problem = _signup_problem(email, password)
+    if problem:
+        return _signup_form(transaction, email=email, error=problem, candidate=password)
+    current = tenant()
+    params = {"client_id": transaction.request.client_id, "connection": transaction.connection["name"],
+              "email": email, "password": password}
+    try:
+        created = account_events.signup(current, params, public_base_url(), request_info())
+    except DbConnectionError as error:
+        return _signup_form(transaction, email=email, error=_signup_error_text(error), candidate=password)
+    with current.lock:
+        profile = dict(current.directory.users[f"auth0|{created['_id']}"].profile)
+    return _finish(transaction, profile, count=True)  # Auth0 logs the new user in
+
+
+def _signup_problem(email: str, password: str) -> str | None:
+    if not email:
+        return TEXTS["no-email"]
+    if not EMAIL.fullmatch(email):
+        return TEXTS["invalid-email-format"]
+    if not password:
+        return TEXTS["no-password"]
+    return None
+
+
+def _signup_error_text(error: DbConnectionError) -> str:
+    if error.code == "invalid_password":
+        return TEXTS["password-too-weak"]
+    if error.code == "user_exists":
+        return TEXTS["user-exists"]
+    if error.code == "invalid_parameter":
+        return TEXTS["invalid-email-format"]
+    return TEXTS["signup-failed"]
+
+
+def _signup_form(transaction: Transaction, *, email: str | None = None, error: str | None = None,
+                 candidate: str | None = None) -> Response:
+    check = check_password(transaction.connection, candidate or "")
+    rules = [{"text": rule["message"] % tuple(rule["format"]) if "format" in rule else rule["message"],
+              "verified": rule["verified"], "items": rule.get("items", [])} for rule in check.rules]
+    return page("ul_signup.html", 400 if error else 200, page_title="Sign up", error=error,
+                email=email or "", application=transaction.application, rules=rules,
+                checked=candidate is not None, action=transaction.url("/u/signup"), **transaction.links())
+
+
+# --- /u/reset-password/request/<connection> ----------------------------------------------------
+
+@login_pages.route("/u/reset-password/request/<connection>", methods=["GET", "POST"])
+def forgot_password(connection: str):
+    transaction = _transaction()  # optional: without one there is no way back to an application
+    back = ({"href": transaction.url("/u/login"), "label": f"Back to {transaction.application}"}
+            if transaction else None)
+    action = request.full_path.rstrip("?")
+    if request.method == "GET":
+        hint = transaction.request.login_hint if transaction else None
+        return _forgot_form(action, back, email=hint)
+    email = request.form.get("email", "").strip()
+    if not email:
+        return _forgot_form(action, back, email=email, error=TEXTS["no-email"])
+    if not EMAIL.fullmatch(email):
+        return _forgot_form(action, back, email=email, error=TEXTS["invalid-email-format"])
+    params = {"email": email, "connection": connection}
+    if transaction:
+        params["client_id"] = transaction.request.client_id
+    try:
+        account_events.request_password_reset(tenant(), params, public_base_url(), request_info())
+    except DbConnectionError as error:
+        return error_page("invalid_request", str(error.body.get("description")))
+    return message_page("success", "Check Your Email", f"Please check the email address {email} for "
+                        "instructions to reset your password.", button=back, page_title="Reset Password")
+
+
+def _forgot_form(action: str, back: dict | None, *, email: str | None = None, error: str | None = None) -> Response:
+    return page("ul_forgot_password.html", 400 if error else 200, page_title="Reset your password",
+                error=error, email=email or "", action=action, back=back)

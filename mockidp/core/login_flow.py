@@ -1,0 +1,111 @@
+"""The end of a browser login: the session, the counters and log events, and what goes back to the
+application (a code, tokens, or an error) for a validated /authorize request.
+
+Three ways in:
+- `with_session`: /authorize found a session it may use (SSO, or silent auth with prompt=none).
+  Silent auth logs `ssa` and does not count as a login; an SSO login logs `s` and counts.
+- `silent_login_failed`: prompt=none without a usable session: `login_required`, logged `fsa`.
+- `after_login`: the user just authenticated on the hosted pages (login or signup): the session is
+  started, or renewed (auth_time) when it is the same user's, and the login is logged `s`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import authorization, logins, logs, sessions, user_tokens
+from .authorization import AuthorizationResponse, AuthorizeRequest
+from .logs import RequestInfo
+
+if TYPE_CHECKING:
+    from .tenant import Tenant
+
+LOGIN_REQUIRED = "Login required"
+
+
+def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, issuer: str,
+                 info: RequestInfo) -> AuthorizationResponse:
+    with tenant.lock:
+        record = tenant.directory.users[session["user_id"]]
+        client = tenant.directory.clients[request.client_id]
+        connection = tenant.directory.connection_by_name(session["connection"])
+        if record.profile.get("blocked"):
+            profile = logins.count_login(tenant, record, info)  # blocked attempts count too (§5.4)
+            logs.record(tenant, "f", logins.USER_BLOCKED, request=info, client=client, connection=connection,
+                        user=profile, details={"error": {"message": logins.USER_BLOCKED}})
+            return authorization.error_response(request, "unauthorized", logins.USER_BLOCKED)
+        if request.silent:
+            profile = dict(record.profile)
+            logs.record(tenant, "ssa", "", request=info, client=client, user=profile,
+                        details=_details(request, session, profile))
+        else:
+            profile = logins.count_login(tenant, record, info)
+            logs.record(tenant, "s", "", request=info, client=client, connection=connection,
+                        user=profile, details=_details(request, session, profile))
+        session = sessions.used_by(tenant, session["id"], request.client_id)
+        return respond(tenant, request, profile, session, issuer=issuer)
+
+
+def silent_login_failed(tenant: "Tenant", request: AuthorizeRequest, info: RequestInfo) -> AuthorizationResponse:
+    with tenant.lock:
+        client = tenant.directory.clients.get(request.client_id)
+    logs.record(tenant, "fsa", LOGIN_REQUIRED, request=info, client=client, audience=request.audience or "",
+                scope=request.scope, details={"qs": authorization.describe(request)})
+    return authorization.error_response(request, "login_required", LOGIN_REQUIRED)
+
+
+def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, profile: dict,
+                connection: dict, current_session: dict | None, *, issuer: str, info: RequestInfo,
+                count: bool = False) -> tuple[AuthorizationResponse, dict]:
+    """(response, session) once the user authenticated; `count` the login unless the password
+    check already did."""
+    with tenant.lock:
+        if count:
+            profile = logins.count_login(tenant, tenant.directory.users[profile["user_id"]], info)
+        if current_session and current_session["user_id"] == profile["user_id"]:
+            session = sessions.used_by(tenant, current_session["id"], request.client_id, reauthenticated=True)
+        else:
+            sessions.end(tenant, (current_session or {}).get("id"))
+            session = sessions.start(tenant, profile["user_id"], connection["name"],
+                                     client_id=request.client_id, request=info)
+        authorization.end_transaction(tenant, transaction_id)
+        client = tenant.directory.clients.get(request.client_id)
+        logs.record(tenant, "s", "", request=info, client=client, connection=connection,
+                    user=profile, details=_details(request, session, profile))
+        return respond(tenant, request, profile, session, issuer=issuer), session
+
+
+def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session: dict, *,
+            issuer: str) -> AuthorizationResponse:
+    """The code and/or tokens for the request, in Auth0's parameter order."""
+    with tenant.lock:
+        client = tenant.directory.clients[request.client_id]
+        organization = authorization.find_organization(tenant, request.organization) if request.organization else None
+    scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience)
+    organization_id = (organization or {}).get("id")
+    params: list[tuple[str, str]] = []
+    code = None
+    if "code" in request.response_types:
+        code = authorization.issue_code(tenant, request, user_id=profile["user_id"], scope=list(scope),
+                                        session_id=session["id"], auth_time=session["authenticated_at"],
+                                        organization_id=organization_id)
+        params.append(("code", code))
+    grant = user_tokens.UserGrant(client=client, user=profile, scope=scope, audience=request.audience,
+                                  auth_time=session["authenticated_at"], session_id=session["id"],
+                                  nonce=request.nonce, organization_id=organization_id)
+    access_token = None
+    if "token" in request.response_types:
+        access_token, expires_in = user_tokens.access_token_for(tenant, grant, issuer=issuer, gty=None,
+                                                                browser_flow=True)
+        params += [("access_token", access_token), ("scope", " ".join(scope)),
+                   ("expires_in", str(expires_in)), ("token_type", "Bearer")]
+    if "id_token" in request.response_types:
+        params.append(("id_token", user_tokens.id_token(tenant, grant, issuer=issuer,
+                                                        access_token=access_token, code=code)))
+    if request.state is not None:
+        params.append(("state", request.state))
+    return AuthorizationResponse(request.redirect_uri, request.response_mode, tuple(params))
+
+
+def _details(request: AuthorizeRequest, session: dict, profile: dict) -> dict:
+    return {"prompts": [], "session_id": session["id"], "qs": authorization.describe(request),
+            "stats": {"loginsCount": profile.get("logins_count", 0)}}
