@@ -15,6 +15,7 @@ from . import ids
 from .clock import iso
 from .directory import UserRecord
 from .errors import ManagementError, bad_request, conflict
+from .projection import select_fields
 from .passwords import check_password, hash_password
 
 if TYPE_CHECKING:
@@ -58,12 +59,6 @@ def public_profile(record: UserRecord) -> dict:
     return copy.deepcopy(record.profile)
 
 
-def select_fields(profile: dict, fields: list[str] | None, include: bool) -> dict:
-    if not fields:
-        return profile
-    if include:
-        return {key: value for key, value in profile.items() if key in fields}
-    return {key: value for key, value in profile.items() if key not in fields}
 
 
 # --- create ----------------------------------------------------------------------------------

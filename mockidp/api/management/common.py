@@ -5,6 +5,7 @@ from typing import Any, Callable
 
 from flask import request
 
+from ...core.projection import select_fields as select  # noqa: F401 - used by resource modules
 from ...core.errors import bad_request
 from ..validation import validate_query
 
@@ -29,12 +30,6 @@ def parse_fields(value: str | None, allowed: tuple[str, ...] | None, description
     return fields
 
 
-def select(item: dict, fields: list[str] | None, include: bool) -> dict:
-    if not fields:
-        return item
-    if include:
-        return {key: value for key, value in item.items() if key in fields}
-    return {key: value for key, value in item.items() if key not in fields}
 
 
 def paged(items: list, args: dict[str, Any], collection: str, *, with_length: bool = False,
