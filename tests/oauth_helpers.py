@@ -47,19 +47,23 @@ def redirect_params(response: requests.Response) -> dict[str, str]:
 class Browser:
     """A cookie jar that follows Auth0's browser flow with plain HTTP."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, ca_file: str | None = None):
         self.base_url = base_url
         self.session = requests.Session()
+        # Per request: requests lets REQUESTS_CA_BUNDLE override a session's `verify`.
+        self.verify = ca_file or True
 
     def authorize(self, **params) -> requests.Response:
         return self.session.get(f"{self.base_url}/authorize", params=spa_params(**params),
-                                allow_redirects=False, timeout=30)
+                                allow_redirects=False, timeout=30, verify=self.verify)
 
     def get(self, path: str, **kwargs) -> requests.Response:
-        return self.session.get(self.base_url + path, allow_redirects=False, timeout=30, **kwargs)
+        return self.session.get(self.base_url + path, allow_redirects=False, timeout=30, verify=self.verify,
+                                **kwargs)
 
     def post(self, path: str, **kwargs) -> requests.Response:
-        return self.session.post(self.base_url + path, allow_redirects=False, timeout=30, **kwargs)
+        return self.session.post(self.base_url + path, allow_redirects=False, timeout=30, verify=self.verify,
+                                 **kwargs)
 
     def login_page(self, **params) -> str:
         """/authorize that must show the login page: the page's path (with its state)."""

@@ -49,8 +49,8 @@ class Transaction:
         self.request = auth_request
         self.connection = authorization.login_connection(current, auth_request) or {}
         with current.lock:
-            client = current.directory.clients.get(auth_request.client_id) or {}
-        self.application = client.get("name", "the application")
+            self.client = current.directory.clients.get(auth_request.client_id)
+        self.application = (self.client or {}).get("name", "the application")
 
     def url(self, path: str) -> str:
         return f"{path}?state={quote(self.state)}"
@@ -67,9 +67,14 @@ class Transaction:
 
 
 def _transaction() -> Transaction | None:
+    """The page's transaction, if it is still usable (its client and a database connection
+    still exist)."""
     state = request.args.get("state", "")
     auth_request = authorization.find_transaction(tenant(), state)
-    return Transaction(state, auth_request) if auth_request else None
+    if auth_request is None:
+        return None
+    transaction = Transaction(state, auth_request)
+    return transaction if transaction.client and transaction.connection else None
 
 
 def _invalid_state() -> Response:
@@ -102,11 +107,9 @@ def login():
     if not password:
         return _login_form(transaction, error=TEXTS["no-password"], username=username)
     current = tenant()
-    with current.lock:
-        client = current.directory.clients[transaction.request.client_id]
     try:
         profile = logins.password_login(current, transaction.connection, username, password,
-                                        client=client, request=request_info())
+                                        client=transaction.client, request=request_info())
     except logins.LoginFailed as failure:
         if failure.reason == "blocked":  # back to the application, as Auth0 does (§5.4)
             authorization.end_transaction(current, transaction.state)

@@ -1,6 +1,7 @@
 """Tenant log events for the account flows that live in the email pipeline (core/dbconnections.py,
-core/tickets.py, core/emails.py): signups (`ss`/`fs`), password-reset requests (`scpr`/`fcpr`),
-password changes through a reset link (`scp`/`fcp`) and used verification links (`sv`).
+core/tickets.py, core/emails.py, core/mail.py): signups (`ss`/`fs`), password-reset requests
+(`scpr`/`fcpr`), password changes through a reset link (`scp`/`fcp`), used verification links
+(`sv`) and emails that failed (`fv` for verification emails, `fn` for the others).
 
 The web layer calls these wrappers instead of the bare functions, so the pipeline itself stays
 free of logging. Details follow Auth0's log schema (passwords shown as "*****").
@@ -101,3 +102,17 @@ def email_verified(tenant: "Tenant", user: dict, request: RequestInfo) -> None:
     """A verification link was used: `sv`."""
     logs.record(tenant, "sv", "", request=request, connection=_connection_of(tenant, user), user=user,
                 details={"email": user.get("email", ""), "title": "Email Verification"})
+
+
+def email_failed(tenant: "Tenant", message: dict) -> None:
+    """An email the mailroom could not render: `fv` for a verification email, else `fn`
+    ("To: <address>"). Called by the mailroom under the tenant lock."""
+    with tenant.lock:
+        record = tenant.directory.users.get(message.get("user_id") or "")
+    details = {"email_type": message["template"], "error": message.get("error") or "", "to": message["to"]}
+    if message["template"] == "verify_email":
+        logs.record(tenant, "fv", message.get("error") or "", user=record.profile if record else None,
+                    user_id=message.get("user_id"), user_name=message["to"], details=details)
+    else:
+        logs.record(tenant, "fn", f"To: {message['to']}", user=record.profile if record else None,
+                    user_id=message.get("user_id"), user_name=message["to"], details=details)

@@ -32,7 +32,7 @@ CODE_LIFETIME = 600            # seconds; RFC 6749's recommended maximum (Auth0'
 TRANSACTION_LIFETIME = 3600    # seconds a login page stays usable
 CODE_LENGTH = 43
 TRANSACTION_ID_LENGTH = 40
-MAX_PENDING_CODES = 10_000     # unredeemed codes kept at most (oldest dropped first)
+MAX_PENDING = 10_000           # unredeemed codes / open login pages kept at most
 
 
 class AuthorizePageError(Exception):
@@ -305,6 +305,7 @@ def needs_login(request: AuthorizeRequest, session: dict | None, now: int) -> bo
 def begin_transaction(tenant: "Tenant", request: AuthorizeRequest) -> str:
     with tenant.lock:
         now = tenant.clock.now().timestamp()
+        drop_stale(tenant.directory.login_transactions, now)
         transaction_id = tenant.rng.alnum(TRANSACTION_ID_LENGTH)
         tenant.directory.login_transactions[transaction_id] = {
             "id": transaction_id, "request": request.as_record(), "expires_ts": now + TRANSACTION_LIFETIME}
@@ -336,7 +337,7 @@ def issue_code(tenant: "Tenant", request: AuthorizeRequest, *, user_id: str, sco
     with tenant.lock:
         now = tenant.clock.now().timestamp()
         codes = tenant.directory.authorization_codes
-        _drop_stale_codes(codes, now)
+        drop_stale(codes, now)
         code = tenant.rng.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", CODE_LENGTH)
         codes[code] = {"client_id": request.client_id, "redirect_uri": request.redirect_uri,
                        "user_id": user_id, "scope": list(scope), "audience": request.audience,
@@ -347,13 +348,15 @@ def issue_code(tenant: "Tenant", request: AuthorizeRequest, *, user_id: str, sco
         return code
 
 
-def _drop_stale_codes(codes: dict, now: float) -> None:
-    if len(codes) < MAX_PENDING_CODES:
+def drop_stale(records: dict[str, dict], now: float, cap: int = MAX_PENDING) -> None:
+    """Keep a store of short-lived records (codes, login transactions) bounded: once it holds
+    `cap`, expired records go, then the oldest. Under the tenant lock."""
+    if len(records) < cap:
         return
-    for code in [code for code, grant in codes.items() if grant["expires_ts"] < now]:
-        del codes[code]
-    while len(codes) >= MAX_PENDING_CODES:
-        del codes[next(iter(codes))]
+    for key in [key for key, record in records.items() if record["expires_ts"] < now]:
+        del records[key]
+    while len(records) >= cap:
+        del records[next(iter(records))]
 
 
 def invalid_code() -> OAuthError:

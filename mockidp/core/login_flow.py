@@ -25,8 +25,10 @@ LOGIN_REQUIRED = "Login required"
 def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, issuer: str,
                  info: RequestInfo) -> AuthorizationResponse:
     with tenant.lock:
-        record = tenant.directory.users[session["user_id"]]
-        client = tenant.directory.clients[request.client_id]
+        record = tenant.directory.users.get(session["user_id"])
+        client = tenant.directory.clients.get(request.client_id)
+        if record is None or client is None:  # deleted since /authorize looked
+            return authorization.error_response(request, "login_required", LOGIN_REQUIRED)
         connection = tenant.directory.connection_by_name(session["connection"])
         if record.profile.get("blocked"):
             profile = logins.count_login(tenant, record, info)  # blocked attempts count too (§5.4)
@@ -42,7 +44,7 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
             logs.record(tenant, "s", "", request=info, client=client, connection=connection,
                         user=profile, details=_details(request, session, profile))
         session = sessions.used_by(tenant, session["id"], request.client_id)
-        return respond(tenant, request, profile, session, issuer=issuer)
+    return respond(tenant, request, profile, session, issuer=issuer)  # signs outside the lock
 
 
 def silent_login_failed(tenant: "Tenant", request: AuthorizeRequest, info: RequestInfo) -> AuthorizationResponse:
@@ -71,15 +73,17 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
         client = tenant.directory.clients.get(request.client_id)
         logs.record(tenant, "s", "", request=info, client=client, connection=connection,
                     user=profile, details=_details(request, session, profile))
-        return respond(tenant, request, profile, session, issuer=issuer), session
+    return respond(tenant, request, profile, session, issuer=issuer), session  # signs outside the lock
 
 
 def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session: dict, *,
             issuer: str) -> AuthorizationResponse:
     """The code and/or tokens for the request, in Auth0's parameter order."""
     with tenant.lock:
-        client = tenant.directory.clients[request.client_id]
+        client = tenant.directory.clients.get(request.client_id)
         organization = authorization.find_organization(tenant, request.organization) if request.organization else None
+    if client is None:  # deleted during the login
+        return authorization.error_response(request, "unauthorized_client", f"Unknown client: {request.client_id}")
     scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience)
     organization_id = (organization or {}).get("id")
     params: list[tuple[str, str]] = []

@@ -136,7 +136,11 @@ def since_checkpoint(tenant: "Tenant", checkpoint: str | None, take: int) -> lis
         events = list(tenant.directory.logs.values())
     if not checkpoint:
         return [copy.deepcopy(event) for event in reversed(events[-take:])] if take else []
-    later = [event for event in events if event["log_id"] > checkpoint]
+    ids = [event["log_id"] for event in events]
+    if checkpoint in ids:  # events of one millisecond share a date prefix: go by position
+        later = events[ids.index(checkpoint) + 1:]
+    else:  # an evicted or foreign id: ids sort by date
+        later = [event for event in events if event["log_id"] > checkpoint]
     return [copy.deepcopy(event) for event in later[:take]]
 
 

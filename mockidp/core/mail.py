@@ -233,6 +233,9 @@ class Mailroom:
                 self._outbox.extend(messages)
                 for message in messages:
                     self._outcomes[message["id"]] = message["status"]
+                    if message["status"] == "failed":
+                        from .account_events import email_failed  # tenant log fv / fn
+                        email_failed(tenant, message)
         with self._delivered:
             self._delivered.notify_all()
         return [message["id"] for message in messages]

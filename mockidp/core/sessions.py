@@ -22,6 +22,7 @@ COOKIE_NAME = "auth0"
 DEFAULT_SESSION_LIFETIME_HOURS = 168
 DEFAULT_IDLE_SESSION_LIFETIME_HOURS = 72
 SESSION_ID_LENGTH = 32
+MAX_STORED = 10_000
 
 
 def start(tenant: "Tenant", user_id: str, connection: str, *, client_id: str,
@@ -29,6 +30,7 @@ def start(tenant: "Tenant", user_id: str, connection: str, *, client_id: str,
     """A new session for a user who just authenticated."""
     with tenant.lock:
         now = tenant.clock.now()
+        _drop_expired(tenant)
         session = {"id": tenant.rng.alnum(SESSION_ID_LENGTH), "user_id": user_id,
                    "connection": connection, "created_at": iso(now), "created_ts": now.timestamp(),
                    "authenticated_at": int(now.timestamp()), "last_used_ts": now.timestamp(),
@@ -49,6 +51,14 @@ def active(tenant: "Tenant", session_id: str | None) -> dict | None:
             del tenant.directory.sessions[session_id]
             return None
         return dict(session)
+
+
+def _drop_expired(tenant: "Tenant") -> None:
+    """Sessions expire lazily (when looked up); past MAX_STORED, expired ones are swept."""
+    stored = tenant.directory.sessions
+    if len(stored) >= MAX_STORED:
+        for sid in [sid for sid, session in stored.items() if _expired(tenant, session)]:
+            del stored[sid]
 
 
 def _expired(tenant: "Tenant", session: dict) -> bool:
