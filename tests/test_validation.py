@@ -229,6 +229,8 @@ def test_extractor_reproduces_the_committed_file(tmp_path):
     out = tmp_path / "management_api.json"
     assert extractor.main(["--out", str(out)]) == 0
     assert out.read_bytes() == COMMITTED_DATA.read_bytes()
+    index = extractor.index_path(out)
+    assert index.read_bytes() == extractor.index_path(COMMITTED_DATA).read_bytes()
 
 
 def load_extractor():

@@ -25,6 +25,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "reference" / "auth0-management-api-v2-oas.json"
 DEFAULT_OUT = REPO_ROOT / "mockidp" / "data" / "management_api.json"
+INDEX_NAME = "management_operations.json"  # written beside the main file
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -206,6 +207,17 @@ def extract(spec: dict) -> dict[str, Any]:
     }
 
 
+def operations_index(data: dict) -> dict[str, Any]:
+    """What every request needs (scopes, body schema name, required query parameters), small
+    enough to load at start-up; the full data file is loaded only when something is validated."""
+    return {key: {"scopes": op["scopes"], "body": op["body"], "required_query": op["required_query"]}
+            for key, op in data["operations"].items()}
+
+
+def index_path(out: Path) -> Path:
+    return out.with_name(INDEX_NAME)
+
+
 def render(data: dict) -> str:
     # sort_keys makes the bytes reproducible; one-space indentation keeps diffs reviewable
     # when the spec is refreshed, for ~25% more bytes than single-line JSON.
@@ -219,10 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     spec = json.loads(args.spec.read_text(encoding="utf-8"))
-    text = render(extract(spec))
+    data = extract(spec)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out} ({len(text.encode('utf-8')):,} bytes)")
+    for path, text in ((args.out, render(data)), (index_path(args.out), render(operations_index(data)))):
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path} ({len(text.encode('utf-8')):,} bytes)")
     return 0
 
 

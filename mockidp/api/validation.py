@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from referencing import Registry
 
 DATA_FILE = "management_api.json"
+INDEX_FILE = "management_operations.json"  # scopes, body names, required query params only
 # The data file is registered under this URI; its refs are "#/schemas/<Name>".
 DOCUMENT_URI = "urn:mockidp:management-api"
 
@@ -61,6 +62,8 @@ def validate_query(operation_key: str, args: QueryArgs, *,
     Params in ``extra_allowed`` pass through unvalidated and unconverted. Unknown params fail with
     'Additional properties not allowed: a,b' (errorCode invalid_query_string).
     """
+    if not args and not _indexed(operation_key)["required_query"]:
+        return {}  # the usual GET: nothing to check, and no need to load the full data file
     extra_allowed = frozenset(extra_allowed)
     parameters = _operation(operation_key)["query"]
     coerced = {name: coerce_query_value(value, parameters.get(name))
@@ -73,12 +76,12 @@ def validate_query(operation_key: str, args: QueryArgs, *,
 
 def scopes_for(operation_key: str) -> list[str]:
     """Any-of scopes for an operation (empty list if the spec gives none)."""
-    return list(_operation(operation_key)["scopes"])
+    return list(_indexed(operation_key)["scopes"])
 
 
 def body_schema_for(operation_key: str) -> str | None:
     """Name of the operation's request-body schema, or None if it takes no (named) body."""
-    return _operation(operation_key)["body"]
+    return _indexed(operation_key)["body"]
 
 
 def schema_property_names(schema_name: str) -> frozenset[str]:
@@ -102,9 +105,22 @@ def _data() -> dict[str, Any]:
     return json.loads(text)
 
 
+@cache
+def _index() -> dict[str, Any]:
+    text = resources.files("mockidp").joinpath("data", INDEX_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
 def _operation(operation_key: str) -> dict[str, Any]:
     try:
         return _data()["operations"][operation_key]
+    except KeyError:
+        raise KeyError(f"unknown Management API operation: {operation_key!r}") from None
+
+
+def _indexed(operation_key: str) -> dict[str, Any]:
+    try:
+        return _index()[operation_key]
     except KeyError:
         raise KeyError(f"unknown Management API operation: {operation_key!r}") from None
 

@@ -6,15 +6,18 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .clock import Clock
 from .directory import Directory
-from .keys import SigningKey, load_or_create_signing_key
 from .mail import Mailroom, startup_email_settings
 from .rng import TenantRandom
 from .settings import MockSettings
+from .tokens import VerifiedTokens
 from .traffic import install_traffic
+
+if TYPE_CHECKING:
+    from .keys import SigningKey
 
 DEFAULT_TENANT_SETTINGS = {
     "friendly_name": "mockidp",
@@ -39,14 +42,16 @@ class TenantConfig:
 
 
 class Tenant:
-    def __init__(self, config: TenantConfig, signing_key: SigningKey | None = None):
+    def __init__(self, config: TenantConfig, signing_key: "SigningKey | None" = None):
         from .fixtures import populate  # fixtures builds on the domain modules, which import us
 
         self.config = config
         self.lock = threading.RLock()
         self.clock = Clock(config.clock_start, config.clock_frozen)
         self.rng = TenantRandom(config.seed)
-        self.signing_key = signing_key or load_or_create_signing_key(config.state_dir)
+        self._signing_key = signing_key
+        self._key_lock = threading.Lock()
+        self.verified_tokens = VerifiedTokens()
         # Auth0's own tenant settings (friendly_name, support_email, flags, ...).
         self.tenant_settings = {**DEFAULT_TENANT_SETTINGS, **(config.fixture.get("tenant") or {})}
         # The mock's knobs (/_mock/settings): features register their sections.
@@ -59,6 +64,18 @@ class Tenant:
         self.directory = Directory()
         populate(self, config.fixture)
         self._pristine = (self.directory.snapshot(), self.rng.getstate())
+
+    @property
+    def signing_key(self) -> "SigningKey":
+        """Loaded on first use: reading it pulls in `cryptography`, which health checks and
+        start-up do not need."""
+        if self._signing_key is None:
+            with self._key_lock:
+                if self._signing_key is None:
+                    from .keys import load_or_create_signing_key
+
+                    self._signing_key = load_or_create_signing_key(self.config.state_dir)
+        return self._signing_key
 
     @property
     def public_url(self) -> str | None:

@@ -1,17 +1,61 @@
 """JWTs shaped like Auth0's: RS256 with a kid, claims per the Auth0 access-token profile."""
 from __future__ import annotations
 
-from typing import Any
-
-from jose import jwt
-from jose.exceptions import JOSEError, JWTError
+from typing import TYPE_CHECKING, Any
 
 from .errors import ManagementError
-from .keys import SigningKey
+
+if TYPE_CHECKING:
+    from .keys import SigningKey
+
+# Every registered claim check is done by mockidp itself against the tenant clock and its own
+# rules; python-jose only checks the signature.
+SIGNATURE_ONLY = {"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                  "verify_iss": False, "verify_sub": False, "verify_at_hash": False}
 
 
-def sign(key: SigningKey, claims: dict[str, Any]) -> str:
-    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+class TokenError(ValueError):
+    """A JWT that cannot be parsed or whose signature does not verify."""
+
+    def __init__(self, message: str, bad_signature: bool = False):
+        super().__init__(message)
+        self.bad_signature = bad_signature
+
+
+def _jwt():
+    # python-jose pulls in cryptography: imported on first use to keep start-up fast.
+    from jose import jwt
+
+    return jwt
+
+
+def sign(key: "SigningKey", claims: dict[str, Any]) -> str:
+    return _jwt().encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+
+def sign_hs256(claims: dict[str, Any], secret: str) -> str:
+    return _jwt().encode(claims, secret, algorithm="HS256")
+
+
+def unverified_header(token: str) -> dict:
+    from jose.exceptions import JOSEError
+
+    try:
+        return _jwt().get_unverified_header(token)
+    except (JOSEError, ValueError):
+        raise TokenError("Invalid token") from None
+
+
+def decode_rs256(token: str, key: "SigningKey") -> dict:
+    """The claims of a token signed by `key` (signature checked; nothing else)."""
+    from jose.exceptions import JOSEError, JWTError
+
+    try:
+        return _jwt().decode(token, key.public_key, algorithms=["RS256"], options=SIGNATURE_ONLY)
+    except JWTError as exc:
+        raise TokenError(str(exc), bad_signature="signature" in str(exc).lower()) from None
+    except (JOSEError, ValueError) as exc:
+        raise TokenError(str(exc)) from None
 
 
 def access_token_claims(*, issuer: str, subject: str, audience: str | list[str], client_id: str,
@@ -31,26 +75,48 @@ def unauthorized(message: str) -> ManagementError:
                            headers={"WWW-Authenticate": challenge})
 
 
-def verify_management_token(key: SigningKey, token: str, now: int) -> dict:
+class VerifiedTokens:
+    """Claims of tokens whose signature was already verified, so a client that reuses its token
+    (every SDK does) pays the RSA check once. Bounded: past `limit` entries it starts over.
+    Expiry is never cached: it is checked against the tenant clock on every use."""
+
+    def __init__(self, limit: int = 4096):
+        self._limit = limit
+        self._claims: dict[str, dict] = {}
+
+    def get(self, token: str) -> dict | None:
+        return self._claims.get(token)
+
+    def add(self, token: str, claims: dict) -> None:
+        if len(self._claims) >= self._limit:
+            self._claims = {}
+        self._claims[token] = claims
+
+
+def verify_management_token(key: "SigningKey", token: str, now: int,
+                            verified: VerifiedTokens | None = None) -> dict:
     """Verify a bearer token for the Management API against the tenant clock.
 
     Expiry is checked here (not by python-jose, which would use wall time) so that advancing the
     mock clock expires tokens.
     """
-    try:
-        header = jwt.get_unverified_header(token)
-    except (JOSEError, ValueError):
-        raise unauthorized("Invalid token") from None
-    if header.get("alg") != "RS256" or header.get("kid") != key.kid:
-        raise unauthorized("Invalid token")
-    try:
-        claims = jwt.decode(token, key.public_key, algorithms=["RS256"],
-                            options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
-                                     "verify_nbf": False, "verify_iss": False, "verify_sub": False})
-    except JWTError as exc:
-        if "signature" in str(exc).lower():
-            raise unauthorized("Invalid signature received for JSON Web Token validation") from None
-        raise unauthorized("Invalid token") from None
+    claims = verified.get(token) if verified is not None else None
+    if claims is None:
+        claims = _verified_claims(key, token)
+        if verified is not None:
+            verified.add(token, claims)
     if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= now:
         raise unauthorized("Expired token received for JSON Web Token validation")
     return claims
+
+
+def _verified_claims(key: "SigningKey", token: str) -> dict:
+    try:
+        header = unverified_header(token)
+        if header.get("alg") != "RS256" or header.get("kid") != key.kid:
+            raise TokenError("Invalid token")
+        return decode_rs256(token, key)
+    except TokenError as exc:
+        if exc.bad_signature:
+            raise unauthorized("Invalid signature received for JSON Web Token validation") from None
+        raise unauthorized("Invalid token") from None

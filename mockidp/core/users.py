@@ -15,7 +15,7 @@ from . import ids
 from .clock import iso
 from .directory import UserRecord
 from .errors import ManagementError, bad_request, conflict
-from .projection import select_fields
+from .projection import json_copy, select_fields
 from .passwords import check_password, hash_password
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def default_picture(email: str | None, fallback: str) -> str:
 
 
 def public_profile(record: UserRecord) -> dict:
-    return copy.deepcopy(record.profile)
+    return json_copy(record.profile)
 
 
 
@@ -175,6 +175,14 @@ def find_user(tenant: "Tenant", user_id: str) -> UserRecord:
 def get_user(tenant: "Tenant", user_id: str) -> dict:
     with tenant.lock:
         return public_profile(find_user(tenant, user_id))
+
+
+def stored_profile(tenant: "Tenant", user_id: str) -> dict:
+    """The stored profile itself, for serializing straight into a response (the busiest read).
+    Read-only: stored records are replaced, never changed, so it cannot change under the reader,
+    but the caller must not modify it either."""
+    with tenant.lock:
+        return find_user(tenant, user_id).profile
 
 
 def users_by_email(tenant: "Tenant", email: str) -> list[dict]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ...core import logs
 from ...core.errors import ManagementError, bad_request
-from ...core.search import QuerySyntaxError
 from ..http import json_response, tenant
 from .common import paged, parse_fields, query_args, select
 from .registry import operation
@@ -20,6 +19,8 @@ MAX_TAKE = 100
 
 
 def _search(query: str | None, sort: str | None, user_id: str | None = None) -> list[dict]:
+    from ...core.search import QuerySyntaxError  # luqum loads only when someone searches
+
     try:
         return logs.search(tenant(), query, sort, user_id)
     except QuerySyntaxError as exc:

@@ -53,7 +53,8 @@ def authenticate() -> dict:
     if len(parts) != 2 or len(parts[1].split(".")) != 3:
         raise ManagementError(400, "Bad HTTP authentication header format", "Bearer")
     current = tenant()
-    claims = tokens.verify_management_token(current.signing_key, parts[1], current.clock.timestamp())
+    claims = tokens.verify_management_token(current.signing_key, parts[1], current.clock.timestamp(),
+                                            current.verified_tokens)
     audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
     if not any(isinstance(a, str) and resource_servers.is_management_audience(a) for a in audiences):
         raise tokens.unauthorized(f"Bad audience: {' '.join(str(a) for a in audiences)}")

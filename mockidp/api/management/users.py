@@ -54,7 +54,7 @@ def list_users():
 def get_user(id: str):
     args = query_args("GET /users/{id}")
     fields, include = _fields(args)
-    return json_response(users.select_fields(users.get_user(tenant(), id), fields, include))
+    return json_response(users.select_fields(users.stored_profile(tenant(), id), fields, include))
 
 
 def _refuse_unknown_attributes(body: dict) -> None:
