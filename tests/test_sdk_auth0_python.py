@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from auth0.management import ManagementClient
 from auth0.management.errors import ConflictError, ForbiddenError, NotFoundError
 
@@ -46,10 +47,25 @@ def test_list_and_search(sdk):
     assert everyone == ["alice@example.com", "bob@example.com", "carol@example.com"]
 
 
+def log_in(mockidp, email: str, password: str) -> None:
+    """A real login through the password-realm grant, with the Web App client."""
+    response = requests.post(f"{mockidp.url}/oauth/token", timeout=30, data={
+        "grant_type": "http://auth0.com/oauth/grant-type/password-realm", "realm": CONNECTION,
+        "username": email, "password": password, "scope": "openid",
+        "client_id": "mockidpWebClient0000000000000000",
+        "client_secret": "mockidp-web-secret-0000000000000000000000000000000000000000000000"})
+    assert response.status_code == 200, response.text
+
+
 def test_search_by_logins_count_range(sdk, mockidp):
-    # No login flow yet in this test: give one user a login count through the tenant state the
-    # login endpoints will update, then search the way the forum threads do.
-    assert [u.email for u in sdk.users.list(q="logins_count:[1 TO *]")] == []
+    assert list(sdk.users.list(q="logins_count:[1 TO *]")) == []
+    log_in(mockidp, "alice@example.com", "Passw0rd!alice")
+    log_in(mockidp, "alice@example.com", "Passw0rd!alice")
+    log_in(mockidp, "bob@example.com", "Passw0rd!bob")
+    assert [(u.email, u.logins_count) for u in sdk.users.list(q="logins_count:[1 TO *]")] == [
+        ("alice@example.com", 2), ("bob@example.com", 1)]
+    assert [u.email for u in sdk.users.list(q="logins_count:[2 TO *]")] == ["alice@example.com"]
+    assert [u.email for u in sdk.users.list(q="NOT _exists_:logins_count")] == ["carol@example.com"]
 
 
 def test_duplicate_create_raises_conflict(sdk):
@@ -63,10 +79,9 @@ def test_duplicate_create_raises_conflict(sdk):
 def test_token_without_update_scope_is_refused(trust_mockidp):
     token = trust_mockidp.management_token(scope="read:users")
     sdk = ManagementClient(domain=trust_mockidp.domain, token=token)
-    user = sdk.users.list(q='email:"alice@example.com"')[0] if False else None
+    assert [u.email for u in sdk.users.list(q='email:"alice@example.com"')] == ["alice@example.com"]
     with pytest.raises(ForbiddenError) as raised:
         sdk.users.update("auth0|doesnotmatter", name="x", request_options={"max_retries": 0})
     assert raised.value.body == {"statusCode": 403, "error": "Forbidden",
                                  "message": "Insufficient scope, expected any of: update:users,update:users_app_metadata,update:current_user_metadata",
                                  "errorCode": "insufficient_scope"}
-    assert user is None
