@@ -9,14 +9,13 @@ silent-auth iframe. Skipped only when /usr/bin/chromium is missing.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import requests
+from npm_packages import ensure_installed
 
 from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET, MockIdPServer
 
@@ -34,14 +33,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 @pytest.fixture(scope="session")
 def spa_build() -> Path:
     """auth0-spa-js's UMD build, installed from npm on first use (`npm ci`, lock file pinned)."""
-    if not SPA_BUILD.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is needed to install @auth0/auth0-spa-js for the browser test")
-        command = [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(SPA_DIR)]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-        if result.returncode != 0 or not SPA_BUILD.exists():
-            pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    ensure_installed(SPA_DIR, SPA_BUILD)
     return SPA_BUILD
 
 

@@ -1,0 +1,22 @@
+"""Node packages some tests need (auth0-spa-js, node-auth0), installed from the npm registry on
+first use with `npm ci` against each folder's pinned lock file."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+def ensure_installed(folder: Path, marker: Path) -> None:
+    """Run `npm ci` in `folder` unless `marker` (a file the install provides) already exists."""
+    if marker.exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail(f"npm is needed to install the packages of {folder}")
+    command = [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(folder)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    if result.returncode != 0 or not marker.exists():
+        pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")

@@ -1,0 +1,45 @@
+"""The official node-auth0 SDK (`auth0` 7.x on npm), unchanged, over HTTPS against mockidp: its
+ManagementClient fetches a client-credentials token itself and trusts mockidp's CA through
+NODE_EXTRA_CA_CERTS, as a user's Node service would."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from npm_packages import ensure_installed
+
+from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
+
+NODE_DIR = Path(__file__).parent / "node_sdk"
+SDK_MARKER = NODE_DIR / "node_modules" / "auth0" / "package.json"
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+
+
+@pytest.fixture(scope="module")
+def node_sdk() -> Path:
+    ensure_installed(NODE_DIR, SDK_MARKER)
+    return NODE_DIR / "management.mjs"
+
+
+def test_management_client_crud_search_and_errors(mockidp, node_sdk):
+    env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(mockidp.ca_file), "MOCKIDP_DOMAIN": mockidp.domain,
+           "MOCKIDP_CLIENT_ID": DEFAULT_M2M_CLIENT_ID, "MOCKIDP_CLIENT_SECRET": DEFAULT_M2M_CLIENT_SECRET}
+    result = subprocess.run(["node", str(node_sdk)], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    created = out["created"]
+    assert created["user_id"].startswith("auth0|") and created["email"] == "node.user@example.com"
+    assert out["fetched"] == created
+    assert out["searched"] == ["node.user@example.com"] and out["flagged"] == ["node.user@example.com"]
+    assert out["updated"]["user_metadata"] == {"theme": "dark"}
+    assert out["duplicate"] == {"isManagementError": True, "statusCode": 409, "body": {
+        "statusCode": 409, "error": "Conflict", "message": "The user already exists.",
+        "errorCode": "auth0_idp_error"}}
+    assert out["afterDelete"] == {"statusCode": 404, "body": {
+        "statusCode": 404, "error": "Not Found", "message": "The user does not exist.",
+        "errorCode": "inexistent_user"}}
