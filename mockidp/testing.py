@@ -55,11 +55,7 @@ class MockIdPServer:
     # --- control plane ---------------------------------------------------------------------
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"{self.url}/_mock{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own server
-            return json.loads(response.read() or b"null")
+        return _send_json(method, f"{self.url}/_mock{path}", body)
 
     def reset(self) -> None:
         self.control("POST", "/reset")
@@ -96,10 +92,16 @@ class MockIdPServer:
                 "client_secret": client_secret, "audience": f"{base}/api/v2/"}
         if scope is not None:
             body["scope"] = scope
-        request = urllib.request.Request(f"{self.url}/oauth/token", data=json.dumps(body).encode(),
-                                         method="POST", headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own server
-            return json.loads(response.read())["access_token"]
+        return _send_json("POST", f"{self.url}/oauth/token", body)["access_token"]
+
+
+def _send_json(method: str, url: str, body: Any = None) -> Any:
+    """One JSON request to the mock; the parsed answer (None when empty)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own server
+        return json.loads(response.read() or b"null")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, current_app
 
@@ -15,8 +16,13 @@ from .http import json_response, read_body, tenant
 control = Blueprint("control", __name__, url_prefix="/_mock")
 
 
+def json_body() -> Any:
+    """A control-plane request's JSON body ({} when empty)."""
+    return read_body(ControlError(400, "The body is not valid JSON."))
+
+
 def _object_body(allowed: set[str]) -> dict:
-    body = read_body(ControlError(400, "The body is not valid JSON."))
+    body = json_body()
     if not isinstance(body, dict):
         raise ControlError(400, "The body must be a JSON object.")
     unknown = sorted(set(body) - allowed)
@@ -83,7 +89,7 @@ def get_settings():
 @control.patch("/settings")
 def patch_settings():
     current = tenant()
-    body = read_body(ControlError(400, "The body is not valid JSON."))
+    body = json_body()
     with current.lock:
         current.mock_settings.patch(body)
     return json_response(current.mock_settings.current())

@@ -100,11 +100,12 @@ def _ticket_id() -> str:
 def _reset_form(ticket: dict, error: str | None = None, candidate: str | None = None) -> Response:
     check = check_password(tickets.password_connection(tenant(), ticket), candidate or "")
     return page("ul_reset_password.html", 400 if error else 200, page_title="Reset Password",
-                email=ticket.get("email"), error=error, rules=_displayed_rules(check.rules),
+                email=ticket.get("email"), error=error, rules=displayed_rules(check.rules),
                 checked=candidate is not None)
 
 
-def _displayed_rules(rules: list[dict]) -> list[dict]:
+def displayed_rules(rules: list[dict]) -> list[dict]:
+    """A password policy check's rules as the hosted forms list them."""
     return [{"text": rule["message"] % tuple(rule["format"]) if "format" in rule else rule["message"],
              "verified": rule["verified"], "items": rule.get("items", [])} for rule in rules]
 

@@ -8,25 +8,22 @@ defaults.
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
 from ..core import account_events, authorization, login_flow, logins, sessions
 from ..core.authorization import AuthorizeRequest
+from ..core.dbconnections import EMAIL
 from ..core.errors import DbConnectionError
 from ..core.passwords import check_password
 from .authentication.authorize import error_page, send, set_session_cookie
 from .caller import request_info
-from .hosted import message_page, page
+from .hosted import WEB_TEMPLATES, displayed_rules, message_page, page
 from .http import issuer, public_base_url, tenant
 
-WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 login_pages = Blueprint("login_pages", __name__, template_folder=str(WEB_TEMPLATES))
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TEXTS = {
     "no-email": "Please enter an email address",
     "no-password": "Password is required",
@@ -186,11 +183,10 @@ def _signup_error_text(error: DbConnectionError) -> str:
 def _signup_form(transaction: Transaction, *, email: str | None = None, error: str | None = None,
                  candidate: str | None = None) -> Response:
     check = check_password(transaction.connection, candidate or "")
-    rules = [{"text": rule["message"] % tuple(rule["format"]) if "format" in rule else rule["message"],
-              "verified": rule["verified"], "items": rule.get("items", [])} for rule in check.rules]
     return page("ul_signup.html", 400 if error else 200, page_title="Sign up", error=error,
-                email=email or "", application=transaction.application, rules=rules,
-                checked=candidate is not None, action=transaction.url("/u/signup"), **transaction.links())
+                email=email or "", application=transaction.application,
+                rules=displayed_rules(check.rules), checked=candidate is not None,
+                action=transaction.url("/u/signup"), **transaction.links())
 
 
 # --- /u/reset-password/request/<connection> ----------------------------------------------------

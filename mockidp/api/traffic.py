@@ -20,7 +20,8 @@ from flask import Blueprint, request
 from ..core.errors import ControlError, reason_phrase
 from ..core.tenant import Tenant
 from ..core.traffic import Verdict
-from .http import MAX_BODY_BYTES, empty_response, json_response, read_body, tenant
+from .control import json_body
+from .http import MAX_BODY_BYTES, empty_response, json_response, tenant
 
 log = logging.getLogger("mockidp")
 
@@ -112,13 +113,9 @@ class _BodyReader:
 traffic_control = Blueprint("traffic_control", __name__, url_prefix="/_mock")
 
 
-def _json_body() -> Any:
-    return read_body(ControlError(400, "The body is not valid JSON."))
-
-
 @traffic_control.post("/faults")
 def add_fault():
-    return json_response(tenant().traffic.faults.add(_json_body()), 201)
+    return json_response(tenant().traffic.faults.add(json_body()), 201)
 
 
 @traffic_control.get("/faults")
@@ -145,7 +142,7 @@ def delete_faults():
 
 @traffic_control.post("/barriers")
 def add_barrier():
-    return json_response(tenant().traffic.barriers.add(_json_body()), 201)
+    return json_response(tenant().traffic.barriers.add(json_body()), 201)
 
 
 @traffic_control.get("/barriers")
@@ -170,7 +167,7 @@ def get_barrier(barrier_id: str):
 
 @traffic_control.post("/barriers/<barrier_id>/release")
 def release_barrier(barrier_id: str):
-    body = _json_body()
+    body = json_body()
     if not isinstance(body, dict) or set(body) - {"count"}:
         raise ControlError(400, 'The body must be empty (release all and stop holding) or '
                                 '{"count": N} (let the N longest-held requests go).')

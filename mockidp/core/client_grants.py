@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from . import ids
 from .clients import client_not_found
 from .errors import ManagementError, bad_request, conflict, not_found
-from .resource_servers import MANAGEMENT_API_IDENTIFIER, canonical_audience, find_by_audience
+from .resource_servers import canonical_audience, find_by_audience, shown_audience
 
 if TYPE_CHECKING:
     from .tenant import Tenant
@@ -34,8 +34,7 @@ def grant_for(tenant: "Tenant", client_id: str, audience: str, subject_type: str
 
 def public_view(grant: dict, domain: str) -> dict:
     view = copy.deepcopy(grant)
-    if view["audience"] == MANAGEMENT_API_IDENTIFIER:
-        view["audience"] = f"https://{domain}/api/v2/"
+    view["audience"] = shown_audience(view["audience"], domain)
     return view
 
 

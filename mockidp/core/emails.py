@@ -19,30 +19,29 @@ def queue_verification_email(tenant: "Tenant", record: UserRecord, *, base_url: 
                              client_id: str | None = None) -> str | None:
     """verify_email with a fresh email-verification link; None when the template is disabled or
     the user has no email address. Under the tenant lock."""
-    template = templates.effective(tenant, "verify_email")
-    email = record.profile.get("email")
-    if not templates.is_enabled(template) or not email:
-        return None
-    ticket = tickets.issue(tenant, tickets.EMAIL_VERIFICATION, record, base_url=base_url,
-                           ttl_sec=templates.link_lifetime(template), emailed=True,
-                           result_url=template.get("resultUrl"), client_id=client_id,
-                           include_email=bool(template.get("includeEmailInRedirect", True)))
-    return tenant.mailroom.enqueue("verify_email", to=email, user_id=record.user_id, base_url=base_url,
-                                   url=tickets.url(ticket), client_id=client_id)
+    return _queue_link_email(tenant, "verify_email", tickets.EMAIL_VERIFICATION, record,
+                             base_url=base_url, client_id=client_id)
 
 
 def queue_password_reset_email(tenant: "Tenant", record: UserRecord, *, base_url: str,
                                client_id: str | None = None) -> str | None:
     """reset_email with a fresh reset link, which retires the user's earlier emailed links."""
-    template = templates.effective(tenant, "reset_email")
+    return _queue_link_email(tenant, "reset_email", tickets.PASSWORD_CHANGE, record,
+                             base_url=base_url, client_id=client_id)
+
+
+def _queue_link_email(tenant: "Tenant", template_name: str, ticket_kind: str, record: UserRecord, *,
+                      base_url: str, client_id: str | None) -> str | None:
+    """An email carrying a fresh ticket link, the ticket shaped by the template's settings."""
+    template = templates.effective(tenant, template_name)
     email = record.profile.get("email")
     if not templates.is_enabled(template) or not email:
         return None
-    ticket = tickets.issue(tenant, tickets.PASSWORD_CHANGE, record, base_url=base_url,
+    ticket = tickets.issue(tenant, ticket_kind, record, base_url=base_url,
                            ttl_sec=templates.link_lifetime(template), emailed=True,
                            result_url=template.get("resultUrl"), client_id=client_id,
                            include_email=bool(template.get("includeEmailInRedirect", True)))
-    return tenant.mailroom.enqueue("reset_email", to=email, user_id=record.user_id, base_url=base_url,
+    return tenant.mailroom.enqueue(template_name, to=email, user_id=record.user_id, base_url=base_url,
                                    url=tickets.url(ticket), client_id=client_id)
 
 

@@ -32,8 +32,7 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
         connection = tenant.directory.connection_by_name(session["connection"])
         if record.profile.get("blocked"):
             profile = logins.count_login(tenant, record, info)  # blocked attempts count too (§5.4)
-            logs.record(tenant, "f", logins.USER_BLOCKED, request=info, client=client, connection=connection,
-                        user=profile, details={"error": {"message": logins.USER_BLOCKED}})
+            logins.log_blocked(tenant, connection, client, info, profile)
             return authorization.error_response(request, "unauthorized", logins.USER_BLOCKED)
         if request.silent:
             profile = dict(record.profile)

@@ -55,7 +55,7 @@ def password_login(tenant: "Tenant", connection: dict, identifier: str, password
             raise LoginFailed("wrong_credentials", users.public_profile(record))
         profile = count_login(tenant, record, request)
         if profile.get("blocked"):
-            _log_failure(tenant, "f", connection, client, request, user=profile, description=USER_BLOCKED)
+            log_blocked(tenant, connection, client, request, profile)
             raise LoginFailed("blocked", profile)
         return profile
 
@@ -74,7 +74,13 @@ def count_login(tenant: "Tenant", record: UserRecord, request: RequestInfo) -> d
     return users.public_profile(updated)
 
 
-def _log_failure(tenant: "Tenant", event_type: str, connection: dict, client: dict,
+def log_blocked(tenant: "Tenant", connection: dict | None, client: dict, request: RequestInfo,
+                profile: dict) -> None:
+    """A blocked user's login attempt (counted already): `f`, "user is blocked"."""
+    _log_failure(tenant, "f", connection, client, request, user=profile, description=USER_BLOCKED)
+
+
+def _log_failure(tenant: "Tenant", event_type: str, connection: dict | None, client: dict,
                  request: RequestInfo, *, user: dict | None = None, user_name: str | None = None,
                  description: str = WRONG_CREDENTIALS) -> None:
     error = {"message": description}

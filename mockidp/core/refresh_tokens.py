@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import OAuthError
+from .logins import USER_BLOCKED
 from .user_tokens import UserGrant
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 TOKEN_LENGTH = 86
 INVALID = "Unknown or invalid refresh token."
 USER_GONE = "The refresh_token was generated for a user who doesn't exist anymore."
-USER_BLOCKED = "user is blocked"
 
 
 class RefreshTokenRejected(OAuthError):

@@ -59,17 +59,25 @@ def find_by_audience(tenant: "Tenant", audience: str) -> dict | None:
     return None
 
 
+def _lookup(tenant: "Tenant", id_or_identifier: str) -> dict | None:
+    return tenant.directory.resource_servers.get(id_or_identifier) or find_by_audience(tenant, id_or_identifier)
+
+
 def find_resource_server(tenant: "Tenant", id_or_identifier: str) -> dict:
-    server = tenant.directory.resource_servers.get(id_or_identifier) or find_by_audience(tenant, id_or_identifier)
+    server = _lookup(tenant, id_or_identifier)
     if server is None:
         raise inexistent_resource_server()
     return server
 
 
+def shown_audience(audience: str, domain: str) -> str:
+    """An identifier as the caller sees it: the Management API's follows the caller's domain."""
+    return f"https://{domain}/api/v2/" if audience == MANAGEMENT_API_IDENTIFIER else audience
+
+
 def public_view(server: dict, domain: str) -> dict:
     view = copy.deepcopy(server)
-    if view["identifier"] == MANAGEMENT_API_IDENTIFIER:
-        view["identifier"] = f"https://{domain}/api/v2/"
+    view["identifier"] = shown_audience(view["identifier"], domain)
     return view
 
 
@@ -129,7 +137,7 @@ def delete_resource_server(tenant: "Tenant", id_or_identifier: str) -> None:
     cannot be deleted (Auth0's answer is unrecorded: mockidp's is a 400)."""
     with tenant.lock:
         directory = tenant.directory
-        server = directory.resource_servers.get(id_or_identifier) or find_by_audience(tenant, id_or_identifier)
+        server = _lookup(tenant, id_or_identifier)
         if server is None:
             return
         if server.get("is_system"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import tickets
 from .clock import iso
 from .logs import RequestInfo
 
@@ -100,11 +99,3 @@ def end_for_user(tenant: "Tenant", user_id: str) -> int:
             del stored[sid]
         return len(ended)
 
-
-def _end_sessions_after_password_reset(tenant: "Tenant", user_id: str) -> None:
-    end_for_user(tenant, user_id)
-
-
-# A password set through a reset link ends the user's sessions (core/tickets.py calls this).
-if _end_sessions_after_password_reset not in tickets.PASSWORD_RESET_LISTENERS:
-    tickets.PASSWORD_RESET_LISTENERS.append(_end_sessions_after_password_reset)

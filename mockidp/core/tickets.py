@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from . import ids, users
+from . import ids, sessions, users
 from .clock import iso
 from .directory import UserRecord
 from .errors import ManagementError, bad_request
@@ -43,12 +43,6 @@ PROBLEM_MESSAGES = {
     "already_verified": "This account is already verified.",
     "email_changed": "Your email address could not be verified.",
 }
-
-# Called as listener(tenant, user_id) after a password is reset through a ticket, under the
-# tenant lock. Auth0 then ends the user's sessions and clears brute-force blocks: the login issue
-# registers those here (there are no sessions yet).
-PASSWORD_RESET_LISTENERS: list[Callable[["Tenant", str], None]] = []
-
 
 class TicketProblem(Exception):
     """Why a link cannot be used: invalid, expired, used, already_verified or email_changed."""
@@ -229,8 +223,7 @@ def reset_password(tenant: "Tenant", ticket_id: str, password: str) -> Redemptio
                                       password_hash=hash_password(password, tenant.rng.hex(16)))
         tenant.directory.put_user(updated, record)
         used = _use(tenant, ticket, now)
-        for listener in PASSWORD_RESET_LISTENERS:
-            listener(tenant, record.user_id)
+        sessions.end_for_user(tenant, record.user_id)  # a new password ends them, as in Auth0
         return Redemption(used, users.public_profile(updated))
 
 

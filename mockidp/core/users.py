@@ -11,7 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
-from . import ids
+from . import ids, sessions
 from .clock import iso
 from .directory import UserRecord
 from .errors import ManagementError, bad_request, conflict
@@ -213,8 +213,7 @@ def update_user(tenant: "Tenant", user_id: str, body: dict) -> dict:
         record = UserRecord(profile, password_hash, previous.sequence)
         tenant.directory.put_user(record, previous)
         if "password" in body:  # a new password ends the user's sessions, as in Auth0
-            from .sessions import end_for_user
-            end_for_user(tenant, user_id)
+            sessions.end_for_user(tenant, user_id)
         return public_profile(record)
 
 

@@ -6,7 +6,7 @@ from ...core import clients
 from ...core.errors import ManagementError
 from ..http import empty_response, json_response, read_body, tenant
 from ..validation import validate_body
-from .common import checkpoint, paged, parse_fields, query_args, select, wants_checkpoint
+from .common import checkpoint, paged, projection, query_args, select, wants_checkpoint
 from .registry import granted_scopes, operation
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
@@ -14,8 +14,7 @@ FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (bas
 
 
 def _view(client: dict, args: dict) -> dict:
-    fields = parse_fields(args.get("fields"), None, FIELDS_DESCRIPTION)
-    include = True if args.get("include_fields") is None else bool(args["include_fields"])
+    fields, include = projection(args, None, FIELDS_DESCRIPTION)
     with_secrets = "read:client_keys" in granted_scopes()
     return select(clients.public_view(client, with_secrets), fields, include)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ...core import connections
 from ..http import empty_response, json_response, read_body, tenant
 from ..validation import validate_body
-from .common import checkpoint, paged, parse_fields, query_args, select, wants_checkpoint
+from .common import checkpoint, paged, projection, query_args, select, wants_checkpoint
 from .registry import operation
 
 FIELDS_DESCRIPTION = ("A comma separated list of fields to include or exclude (depending on "
@@ -12,9 +12,7 @@ FIELDS_DESCRIPTION = ("A comma separated list of fields to include or exclude (d
 
 
 def _view(connection: dict, args: dict) -> dict:
-    fields = parse_fields(args.get("fields"), None, FIELDS_DESCRIPTION)
-    include = True if args.get("include_fields") is None else bool(args["include_fields"])
-    return select(connection, fields, include)
+    return select(connection, *projection(args, None, FIELDS_DESCRIPTION))
 
 
 @operation("GET /connections")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...core import logs
 from ...core.errors import ManagementError, bad_request
 from ..http import json_response, tenant
-from .common import paged, parse_fields, query_args, select
+from .common import invalid_lucene_query, paged, projection, query_args, select, wants_checkpoint
 from .registry import operation
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
@@ -24,16 +24,14 @@ def _search(query: str | None, sort: str | None, user_id: str | None = None) -> 
     try:
         return logs.search(tenant(), query, sort, user_id)
     except QuerySyntaxError as exc:
-        raise bad_request(f"Query validation error: '{exc}' on property q (Query in Lucene query "
-                          "string syntax).", "invalid_query_string") from None
+        raise invalid_lucene_query(exc) from None
 
 
 @operation("GET /logs")
 def list_logs():
     args = query_args("GET /logs", extra_allowed={"q"})
-    fields = parse_fields(args.get("fields"), None, FIELDS_DESCRIPTION)
-    include = True if args.get("include_fields") is None else bool(args["include_fields"])
-    if args.get("from") is not None or args.get("take") is not None:
+    fields, include = projection(args, None, FIELDS_DESCRIPTION)
+    if wants_checkpoint(args):
         take = 50 if args.get("take") is None else args["take"]
         if take < 0 or take > MAX_TAKE:
             raise bad_request(f"Query validation error: 'Value {take} is out of the range 0 to {MAX_TAKE}' "

@@ -15,11 +15,12 @@ def list_resource_servers():
     current = tenant()
     with current.lock:
         found = list(current.directory.resource_servers.values())
+    shown_domain = domain()
+    views = [resource_servers.public_view(s, shown_domain) for s in found]
     wanted = args.get("identifiers")
     if wanted:
         wanted = set(wanted if isinstance(wanted, list) else [wanted])
-        found = [s for s in found if resource_servers.public_view(s, domain())["identifier"] in wanted]
-    views = [resource_servers.public_view(s, domain()) for s in found]
+        views = [view for view in views if view["identifier"] in wanted]
     return json_response(paged(views, args, "resource_servers"))
 
 

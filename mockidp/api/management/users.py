@@ -5,7 +5,7 @@ from ...core import emails, users
 from ...core.errors import ManagementError, bad_request
 from ..http import empty_response, json_response, public_base_url, read_body, tenant
 from ..validation import schema_property_names, validate_body
-from .common import parse_fields, query_args
+from .common import invalid_lucene_query, projection, query_args
 from .registry import granted_scopes, operation
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
@@ -15,9 +15,7 @@ UPDATABLE_ATTRIBUTES = schema_property_names("UpdateUserRequestContent")
 
 
 def _fields(args: dict) -> tuple[list[str] | None, bool]:
-    fields = parse_fields(args.get("fields"), users.SELECTABLE_FIELDS, FIELDS_DESCRIPTION)
-    include = args.get("include_fields")
-    return fields, True if include is None else bool(include)
+    return projection(args, users.SELECTABLE_FIELDS, FIELDS_DESCRIPTION)
 
 
 @operation("POST /users")
@@ -42,8 +40,7 @@ def list_users():
         found, total = users.list_users(tenant(), query=args.get("q"), page=page, per_page=per_page,
                                         sort=args.get("sort"), fields=fields, include_fields=include)
     except QuerySyntaxError as exc:
-        raise bad_request(f"Query validation error: '{exc}' on property q (Query in Lucene query "
-                          "string syntax).", "invalid_query_string") from None
+        raise invalid_lucene_query(exc) from None
     if not args.get("include_totals"):
         return json_response(found)
     return json_response({"start": page * per_page, "limit": per_page, "length": len(found),
