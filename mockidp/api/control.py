@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,20 @@ def patch_settings():
     with current.lock:
         current.mock_settings.patch(body)
     return json_response(current.mock_settings.current())
+
+
+@control.get("/openapi.json")
+def openapi_document():
+    return json_response(_openapi_document())
+
+
+@cache
+def _openapi_document() -> dict:
+    """The control plane's own OpenAPI document (data/control-openapi.yaml), parsed once."""
+    import yaml  # only this document needs it at run time
+
+    text = resources.files("mockidp").joinpath("data", "control-openapi.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
 
 
 @control.get("/ca.pem")
