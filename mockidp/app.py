@@ -19,6 +19,7 @@ from .api.http import MAX_BODY_BYTES, error_response, json_response
 from .api.login import login_pages
 from .api.management.registry import load_resources
 from .api.outbox import outbox
+from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
 from .core.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
 from .core.tenant import Tenant
@@ -28,6 +29,7 @@ log = logging.getLogger("mockidp")
 
 def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app = Flask("mockidp")
+    app.url_rule_class = LazyBuilderRule  # before any blueprint adds its rules
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["MOCKIDP_CA_FILE"] = ca_file
     app.json.sort_keys = False

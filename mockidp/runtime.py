@@ -12,7 +12,7 @@ from .core.tenant import Tenant, TenantConfig
 def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,
                  public_url: str | None = None, state_dir: Path | None = None,
                  latency: dict | int | None = None, email: dict | None = None) -> Tenant:
-    data = load_files(list(fixtures) if fixtures else [DEFAULT_FIXTURE])
+    data = load_files(list(fixtures) if fixtures else [DEFAULT_FIXTURE], cache_dir=state_dir)
     if email:  # --email-* options win over the fixture's mockidp.email, key by key
         settings = data.setdefault("mockidp", {})
         settings["email"] = {**(settings.get("email") or {}), **email}

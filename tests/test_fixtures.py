@@ -125,3 +125,37 @@ def test_missing_fixture_file(tmp_path):
     result = subprocess.run([sys.executable, "-m", "mockidp", "serve", "--fixtures", str(missing)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "cannot read the file" in result.stderr and "Traceback" not in result.stderr
+
+
+CACHE_PROBE = """
+import sys
+from pathlib import Path
+from mockidp.core.fixtures import load_files
+data = load_files([Path(sys.argv[1])], cache_dir=Path(sys.argv[2]))
+print(len(data["users"]), "yaml" in sys.modules)
+"""
+
+
+def parse_in_subprocess(fixture: Path, cache_dir: Path) -> str:
+    result = subprocess.run([sys.executable, "-c", CACHE_PROBE, str(fixture), str(cache_dir)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_parsed_yaml_is_cached_by_content(tmp_path):
+    fixture, cache = tmp_path / "tenant.yaml", tmp_path / "cache"
+    fixture.write_text(GENERATED)
+    assert parse_in_subprocess(fixture, cache) == ["1", "True"]    # first start parses YAML
+    assert parse_in_subprocess(fixture, cache) == ["1", "False"]   # later starts skip PyYAML
+    assert len(list(cache.rglob("*.json"))) == 1
+    fixture.write_text(GENERATED + "  # changed\n")
+    assert parse_in_subprocess(fixture, cache) == ["1", "True"]    # new content, parsed again
+
+
+def test_yaml_that_json_cannot_hold_is_never_cached(tmp_path):
+    fixture, cache = tmp_path / "tenant.yaml", tmp_path / "cache"
+    fixture.write_text("tenant: {friendly_name: x, opened: 2030-01-01}\n")  # a YAML date
+    assert parse_in_subprocess(fixture, cache) == ["0", "True"]
+    assert parse_in_subprocess(fixture, cache) == ["0", "True"]
+    assert not list(cache.rglob("*.json"))

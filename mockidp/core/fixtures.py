@@ -6,6 +6,7 @@ the `tenant` and `mockidp` objects merge key by key, later files winning.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from . import client_grants, clients, connections, resource_servers, users
 from .clock import parse_instant
 from .errors import Auth0Error
+from .state import default_state_dir, write_atomically
 from .templates import TEMPLATE_NAMES
 
 if TYPE_CHECKING:
@@ -93,27 +95,31 @@ class Origin:
         return FixtureError(f"{self.source}: {self.path}: {problem}")
 
 
-def load_files(paths: list[Path]) -> dict[str, Any]:
+def load_files(paths: list[Path], cache_dir: Path | None = None) -> dict[str, Any]:
+    """Read, validate and merge fixture files. Parsed YAML is cached in `cache_dir` (default:
+    mockidp's state directory) by content hash, so later starts skip PyYAML altogether."""
+    cache = (cache_dir or default_state_dir()) / "fixtures"
     merged: dict[str, Any] = {key: [] for key in LIST_KEYS}
     merged["_origins"] = {key: [] for key in LIST_KEYS}
     for path in paths:
-        data = _read(path)
+        data = _read(path, cache)
         _validate(path, data)
         _validate_clock(path, data)
         _merge(merged, data, str(path))
     return merged
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path, cache: Path) -> dict:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FixtureError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(f"{path}: cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
         else:
-            data = _load_yaml(text)
+            data = _load_yaml_cached(raw, text, cache)
     except ValueError as exc:  # json.JSONDecodeError and yaml.YAMLError's parse errors
         raise FixtureError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from None
     except Exception as exc:  # yaml.YAMLError is not a ValueError
@@ -123,6 +129,25 @@ def _read(path: Path) -> dict:
     if not isinstance(data, dict):
         raise FixtureError(f"{path}: the top level must be a mapping of sections "
                            f"({', '.join(OBJECT_KEYS + LIST_KEYS)})")
+    return data
+
+
+def _load_yaml_cached(raw: bytes, text: str, cache: Path) -> Any:
+    """YAML parsed once per content: the cache holds the result as JSON, which loads without
+    importing PyYAML (~15 ms of start-up). Only data that survives a JSON round trip unchanged is
+    cached (YAML dates, sets or non-string keys are parsed every time)."""
+    cached = cache / f"{hashlib.sha256(raw).hexdigest()}.json"
+    try:
+        return json.loads(cached.read_bytes())
+    except (OSError, ValueError):
+        pass
+    data = _load_yaml(text)
+    try:
+        encoded = json.dumps(data, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return data
+    if json.loads(encoded) == data:
+        write_atomically(cached, encoded.encode("utf-8"), mode=0o644)
     return data
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from .clock import wall_clock_now
+from .state import default_state_dir, write_atomically
 
 
 def b64url(data: bytes) -> str:
@@ -28,11 +27,6 @@ def b64url(data: bytes) -> str:
 
 def _int_bytes(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8, "big")
-
-
-def default_state_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mockidp"
 
 
 @dataclass(frozen=True)
@@ -91,17 +85,5 @@ def load_or_create_signing_key(state_dir: Path | None = None) -> SigningKey:
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
-    _write_atomically(path, pem)
+    write_atomically(path, pem)  # if it cannot be kept, the next start makes a new key
     return SigningKey(private_key, *_public_jwk(private_key))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home only costs a new key next start
