@@ -533,10 +533,20 @@ def bench_search(env: Env, plan: Plan) -> None:
 
 # --- main ------------------------------------------------------------------------------------
 
+SECTIONS = {"startup": bench_startup, "throughput": bench_throughput, "reset": bench_reset,
+            "search": bench_search}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions: a smoke run")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     args = parser.parse_args()
+    wanted = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(unknown)}")
     plan = QUICK if args.quick else Plan()
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("n/a",)
     print(f"mockidp core benchmarks, {datetime.datetime.now().isoformat(timespec='seconds')}"
@@ -547,10 +557,8 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="mockidp-bench-"))
     try:
         env = Env(root)
-        bench_startup(env, plan)
-        bench_throughput(env, plan)
-        bench_reset(env, plan)
-        bench_search(env, plan)
+        for name in wanted:
+            SECTIONS[name](env, plan)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print("\nTargets:")
