@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..core import account_events, emails, tickets
+from ..core import account_events, bruteforce, emails, tickets
 from ..core.passwords import check_password
 from ..core.tickets import PASSWORD_CHANGE, TicketProblem, WeakPassword
 from .caller import request_info
@@ -153,3 +153,26 @@ def _verification_probe() -> Response:
     except TicketProblem:
         return Response(status=400)
     return Response(status=200, content_type="text/html; charset=utf-8")
+
+
+# --- /u/unblock (the blocked_account email's link) --------------------------------------------
+
+UNBLOCK_PROBLEMS = {"invalid": "This link is invalid.", "used": tickets.PROBLEM_MESSAGES["used"],
+                    "expired": tickets.PROBLEM_MESSAGES["expired"]}
+
+
+@hosted.get("/u/unblock")
+def unblock():
+    """Ends the brute-force block the email was sent for (logged `ublkdu`). HEAD only checks the
+    link, so link scanners do not use it up."""
+    probe = request.method == "HEAD"
+    try:
+        bruteforce.use_unblock_link(tenant(), _ticket_id(), request_info(), probe=probe)
+    except bruteforce.UnblockProblem as problem:
+        if probe:
+            return Response(status=400)
+        return message_page("error", "Error", UNBLOCK_PROBLEMS[problem.reason], 400, page_title="Unblock Account")
+    if probe:
+        return Response(status=200, content_type="text/html; charset=utf-8")
+    return message_page("success", "Account Unblocked", "Your account has been unblocked. You can now "
+                        "log in again.", page_title="Unblock Account")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from ..core import account_events, authorization, login_flow, logins, sessions
+from ..core import account_events, authorization, bruteforce, login_flow, logins, sessions
 from ..core.authorization import AuthorizeRequest
 from ..core.dbconnections import EMAIL
 from ..core.errors import DbConnectionError
@@ -33,6 +33,7 @@ TEXTS = {
     "user-exists": "The user already exists.",
     "signup-failed": "Something went wrong, please try again later",
     "signup-disabled": "Sign ups are not allowed for this application",
+    "too-many-attempts": bruteforce.TOO_MANY_ATTEMPTS,
     "invalid-state": "The login session is unknown or has expired. Start again from the application.",
 }
 
@@ -106,8 +107,11 @@ def login():
     current = tenant()
     try:
         profile = logins.password_login(current, transaction.connection, username, password,
-                                        client=transaction.client, request=request_info())
+                                        client=transaction.client, request=request_info(),
+                                        base_url=public_base_url())
     except logins.LoginFailed as failure:
+        if failure.reason == "too_many_attempts":  # brute-force block: the page says so
+            return _login_form(transaction, error=TEXTS["too-many-attempts"], username=username)
         if failure.reason == "blocked":  # back to the application, as Auth0 does (§5.4)
             authorization.end_transaction(current, transaction.state)
             return send(authorization.error_response(transaction.request, "unauthorized", logins.USER_BLOCKED))

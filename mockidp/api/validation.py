@@ -89,6 +89,11 @@ def schema_property_names(schema_name: str) -> frozenset[str]:
     return frozenset(_data()["schemas"][schema_name].get("properties", {}))
 
 
+def schema_enum(schema_name: str) -> tuple:
+    """The values an enum schema allows (e.g. UserIdentityProviderEnum for a path parameter)."""
+    return tuple(_data()["schemas"][schema_name].get("enum", ()))
+
+
 def response_schema(operation_key: str, status: int) -> dict | None:
     """A self-contained copy of the documented response schema (refs resolve inside it), for tests."""
     schema = _data()["response_schemas"].get(operation_key, {}).get(str(status))

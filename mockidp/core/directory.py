@@ -26,6 +26,15 @@ class UserRecord:
         return self.profile["identities"][0]["connection"]
 
 
+@dataclass(frozen=True)
+class LinkedAccount:
+    """A secondary account linked into a primary (core/identities.py): no longer a standalone
+    user, but its credentials stay in its connection (they now sign the primary in)."""
+
+    record: UserRecord                  # the secondary as stored when linked, metadata dropped
+    primary_id: str
+
+
 @dataclass
 class Directory:
     users: dict[str, UserRecord] = field(default_factory=dict)
@@ -48,6 +57,14 @@ class Directory:
     authorization_codes: dict[str, dict] = field(default_factory=dict)  # code -> what it grants
     refresh_tokens: dict[str, dict] = field(default_factory=dict)       # token -> grant
     logs: dict[str, dict] = field(default_factory=dict)                 # log_id -> event, oldest first
+    # Brute-force protection (core/bruteforce.py): settings, failure counters and blocks, unblock
+    # links, and when each IP last got a blocked_account email.
+    attack_protection: dict[str, dict] = field(default_factory=dict)    # "brute-force-protection" -> settings
+    login_failures: dict[tuple, dict] = field(default_factory=dict)     # (connection, identifier, ip) -> counter
+    unblock_tickets: dict[str, dict] = field(default_factory=dict)      # ticket id -> unblock link
+    block_notifications: dict[str, float] = field(default_factory=dict)  # ip -> last email (timestamp)
+    # Account linking (core/identities.py): secondary user_id -> its link to the primary.
+    linked: dict[str, "LinkedAccount"] = field(default_factory=dict)
     next_log_sequence: int = 0
     next_user_sequence: int = 0
 
@@ -67,6 +84,22 @@ class Directory:
     def remove_user(self, record: UserRecord) -> None:
         self._unindex(record)
         del self.users[record.user_id]
+
+    def index_credentials(self, record: UserRecord) -> None:
+        """Only the connection's email/username keys: a linked secondary keeps its identifiers
+        taken (and usable for logging in) without being found as a user."""
+        email, username = record.profile.get("email"), record.profile.get("username")
+        if email:
+            self.users_by_connection_email[(record.connection, email)] = record.user_id
+        if username:
+            self.users_by_connection_username[(record.connection, username)] = record.user_id
+
+    def unindex_credentials(self, record: UserRecord) -> None:
+        email, username = record.profile.get("email"), record.profile.get("username")
+        if email and self.users_by_connection_email.get((record.connection, email)) == record.user_id:
+            del self.users_by_connection_email[(record.connection, email)]
+        if username and self.users_by_connection_username.get((record.connection, username)) == record.user_id:
+            del self.users_by_connection_username[(record.connection, username)]
 
     def _index(self, record: UserRecord) -> None:
         email, username = record.profile.get("email"), record.profile.get("username")

@@ -111,9 +111,10 @@ def after_user_updated(tenant: "Tenant", user: dict, body: dict, base_url: str) 
 def use_verification_link(tenant: "Tenant", ticket_id: str) -> tickets.Redemption:
     """The /u/email-verification page: verify, then send the welcome email where enabled."""
     def welcome(redemption: tickets.Redemption) -> None:
-        record = tenant.directory.users[redemption.user["user_id"]]
-        queue_welcome_email(tenant, record, base_url=redemption.ticket["base_url"],
-                            client_id=redemption.ticket.get("client_id"))
+        record = tenant.directory.users.get(redemption.user["user_id"])
+        if record is not None:  # a linked secondary's verification sends no welcome email
+            queue_welcome_email(tenant, record, base_url=redemption.ticket["base_url"],
+                                client_id=redemption.ticket.get("client_id"))
 
     redemption = tickets.verify_email(tenant, ticket_id, after=welcome)
     tenant.mailroom.deliver_due()

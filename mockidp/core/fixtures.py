@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 LIST_KEYS = ("clients", "clientGrants", "connections", "resourceServers", "roles", "emailTemplates",
              "users")
-OBJECT_KEYS = ("tenant", "mockidp", "generate")
+OBJECT_KEYS = ("tenant", "mockidp", "generate", "attackProtection")
 DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -43,6 +43,15 @@ FIXTURE_SCHEMA: dict[str, Any] = {
             # checks the values when the tenant is built.
             "email": {"type": "object"},
         }},
+        # auth0-deploy-cli's key; brute-force protection only (core/bruteforce.py).
+        "attackProtection": {"type": "object", "additionalProperties": False, "properties": {
+            "bruteForceProtection": {"type": "object", "additionalProperties": False, "properties": {
+                "enabled": {"type": "boolean"},
+                "shields": {"type": "array", "uniqueItems": True,
+                            "items": {"enum": ["block", "user_notification"]}},
+                "mode": {"enum": ["count_per_identifier_and_ip", "count_per_identifier"]},
+                "allowlist": _STRINGS,
+                "max_attempts": {"type": "integer", "minimum": 1, "maximum": 100}}}}},
         "generate": {"type": "object", "additionalProperties": False, "properties": {
             "users": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
             "connection": {"type": "string"},
@@ -271,7 +280,18 @@ def populate(tenant: "Tenant", fixture: dict) -> None:
     for entry, _ in each("emailTemplates"):
         tenant.directory.email_templates[entry["template"]] = dict(entry)
     _load_users(tenant, each("users"))
+    _load_attack_protection(tenant, fixture.get("attackProtection") or {})
     _generate_users(tenant, fixture.get("generate") or {})
+
+
+def _load_attack_protection(tenant: "Tenant", spec: dict) -> None:
+    from . import bruteforce
+
+    if "bruteForceProtection" in spec:
+        try:
+            bruteforce.update_settings(tenant, spec["bruteForceProtection"] or {})
+        except Auth0Error as error:
+            raise FixtureError(f"attackProtection.bruteForceProtection: {error.body.get('message')}") from None
 
 
 def _load_clients(tenant: "Tenant", entries) -> None:

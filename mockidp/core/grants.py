@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import (authorization, client_grants, clients, logins, logs, refresh_tokens, resource_servers,
-               tokens, user_tokens)
+from . import (authorization, bruteforce, client_grants, clients, logins, logs, refresh_tokens,
+               resource_servers, tokens, user_tokens)
 from .errors import OAuthError
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
             raise OAuthError(403, "access_denied", f"Service not found: {audience}")
     try:
         profile = logins.password_login(tenant, connection, params["username"], params["password"],
-                                        client=client, request=request)
+                                        client=client, request=request, base_url=issuer.rstrip("/"))
     except logins.LoginFailed as failure:
         raise _credential_error(failure) from None
     scope = user_tokens.granted_scopes(tenant, client, params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE,
@@ -228,6 +228,8 @@ def _password_connection(tenant: "Tenant", client: dict, realm: str | None) -> d
 def _credential_error(failure: "logins.LoginFailed") -> OAuthError:
     if failure.reason == "blocked":
         error = OAuthError(401, "unauthorized", logins.USER_BLOCKED)
+    elif failure.reason == "too_many_attempts":
+        error = OAuthError(429, "too_many_attempts", bruteforce.TOO_MANY_ATTEMPTS)
     else:
         error = OAuthError(403, "invalid_grant", logins.WRONG_CREDENTIALS)
     error.logged = True  # logged as a failed login (fu/fp/f) by core/logins.py

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from . import logs, users
+from . import bruteforce, identities, logs, users
 from .clock import iso
 from .directory import UserRecord
 from .logs import RequestInfo
@@ -25,7 +25,8 @@ USER_BLOCKED = "user is blocked"
 
 
 class LoginFailed(Exception):
-    """`reason` is "wrong_credentials" or "blocked"; `user` is the profile when known."""
+    """`reason` is "wrong_credentials", "blocked" (admin block) or "too_many_attempts" (brute-force
+    block); `user` is the profile when known."""
 
     def __init__(self, reason: str, user: dict | None = None):
         super().__init__(reason)
@@ -34,30 +35,60 @@ class LoginFailed(Exception):
 
 
 def find_user(tenant: "Tenant", connection: str, identifier: str) -> UserRecord | None:
-    """The user of `connection` whose email or username is `identifier` (case-insensitive)."""
+    """The user of `connection` whose email or username is `identifier` (case-insensitive); for
+    a linked secondary's identifier, the primary it now signs in."""
+    account = find_account(tenant, connection, identifier)
+    return account[0] if account else None
+
+
+def find_account(tenant: "Tenant", connection: str, identifier: str) -> tuple[UserRecord, str | None] | None:
+    """(the user `identifier` signs in, the password hash to check): a linked secondary's
+    credentials are its own but sign its primary in (core/identities.py)."""
     wanted = (identifier or "").strip().lower()
     directory = tenant.directory
     user_id = (directory.users_by_connection_email.get((connection, wanted))
                or directory.users_by_connection_username.get((connection, wanted)))
-    return directory.users.get(user_id) if user_id else None
+    return identities.login_account(tenant, user_id) if user_id else None
 
 
 def password_login(tenant: "Tenant", connection: dict, identifier: str, password: str, *,
-                   client: dict, request: RequestInfo) -> dict:
-    """The user's profile (after the login was counted), or LoginFailed."""
-    with tenant.lock:
-        record = find_user(tenant, connection["name"], identifier)
-        if record is None:
-            _log_failure(tenant, "fu", connection, client, request, user_name=identifier)
-            raise LoginFailed("wrong_credentials")
-        if not verify_password(password, record.password_hash):
-            _log_failure(tenant, "fp", connection, client, request, user=record.profile)
-            raise LoginFailed("wrong_credentials", users.public_profile(record))
-        profile = count_login(tenant, record, request)
-        if profile.get("blocked"):
-            log_blocked(tenant, connection, client, request, profile)
-            raise LoginFailed("blocked", profile)
-        return profile
+                   client: dict, request: RequestInfo, base_url: str = "") -> dict:
+    """The user's profile (after the login was counted), or LoginFailed. Failures count towards
+    brute-force protection (core/bruteforce.py); `base_url` is where its unblock links point."""
+    try:
+        with tenant.lock:
+            return _password_login(tenant, connection, identifier, password, client=client,
+                                   request=request, base_url=base_url)
+    finally:
+        tenant.mailroom.deliver_due()  # a blocked_account email, outside the lock
+
+
+def _password_login(tenant: "Tenant", connection: dict, identifier: str, password: str, *,
+                    client: dict, request: RequestInfo, base_url: str) -> dict:
+    # A linked secondary's credentials sign its primary in, checked against its own password.
+    record, password_hash = find_account(tenant, connection["name"], identifier) or (None, None)
+    if bruteforce.is_blocked(tenant, connection, identifier, request):
+        _log_failure(tenant, "f", connection, client, request,
+                     user=record.profile if record is not None else None,
+                     user_name=None if record is not None else identifier,
+                     description=bruteforce.TOO_MANY_ATTEMPTS)
+        raise LoginFailed("too_many_attempts", users.public_profile(record) if record else None)
+    if record is None:
+        _log_failure(tenant, "fu", connection, client, request, user_name=identifier)
+        bruteforce.failed(tenant, connection, identifier, request, record=None, client=client,
+                          base_url=base_url)
+        raise LoginFailed("wrong_credentials")
+    if not verify_password(password, password_hash):
+        _log_failure(tenant, "fp", connection, client, request, user=record.profile)
+        bruteforce.failed(tenant, connection, identifier, request, record=record, client=client,
+                          base_url=base_url)
+        raise LoginFailed("wrong_credentials", users.public_profile(record))
+    profile = count_login(tenant, record, request)
+    if profile.get("blocked"):
+        log_blocked(tenant, connection, client, request, profile)
+        raise LoginFailed("blocked", profile)
+    bruteforce.succeeded(tenant, connection, identifier, request)
+    return profile
 
 
 def count_login(tenant: "Tenant", record: UserRecord, request: RequestInfo) -> dict:

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from . import ids, sessions, users
+from . import bruteforce, identities, ids, sessions, users
 from .clock import iso
 from .directory import UserRecord
 from .errors import ManagementError, bad_request
@@ -162,9 +162,10 @@ def _ticket_user(tenant: "Tenant", body: dict) -> UserRecord:
     if connection is None:
         raise ManagementError(404, "The connection does not exist", "inexistent_connection")
     user_id = tenant.directory.users_by_connection_email.get((connection["name"], body["email"].lower()))
-    if user_id is None:
+    record = tenant.directory.users.get(user_id) if user_id else None
+    if record is None:  # also a linked secondary's address: no standalone user has it
         raise users.inexistent_user()
-    return tenant.directory.users[user_id]
+    return record
 
 
 def _check_references(tenant: "Tenant", body: dict) -> None:
@@ -194,8 +195,9 @@ def _usable(tenant: "Tenant", ticket_id: str, kind: str) -> dict:
         raise TicketProblem("invalid", ticket)
     if tenant.clock.now().timestamp() > ticket["expires_ts"]:
         raise TicketProblem("expired", ticket)
-    if ticket["user_id"] not in tenant.directory.users:
-        raise TicketProblem("invalid", ticket)
+    if ticket["user_id"] not in tenant.directory.users and not (
+            kind == EMAIL_VERIFICATION and ticket["user_id"] in tenant.directory.linked):
+        raise TicketProblem("invalid", ticket)  # a linked secondary's address can still be verified
     return ticket
 
 
@@ -224,6 +226,7 @@ def reset_password(tenant: "Tenant", ticket_id: str, password: str) -> Redemptio
         tenant.directory.put_user(updated, record)
         used = _use(tenant, ticket, now)
         sessions.end_for_user(tenant, record.user_id)  # a new password ends them, as in Auth0
+        bruteforce.password_changed(tenant, record)  # and ends its brute-force blocks
         return Redemption(used, users.public_profile(updated))
 
 
@@ -240,6 +243,12 @@ def verify_email(tenant: "Tenant", ticket_id: str,
 
 def _verify_email(tenant: "Tenant", ticket_id: str) -> Redemption:
     ticket = _usable(tenant, ticket_id, EMAIL_VERIFICATION)
+    if ticket["user_id"] in tenant.directory.linked:
+        try:
+            verified = identities.verify_linked_email(tenant, ticket["user_id"], ticket["email"])
+        except LookupError as problem:
+            raise TicketProblem(str(problem), ticket) from None
+        return Redemption(_use(tenant, ticket, verified["updated_at"]), verified)
     record = tenant.directory.users[ticket["user_id"]]
     if record.profile.get("email") != ticket["email"]:
         raise TicketProblem("email_changed", ticket)  # the address changed since the link was made

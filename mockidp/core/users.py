@@ -11,7 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
-from . import ids, sessions
+from . import bruteforce, identities, ids, sessions
 from .clock import iso
 from .directory import UserRecord
 from .errors import ManagementError, bad_request, conflict
@@ -98,8 +98,8 @@ def _build_new_user(tenant: "Tenant", body: dict) -> UserRecord:
     _check_unique(tenant, connection["name"], email, username)
     suffix = body.get("user_id") or ids.user_id_suffix(tenant.rng)
     user_id = f"auth0|{suffix}"
-    if user_id in tenant.directory.users:
-        raise user_exists()
+    if user_id in tenant.directory.users or user_id in tenant.directory.linked:
+        raise user_exists()  # a linked secondary keeps its id (core/identities.py)
     now = iso(tenant.clock.now())
     profile = _initial_profile(body, user_id, suffix, connection["name"], email, username, now)
     salt = tenant.rng.hex(16)
@@ -214,6 +214,7 @@ def update_user(tenant: "Tenant", user_id: str, body: dict) -> dict:
         tenant.directory.put_user(record, previous)
         if "password" in body:  # a new password ends the user's sessions, as in Auth0
             sessions.end_for_user(tenant, user_id)
+            bruteforce.password_changed(tenant, previous)  # and its brute-force blocks
         return public_profile(record)
 
 
@@ -297,6 +298,7 @@ def delete_user(tenant: "Tenant", user_id: str) -> None:
         record = tenant.directory.users.get(user_id)
         if record is not None:
             tenant.directory.remove_user(record)
+            identities.delete_linked(tenant, user_id)  # the primary takes its secondaries along
 
 
 # --- list and search -------------------------------------------------------------------------

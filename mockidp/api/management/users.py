@@ -1,10 +1,12 @@
 """/api/v2/users and /api/v2/users-by-email."""
 from __future__ import annotations
 
-from ...core import emails, users
+from flask import g
+
+from ...core import emails, identities, users
 from ...core.errors import ManagementError, bad_request
 from ..http import empty_response, json_response, public_base_url, read_body, tenant
-from ..validation import schema_property_names, validate_body
+from ..validation import schema_enum, schema_property_names, validate_body
 from .common import invalid_lucene_query, projection, query_args
 from .registry import granted_scopes, operation
 
@@ -96,3 +98,32 @@ def users_by_email():
     fields, include = _fields(args)
     found = users.users_by_email(tenant(), args["email"])
     return json_response([users.select_fields(user, fields, include) for user in found])
+
+
+# --- account linking (core/identities.py) -----------------------------------------------------
+
+def _require_acting_on_self(user_id: str) -> None:
+    """A user's token (update:current_user_identities) may only change its own identities."""
+    if "update:users" not in granted_scopes() and g.token_claims.get("sub") != user_id:
+        raise ManagementError(403, "User to be acted on does not match subject in bearer token.")
+
+
+@operation("POST /users/{id}/identities")
+def link_identity(id: str):
+    body = read_body()
+    query_args("POST /users/{id}/identities")
+    validate_body("LinkUserIdentityRequestContent", body)
+    _require_acting_on_self(id)
+    return json_response(identities.link(tenant(), id, body, g.token_claims), 201)
+
+
+@operation("DELETE /users/{id}/identities/{provider}/{user_id}")
+def unlink_identity(id: str, provider: str, user_id: str):
+    read_body()
+    query_args("DELETE /users/{id}/identities/{provider}/{user_id}")
+    if provider not in schema_enum("UserIdentityProviderEnum"):
+        raise bad_request(f"Path validation error: 'No enum match for: \"{provider}\"' on property provider "
+                          "(Identity provider name of the secondary linked account (e.g. `google-oauth2`)).",
+                          "invalid_uri")
+    _require_acting_on_self(id)
+    return json_response(identities.unlink(tenant(), id, provider, user_id))
