@@ -76,10 +76,21 @@ QUICK = Plan(startup_runs=2, load_rounds=1, requests_per_client=50, warmup_per_c
 
 # --- small helpers ---------------------------------------------------------------------------
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: the sockets stay open until all are chosen, so the kernel
+    cannot hand the same port out twice (which once put an HTTPS client on an HTTP listener)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind((HOST, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def median_ms(samples: list[float]) -> float:
@@ -396,7 +407,8 @@ def run_load(target: Target, route: Route, requests_per_client: int, warmup: int
 
 
 def bench_throughput(env: Env, plan: Plan) -> None:
-    ports = {name: (free_port(), free_port()) for name in ("mockidp", "bare")}
+    mockidp_http, mockidp_https, bare_http, bare_https = free_ports(4)
+    ports = {"mockidp": (mockidp_http, mockidp_https), "bare": (bare_http, bare_https)}
     servers = {"mockidp": env.mockidp(ports["mockidp"][0], tls_port=ports["mockidp"][1]),
                "bare": env.bare(ports["bare"][0], tls_port=ports["bare"][1])}
     try:
