@@ -275,6 +275,50 @@ def test_hosted_page_and_token_endpoint_share_the_counter(frozen, api):
     assert blocked(login(frozen, *ALICE))
 
 
+# --- linked accounts (core/identities.py) ----------------------------------------------------------------
+
+SECONDARY = ("second@example.com", "Sec0nd$ecret!")
+
+
+def linked_secondary(api) -> str:
+    """A second database user linked into Alice; its credentials now sign Alice in."""
+    from conftest import new_user
+
+    secondary = new_user(api, email=SECONDARY[0], password=SECONDARY[1])
+    response = api.post(f"/api/v2/users/{alice_id(api)}/identities",
+                        json={"provider": "auth0", "user_id": secondary["user_id"].split("|", 1)[1]})
+    assert response.status_code == 201, response.text
+    return secondary["user_id"]
+
+
+def test_a_linked_secondarys_identifier_is_counted_as_typed_and_listed_for_the_primary(frozen, api):
+    linked_secondary(api)
+    settings(api, max_attempts=3)
+    fail(frozen, SECONDARY[0], 3)
+    assert blocked(login(frozen, *SECONDARY))
+    assert login(frozen, *ALICE).status_code == 200  # the primary's own identifier is not blocked
+    response = api.get(f"/api/v2/user-blocks/{alice_id(api)}")
+    assert response.json() == {"blocked_for": [{"identifier": SECONDARY[0], "ip": "127.0.0.1",
+                                                "connection": CONNECTION}]}
+    [event] = log_types(api, "limit_wc")
+    assert event["user_id"] == alice_id(api) and event["user_name"] == SECONDARY[0]
+    assert [mail["to"] for mail in frozen.outbox(template="blocked_account")] == [ALICE[0]]
+    assert api.delete(f"/api/v2/user-blocks/{alice_id(api)}").status_code == 204
+    assert login(frozen, *SECONDARY).status_code == 200
+
+
+def test_the_primarys_new_password_leaves_a_linked_secondarys_block(frozen, api):
+    """The secondary's credentials keep their own password, so a new password for the primary
+    does not end their block (it used to)."""
+    linked_secondary(api)
+    settings(api, max_attempts=3)
+    fail(frozen, SECONDARY[0], 3)
+    fail(frozen, ALICE[0], 3)
+    assert api.patch(f"/api/v2/users/{alice_id(api)}", json={"password": "N3w-Passw0rd!"}).status_code == 200
+    assert login(frozen, ALICE[0], "N3w-Passw0rd!").status_code == 200
+    assert blocked(login(frozen, *SECONDARY))
+
+
 # --- settings and a trusted client from a fixture ------------------------------------------------------
 
 FIXTURE = """

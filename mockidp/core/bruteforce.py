@@ -129,11 +129,12 @@ def is_blocked(tenant: "Tenant", connection: dict, identifier: str, request: Req
 
 
 def failed(tenant: "Tenant", connection: dict, identifier: str, request: RequestInfo, *,
-           record: "UserRecord | None", client: dict | None, base_url: str) -> None:
+           record: "UserRecord | None", client: dict | None, base_url: str) -> bool:
     """One more consecutive failure; reaching `max_attempts` starts the block: `limit_wc`, and the
-    blocked_account email where the `user_notification` shield is on. Under the tenant lock."""
+    blocked_account email where the `user_notification` shield is on. Under the tenant lock;
+    True when an email was queued (the caller delivers it once the lock is released)."""
     if not _protects(tenant, connection, request.ip):
-        return
+        return False
     key = _key(tenant, connection, identifier, request.ip)
     previous = _live(tenant, key)
     count = (previous["count"] if previous else 0) + 1
@@ -143,33 +144,36 @@ def failed(tenant: "Tenant", connection: dict, identifier: str, request: Request
         "user_id": record.user_id if record is not None else None}
     current = _settings(tenant)
     if count != int(current.get("max_attempts") or 10):
-        return
+        return False
     shields = current.get("shields") or []
     if "block" in shields:
         logs.record(tenant, "limit_wc", LIMIT_WC_DESCRIPTION, request=request, client=client,
                     connection=connection, user=record.profile if record is not None else None,
                     user_name=key[1])
-    if "user_notification" in shields and record is not None:
-        _notify(tenant, key, record, request, client, base_url)
+    return "user_notification" in shields and record is not None and _notify(
+        tenant, key, record, request, client, base_url)
 
 
 def succeeded(tenant: "Tenant", connection: dict, identifier: str, request: RequestInfo) -> None:
-    """A successful login resets its counter. Under the tenant lock."""
-    tenant.directory.login_failures.pop(_key(tenant, connection, identifier, request.ip), None)
+    """A successful login resets its counter, in either mode (the mode may have changed since, as
+    in `is_blocked`). Under the tenant lock."""
+    name, wanted = connection["name"], normalize(identifier)
+    for key in ((name, wanted, request.ip), (name, wanted, "")):
+        tenant.directory.login_failures.pop(key, None)
 
 
 # --- the blocked_account email and its unblock link ----------------------------------------------
 
 def _notify(tenant: "Tenant", key: tuple, record: "UserRecord", request: RequestInfo,
-            client: dict | None, base_url: str) -> None:
+            client: dict | None, base_url: str) -> bool:
     template = templates.effective(tenant, "blocked_account")
     email = record.profile.get("email")
     if not templates.is_enabled(template) or not email or not base_url:
-        return
+        return False
     now = tenant.clock.now().timestamp()
     last = tenant.directory.block_notifications.get(request.ip)
     if last is not None and now - last < NOTIFICATION_INTERVAL:
-        return
+        return False
     tenant.directory.block_notifications[request.ip] = now
     ticket = {"id": ids.ticket_id(tenant.rng), "key": key, "user_id": record.user_id,
               "ip": request.ip, "expires_ts": now + templates.link_lifetime(template), "used": False}
@@ -178,6 +182,7 @@ def _notify(tenant: "Tenant", key: tuple, record: "UserRecord", request: Request
     tenant.mailroom.enqueue("blocked_account", to=email, user_id=record.user_id, base_url=base_url,
                             url=link, client_id=(client or {}).get("client_id"),
                             extra={"user": {"source_ip": request.ip, "city": "", "country": ""}})
+    return True
 
 
 class UnblockProblem(Exception):
@@ -248,10 +253,10 @@ def _shown(record: dict) -> dict:
 IDENTIFIER_ATTRIBUTES = ("email", "username", "phone_number")
 
 
-def _user_match(record: "UserRecord"):
-    """Whether a counter belongs to the user: an identifier of the user (or of a linked identity's
-    profileData) in that identity's connection."""
-    identities = record.profile.get("identities") or []
+def _user_match(record: "UserRecord", *, linked: bool = True):
+    """Whether a counter belongs to the user: an identifier of the user (or, with `linked`, of a
+    linked identity's profileData) in that identity's connection."""
+    identities = (record.profile.get("identities") or [])[:None if linked else 1]
     pairs = set()
     for position, identity in enumerate(identities):
         source = record.profile if position == 0 else identity.get("profileData") or {}
@@ -314,7 +319,8 @@ def _log_released(tenant: "Tenant", released: list[dict], request: RequestInfo, 
 
 def password_changed(tenant: "Tenant", record: "UserRecord") -> None:
     """A new password (PATCH, reset link) ends every brute-force block and counter of the user's
-    identifiers on all their identities' connections. Under the tenant lock."""
-    match = _user_match(record)
+    own identifiers. Not those of linked secondaries: their credentials keep their own password,
+    which did not change (core/identities.py). Under the tenant lock."""
+    match = _user_match(record, linked=False)
     for key in [key for key, block in tenant.directory.login_failures.items() if match(block)]:
         del tenant.directory.login_failures[key]

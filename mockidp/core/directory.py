@@ -102,24 +102,20 @@ class Directory:
             del self.users_by_connection_username[(record.connection, username)]
 
     def _index(self, record: UserRecord) -> None:
-        email, username = record.profile.get("email"), record.profile.get("username")
+        self.index_credentials(record)
+        email = record.profile.get("email")
         if email:
-            self.users_by_connection_email[(record.connection, email)] = record.user_id
             self.users_by_email[email] = self.users_by_email.get(email, ()) + (record.user_id,)
-        if username:
-            self.users_by_connection_username[(record.connection, username)] = record.user_id
 
     def _unindex(self, record: UserRecord) -> None:
-        email, username = record.profile.get("email"), record.profile.get("username")
+        self.unindex_credentials(record)
+        email = record.profile.get("email")
         if email:
-            self.users_by_connection_email.pop((record.connection, email), None)
             remaining = tuple(uid for uid in self.users_by_email.get(email, ()) if uid != record.user_id)
             if remaining:
                 self.users_by_email[email] = remaining
             else:
                 self.users_by_email.pop(email, None)
-        if username:
-            self.users_by_connection_username.pop((record.connection, username), None)
 
     def connection_by_name(self, name: str) -> dict | None:
         for connection in self.connections.values():

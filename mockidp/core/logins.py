@@ -28,10 +28,11 @@ class LoginFailed(Exception):
     """`reason` is "wrong_credentials", "blocked" (admin block) or "too_many_attempts" (brute-force
     block); `user` is the profile when known."""
 
-    def __init__(self, reason: str, user: dict | None = None):
+    def __init__(self, reason: str, user: dict | None = None, *, email_queued: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.user = user
+        self.email_queued = email_queued  # a blocked_account email waits for delivery
 
 
 def find_user(tenant: "Tenant", connection: str, identifier: str) -> UserRecord | None:
@@ -44,7 +45,7 @@ def find_user(tenant: "Tenant", connection: str, identifier: str) -> UserRecord 
 def find_account(tenant: "Tenant", connection: str, identifier: str) -> tuple[UserRecord, str | None] | None:
     """(the user `identifier` signs in, the password hash to check): a linked secondary's
     credentials are its own but sign its primary in (core/identities.py)."""
-    wanted = (identifier or "").strip().lower()
+    wanted = bruteforce.normalize(identifier)  # as brute-force counters key it
     directory = tenant.directory
     user_id = (directory.users_by_connection_email.get((connection, wanted))
                or directory.users_by_connection_username.get((connection, wanted)))
@@ -59,8 +60,10 @@ def password_login(tenant: "Tenant", connection: dict, identifier: str, password
         with tenant.lock:
             return _password_login(tenant, connection, identifier, password, client=client,
                                    request=request, base_url=base_url)
-    finally:
-        tenant.mailroom.deliver_due()  # a blocked_account email, outside the lock
+    except LoginFailed as failure:
+        if failure.email_queued:  # only then: successful logins never wait on the mailroom
+            tenant.mailroom.deliver_due()  # outside the lock
+        raise
 
 
 def _password_login(tenant: "Tenant", connection: dict, identifier: str, password: str, *,
@@ -75,14 +78,14 @@ def _password_login(tenant: "Tenant", connection: dict, identifier: str, passwor
         raise LoginFailed("too_many_attempts", users.public_profile(record) if record else None)
     if record is None:
         _log_failure(tenant, "fu", connection, client, request, user_name=identifier)
-        bruteforce.failed(tenant, connection, identifier, request, record=None, client=client,
-                          base_url=base_url)
-        raise LoginFailed("wrong_credentials")
+        queued = bruteforce.failed(tenant, connection, identifier, request, record=None, client=client,
+                                   base_url=base_url)
+        raise LoginFailed("wrong_credentials", email_queued=queued)
     if not verify_password(password, password_hash):
         _log_failure(tenant, "fp", connection, client, request, user=record.profile)
-        bruteforce.failed(tenant, connection, identifier, request, record=record, client=client,
-                          base_url=base_url)
-        raise LoginFailed("wrong_credentials", users.public_profile(record))
+        queued = bruteforce.failed(tenant, connection, identifier, request, record=record, client=client,
+                                   base_url=base_url)
+        raise LoginFailed("wrong_credentials", users.public_profile(record), email_queued=queued)
     profile = count_login(tenant, record, request)
     if profile.get("blocked"):
         log_blocked(tenant, connection, client, request, profile)
