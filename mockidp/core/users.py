@@ -172,11 +172,6 @@ def find_user(tenant: "Tenant", user_id: str) -> UserRecord:
     return record
 
 
-def get_user(tenant: "Tenant", user_id: str) -> dict:
-    with tenant.lock:
-        return public_profile(find_user(tenant, user_id))
-
-
 def stored_profile(tenant: "Tenant", user_id: str) -> dict:
     """The stored profile itself, for serializing straight into a response (the busiest read).
     Read-only: stored records are replaced, never changed, so it cannot change under the reader,
