@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from cheroot.wsgi import Server as WSGIServer
+from typing import NamedTuple
 
 DEFAULT_THREADS = 16
 
 
-@dataclass(frozen=True)
-class TlsConfig:
+class TlsConfig(NamedTuple):
     cert: Path
     key: Path
 

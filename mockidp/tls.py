@@ -11,10 +11,9 @@ import contextlib
 import ipaddress
 import os
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 import certifi
 from cryptography import x509
@@ -42,8 +41,7 @@ LEAF_KEY_NAME = "server-key.pem"
 BUNDLE_NAME = "bundle.pem"
 LOCK_NAME = ".lock"
 
-@dataclass(frozen=True)
-class TlsFiles:
+class TlsFiles(NamedTuple):
     ca_cert: Path     # PEM of mockidp's CA certificate (what users trust)
     cert: Path        # PEM of the server certificate (leaf), followed by nothing else
     key: Path         # PEM of the server's private key (unencrypted)

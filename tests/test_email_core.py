@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockidp.core import emails, templates
+from mockidp.core import emails, html_text, templates
 from mockidp.core.fixtures import FixtureError
 from mockidp.runtime import build_tenant
 
@@ -70,9 +70,9 @@ def test_every_default_template_renders(name):
 def test_link_extraction_and_text():
     html = ('<html><head><title>t</title><style>a{}</style></head><body><p>Go <a href="https://a.example/x?y=1&amp;z=2">'
             'here</a>.</p><img src="https://cdn.example/logo.png"><p>See https://b.example/path, thanks</p></body></html>')
-    assert templates.extract_links(html) == ["https://a.example/x?y=1&z=2", "https://cdn.example/logo.png",
+    assert html_text.extract_links(html) == ["https://a.example/x?y=1&z=2", "https://cdn.example/logo.png",
                                              "https://b.example/path"]
-    assert templates.html_to_text(html) == "Go here (https://a.example/x?y=1&z=2).\n\nSee https://b.example/path, thanks"
+    assert html_text.html_to_text(html) == "Go here (https://a.example/x?y=1&z=2).\n\nSee https://b.example/path, thanks"
 
 
 def test_runaway_template_fails_instead_of_hanging():

@@ -2,7 +2,6 @@
 (reference/auth0-api.md §1, §2 and §16)."""
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from urllib.parse import quote
@@ -49,7 +48,7 @@ def record_logins(mockidp, user_id: str, count: int, last_login: str) -> None:
         previous = tenant.directory.users[user_id]
         profile = {**previous.profile, "logins_count": count, "last_login": last_login,
                    "last_ip": "203.0.113.7"}
-        tenant.directory.put_user(dataclasses.replace(previous, profile=profile), previous)
+        tenant.directory.put_user(previous._replace(profile=profile), previous)
 
 
 def gravatar(email: str) -> str:

@@ -84,6 +84,7 @@ def body_schema_for(operation_key: str) -> str | None:
     return _indexed(operation_key)["body"]
 
 
+@cache
 def schema_property_names(schema_name: str) -> frozenset[str]:
     """The properties a request schema declares (for schemas the spec leaves open)."""
     return frozenset(_data()["schemas"][schema_name].get("properties", {}))

@@ -10,12 +10,10 @@ to the application's redirect_uri with `error`, `error_description` and `state`
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from . import resource_servers
@@ -44,8 +42,7 @@ class AuthorizePageError(Exception):
         self.description = description
 
 
-@dataclass(frozen=True)
-class AuthorizeRequest:
+class AuthorizeRequest(NamedTuple):
     client_id: str
     redirect_uri: str
     response_types: tuple[str, ...]
@@ -73,7 +70,7 @@ class AuthorizeRequest:
         return "token" in self.response_types or "id_token" in self.response_types
 
     def as_record(self) -> dict:
-        return dataclasses.asdict(self)
+        return self._asdict()
 
     @classmethod
     def from_record(cls, record: dict) -> "AuthorizeRequest":
@@ -83,8 +80,7 @@ class AuthorizeRequest:
         return cls(**values)
 
 
-@dataclass(frozen=True)
-class AuthorizationResponse:
+class AuthorizationResponse(NamedTuple):
     """Where the browser goes next and what it carries: parameters in order, sent per mode."""
 
     redirect_uri: str
@@ -131,7 +127,7 @@ def parse(tenant: "Tenant", params: dict[str, str]) -> AuthorizeRequest:
         _check_web_message_origin(request, client)
         _check_response_type(request, client)
         request = _check_pkce(request)
-        request = dataclasses.replace(request, max_age=_max_age(request, params.get("max_age")))
+        request = request._replace(max_age=_max_age(request, params.get("max_age")))
         _check_prompt(request)
         _check_audience(tenant, request)
         _check_connection(tenant, request)
@@ -215,7 +211,7 @@ def _check_pkce(request: AuthorizeRequest) -> AuthorizeRequest:
     if method and not request.code_challenge:
         raise AuthorizeRedirectError(request, "invalid_request", "Missing required parameter: code_challenge")
     if request.code_challenge and method is None:
-        return dataclasses.replace(request, code_challenge_method="plain")  # RFC 7636's default
+        return request._replace(code_challenge_method="plain")  # RFC 7636's default
     if method and method not in PKCE_METHODS:
         raise AuthorizeRedirectError(request, "invalid_request",
                                      f"Unsupported code_challenge_method: {method}")

@@ -6,11 +6,10 @@ shallow copy of a few dicts, so reset costs O(number of records) with a tiny con
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class UserRecord:
+class UserRecord(NamedTuple):
     """A stored user: the Auth0-shaped profile plus what Auth0 never returns."""
 
     profile: dict[str, Any]             # never mutated once stored; copy before handing out
@@ -26,8 +25,7 @@ class UserRecord:
         return self.profile["identities"][0]["connection"]
 
 
-@dataclass(frozen=True)
-class LinkedAccount:
+class LinkedAccount(NamedTuple):
     """A secondary account linked into a primary (core/identities.py): no longer a standalone
     user, but its credentials stay in its connection (they now sign the primary in)."""
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import client_grants, clients, connections, resource_servers, users
 from .clock import parse_instant
@@ -93,8 +92,7 @@ class FixtureError(ValueError):
     """A fixture problem, worded for the person who wrote the file."""
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where an entry came from, for error messages."""
 
     source: str

@@ -3,8 +3,7 @@ returns the token response body, or raises OAuthError with Auth0's wording. `exc
 and writes the tenant log event Auth0 writes for it (seccft, seacft, sepft, sertft and failures)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import (authorization, bruteforce, client_grants, clients, logins, logs, refresh_tokens,
                resource_servers, tokens, user_tokens)
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
 CLIENT_GRANTS_DOC = "https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants"
 
 
-@dataclass(frozen=True)
-class ClientCredentials:
+class ClientCredentials(NamedTuple):
     client_id: str | None
     client_secret: str | None
     method: str  # "client_secret_basic", "client_secret_post" or "none"

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ControlError
 from .rng import TenantRandom
@@ -26,16 +25,14 @@ ROUTE_KEYS = ("method", "path", "ms", "jitter_ms")
 EMPTY_SPEC: dict[str, Any] = {"default_ms": 0, "default_jitter_ms": 0, "routes": []}
 
 
-@dataclass(frozen=True)
-class LatencyRoute:
+class LatencyRoute(NamedTuple):
     match: RouteMatch
     ms: int
     jitter_ms: int
     random: TenantRandom
 
 
-@dataclass(frozen=True)
-class LatencyPlan:
+class LatencyPlan(NamedTuple):
     """An immutable snapshot: requests read it without a lock; applying swaps it whole."""
 
     default_ms: int

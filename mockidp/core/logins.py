@@ -8,7 +8,6 @@ password) and `f` (blocked), each with Auth0's description.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from . import bruteforce, identities, logs, users
@@ -103,7 +102,7 @@ def count_login(tenant: "Tenant", record: UserRecord, request: RequestInfo) -> d
     if request.ip:
         profile["last_ip"] = request.ip
     profile["updated_at"] = now
-    updated = dataclasses.replace(record, profile=profile)
+    updated = record._replace(profile=profile)
     tenant.directory.put_user(updated, record)
     return users.public_profile(updated)
 

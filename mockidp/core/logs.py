@@ -11,9 +11,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .clock import iso
 
@@ -24,8 +23,7 @@ MAX_STORED = 10_000
 STRATEGY_TYPES = {"auth0": "database", "email": "passwordless", "sms": "passwordless"}
 
 
-@dataclass(frozen=True)
-class RequestInfo:
+class RequestInfo(NamedTuple):
     """Who made the request an event comes from: what Auth0 puts in `ip`, `user_agent` and
     `hostname`. Core code gets it from the web layer, never from Flask."""
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import copy
 import math
 import threading
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from . import ids, templates
 from .clock import iso
@@ -39,8 +40,7 @@ WORKER_MAX_WAIT = 60.0  # re-check now and then even if nothing wakes the worker
 
 # --- settings ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class EmailSettings:
+class EmailSettings(NamedTuple):
     delivery: str = "immediate"
     delay_seconds: float = 0
     render: str = "delivery"
@@ -107,8 +107,7 @@ class EmailSettingsSection:
 
 # --- queue entries and messages ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class RenderInput:
+class RenderInput(NamedTuple):
     """Everything a render needs, copied under the lock (or the reason it cannot render)."""
 
     template: dict | None = None
@@ -116,8 +115,7 @@ class RenderInput:
     problem: str | None = None
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(NamedTuple):
     """An email Auth0 decided to send; fixed at enqueue time."""
 
     id: str
@@ -129,7 +127,7 @@ class Envelope:
     base_url: str
     queued_at: datetime
     due_at: datetime | None             # None: held until flushed (manual delivery)
-    extra: dict = field(default_factory=dict)
+    extra: Mapping[str, Any] = MappingProxyType({})  # read-only: shared by default
     snapshot: RenderInput | None = None  # render mode "enqueue": the state when queued
 
     def as_json(self) -> dict[str, Any]:
@@ -186,7 +184,7 @@ class Mailroom:
                             base_url=base_url, queued_at=now, due_at=self._due_at(now),
                             extra=copy.deepcopy(extra or {}))
         if self.settings.render == "enqueue":
-            envelope = replace(envelope, snapshot=self._capture(envelope))
+            envelope = envelope._replace(snapshot=self._capture(envelope))
         self._queue.append(envelope)
         self._outcomes[envelope.id] = "queued"
         if envelope.due_at is not None and envelope.due_at > now:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit, which Auth0 enforces
 
@@ -22,8 +22,7 @@ CHARACTER_CLASSES = [
 ]
 
 
-@dataclass(frozen=True)
-class PolicyCheck:
+class PolicyCheck(NamedTuple):
     verified: bool
     rules: list[dict]
     policy_text: str

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from .errors import ControlError
 from .rng import TenantRandom
@@ -87,8 +86,7 @@ def body_contains(body: Any, subset: Any) -> bool:
     return type(body) is type(subset) and body == subset  # noqa: E721 - JSON types must agree
 
 
-@dataclass(frozen=True)
-class RouteMatch:
+class RouteMatch(NamedTuple):
     """method + path pattern (+ body subset). Immutable, so matching needs no lock."""
 
     method: str

@@ -54,9 +54,8 @@ from __future__ import annotations
 import calendar
 import enum
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from luqum import tree
 from luqum.exceptions import ParseError
@@ -140,8 +139,7 @@ def _describe_parse_error(exc: ParseError) -> str:
 # Compiled pieces and how they combine
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Compiled:
+class _Compiled(NamedTuple):
     match: Matcher
     exact_emails: frozenset[str] | None = None
 
@@ -332,8 +330,7 @@ class _Kind(enum.Enum):
     DYNAMIC = "dynamic"    # typed by the stored JSON value; strings case-sensitive
 
 
-@dataclass(frozen=True)
-class _FieldSpec:
+class _FieldSpec(NamedTuple):
     path: str
     kind: _Kind
     values: Callable[[dict], list]   # every indexed value of this field in a user
@@ -564,8 +561,7 @@ def _wildcard_test(spec: _FieldSpec, pattern: re.Pattern) -> ValueTest:
     return test
 
 
-@dataclass(frozen=True)
-class _RangeBounds:
+class _RangeBounds(NamedTuple):
     low: str | None     # None: open
     high: str | None
     include_low: bool

@@ -11,11 +11,9 @@ them. Lifetimes follow the tenant clock. Choices where Auth0's behaviour is unkn
 from __future__ import annotations
 
 import copy
-import dataclasses
 import re
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from . import bruteforce, identities, ids, sessions, users
@@ -63,8 +61,7 @@ class WeakPassword(Exception):
         self.check = check
 
 
-@dataclass(frozen=True)
-class Redemption:
+class Redemption(NamedTuple):
     """A ticket that was just used, and the user as it is afterwards."""
 
     ticket: dict
@@ -221,7 +218,7 @@ def reset_password(tenant: "Tenant", ticket_id: str, password: str) -> Redemptio
         profile["updated_at"] = now
         if ticket["emailed"] or ticket["mark_email_as_verified"]:
             profile["email_verified"] = True  # following an emailed link proves the address
-        updated = dataclasses.replace(record, profile=profile,
+        updated = record._replace(profile=profile,
                                       password_hash=hash_password(password, tenant.rng.hex(16)))
         tenant.directory.put_user(updated, record)
         used = _use(tenant, ticket, now)
@@ -256,7 +253,7 @@ def _verify_email(tenant: "Tenant", ticket_id: str) -> Redemption:
         raise TicketProblem("already_verified", ticket)
     now = iso(tenant.clock.now())
     profile = {**copy.deepcopy(record.profile), "email_verified": True, "updated_at": now}
-    updated = dataclasses.replace(record, profile=profile)
+    updated = record._replace(profile=profile)
     tenant.directory.put_user(updated, record)
     return Redemption(_use(tenant, ticket, now), users.public_profile(updated))
 

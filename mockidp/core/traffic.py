@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from .barriers import RELEASED, REMOVED, BarrierBoard, Hold
 from .clock import Clock, monotonic
@@ -27,22 +28,20 @@ from .route_match import BodyReader, normalize_path
 JSON_TYPE = "application/json; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What the web layer does with a request: "proceed" to the route (adding `headers` to its
     response), "answer" with status/body/headers, or "drop" the connection."""
 
     action: str
     status: int | None = None
     body: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = MappingProxyType({})
 
 
 PROCEED = Verdict("proceed")
 
 
-@dataclass(frozen=True)
-class TrafficPlan:
+class TrafficPlan(NamedTuple):
     hold: Hold | None
     fault: FaultRule | None
     delay_ms: int

@@ -16,8 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import resource_servers, tokens
 
@@ -31,8 +30,7 @@ DEFAULT_ID_TOKEN_LIFETIME = 36000
 DEFAULT_PASSWORD_GRANT_SCOPE = "openid profile email address phone"
 
 
-@dataclass(frozen=True)
-class UserGrant:
+class UserGrant(NamedTuple):
     """What a user granted an application: everything tokens are built from."""
 
     client: dict

@@ -13,7 +13,6 @@ from .registry import granted_scopes, operation
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
                       "for include_fields) in the result. Leave empty to retrieve all fields")
 METADATA_ONLY = {"app_metadata", "user_metadata"}
-UPDATABLE_ATTRIBUTES = schema_property_names("UpdateUserRequestContent")
 
 
 def _fields(args: dict) -> tuple[list[str] | None, bool]:
@@ -59,7 +58,8 @@ def get_user(id: str):
 def _refuse_unknown_attributes(body: dict) -> None:
     """The spec leaves UpdateUserRequestContent open, but Auth0 refuses root attributes it does
     not update (e.g. a whole user read back and sent again), with this advice appended."""
-    unknown = [name for name in body if name not in UPDATABLE_ATTRIBUTES]
+    updatable = schema_property_names("UpdateUserRequestContent")
+    unknown = [name for name in body if name not in updatable]
     if unknown:
         raise bad_request(f"Payload validation error: 'Additional properties not allowed: "
                           f"{','.join(unknown)} (consider storing them in app_metadata or "
