@@ -33,7 +33,7 @@ class LinkedAccount(NamedTuple):
     primary_id: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # compared and shown by identity: it holds the whole tenant
 class Directory:
     users: dict[str, UserRecord] = field(default_factory=dict)
     # (connection name, lowercased email) -> user_id: uniqueness and exact-email search.

@@ -226,7 +226,7 @@ def parse_rule(spec: Any, rule_id: str, tenant_seed: int) -> FaultRule:
 
 # --- the book of rules ---------------------------------------------------------------------------
 
-@dataclass
+@dataclass(eq=False)  # a stateful book with a lock: compared by identity
 class FaultBook:
     """A tenant's fault rules. The rule tuple is replaced, never mutated, so requests can filter
     candidates without the lock; counters change only under it."""

@@ -1,9 +1,10 @@
 """JWTs shaped like Auth0's: RS256 with a kid, claims per the Auth0 access-token profile."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import ManagementError
+from .resource_servers import is_management_audience
 
 if TYPE_CHECKING:
     from .keys import SigningKey
@@ -75,39 +76,57 @@ def unauthorized(message: str) -> ManagementError:
                            headers={"WWW-Authenticate": challenge})
 
 
+class ManagementCaller(NamedTuple):
+    """Who a verified Management API token speaks for: its claims and its granted scopes."""
+
+    claims: dict
+    scopes: frozenset[str]
+
+
 class VerifiedTokens:
-    """Claims of tokens whose signature was already verified, so a client that reuses its token
-    (every SDK does) pays the RSA check once. Bounded: past `limit` entries it starts over.
-    Expiry is never cached: it is checked against the tenant clock on every use."""
+    """Management API tokens already verified (signature and audience), so a client that reuses
+    its token (every SDK does) pays the RSA check once. Bounded: past `limit` entries it starts
+    over. Expiry is never cached: it is checked against the tenant clock on every use."""
 
     def __init__(self, limit: int = 4096):
         self._limit = limit
-        self._claims: dict[str, dict] = {}
+        self._callers: dict[str, ManagementCaller] = {}
 
-    def get(self, token: str) -> dict | None:
-        return self._claims.get(token)
+    def get(self, token: str) -> ManagementCaller | None:
+        return self._callers.get(token)
 
-    def add(self, token: str, claims: dict) -> None:
-        if len(self._claims) >= self._limit:
-            self._claims = {}
-        self._claims[token] = claims
+    def add(self, token: str, caller: ManagementCaller) -> None:
+        if len(self._callers) >= self._limit:
+            self._callers = {}
+        self._callers[token] = caller
 
 
 def verify_management_token(key: "SigningKey", token: str, now: int,
-                            verified: VerifiedTokens | None = None) -> dict:
-    """Verify a bearer token for the Management API against the tenant clock.
+                            verified: VerifiedTokens | None = None) -> ManagementCaller:
+    """Verify a bearer token for the Management API against the tenant clock: signature, then
+    expiry, then audience, the order of Auth0's messages.
 
     Expiry is checked here (not by python-jose, which would use wall time) so that advancing the
     mock clock expires tokens.
     """
-    claims = verified.get(token) if verified is not None else None
-    if claims is None:
-        claims = _verified_claims(key, token)
-        if verified is not None:
-            verified.add(token, claims)
+    caller = verified.get(token) if verified is not None else None
+    if caller is not None:
+        _check_expiry(caller.claims, now)
+        return caller
+    claims = _verified_claims(key, token)
+    _check_expiry(claims, now)
+    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    if not any(isinstance(a, str) and is_management_audience(a) for a in audiences):
+        raise unauthorized(f"Bad audience: {' '.join(str(a) for a in audiences)}")
+    caller = ManagementCaller(claims, frozenset(str(claims.get("scope", "")).split()))
+    if verified is not None:
+        verified.add(token, caller)
+    return caller
+
+
+def _check_expiry(claims: dict, now: int) -> None:
     if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= now:
         raise unauthorized("Expired token received for JSON Web Token validation")
-    return claims
 
 
 def _verified_claims(key: "SigningKey", token: str) -> dict:

@@ -14,6 +14,8 @@ def query_args(operation_key: str, extra_allowed: set[str] = frozenset()) -> dic
     """The request's query string, validated and coerced per the operation's parameters."""
     # A repeated param reaches validation as a list, as hapi parses it: array params accept the
     # repeats and a repeated scalar fails its type check instead of silently using the first.
+    if not request.environ.get("QUERY_STRING"):
+        return validate_query(operation_key, {}, extra_allowed=extra_allowed)  # spares parsing args
     raw = {key: values[0] if len(values) == 1 else values for key, values in request.args.lists()}
     return validate_query(operation_key, raw, extra_allowed=extra_allowed)
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 from flask import Blueprint, g, request
 
-from ...core import resource_servers, tokens
+from ...core import tokens
 from ...core.errors import ManagementError
 from ..http import tenant
 from ..validation import scopes_for
@@ -30,10 +30,12 @@ def operation(key: str) -> Callable:
     method, path = key.split(" ", 1)
 
     def decorator(view: Callable) -> Callable:
+        needed = scopes_for(key)
+
         @wraps(view)
         def guarded(**kwargs):
-            g.token_claims = authenticate()
-            require_any_scope(scopes_for(key))
+            g.caller = authenticate()
+            require_any_scope(needed)
             return view(**kwargs)
 
         management.add_url_rule(_flask_path(path), endpoint=key, view_func=guarded, methods=[method])
@@ -43,7 +45,7 @@ def operation(key: str) -> Callable:
     return decorator
 
 
-def authenticate() -> dict:
+def authenticate() -> tokens.ManagementCaller:
     """The bearer checks of hapi-auth-jwt, whose messages Auth0 returns: no header or another
     scheme is "Missing authentication"; a header that is not two words, or a token that is not
     three dot-separated parts (an opaque token), is a 400 whose errorCode is the scheme name."""
@@ -53,20 +55,20 @@ def authenticate() -> dict:
     if len(parts) != 2 or len(parts[1].split(".")) != 3:
         raise ManagementError(400, "Bad HTTP authentication header format", "Bearer")
     current = tenant()
-    claims = tokens.verify_management_token(current.signing_key, parts[1], current.clock.timestamp(),
-                                            current.verified_tokens)
-    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
-    if not any(isinstance(a, str) and resource_servers.is_management_audience(a) for a in audiences):
-        raise tokens.unauthorized(f"Bad audience: {' '.join(str(a) for a in audiences)}")
-    return claims
+    return tokens.verify_management_token(current.signing_key, parts[1], current.clock.timestamp(),
+                                          current.verified_tokens)
 
 
-def granted_scopes() -> set[str]:
-    return set(str(g.token_claims.get("scope", "")).split())
+def granted_scopes() -> frozenset[str]:
+    return g.caller.scopes
+
+
+def token_claims() -> dict:
+    return g.caller.claims
 
 
 def require_any_scope(needed: list[str]) -> None:
-    if needed and not granted_scopes().intersection(needed):
+    if needed and g.caller.scopes.isdisjoint(needed):
         raise ManagementError(403, f"Insufficient scope, expected any of: {','.join(needed)}",
                               "insufficient_scope")
 

@@ -1,14 +1,12 @@
 """/api/v2/users and /api/v2/users-by-email."""
 from __future__ import annotations
 
-from flask import g
-
 from ...core import emails, identities, users
 from ...core.errors import ManagementError, bad_request
 from ..http import empty_response, json_response, public_base_url, read_body, tenant
 from ..validation import schema_enum, schema_property_names, validate_body
 from .common import invalid_lucene_query, projection, query_args
-from .registry import granted_scopes, operation
+from .registry import granted_scopes, operation, token_claims
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
                       "for include_fields) in the result. Leave empty to retrieve all fields")
@@ -104,7 +102,7 @@ def users_by_email():
 
 def _require_acting_on_self(user_id: str) -> None:
     """A user's token (update:current_user_identities) may only change its own identities."""
-    if "update:users" not in granted_scopes() and g.token_claims.get("sub") != user_id:
+    if "update:users" not in granted_scopes() and token_claims().get("sub") != user_id:
         raise ManagementError(403, "User to be acted on does not match subject in bearer token.")
 
 
@@ -114,7 +112,7 @@ def link_identity(id: str):
     query_args("POST /users/{id}/identities")
     validate_body("LinkUserIdentityRequestContent", body)
     _require_acting_on_self(id)
-    return json_response(identities.link(tenant(), id, body, g.token_claims), 201)
+    return json_response(identities.link(tenant(), id, body, token_claims()), 201)
 
 
 @operation("DELETE /users/{id}/identities/{provider}/{user_id}")
