@@ -46,6 +46,7 @@ class MockIdP:
             files = ensure_certificates(Path(cert_dir) if cert_dir else default_cert_dir(), extra)
             self.ca_file = files.ca_cert
             tls_config = TlsConfig(files.cert, files.key)
+        self.tenant.action_ca_file = self.ca_file  # Actions calling mockidp over HTTPS trust it
         self.app = create_app(self.tenant, self.ca_file)
         self.listeners = []
         if http:

@@ -84,6 +84,15 @@ class MockIdPServer:
         """Deliver every queued email now (manual or delayed delivery) and return them."""
         return self.control("POST", "/email-queue/flush")["messages"]
 
+    def wait_for_actions(self, timeout: float = 30) -> None:
+        """Block until no asynchronous Action (post-change-password) is queued or running."""
+        _send_json("POST", f"{self.url}/_mock/actions/wait", {"timeout_seconds": timeout},
+                   timeout=timeout + 10)
+
+    def action_executions(self) -> list[dict]:
+        """Recent Action executions, oldest first: api calls, console output, error."""
+        return self.control("GET", "/actions/executions")["executions"]
+
     def management_token(self, client_id: str = DEFAULT_M2M_CLIENT_ID,
                          client_secret: str = DEFAULT_M2M_CLIENT_SECRET, scope: str | None = None,
                          base_url: str | None = None) -> str:
@@ -95,12 +104,12 @@ class MockIdPServer:
         return _send_json("POST", f"{self.url}/oauth/token", body)["access_token"]
 
 
-def _send_json(method: str, url: str, body: Any = None) -> Any:
+def _send_json(method: str, url: str, body: Any = None, timeout: float = 30) -> Any:
     """One JSON request to the mock; the parsed answer (None when empty)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own server
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - our own server
         return json.loads(response.read() or b"null")
 
 

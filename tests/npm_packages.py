@@ -20,3 +20,12 @@ def ensure_installed(folder: Path, marker: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     if result.returncode != 0 or not marker.exists():
         pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+NODE_SDK_DIR = Path(__file__).parent / "node_sdk"  # node-auth0, pinned by its package-lock.json
+
+
+def node_sdk_modules() -> Path:
+    """node_modules holding node-auth0 (installed on first use): what Actions `require('auth0')` from."""
+    ensure_installed(NODE_SDK_DIR, NODE_SDK_DIR / "node_modules" / "auth0" / "package.json")
+    return NODE_SDK_DIR / "node_modules"

@@ -97,6 +97,28 @@ def patch_settings():
     return json_response(current.mock_settings.current())
 
 
+@control.get("/actions/executions")
+def action_executions():
+    current = tenant()
+    with current.lock:
+        executions = list(current.action_executions)
+    return json_response({"executions": executions})
+
+
+@control.post("/actions/wait")
+def wait_for_actions():
+    body = _object_body({"timeout_seconds"})
+    timeout = body.get("timeout_seconds", 30)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
+        raise ControlError(400, '"timeout_seconds" must be a number above 0 and at most 120.')
+    current = tenant()
+    if not current.action_queue.wait(timeout):
+        raise ControlError(504, f"Actions still running after {timeout} s; see /_mock/actions/executions.",
+                           "timeout")
+    with current.lock:
+        return json_response({"pending": 0, "executions": len(current.action_executions)})
+
+
 @control.get("/openapi.json")
 def openapi_document():
     return json_response(_openapi_document())

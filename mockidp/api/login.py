@@ -86,6 +86,8 @@ def _finish(transaction: Transaction, profile: dict, *, count: bool) -> Response
     response, session = login_flow.after_login(
         current, transaction.state, transaction.request, profile, transaction.connection, session,
         issuer=issuer(), info=request_info(), count=count)
+    if session is None:  # a post-login Action denied the login: back to the app with the error
+        return send(response)
     return set_session_cookie(send(response), session["id"])
 
 

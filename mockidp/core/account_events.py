@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import dbconnections, logs
+from . import action_triggers, dbconnections, logs
 from .errors import DbConnectionError
 from .logs import RequestInfo
 
@@ -76,9 +76,11 @@ def request_password_reset(tenant: "Tenant", params: dict, base_url: str, reques
 
 
 def password_changed(tenant: "Tenant", user: dict, request: RequestInfo) -> None:
-    """A password set on the reset-password page: `scp`."""
+    """A password set on the reset-password page: `scp`, then the post-change-password Actions
+    (queued: they never hold up or undo the change)."""
     logs.record(tenant, "scp", "", request=request, connection=_connection_of(tenant, user), user=user,
                 details={"email": user.get("email", ""), "title": "Password Change"})
+    action_triggers.password_changed(tenant, user, request)
 
 
 def password_change_failed(tenant: "Tenant", ticket: dict, request: RequestInfo, description: str) -> None:

@@ -329,7 +329,8 @@ def end_transaction(tenant: "Tenant", transaction_id: str) -> None:
 # --- authorization codes -------------------------------------------------------------------
 
 def issue_code(tenant: "Tenant", request: AuthorizeRequest, *, user_id: str, scope: list[str],
-               session_id: str | None, auth_time: int, organization_id: str | None = None) -> str:
+               session_id: str | None, auth_time: int, organization_id: str | None = None,
+               custom_claims: dict | None = None) -> str:
     with tenant.lock:
         now = tenant.clock.now().timestamp()
         codes = tenant.directory.authorization_codes
@@ -340,7 +341,8 @@ def issue_code(tenant: "Tenant", request: AuthorizeRequest, *, user_id: str, sco
                        "nonce": request.nonce, "code_challenge": request.code_challenge,
                        "code_challenge_method": request.code_challenge_method,
                        "session_id": session_id, "auth_time": auth_time,
-                       "organization_id": organization_id, "expires_ts": now + CODE_LIFETIME}
+                       "organization_id": organization_id, "expires_ts": now + CODE_LIFETIME,
+                       "custom_claims": custom_claims or {}}  # set by post-login Actions
         return code
 
 

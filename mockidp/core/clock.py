@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, NamedTuple
 
 UTC = timezone.utc
 
@@ -41,8 +41,16 @@ def parse_instant(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+class _Setting(NamedTuple):
+    offset: float                # seconds added to wall time while running
+    frozen_at: datetime | None   # the instant the clock stands still at, or None if it runs
+
+
 class Clock:
-    """A controllable clock. Thread-safe; listeners hear about every jump forward."""
+    """A controllable clock. Thread-safe; listeners hear about every jump forward.
+
+    Its setting is one immutable tuple swapped whole under the lock, so readers (every request
+    checks a token's expiry) take no lock and never see half a change."""
 
     def __init__(self, start: datetime | None = None, frozen: bool = False,
                  wall: Callable[[], float] = time.time):
@@ -50,60 +58,56 @@ class Clock:
         self._lock = threading.Lock()
         self._listeners: list[Callable[[datetime], None]] = []
         self._initial = (start, frozen)
-        self._offset = 0.0
-        self._frozen_at: datetime | None = None
-        self._apply(start, frozen)
+        self._setting = self._setting_for(start, frozen)
 
-    def _apply(self, start: datetime | None, frozen: bool) -> None:
+    def _setting_for(self, start: datetime | None, frozen: bool) -> _Setting:
         wall_now = datetime.fromtimestamp(self._wall(), UTC)
         start = start or wall_now
-        self._offset = (start - wall_now).total_seconds()
-        self._frozen_at = start if frozen else None
+        return _Setting((start - wall_now).total_seconds(), start if frozen else None)
 
     def now(self) -> datetime:
-        with self._lock:
-            return self._now_locked()
+        return self._read(self._setting)
 
-    def _now_locked(self) -> datetime:
-        if self._frozen_at is not None:
-            return self._frozen_at
-        return datetime.fromtimestamp(self._wall(), UTC) + timedelta(seconds=self._offset)
+    def _read(self, setting: _Setting) -> datetime:
+        if setting.frozen_at is not None:
+            return setting.frozen_at
+        return datetime.fromtimestamp(self._wall(), UTC) + timedelta(seconds=setting.offset)
 
     def timestamp(self) -> int:
-        """Whole seconds since the epoch, for JWT claims (every Management API call checks one,
-        so this skips building a datetime)."""
-        with self._lock:
-            if self._frozen_at is not None:
-                return int(self._frozen_at.timestamp())
-            return int(self._wall() + self._offset)
+        """Whole seconds since the epoch, for JWT claims (without building a datetime)."""
+        setting = self._setting
+        if setting.frozen_at is not None:
+            return int(setting.frozen_at.timestamp())
+        return int(self._wall() + setting.offset)
 
     @property
     def frozen(self) -> bool:
-        return self._frozen_at is not None
+        return self._setting.frozen_at is not None
 
     def set(self, now: datetime | None = None, frozen: bool | None = None) -> datetime:
         with self._lock:
-            target = now or self._now_locked()
+            target = now or self._read(self._setting)
             keep_frozen = self.frozen if frozen is None else frozen
-            self._apply(target, keep_frozen)
-            result = self._now_locked()
+            self._setting = self._setting_for(target, keep_frozen)
+            result = self._read(self._setting)
         self._notify(result)
         return result
 
     def advance(self, seconds: float) -> datetime:
         with self._lock:
-            if self._frozen_at is not None:
-                self._frozen_at = self._frozen_at + timedelta(seconds=seconds)
+            offset, frozen_at = self._setting
+            if frozen_at is not None:
+                self._setting = _Setting(offset, frozen_at + timedelta(seconds=seconds))
             else:
-                self._offset += seconds
-            result = self._now_locked()
+                self._setting = _Setting(offset + seconds, None)
+            result = self._read(self._setting)
         self._notify(result)
         return result
 
     def reset(self) -> None:
         """Back to the configuration the clock was created with."""
         with self._lock:
-            self._apply(*self._initial)
+            self._setting = self._setting_for(*self._initial)
 
     def on_change(self, listener: Callable[[datetime], None]) -> None:
         """Call `listener(now)` after every set/advance (e.g. to deliver emails that came due)."""

@@ -63,6 +63,10 @@ class Directory:
     block_notifications: dict[str, float] = field(default_factory=dict)  # ip -> last email (timestamp)
     # Account linking (core/identities.py): secondary user_id -> its link to the primary.
     linked: dict[str, "LinkedAccount"] = field(default_factory=dict)
+    # Actions (core/actions.py): action id -> action record (its versions and secret values
+    # inside), and trigger id -> its bindings in execution order.
+    actions: dict[str, dict] = field(default_factory=dict)
+    action_bindings: dict[str, tuple] = field(default_factory=dict)
     next_log_sequence: int = 0
     next_user_sequence: int = 0
 

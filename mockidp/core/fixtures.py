@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import client_grants, clients, connections, resource_servers, users
+from . import actions, client_grants, clients, connections, resource_servers, users
 from .clock import parse_instant
 from .errors import Auth0Error
 from .state import default_state_dir, write_atomically
@@ -21,11 +21,37 @@ if TYPE_CHECKING:
     from .tenant import Tenant
 
 LIST_KEYS = ("clients", "clientGrants", "connections", "resourceServers", "roles", "emailTemplates",
-             "users")
+             "users", "actions")
 OBJECT_KEYS = ("tenant", "mockidp", "generate", "attackProtection")
 DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+# auth0-deploy-cli's action and trigger shapes (src/tools/auth0/handlers/{actions,triggers}.ts).
+# Only keywords _conforms understands, so a valid fixture never imports jsonschema: trigger ids
+# are spelled out as properties rather than an enum.
+_ACTION_TRIGGERS = {"type": "array", "items": {"type": "object", "required": ["id"], "additionalProperties": False,
+                    "properties": {"id": {"type": "string"}, "version": {"type": "string"},
+                                   "url": {"type": "string"}}}}
+_ACTION = {"type": "object", "required": ["name", "code", "supported_triggers"], "additionalProperties": False,
+           "properties": {
+               "name": {"type": "string", "minLength": 1},
+               "code": {"type": "string"},   # inline JavaScript, or a .js file relative to the fixture
+               "runtime": {"type": "string"},
+               "dependencies": {"type": "array", "items": {
+                   "type": "object", "required": ["name"], "additionalProperties": False,
+                   "properties": {"name": {"type": "string", "minLength": 1}, "version": {"type": "string"},
+                                  "registry_url": {"type": "string"}}}},
+               "secrets": {"type": "array", "items": {
+                   "type": "object", "required": ["name"], "additionalProperties": False,
+                   "properties": {"name": {"type": "string", "minLength": 1}, "value": {"type": "string"},
+                                  "updated_at": {"type": "string"}}}},
+               "supported_triggers": _ACTION_TRIGGERS,
+               "deployed": {"type": "boolean"},
+               "status": {"type": "string"},   # exported by deploy-cli; ignored (builds are instant)
+               "modules": {"type": "array", "items": {"type": "object"}}}}
+_BINDINGS = {"type": "array", "items": {"type": "object", "required": ["action_name"], "additionalProperties": False,
+             "properties": {"action_name": {"type": "string", "minLength": 1},
+                            "display_name": {"type": "string"}}}}
 FIXTURE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -79,6 +105,10 @@ FIXTURE_SCHEMA: dict[str, Any] = {
             "template": {"enum": list(TEMPLATE_NAMES)}, "body": {"type": ["string", "null"]},
             "subject": {"type": ["string", "null"]}, "from": {"type": ["string", "null"]},
             "enabled": {"type": ["boolean", "null"]}}}},
+        "actions": {"type": "array", "items": _ACTION},
+        # trigger id -> its bindings in execution order; a later file replaces a trigger's list
+        "triggers": {"type": "object", "additionalProperties": False,
+                     "properties": {trigger: _BINDINGS for trigger in actions.TRIGGER_IDS}},
         "users": {"type": "array", "items": {"type": "object", "required": ["password"], "properties": {
             "email": {"type": "string"}, "password": {"type": "string"},
             "connection": {"type": "string"}, "email_verified": {"type": "boolean"},
@@ -253,6 +283,9 @@ def _merge(merged: dict, data: dict, source: str) -> None:
     for key in OBJECT_KEYS:
         if key in data:
             merged.setdefault(key, {}).update(data[key] or {})
+    for trigger, bindings in (data.get("triggers") or {}).items():
+        merged.setdefault("triggers", {})[trigger] = bindings
+        merged["_origins"].setdefault("triggers", {})[trigger] = Origin(source, f"triggers.{trigger}")
     for key in LIST_KEYS:
         for index, entry in enumerate(data.get(key) or []):
             merged[key].append(entry)
@@ -280,6 +313,62 @@ def populate(tenant: "Tenant", fixture: dict) -> None:
     _load_users(tenant, each("users"))
     _load_attack_protection(tenant, fixture.get("attackProtection") or {})
     _generate_users(tenant, fixture.get("generate") or {})
+    _load_actions(tenant, each("actions"))
+    _load_triggers(tenant, fixture.get("triggers") or {}, origins.get("triggers") or {})
+
+
+def _load_actions(tenant: "Tenant", entries) -> None:
+    """auth0-deploy-cli's `actions`: `code` is inline JavaScript, or (one line ending in .js) a
+    file relative to the fixture file; `deployed: true` deploys the action at start-up."""
+    for spec, origin in entries:
+        body = {"name": spec["name"], "code": _action_code(spec["code"], origin),
+                "supported_triggers": [{k: v for k, v in t.items() if k != "url"} for t in spec["supported_triggers"]],
+                "secrets": [{"name": s["name"], "value": s.get("value", "")} for s in spec.get("secrets") or []]}
+        for key in ("runtime", "dependencies", "modules"):
+            if key in spec:
+                body[key] = spec[key]
+        body["deploy"] = bool(spec.get("deployed"))
+        try:
+            actions.create_action(tenant, body)
+        except Auth0Error as exc:
+            raise origin.error(getattr(exc, "message", str(exc.body))) from None
+
+
+def _action_code(code: str, origin: Origin) -> str:
+    reference = code.strip()
+    if "\n" in reference or not reference.endswith(".js"):
+        return code
+    path = Path(reference)
+    if not path.is_absolute():
+        path = Path(origin.source).parent / path
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise Origin(origin.source, origin.path + ".code").error(f"code file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Origin(origin.source, origin.path + ".code").error(
+            f"cannot read the code file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _load_triggers(tenant: "Tenant", triggers: dict, origins: dict) -> None:
+    """auth0-deploy-cli's `triggers`: bindings by action name (the action must be deployed)."""
+    for trigger, bindings in triggers.items():
+        origin = origins.get(trigger) or Origin("fixture", f"triggers.{trigger}")
+        for index, binding in enumerate(bindings or []):
+            action = actions.find_by_name(tenant, binding["action_name"])
+            where = Origin(origin.source, f"{origin.path}[{index}].action_name")
+            if action is None:
+                raise where.error(f"no action named {binding['action_name']!r}")
+            if action["deployed_version_id"] is None:
+                raise where.error(f"the action {binding['action_name']!r} is not deployed (add `deployed: true` "
+                                  "to it): Trying to create a binding for an action that has not been "
+                                  "deployed yet.")
+        refs = [{"ref": {"type": "action_name", "value": b["action_name"]},
+                 **({"display_name": b["display_name"]} if b.get("display_name") else {})} for b in bindings or []]
+        try:
+            actions.update_bindings(tenant, trigger, refs)
+        except Auth0Error as exc:
+            raise origin.error(getattr(exc, "message", str(exc.body))) from None
 
 
 def _load_attack_protection(tenant: "Tenant", spec: dict) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from . import (authorization, bruteforce, client_grants, clients, logins, logs, refresh_tokens,
+from . import (action_triggers, authorization, bruteforce, client_grants, clients, logins, logs, refresh_tokens,
                resource_servers, tokens, user_tokens)
 from .errors import OAuthError
 
@@ -152,7 +152,7 @@ def authorization_code(tenant: "Tenant", client: dict, params: dict[str, str], i
     grant = user_tokens.UserGrant(
         client=client, user=record.profile, scope=tuple(granted["scope"]), audience=granted["audience"],
         auth_time=granted["auth_time"], session_id=granted["session_id"], nonce=granted["nonce"],
-        organization_id=granted["organization_id"])
+        organization_id=granted["organization_id"], **granted["custom_claims"])
     refresh = refresh_tokens.issue(tenant, grant) if grant.offline else None
     body = user_tokens.token_response(tenant, grant, issuer=issuer, gty=None, refresh_token=refresh)
     _log_success(tenant, "authorization_code", client, request, user=record.profile,
@@ -169,7 +169,7 @@ def refresh_token(tenant: "Tenant", client: dict, params: dict[str, str], issuer
     grant = user_tokens.UserGrant(
         client=client, user=profile, scope=scope, audience=record["audience"],
         auth_time=record["auth_time"], session_id=record["session_id"],
-        organization_id=record["organization_id"])
+        organization_id=record["organization_id"], **record.get("custom_claims", {}))
     rotated = refresh_tokens.issue(tenant, grant, family=record) if refresh_tokens.rotates(client) else None
     body = user_tokens.token_response(tenant, grant, issuer=issuer, gty="refresh_token", refresh_token=rotated)
     _log_success(tenant, "refresh_token", client, request, user=profile,
@@ -195,15 +195,35 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
                                         client=client, request=request, base_url=issuer.rstrip("/"))
     except logins.LoginFailed as failure:
         raise _credential_error(failure) from None
-    scope = user_tokens.granted_scopes(tenant, client, params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE,
-                                       audience)
-    grant = user_tokens.UserGrant(client=client, user=profile, scope=scope, audience=audience,
-                                  auth_time=tenant.clock.timestamp())
+    requested = params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE
+    outcome = _post_login(tenant, profile, client, connection, request, params, requested, audience)
+    scope = user_tokens.granted_scopes(tenant, client, requested, audience)
+    grant = user_tokens.UserGrant(client=client, user=outcome.profile, scope=scope, audience=audience,
+                                  auth_time=tenant.clock.timestamp(),
+                                  id_token_claims=outcome.id_token_claims,
+                                  access_token_claims=outcome.access_token_claims)
     refresh = refresh_tokens.issue(tenant, grant) if grant.offline else None
     body = user_tokens.token_response(tenant, grant, issuer=issuer, gty="password", refresh_token=refresh)
     _log_success(tenant, grant_type, client, request, user=profile, audience=audience or f"{issuer}userinfo",
                  scope=body["scope"])
     return body
+
+
+def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict, request: "RequestInfo",
+                params: dict[str, str], scope: str, audience: str | None) -> "action_triggers.PostLoginOutcome":
+    """Post-login Actions for a password grant: a denial is a 403 access_denied, as Auth0's."""
+    body = {key: value for key, value in params.items() if key not in ("password", "client_secret")}
+    transaction = {"requested_scopes": scope.split(), "locale": "en", "prompt": [], "ui_locales": [],
+                   "acr_values": []}
+    if audience:
+        transaction["audience"] = audience
+    context = action_triggers.LoginContext(client, connection, request, "oauth2-password", {}, transaction,
+                                           body=body)
+    outcome = action_triggers.post_login(tenant, profile, context)
+    if outcome.denied is not None:
+        action_triggers.log_denied(tenant, outcome, context)
+        raise OAuthError(403, "access_denied", outcome.denied)
+    return outcome
 
 
 def _password_connection(tenant: "Tenant", client: dict, realm: str | None) -> dict:

@@ -36,3 +36,10 @@ def log_id(rng: TenantRandom) -> str:
 
 def key_id(rng: TenantRandom) -> str:
     return rng.alnum(21)
+
+
+def uuid4(rng: TenantRandom) -> str:
+    """A random (version 4) UUID, as Auth0 gives actions, versions, bindings and executions."""
+    from uuid import UUID  # formatting only: the bits come from the tenant RNG
+
+    return str(UUID(bytes=rng.randbytes(16), version=4))

@@ -17,6 +17,7 @@ from .tokens import VerifiedTokens
 from .traffic import install_traffic
 
 if TYPE_CHECKING:
+    from .action_triggers import ActionQueue
     from .keys import SigningKey
 
 DEFAULT_TENANT_SETTINGS = {
@@ -61,6 +62,12 @@ class Tenant:
         self.traffic = install_traffic(self)
         # The mailroom (core/mail.py): email queue + outbox, its "email" settings and reset hook.
         self.mailroom = Mailroom(self, startup_email_settings(config.fixture))
+        # Actions (core/action_triggers.py): the CA file Actions trust to call mockidp over HTTPS
+        # (MockIdP sets it), the queue of asynchronous triggers, and recent executions.
+        self.action_ca_file: "Path | None" = None
+        self.action_executions: list[dict] = []
+        self._action_queue: "ActionQueue | None" = None
+        self.on_reset(self.action_executions.clear)
         self.directory = Directory()
         populate(self, config.fixture)
         self._pristine = (self.directory.snapshot(), self.rng.getstate())
@@ -76,6 +83,15 @@ class Tenant:
 
                     self._signing_key = load_or_create_signing_key(self.config.state_dir)
         return self._signing_key
+
+    @property
+    def action_queue(self) -> "ActionQueue":
+        with self._key_lock:
+            if self._action_queue is None:
+                from .action_triggers import ActionQueue
+
+                self._action_queue = ActionQueue()
+        return self._action_queue
 
     @property
     def public_url(self) -> str | None:

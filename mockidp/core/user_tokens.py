@@ -16,6 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import resource_servers, tokens
@@ -28,6 +30,7 @@ PROFILE_CLAIMS = ("given_name", "family_name", "nickname", "name", "picture", "u
 USERINFO_ACCESS_TOKEN_LIFETIME = 86400
 DEFAULT_ID_TOKEN_LIFETIME = 36000
 DEFAULT_PASSWORD_GRANT_SCOPE = "openid profile email address phone"
+NO_CLAIMS: Mapping[str, Any] = MappingProxyType({})
 
 
 class UserGrant(NamedTuple):
@@ -41,6 +44,9 @@ class UserGrant(NamedTuple):
     session_id: str | None = None
     nonce: str | None = None
     organization_id: str | None = None
+    # Custom claims post-login Actions set (core/action_triggers.py); reserved ones never get here.
+    id_token_claims: Mapping[str, Any] = NO_CLAIMS
+    access_token_claims: Mapping[str, Any] = NO_CLAIMS
 
     @property
     def wants_id_token(self) -> bool:
@@ -122,6 +128,7 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
         lifetime=lifetime, grant_type=gty)
     if grant.organization_id:
         claims["org_id"] = grant.organization_id
+    claims.update(grant.access_token_claims)
     if server is not None and server.get("signing_alg") == "HS256" and server.get("signing_secret"):
         return tokens.sign_hs256(claims, server["signing_secret"]), lifetime
     return tokens.sign(tenant.signing_key, claims), lifetime
@@ -157,6 +164,7 @@ def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: s
         claims["c_hash"] = half_hash(code)
     if grant.organization_id:
         claims["org_id"] = grant.organization_id
+    claims.update(grant.id_token_claims)
     return tokens.sign(tenant.signing_key, claims)
 
 

@@ -17,7 +17,8 @@ from ..validation import scopes_for
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
 RESOURCE_MODULES = ("users", "clients", "connections", "resource_servers", "client_grants",
-                    "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection")
+                    "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection",
+                    "actions")
 _registered_operations: list[str] = []  # filled once at import time; read-only afterwards
 
 

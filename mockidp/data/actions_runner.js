@@ -1,0 +1,207 @@
+'use strict';
+// Runs one Auth0 Action handler for mockidp (spawned by mockidp/core/action_runtime.py).
+//
+// stdin:  {code, handler, trigger, event, dependencies, modules_dir, marker}
+// stdout: one line `<marker>{"commands": [...], "error": {...}|null, "logs": [...]}`, written last.
+//
+// The `api` calls are not applied here: each one is recorded as a command ({op, ...}) and the
+// Python side applies them to the tenant, in order, so all tenant state stays in Python.
+
+const Module = require('module');
+const path = require('path');
+const util = require('util');
+const vm = require('vm');
+
+// Captured before user code runs, so user code replacing or writing to stdout cannot hide ours.
+const writeToRealStdout = process.stdout.write.bind(process.stdout);
+
+const ACTION_FILENAME = '/action/index.js';
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
+
+let marker = null;
+let finished = false;
+const commands = [];
+const logs = [];
+
+main().then(() => finish(null), failWith);
+
+async function main() {
+  const input = JSON.parse(await readStdin());
+  marker = input.marker;
+  silenceStdout();
+  captureConsole();
+  process.on('uncaughtException', failWith);
+  process.on('unhandledRejection', failWith);
+
+  const actionExports = loadAction(input.code, makeRequire(input.dependencies || [], input.modules_dir));
+  const handler = actionExports == null ? undefined : actionExports[input.handler];
+  if (typeof handler !== 'function') {
+    // Auth0 reports a missing export as a failed execution; this wording is mockidp's.
+    throw new TypeError(`exports.${input.handler} is not a function`);
+  }
+  await handler(input.event, makeApi(input.trigger));
+}
+
+function readStdin() {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    process.stdin.on('data', (chunk) => chunks.push(chunk));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+// --- loading the Action's code as a CommonJS module ---------------------------------------
+
+function loadAction(code, actionRequire) {
+  const actionModule = { exports: {}, id: ACTION_FILENAME, filename: ACTION_FILENAME, loaded: false };
+  const wrapper = vm.runInThisContext(Module.wrap(code), { filename: ACTION_FILENAME });
+  wrapper.call(actionModule.exports, actionModule.exports, actionRequire, actionModule,
+    ACTION_FILENAME, path.dirname(ACTION_FILENAME));
+  actionModule.loaded = true;
+  return actionModule.exports;
+}
+
+// Auth0 only lets an Action load Node's built-in modules and the npm packages it declares.
+function makeRequire(dependencies, modulesDir) {
+  const declared = new Set(dependencies);
+  const requireDependency = modulesDir ? Module.createRequire(path.join(modulesDir, 'noop.js')) : null;
+
+  function actionRequire(specifier) {
+    if (typeof specifier === 'string' && isBuiltin(specifier)) return require(specifier);
+    if (typeof specifier === 'string' && requireDependency && declared.has(packageName(specifier))) {
+      return requireDependency(specifier);
+    }
+    throw moduleNotFound(specifier);
+  }
+  actionRequire.resolve = (specifier) => {
+    if (isBuiltin(specifier)) return specifier;
+    if (requireDependency && declared.has(packageName(specifier))) return requireDependency.resolve(specifier);
+    throw moduleNotFound(specifier);
+  };
+  return actionRequire;
+}
+
+function isBuiltin(specifier) {
+  if (typeof Module.isBuiltin === 'function') return Module.isBuiltin(specifier);
+  return Module.builtinModules.includes(specifier.replace(/^node:/, ''));
+}
+
+// 'auth0/foo' -> 'auth0', '@scope/pkg/foo' -> '@scope/pkg'; relative paths match no package.
+function packageName(specifier) {
+  if (specifier.startsWith('.') || specifier.startsWith('/')) return null;
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+function moduleNotFound(specifier) {
+  const error = new Error(`Cannot find module '${specifier}'`);
+  error.code = 'MODULE_NOT_FOUND';
+  return error;
+}
+
+// --- the recording `api` object --------------------------------------------------------------
+
+function makeApi(trigger) {
+  const cache = makeCache();
+  if (trigger === 'post-change-password') return { cache };
+  if (trigger !== 'post-login') throw new Error(`mockidp cannot run Actions for the trigger '${trigger}'`);
+
+  const api = { cache };
+  const record = (command) => { commands.push(command); return api; };
+  api.access = { deny: (reason) => record({ op: 'access.deny', reason: cloneJson(reason) }) };
+  api.user = {
+    setAppMetadata: (key, value) => record({ op: 'user.setAppMetadata', key: cloneJson(key), value: cloneJson(value) }),
+    setUserMetadata: (key, value) => record({ op: 'user.setUserMetadata', key: cloneJson(key), value: cloneJson(value) }),
+  };
+  api.idToken = {
+    setCustomClaim: (key, value) => record({ op: 'idToken.setCustomClaim', key: cloneJson(key), value: cloneJson(value) }),
+  };
+  api.accessToken = {
+    setCustomClaim: (key, value) => record({ op: 'accessToken.setCustomClaim', key: cloneJson(key), value: cloneJson(value) }),
+    addScope: (scope) => record({ op: 'accessToken.addScope', scope }),
+    removeScope: (scope) => record({ op: 'accessToken.removeScope', scope }),
+  };
+  api.redirect = {
+    sendUserTo: (url, options) => record({ op: 'redirect.sendUserTo', url, options: cloneJson(options ?? {}) }),
+    encodeToken: notSupported('api.redirect.encodeToken'),
+    validateToken: notSupported('api.redirect.validateToken'),
+  };
+  api.multifactor = {
+    enable: (provider, options) => record({ op: 'multifactor.enable', provider, options: cloneJson(options ?? {}) }),
+  };
+  return api;
+}
+
+// Auth0's cache outlives one execution; here it lives for this execution only. Writes are also
+// recorded so the caller could persist them; reads are not (they change nothing).
+function makeCache() {
+  const entries = new Map();
+  return {
+    get: (key) => (entries.has(key) ? { value: entries.get(key) } : undefined),
+    set: (key, value, options) => {
+      entries.set(key, value);
+      commands.push({ op: 'cache.set', key, value: cloneJson(value), options: cloneJson(options ?? {}) });
+      return { type: 'success' };
+    },
+    delete: (key) => {
+      entries.delete(key);
+      commands.push({ op: 'cache.delete', key });
+      return { type: 'success' };
+    },
+  };
+}
+
+function notSupported(name) {
+  return () => { throw new Error(`${name} is not supported by mockidp`); };
+}
+
+// A snapshot at call time, so later mutations by the Action do not change what was recorded.
+// undefined becomes null: null is what deletes a metadata key in Auth0.
+function cloneJson(value) {
+  const json = JSON.stringify(value);
+  return json === undefined ? null : JSON.parse(json);
+}
+
+// --- output ----------------------------------------------------------------------------------
+
+function captureConsole() {
+  for (const method of CONSOLE_METHODS) {
+    console[method] = (...args) => { logs.push(util.format(...args)); };
+  }
+}
+
+function silenceStdout() {
+  process.stdout.write = (chunk, encoding, callback) => {
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') process.nextTick(done);
+    return true;
+  };
+}
+
+// Anything thrown or rejected, even `undefined`, fails the execution.
+function failWith(thrown) {
+  finish(describeError(thrown));
+}
+
+// The first outcome wins: a stray rejection after the handler settled changes nothing.
+function finish(error) {
+  if (finished) return;
+  finished = true;
+  if (marker == null) { // unreadable input: no marker to answer with
+    process.stderr.write(`mockidp actions runner: ${error ? error.stack || error.message : 'no input'}\n`);
+    process.exit(2);
+  }
+  const result = { commands, error, logs };
+  // The leading newline starts a fresh line even if user code left a partial one on fd 1.
+  const line = `\n${marker}${JSON.stringify(result)}\n`;
+  // Exit once flushed: the Action may have left timers or sockets open.
+  writeToRealStdout(line, () => process.exit(0));
+}
+
+function describeError(thrown) {
+  if (thrown instanceof Error || (thrown != null && typeof thrown.message === 'string')) {
+    return { name: String(thrown.name || 'Error'), message: thrown.message, stack: thrown.stack ?? null };
+  }
+  return { name: 'Error', message: String(thrown), stack: null };
+}
