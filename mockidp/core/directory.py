@@ -5,7 +5,6 @@ shallow copy of a few dicts, so reset costs O(number of records) with a tiny con
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 
@@ -33,42 +32,54 @@ class LinkedAccount(NamedTuple):
     primary_id: str
 
 
-@dataclass(eq=False, repr=False)  # compared and shown by identity: it holds the whole tenant
 class Directory:
-    users: dict[str, UserRecord] = field(default_factory=dict)
+    """Every table of one tenant (each a dict whose records are replaced, never changed) and two
+    counters. A plain class rather than a dataclass: with this many fields, defining a dataclass
+    costs over a millisecond of start-up, and a directory is compared and shown by identity."""
+
+    users: dict[str, UserRecord]
     # (connection name, lowercased email) -> user_id: uniqueness and exact-email search.
-    users_by_connection_email: dict[tuple[str, str], str] = field(default_factory=dict)
-    users_by_connection_username: dict[tuple[str, str], str] = field(default_factory=dict)
+    users_by_connection_email: dict[tuple[str, str], str]
+    users_by_connection_username: dict[tuple[str, str], str]
     # lowercased email -> user_ids across connections (users-by-email, search index).
-    users_by_email: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    clients: dict[str, dict] = field(default_factory=dict)
-    connections: dict[str, dict] = field(default_factory=dict)
-    resource_servers: dict[str, dict] = field(default_factory=dict)
-    client_grants: dict[str, dict] = field(default_factory=dict)
-    roles: dict[str, dict] = field(default_factory=dict)
-    email_templates: dict[str, dict] = field(default_factory=dict)
-    tickets: dict[str, dict] = field(default_factory=dict)   # password-change / email-verification links
-    jobs: dict[str, dict] = field(default_factory=dict)      # verification-email jobs
+    users_by_email: dict[str, tuple[str, ...]]
+    clients: dict[str, dict]
+    connections: dict[str, dict]
+    resource_servers: dict[str, dict]
+    client_grants: dict[str, dict]
+    roles: dict[str, dict]
+    email_templates: dict[str, dict]
+    tickets: dict[str, dict]   # password-change / email-verification links
+    jobs: dict[str, dict]      # verification-email jobs
     # Logins (core/sessions.py, core/authorization.py, core/refresh_tokens.py, core/logs.py):
-    sessions: dict[str, dict] = field(default_factory=dict)             # sid -> SSO session
-    login_transactions: dict[str, dict] = field(default_factory=dict)   # /u/login?state= -> request
-    authorization_codes: dict[str, dict] = field(default_factory=dict)  # code -> what it grants
-    refresh_tokens: dict[str, dict] = field(default_factory=dict)       # token -> grant
-    logs: dict[str, dict] = field(default_factory=dict)                 # log_id -> event, oldest first
+    sessions: dict[str, dict]             # sid -> SSO session
+    login_transactions: dict[str, dict]   # /u/login?state= -> request
+    authorization_codes: dict[str, dict]  # code -> what it grants
+    refresh_tokens: dict[str, dict]       # token -> grant
+    logs: dict[str, dict]                 # log_id -> event, oldest first
     # Brute-force protection (core/bruteforce.py): settings, failure counters and blocks, unblock
     # links, and when each IP last got a blocked_account email.
-    attack_protection: dict[str, dict] = field(default_factory=dict)    # "brute-force-protection" -> settings
-    login_failures: dict[tuple, dict] = field(default_factory=dict)     # (connection, identifier, ip) -> counter
-    unblock_tickets: dict[str, dict] = field(default_factory=dict)      # ticket id -> unblock link
-    block_notifications: dict[str, float] = field(default_factory=dict)  # ip -> last email (timestamp)
+    attack_protection: dict[str, dict]    # "brute-force-protection" -> settings
+    login_failures: dict[tuple, dict]     # (connection, identifier, ip) -> counter
+    unblock_tickets: dict[str, dict]      # ticket id -> unblock link
+    block_notifications: dict[str, float]  # ip -> last email (timestamp)
     # Account linking (core/identities.py): secondary user_id -> its link to the primary.
-    linked: dict[str, "LinkedAccount"] = field(default_factory=dict)
+    linked: dict[str, "LinkedAccount"]
     # Actions (core/actions.py): action id -> action record (its versions and secret values
     # inside), and trigger id -> its bindings in execution order.
-    actions: dict[str, dict] = field(default_factory=dict)
-    action_bindings: dict[str, tuple] = field(default_factory=dict)
-    next_log_sequence: int = 0
-    next_user_sequence: int = 0
+    actions: dict[str, dict]
+    action_bindings: dict[str, tuple]
+    next_log_sequence: int
+    next_user_sequence: int
+
+    def __init__(self, **state: Any):
+        """Empty tables and counters at 0, except what `state` gives (snapshot() passes copies)."""
+        for name in _TABLES:
+            setattr(self, name, state.pop(name, None) or {})
+        self.next_log_sequence = state.pop("next_log_sequence", 0)
+        self.next_user_sequence = state.pop("next_user_sequence", 0)
+        if state:
+            raise TypeError(f"unknown directory fields: {', '.join(state)}")
 
     def snapshot(self) -> "Directory":
         copies = {name: dict(value) if isinstance(value, dict) else value
@@ -124,3 +135,7 @@ class Directory:
             if connection["name"] == name:
                 return connection
         return None
+
+
+# Every dict-valued field, from the annotations above (the two counters are ints).
+_TABLES = tuple(name for name in Directory.__annotations__ if not name.startswith("next_"))

@@ -3,10 +3,11 @@ signing key. Reset restores the state right after the fixtures were loaded, in O
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from .clock import Clock
 from .directory import Directory
@@ -30,11 +31,10 @@ DEFAULT_TENANT_SETTINGS = {
 }
 
 
-@dataclass
-class TenantConfig:
+class TenantConfig(NamedTuple):
     """Everything a tenant is built from. `fixture` is the merged, validated fixture data."""
 
-    fixture: dict[str, Any] = field(default_factory=dict)
+    fixture: Mapping[str, Any] = MappingProxyType({})
     seed: int = 0
     public_url: str | None = None
     state_dir: Path | None = None
