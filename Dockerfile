@@ -8,6 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MOCKIDP_HOST=0.0.0.0 \
     MOCKIDP_CERT_DIR=/var/lib/mockidp/certs
 
+# Node.js runs Auth0 Actions (docs/actions.md); Debian's package is Node 18, an Auth0 runtime.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY mockidp ./mockidp
