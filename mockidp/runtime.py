@@ -62,6 +62,7 @@ class MockIdP:
     def stop(self) -> None:
         for listener in self.listeners:
             listener.stop()
+        self.tenant.close()
 
     @property
     def urls(self) -> list[str]:

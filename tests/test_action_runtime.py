@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from action_recipes import FORUM_POST_LOGIN
+from action_helpers import FORUM_POST_LOGIN
 from npm_packages import NODE_SDK_DIR, node_sdk_modules
 
 from mockidp.core.action_runtime import RuntimeSettings, run_action

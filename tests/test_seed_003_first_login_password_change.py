@@ -17,7 +17,7 @@ import requests
 from auth0.management import ManagementClient
 
 from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
-from action_recipes import FORUM_POST_LOGIN
+from action_helpers import FORUM_POST_LOGIN, install_action
 from npm_packages import node_sdk_modules
 from oauth_helpers import Browser, exchange_code, verify_id_token
 
@@ -62,23 +62,14 @@ def sdk(mockidp, monkeypatch) -> ManagementClient:
                             client_secret=DEFAULT_M2M_CLIENT_SECRET)
 
 
-def install(sdk: ManagementClient, trigger: str, version: str, name: str, code: str, **extra) -> None:
-    action = sdk.actions.create(name=name, supported_triggers=[{"id": trigger, "version": version}],
-                                code=code, **extra)
-    sdk.actions.deploy(action.id)
-    bound = [{"ref": {"type": "action_id", "value": binding.action.id}, "display_name": binding.display_name}
-             for binding in sdk.actions.triggers.bindings.list(trigger)]
-    sdk.actions.triggers.bindings.update_many(
-        trigger, bindings=[*bound, {"ref": {"type": "action_name", "value": name}, "display_name": name}])
-
-
 def install_recipe(sdk: ManagementClient, mockidp) -> None:
-    install(sdk, "post-login", "v3", "force-password-reset", POST_LOGIN)
-    install(sdk, "post-change-password", "v2", "clear-password-reset-flag", POST_CHANGE_PASSWORD,
-            dependencies=[{"name": "auth0", "version": "7.1.0"}],
-            secrets=[{"name": "DOMAIN", "value": mockidp.domain},
-                     {"name": "CLIENT_ID", "value": DEFAULT_M2M_CLIENT_ID},
-                     {"name": "CLIENT_SECRET", "value": DEFAULT_M2M_CLIENT_SECRET}])
+    install_action(sdk, "force-password-reset", POST_LOGIN)
+    install_action(sdk, "clear-password-reset-flag", POST_CHANGE_PASSWORD,
+                   trigger="post-change-password", version="v2",
+                   dependencies=[{"name": "auth0", "version": "7.1.0"}],
+                   secrets=[{"name": "DOMAIN", "value": mockidp.domain},
+                            {"name": "CLIENT_ID", "value": DEFAULT_M2M_CLIENT_ID},
+                            {"name": "CLIENT_SECRET", "value": DEFAULT_M2M_CLIENT_SECRET}])
 
 
 def reset_password(browser: Browser, mockidp) -> None:
@@ -159,7 +150,7 @@ def test_the_forum_code_as_written_locks_the_user_out(sdk, mockidp):
     """What the forum's code really does on Auth0: setAppMetadata(user_id, {...}) stores the flag
     under the user id, and the second login throws on the undefined `userData`, which Auth0 turns
     into access_denied with the error's message. mockidp reproduces both."""
-    install(sdk, "post-login", "v3", "forum-recipe", FORUM_POST_LOGIN)
+    install_action(sdk, "forum-recipe", FORUM_POST_LOGIN)
     user = sdk.users.create(connection=CONNECTION, email=EMAIL, password=PASSWORD, email_verified=True)
     browser = Browser(mockidp.url)
 

@@ -19,6 +19,7 @@ from typing import NamedTuple
 RUNNER_FILE = "actions_runner.js"
 AUTH0_TIME_LIMIT_S = 20.0  # Auth0: "Each execution of a trigger must complete in 20 seconds or less"
 STDERR_TAIL_LINES = 10
+MAX_LOG_LINES, MAX_LOG_LINE_CHARS = 100, 4096  # console output kept per execution
 NODE_MISSING_MESSAGE = ("mockidp cannot run Actions: no `node` executable found "
                         "(install Node.js or set MOCKIDP_NODE)")
 
@@ -34,6 +35,9 @@ class ActionRun(NamedTuple):
     commands: list[dict]
     error: dict | None        # {"name", "message", "stack"}; also for timeout, node missing, crash
     logs: list[str]
+    # With an error, its class in Auth0's log schema: "action_error" (the code threw),
+    # "action_timeout" or "platform_error" (Node missing or crashed).
+    error_class: str | None = None
 
 
 def default_settings(ca_file: Path | None = None) -> RuntimeSettings:
@@ -61,7 +65,8 @@ def run_action(code: str, handler: str, trigger: str, event: dict, *, dependenci
                                        capture_output=True, text=True, encoding="utf-8", errors="replace",
                                        timeout=settings.timeout_s, env=child_environment(settings), check=False)
         except subprocess.TimeoutExpired:  # run() has already killed the process
-            return failed_run(f"Script execution time limit exceeded ({settings.timeout_s:g} s)")
+            return failed_run(f"Script execution time limit exceeded ({settings.timeout_s:g} s)",
+                              "action_timeout")
         except OSError:  # the executable does not exist or cannot be run
             return failed_run(NODE_MISSING_MESSAGE)
     return parse_result(completed, marker)
@@ -91,7 +96,9 @@ def parse_result(completed: subprocess.CompletedProcess, marker: str) -> ActionR
         result = json.loads(result_lines[-1][len(marker):])
     except json.JSONDecodeError:
         return failed_run("Action runner produced an unreadable result")
-    return ActionRun(commands=result["commands"], error=result["error"], logs=result["logs"])
+    logs = [line[:MAX_LOG_LINE_CHARS] for line in result["logs"][:MAX_LOG_LINES]]
+    return ActionRun(commands=result["commands"], error=result["error"], logs=logs,
+                     error_class="action_error" if result["error"] else None)
 
 
 def stderr_tail(stderr: str) -> str:
@@ -99,5 +106,6 @@ def stderr_tail(stderr: str) -> str:
     return ":\n" + "\n".join(lines) if lines else ""
 
 
-def failed_run(message: str) -> ActionRun:
-    return ActionRun(commands=[], error={"name": "Error", "message": message, "stack": None}, logs=[])
+def failed_run(message: str, error_class: str = "platform_error") -> ActionRun:
+    return ActionRun(commands=[], error={"name": "Error", "message": message, "stack": None}, logs=[],
+                     error_class=error_class)

@@ -15,13 +15,17 @@ Node runs outside the tenant lock: an Action may call mockidp back (the Manageme
 from __future__ import annotations
 
 import copy
+import hashlib
 import threading
+import uuid
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import actions, ids, logs
-from .clock import iso
+from . import actions, logs
+from .clock import iso, monotonic
+from .errors import Auth0Error
 from .logs import RequestInfo
 
 if TYPE_CHECKING:
@@ -31,10 +35,19 @@ if TYPE_CHECKING:
     from .tenant import Tenant
 
 MAX_EXECUTIONS = 200  # kept for /_mock/actions/executions, oldest dropped first
-# Claims Auth0 refuses to let an Action set (fact sheet §11): silently ignored there, and here.
-RESERVED_CLAIMS = {"acr", "amr", "aud", "auth_time", "azp", "cnf", "exp", "gty", "iat", "iss",
-                   "jti", "nbf", "nonce", "org_id", "org_name", "permissions", "scope", "sid",
-                   "sub", "tenant"}
+TRIGGER_TIME_LIMIT_S = 20.0  # Auth0: every execution of a trigger, all its Actions, within 20 s
+# Claims Auth0 restricts (its "Create Custom Claims" page; fact sheet §11) and the OIDC standard
+# claims it does not let Actions change: ignored when set, as there. Claims mockidp computes for
+# a token also win over an Action's (core/user_tokens.py).
+RESERVED_CLAIMS = {"acr", "act", "active", "amr", "at_hash", "ath", "attest", "aud", "auth_time",
+                   "authorization_details", "azp", "c_hash", "client_id", "cnf", "cty", "dpop_jkt",
+                   "exp", "gty", "htm", "htu", "iat", "internalService", "iss", "jku", "jti", "jwe",
+                   "jwk", "kid", "may_act", "mfa", "nbf", "nonce", "org_id", "org_name", "permissions",
+                   "roles", "s_hash", "scope", "sid", "sub", "tenant", "token_introspection", "typ",
+                   "vc", "vp", "x5c", "x5t", "x5t#S256", "x5u",
+                   "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username",
+                   "profile", "picture", "website", "email", "email_verified", "gender", "birthdate",
+                   "zoneinfo", "locale", "phone_number", "phone_number_verified", "address", "updated_at"}
 # What event.user leaves out of the stored profile: login statistics live in event.stats.
 NOT_IN_EVENT_USER = {"logins_count", "last_login", "last_ip", "blocked"}
 
@@ -57,19 +70,25 @@ class LoginContext(NamedTuple):
     transaction: dict              # redirect_uri, requested_scopes, state, ...
     session_id: str | None = None
     body: Mapping[str, Any] = MappingProxyType({})  # a grant's parameters, secrets left out
+    method: str = "POST"           # of the request the login completes on (GET /authorize for SSO)
+    authenticated_at: int | None = None  # when the password was checked (the session's, for SSO)
 
 
 def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLoginOutcome:
     bound = actions.bound_actions(tenant, "post-login")
     if not bound:
         return PostLoginOutcome(profile, None, {}, {})
+    generation, deadline = tenant.generation, monotonic() + TRIGGER_TIME_LIMIT_S
     changes = _MetadataChanges()
     id_claims: dict = {}
     access_claims: dict = {}
     denied = None
     for action in bound:
         event = _post_login_event(tenant, changes.apply(profile), context, action)
-        run = _execute(tenant, action, "onExecutePostLogin", "post-login", event)
+        run = _execute(tenant, action, "onExecutePostLogin", "post-login", event, generation, deadline)
+        if run.error is not None:  # a failed Action's calls are discarded; the login is denied
+            denied = denied if denied is not None else (run.error.get("message") or "Action failed")
+            break
         for command in run.commands:
             op = command.get("op")
             if op == "access.deny" and denied is None:
@@ -82,12 +101,13 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLo
                 _set_claim(access_claims, command)
             elif op == "redirect.sendUserTo" and denied is None:
                 denied = "mockidp does not emulate api.redirect.sendUserTo yet"
-        if run.error is not None and denied is None:
-            denied = run.error.get("message") or "Action failed"
         if denied is not None:
             break
     if changes:
-        profile = _save_metadata(tenant, profile, changes)
+        try:
+            profile = _save_metadata(tenant, profile, changes, generation)
+        except Auth0Error as error:  # e.g. a metadata key Auth0 refuses, or the user was deleted
+            denied = denied if denied is not None else str(error.body.get("message") or error.body)
     return PostLoginOutcome(profile, denied, id_claims, access_claims)
 
 
@@ -104,18 +124,28 @@ def password_changed(tenant: "Tenant", user: dict, request: RequestInfo) -> None
     """Queue the post-change-password Actions (a copy of the user as it is now)."""
     bound = actions.bound_actions(tenant, "post-change-password")
     if bound:
-        tenant.action_queue.submit(lambda: _run_post_change_password(tenant, bound, copy.deepcopy(user), request))
+        generation, user = tenant.generation, copy.deepcopy(user)
+        tenant.action_queue.submit(lambda: _run_post_change_password(tenant, bound, user, request, generation))
 
 
-def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request: RequestInfo) -> None:
+PASSWORD_EVENT_USER_KEYS = ("user_id", "email", "email_verified", "username", "phone_number",
+                            "phone_verified", "last_password_reset")
+
+
+def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request: RequestInfo,
+                              generation: int) -> None:
+    deadline = monotonic() + TRIGGER_TIME_LIMIT_S
     for action in bound:
-        event = {"user": {key: user[key] for key in ("user_id", "email", "email_verified", "username",
-                                                     "phone_number", "phone_verified") if key in user},
-                 "connection": _connection_view(tenant, user), "request": _request_view(request),
+        if tenant.generation != generation:
+            return  # reset since it was queued: it belongs to a test that is over
+        event = {"user": {key: user[key] for key in PASSWORD_EVENT_USER_KEYS if key in user},
+                 "connection": _connection_view(tenant, user),
+                 "request": {**_request_view(request), "method": "POST"},
                  "secrets": dict(action.secrets), "tenant": {"id": _tenant_id(tenant)},
                  "transaction": {}}
-        run = _execute(tenant, action, "onExecutePostChangePassword", "post-change-password", event)
-        if run.error is not None:  # Auth0's "Failed Post Change Password Hook"
+        run = _execute(tenant, action, "onExecutePostChangePassword", "post-change-password", event,
+                       generation, deadline)
+        if run.error is not None and tenant.generation == generation:  # "Failed Post Change Password Hook"
             logs.record(tenant, "fcph", run.error.get("message") or "", request=request, user=user,
                         details={"error": run.error, "action_name": action.name})
 
@@ -123,26 +153,39 @@ def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request
 # --- executions ---------------------------------------------------------------------------------
 
 def _execute(tenant: "Tenant", action: actions.BoundAction, handler: str, trigger: str,
-             event: dict) -> "ActionRun":
+             event: dict, generation: int, deadline: float) -> "ActionRun":
+    """Run one Action (no lock held) and record the execution, unless a reset came meanwhile."""
     from . import action_runtime  # subprocess and friends: loaded when an Action first runs
 
     started = iso(tenant.clock.now())
     settings = action_runtime.default_settings(tenant.action_ca_file)  # env read per run: tests set it
+    settings = settings._replace(timeout_s=max(0.001, deadline - monotonic()))
     run = action_runtime.run_action(action.code, handler, trigger, event,
                                     dependencies=list(action.dependencies), settings=settings)
     with tenant.lock:
-        execution = {"id": ids.uuid4(tenant.rng), "trigger_id": trigger, "action_id": action.action_id,
+        if tenant.generation != generation:
+            return run
+        execution = {"id": _execution_id(tenant), "trigger_id": trigger, "action_id": action.action_id,
                      "action_name": action.name, "version_id": action.version_id,
                      "status": "failed" if run.error else "final", "started_at": started,
                      "commands": run.commands, "logs": run.logs, "error": run.error}
         tenant.action_executions.append(execution)
         del tenant.action_executions[:-MAX_EXECUTIONS]
-    if run.error is not None:
-        logs.record(tenant, "actions_execution_failed", "Execution of an Action failed",
-                    details={"trigger_id": trigger, "execution_id": execution["id"], "action_id": action.action_id,
-                             "action_name": action.name, "version_id": action.version_id,
-                             "error_class": "action_error", "action_error": run.error})
+        if run.error is not None:
+            logs.record(tenant, "actions_execution_failed", "Execution of an Action failed",
+                        details={"trigger_id": trigger, "execution_id": execution["id"],
+                                 "action_id": action.action_id, "action_name": action.name,
+                                 "version_id": action.version_id, "error_class": run.error_class,
+                                 "action_error": run.error})
     return run
+
+
+def _execution_id(tenant: "Tenant") -> str:
+    """A UUID from the seed and a counter, not from the tenant RNG: asynchronous executions end
+    at moments no test controls, and must not shift the ids of users created meanwhile."""
+    tenant.action_execution_count += 1
+    digest = hashlib.sha256(f"{tenant.config.seed}:execution:{tenant.action_execution_count}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 class ActionQueue:
@@ -167,6 +210,19 @@ class ActionQueue:
         with self._lock:
             self._pending.discard(future)
 
+    def cancel_pending(self) -> None:
+        """Drop what has not started (a reset); a running job sees the new generation and stops."""
+        with self._lock:
+            pending = list(self._pending)
+        for future in pending:
+            future.cancel()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
     def wait(self, timeout_s: float) -> bool:
         """True once nothing is queued or running; False if `timeout_s` passed first."""
         from concurrent.futures import wait
@@ -189,10 +245,10 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
              "client": {"client_id": client.get("client_id"), "name": client.get("name", ""),
                         "metadata": dict(client.get("client_metadata") or {})},
              "connection": _connection_record_view(context.connection),
-             "request": {**_request_view(context.request), "query": dict(context.query),
-                         "body": dict(context.body)},
+             "request": {**_request_view(context.request), "method": context.method,
+                         "query": dict(context.query), "body": dict(context.body)},
              "transaction": {"protocol": context.protocol, **context.transaction},
-             "authentication": {"methods": [{"name": "pwd", "timestamp": iso(tenant.clock.now())}]},
+             "authentication": {"methods": [{"name": "pwd", "timestamp": _authenticated_at(tenant, context)}]},
              "authorization": {"roles": []}, "secrets": dict(action.secrets),
              "tenant": {"id": _tenant_id(tenant)}}
     if context.session_id:
@@ -200,8 +256,14 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
     return event
 
 
+def _authenticated_at(tenant: "Tenant", context: LoginContext) -> str:
+    if context.authenticated_at is None:
+        return iso(tenant.clock.now())
+    return iso(datetime.fromtimestamp(context.authenticated_at, timezone.utc))
+
+
 def _request_view(request: RequestInfo) -> dict:
-    view = {"ip": request.ip, "method": "POST", "geoip": {}}
+    view = {"ip": request.ip, "geoip": {}}
     if request.hostname:
         view["hostname"] = request.hostname
     if request.user_agent:
@@ -262,7 +324,11 @@ class _MetadataChanges:
         return {field: dict(changes) for field, changes in self._changes.items() if changes}
 
 
-def _save_metadata(tenant: "Tenant", profile: dict, changes: _MetadataChanges) -> dict:
+def _save_metadata(tenant: "Tenant", profile: dict, changes: _MetadataChanges, generation: int) -> dict:
+    """One update with every change (users.update_user checks keys as PATCH /users does)."""
     from .users import update_user  # users imports the login modules that import this one
 
-    return update_user(tenant, profile["user_id"], changes.as_body())
+    with tenant.lock:
+        if tenant.generation != generation:
+            return profile  # reset while Node ran: that user's tenant is gone
+        return update_user(tenant, profile["user_id"], changes.as_body())

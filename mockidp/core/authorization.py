@@ -59,6 +59,7 @@ class AuthorizeRequest(NamedTuple):
     screen_hint: str | None = None
     login_hint: str | None = None
     organization: str | None = None
+    query: tuple[tuple[str, str], ...] = ()  # every parameter as sent (post-login's event.request.query)
 
     @property
     def silent(self) -> bool:
@@ -77,6 +78,7 @@ class AuthorizeRequest(NamedTuple):
         values = dict(record)
         values["response_types"] = tuple(values["response_types"])
         values["prompt"] = tuple(values["prompt"])
+        values["query"] = tuple(tuple(pair) for pair in values.get("query", ()))
         return cls(**values)
 
 
@@ -122,7 +124,8 @@ def parse(tenant: "Tenant", params: dict[str, str]) -> AuthorizeRequest:
             code_challenge_method=params.get("code_challenge_method") or None,
             prompt=tuple((params.get("prompt") or "").split()), connection=params.get("connection") or None,
             screen_hint=params.get("screen_hint") or None, login_hint=params.get("login_hint") or None,
-            organization=params.get("organization") or None)
+            organization=params.get("organization") or None,
+            query=tuple((name, value) for name, value in params.items() if isinstance(value, str)))
         _check_response_mode(request, params.get("response_mode"))
         _check_web_message_origin(request, client)
         _check_response_type(request, client)

@@ -166,10 +166,13 @@ def refresh_token(tenant: "Tenant", client: dict, params: dict[str, str], issuer
     require_grant_type(client, "refresh_token")
     record, profile = refresh_tokens.exchange(tenant, params.get("refresh_token"), client, params.get("scope"))
     scope = tuple(params["scope"].split()) if params.get("scope") else tuple(record["scope"])
+    outcome = _post_login(tenant, profile, client, _connection_of(tenant, profile), request, params,
+                          " ".join(scope), record["audience"], protocol="oauth2-refresh-token")
     grant = user_tokens.UserGrant(
-        client=client, user=profile, scope=scope, audience=record["audience"],
+        client=client, user=outcome.profile, scope=scope, audience=record["audience"],
         auth_time=record["auth_time"], session_id=record["session_id"],
-        organization_id=record["organization_id"], **record.get("custom_claims", {}))
+        organization_id=record["organization_id"], id_token_claims=outcome.id_token_claims,
+        access_token_claims=outcome.access_token_claims)
     rotated = refresh_tokens.issue(tenant, grant, family=record) if refresh_tokens.rotates(client) else None
     body = user_tokens.token_response(tenant, grant, issuer=issuer, gty="refresh_token", refresh_token=rotated)
     _log_success(tenant, "refresh_token", client, request, user=profile,
@@ -209,21 +212,29 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
     return body
 
 
-def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict, request: "RequestInfo",
-                params: dict[str, str], scope: str, audience: str | None) -> "action_triggers.PostLoginOutcome":
-    """Post-login Actions for a password grant: a denial is a 403 access_denied, as Auth0's."""
-    body = {key: value for key, value in params.items() if key not in ("password", "client_secret")}
+def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict | None, request: "RequestInfo",
+                params: dict[str, str], scope: str, audience: str | None,
+                protocol: str = "oauth2-password") -> "action_triggers.PostLoginOutcome":
+    """Post-login Actions for a password or refresh-token grant (Auth0 runs them on both): a
+    denial is a 403 access_denied, as Auth0's."""
+    body = {key: value for key, value in params.items()
+            if key not in ("password", "client_secret", "refresh_token")}
     transaction = {"requested_scopes": scope.split(), "locale": "en", "prompt": [], "ui_locales": [],
                    "acr_values": []}
     if audience:
         transaction["audience"] = audience
-    context = action_triggers.LoginContext(client, connection, request, "oauth2-password", {}, transaction,
-                                           body=body)
+    context = action_triggers.LoginContext(client, connection, request, protocol, {}, transaction, body=body)
     outcome = action_triggers.post_login(tenant, profile, context)
     if outcome.denied is not None:
         action_triggers.log_denied(tenant, outcome, context)
         raise OAuthError(403, "access_denied", outcome.denied)
     return outcome
+
+
+def _connection_of(tenant: "Tenant", profile: dict) -> dict | None:
+    identities = profile.get("identities") or [{}]
+    with tenant.lock:
+        return tenant.directory.connection_by_name(identities[0].get("connection", ""))
 
 
 def _password_connection(tenant: "Tenant", client: dict, realm: str | None) -> dict:

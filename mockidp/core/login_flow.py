@@ -38,7 +38,8 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
             logins.log_blocked(tenant, connection, client, info, profile)
             return authorization.error_response(request, "unauthorized", logins.USER_BLOCKED)
         profile = dict(record.profile) if request.silent else logins.count_login(tenant, record, info)
-    context = login_context(request, client, connection, info, session["id"])
+    context = login_context(request, client, connection, info, session["id"], method="GET",
+                            authenticated_at=session["authenticated_at"])
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:
         action_triggers.log_denied(tenant, outcome, context)
@@ -131,7 +132,8 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
 
 
 def login_context(request: AuthorizeRequest, client: dict, connection: dict | None, info: RequestInfo,
-                  session_id: str | None) -> action_triggers.LoginContext:
+                  session_id: str | None, *, method: str = "POST",
+                  authenticated_at: int | None = None) -> action_triggers.LoginContext:
     """What post-login Actions see of a browser login: /authorize's parameters and transaction."""
     transaction = {"redirect_uri": request.redirect_uri, "requested_scopes": request.scope.split(),
                    "response_mode": request.response_mode, "response_type": list(request.response_types),
@@ -139,8 +141,9 @@ def login_context(request: AuthorizeRequest, client: dict, connection: dict | No
     for name in ("state", "login_hint"):
         if getattr(request, name) is not None:
             transaction[name] = getattr(request, name)
-    return action_triggers.LoginContext(client, connection, info, _protocol(request),
-                                        authorization.describe(request), transaction, session_id)
+    return action_triggers.LoginContext(client, connection, info, _protocol(request), dict(request.query),
+                                        transaction, session_id, method=method,
+                                        authenticated_at=authenticated_at)
 
 
 def _protocol(request: AuthorizeRequest) -> str:

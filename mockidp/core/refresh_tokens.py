@@ -67,9 +67,6 @@ def issue(tenant: "Tenant", grant: UserGrant, *, family: dict | None = None) -> 
             "session_id": grant.session_id, "organization_id": grant.organization_id,
             "created_ts": now, "expires_ts": family["expires_ts"] if family else absolute,
             "idle_lifetime": idle, "idle_expires_ts": now + idle if idle else None,
-            # Auth0 runs post-login Actions again on refresh; mockidp keeps their first claims.
-            "custom_claims": {"id_token_claims": dict(grant.id_token_claims),
-                              "access_token_claims": dict(grant.access_token_claims)},
             "rotated_ts": None, "revoked": False}
         return token
 

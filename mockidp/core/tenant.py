@@ -66,8 +66,12 @@ class Tenant:
         # (MockIdP sets it), the queue of asynchronous triggers, and recent executions.
         self.action_ca_file: "Path | None" = None
         self.action_executions: list[dict] = []
+        self.action_execution_count = 0  # numbers execution ids; reset with them
         self._action_queue: "ActionQueue | None" = None
-        self.on_reset(self.action_executions.clear)
+        self.on_reset(self._forget_actions)
+        # Bumped by every reset: work that began before one (an Action running in Node) checks
+        # it before touching state, so a test never sees the previous test's leftovers.
+        self.generation = 0
         self.directory = Directory()
         populate(self, config.fixture)
         self._pristine = (self.directory.snapshot(), self.rng.getstate())
@@ -93,6 +97,17 @@ class Tenant:
                 self._action_queue = ActionQueue()
         return self._action_queue
 
+    def _forget_actions(self) -> None:
+        self.action_executions.clear()
+        self.action_execution_count = 0
+        if self._action_queue is not None:
+            self._action_queue.cancel_pending()
+
+    def close(self) -> None:
+        """Stop background work (queued Actions) when the server stops."""
+        if self._action_queue is not None:
+            self._action_queue.shutdown()
+
     @property
     def public_url(self) -> str | None:
         return self.config.public_url
@@ -105,6 +120,7 @@ class Tenant:
             self.rng.setstate(rng_state)
             self.clock.reset()
             self.mock_settings.reset()
+            self.generation += 1
             for hook in self._reset_hooks:
                 hook()
 

@@ -128,7 +128,7 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
         lifetime=lifetime, grant_type=gty)
     if grant.organization_id:
         claims["org_id"] = grant.organization_id
-    claims.update(grant.access_token_claims)
+    claims = {**grant.access_token_claims, **claims}  # an Action's claim never replaces ours
     if server is not None and server.get("signing_alg") == "HS256" and server.get("signing_secret"):
         return tokens.sign_hs256(claims, server["signing_secret"]), lifetime
     return tokens.sign(tenant.signing_key, claims), lifetime
@@ -139,7 +139,7 @@ def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: s
     """An ID token for the client: profile claims per scope, then the registered claims."""
     now = tenant.clock.timestamp()
     user = grant.user
-    claims: dict[str, Any] = {}
+    claims: dict[str, Any] = dict(grant.id_token_claims)  # Actions' claims; ours replace them
     if "profile" in grant.scope:
         claims.update({name: user[name] for name in PROFILE_CLAIMS if name in user})
     if "email" in grant.scope and "email" in user:
@@ -164,7 +164,6 @@ def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: s
         claims["c_hash"] = half_hash(code)
     if grant.organization_id:
         claims["org_id"] = grant.organization_id
-    claims.update(grant.id_token_claims)
     return tokens.sign(tenant.signing_key, claims)
 
 

@@ -39,7 +39,7 @@ async function main() {
     // Auth0 reports a missing export as a failed execution; this wording is mockidp's.
     throw new TypeError(`exports.${input.handler} is not a function`);
   }
-  await handler(input.event, makeApi(input.trigger));
+  await handler(input.event, makeApi(input.trigger, input.event));
 }
 
 function readStdin() {
@@ -102,7 +102,7 @@ function moduleNotFound(specifier) {
 
 // --- the recording `api` object --------------------------------------------------------------
 
-function makeApi(trigger) {
+function makeApi(trigger, event) {
   const cache = makeCache();
   if (trigger === 'post-change-password') return { cache };
   if (trigger !== 'post-login') throw new Error(`mockidp cannot run Actions for the trigger '${trigger}'`);
@@ -123,6 +123,7 @@ function makeApi(trigger) {
     removeScope: (scope) => record({ op: 'accessToken.removeScope', scope }),
   };
   api.redirect = {
+    canRedirect: () => canRedirect(event),
     sendUserTo: (url, options) => record({ op: 'redirect.sendUserTo', url, options: cloneJson(options ?? {}) }),
     encodeToken: notSupported('api.redirect.encodeToken'),
     validateToken: notSupported('api.redirect.validateToken'),
@@ -130,7 +131,24 @@ function makeApi(trigger) {
   api.multifactor = {
     enable: (provider, options) => record({ op: 'multifactor.enable', provider, options: cloneJson(options ?? {}) }),
   };
+  for (const name of UNSUPPORTED_NAMESPACES) api[name] = unsupportedNamespace(`api.${name}`);
   return api;
+}
+
+// Auth0's post-login api members mockidp does not emulate: calling one fails the Action with a
+// message that names it, rather than with "is not a function".
+const UNSUPPORTED_NAMESPACES = ['authentication', 'session', 'refreshToken', 'transaction', 'validation',
+  'prompt', 'rules', 'samlResponse'];
+
+function unsupportedNamespace(prefix) {
+  return new Proxy({}, { get: (_, member) => (typeof member === 'string' ? notSupported(`${prefix}.${member}`) : undefined) });
+}
+
+// As Auth0: no redirect from back-channel grants or from silent authentication (prompt=none).
+function canRedirect(event) {
+  const transaction = (event && event.transaction) || {};
+  const backChannel = String(transaction.protocol || '').startsWith('oauth2-');
+  return !backChannel && !(transaction.prompt || []).includes('none');
 }
 
 // Auth0's cache outlives one execution; here it lives for this execution only. Writes are also
