@@ -235,11 +235,14 @@ class Env:
             argv += ["--tls", "--tls-port", str(tls_port), "--cert-dir", str(self.cert_dir)]
         return Server("mockidp", argv, port, self.environ, self.root)
 
-    def bare(self, port: int, *, tls_port: int | None = None, preload_key: bool = False) -> Server:
+    def bare(self, port: int, *, tls_port: int | None = None, preload_key: bool = False,
+             pause_gc: bool = False) -> Server:
         argv = [PYTHON, str(BARE_APP), "--host", HOST, "--port", str(port),
                 "--threads", str(DEFAULT_THREADS), "--data-dir", str(self.bare_data)]
         if preload_key:
             argv.append("--preload-key")
+        if pause_gc:
+            argv.append("--pause-gc")
         if tls_port:
             argv += ["--tls-port", str(tls_port), "--cert", str(self.tls.cert), "--key", str(self.tls.key)]
         return Server("bare", argv, port, self.environ, self.root)
@@ -276,6 +279,7 @@ def bench_startup(env: Env, plan: Plan) -> None:
     variants = {
         "bare Flask, health only": lambda port: env.bare(port),
         "bare Flask + jose, key pre-loaded": lambda port: env.bare(port, preload_key=True),
+        "bare Flask, GC paused like mockidp": lambda port: env.bare(port, pause_gc=True),
         "mockidp serve (default fixtures)": lambda port: env.mockidp(port),
     }
     samples: dict[str, list[float]] = {name: [] for name in variants}
@@ -299,9 +303,11 @@ def bench_startup(env: Env, plan: Plan) -> None:
                   f"{median_ms(values) / base:.2f}", f"{min(values) / base_min:.2f}")
     mockidp = median_ms(samples["mockidp serve (default fixtures)"])
     preloaded = median_ms(samples["bare Flask + jose, key pre-loaded"])
+    paused = median_ms(samples["bare Flask, GC paused like mockidp"])
     verdict("start-up within 1.2x of the bare app", mockidp / base <= 1.2,
             f"{mockidp / base:.2f}x ({mockidp:.0f} vs {base:.0f} ms; "
-            f"{mockidp / preloaded:.2f}x the bare app with its key pre-loaded)")
+            f"{mockidp / preloaded:.2f}x the bare app with its key pre-loaded, "
+            f"{mockidp / paused:.2f}x the bare app with the same GC pause)")
 
 
 # --- 2. throughput and latency ---------------------------------------------------------------

