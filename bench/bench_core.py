@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as replace_plan
 from pathlib import Path
 from urllib.parse import quote
 
@@ -560,12 +560,19 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions: a smoke run")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
+    parser.add_argument("--startup-runs", type=int, default=None,
+                        help="start-ups per variant (default 5, the target's median of 5); more "
+                             "samples steady the median on a machine whose speed drifts")
     args = parser.parse_args()
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(wanted) - set(SECTIONS))
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
     plan = QUICK if args.quick else Plan()
+    if args.startup_runs is not None:
+        if args.startup_runs < 1:
+            parser.error("--startup-runs must be at least 1")
+        plan = replace_plan(plan, startup_runs=args.startup_runs)
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("n/a",)
     print(f"mockidp core benchmarks, {datetime.datetime.now().isoformat(timespec='seconds')}"
           f"{' (--quick)' if args.quick else ''}")
