@@ -87,28 +87,36 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLo
         event = _post_login_event(tenant, changes.apply(profile), context, action)
         run = _execute(tenant, action, "onExecutePostLogin", "post-login", event, generation, deadline)
         if run.error is not None:  # a failed Action's calls are discarded; the login is denied
-            denied = denied if denied is not None else (run.error.get("message") or "Action failed")
+            denied = run.error.get("message") or "Action failed"
             break
-        for command in run.commands:
-            op = command.get("op")
-            if op == "access.deny" and denied is None:
-                denied = str(command.get("reason") or "")
-            elif op in ("user.setAppMetadata", "user.setUserMetadata"):
-                changes.record(op, command.get("key"), command.get("value"))
-            elif op == "idToken.setCustomClaim":
-                _set_claim(id_claims, command)
-            elif op == "accessToken.setCustomClaim":
-                _set_claim(access_claims, command)
-            elif op == "redirect.sendUserTo" and denied is None:
-                denied = "mockidp does not emulate api.redirect.sendUserTo yet"
+        denied = _apply_post_login_calls(run.commands, changes, id_claims, access_claims)
         if denied is not None:
-            break
+            break  # the Action finished; no later Action runs
     if changes:
         try:
             profile = _save_metadata(tenant, profile, changes, generation)
         except Auth0Error as error:  # e.g. a metadata key Auth0 refuses, or the user was deleted
             denied = denied if denied is not None else str(error.body.get("message") or error.body)
     return PostLoginOutcome(profile, denied, id_claims, access_claims)
+
+
+def _apply_post_login_calls(commands: list[dict], changes: "_MetadataChanges", id_claims: dict,
+                            access_claims: dict) -> str | None:
+    """Apply one Action's api calls in order; the reason it denied the login, if it did."""
+    denied = None
+    for command in commands:
+        op = command.get("op")
+        if op == "access.deny" and denied is None:
+            denied = str(command.get("reason") or "")
+        elif op in ("user.setAppMetadata", "user.setUserMetadata"):
+            changes.record(op, command.get("key"), command.get("value"))
+        elif op == "idToken.setCustomClaim":
+            _set_claim(id_claims, command)
+        elif op == "accessToken.setCustomClaim":
+            _set_claim(access_claims, command)
+        elif op == "redirect.sendUserTo" and denied is None:
+            denied = "mockidp does not emulate api.redirect.sendUserTo yet"
+    return denied
 
 
 def log_denied(tenant: "Tenant", outcome: PostLoginOutcome, context: LoginContext) -> None:
