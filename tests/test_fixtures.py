@@ -104,6 +104,9 @@ BAD_FIXTURES = {
                        "users[1]: The user already exists."),
     "bad clock": ("mockidp:\n  clock: {now: someday}\n", "mockidp.clock.now: not an ISO-8601 instant"),
     "top level list": ("- a\n- b\n", "the top level must be a mapping"),
+    "databases not a list": ("databases: {name: db}\n", "databases: {'name': 'db'} is not of type 'array'"),
+    "database without a name": ("databases:\n  - {strategy: auth0}\n", "databases[0]: 'name' is a required property"),
+    "a typo next to deploy-cli sections": ("pages: []\npagez: []\n", "(top level): unknown key(s): 'pagez'"),
 }
 
 
@@ -159,3 +162,40 @@ def test_yaml_that_json_cannot_hold_is_never_cached(tmp_path):
     assert parse_in_subprocess(fixture, cache) == ["0", "True"]
     assert parse_in_subprocess(fixture, cache) == ["0", "True"]
     assert not list(cache.rglob("*.json"))
+
+
+DEPLOY_CLI_EXPORT = """
+tenant: {friendly_name: Exported}
+clients:
+  - {name: backend, client_id: backendClient000000000000000000, client_secret: s3cret,
+     app_type: non_interactive, grant_types: [client_credentials, "http://auth0.com/oauth/grant-type/password-realm"]}
+databases:
+  - name: Username-Password-Authentication
+    enabled_clients: [backend]
+    options: {passwordPolicy: none}
+clientGrants:
+  - {client_id: backend, audience: "https://##AUTH0_DOMAIN##/api/v2/", scope: [read:connections]}
+users:
+  - {email: exported@example.com, password: x}
+pages:
+  - {name: login, html: ./pages/login.html}
+rules: []
+emailProvider: {name: sendgrid, enabled: true, credentials: {api_key: _VALUE_NOT_SHOWN_}}
+guardianFactors: [{name: sms, enabled: false}]
+"""
+
+
+def test_a_deploy_cli_export_loads_its_databases_and_names_what_it_ignores(tmp_path, servers, caplog):
+    caplog.set_level("WARNING", logger="mockidp")
+    server = start(tmp_path, DEPLOY_CLI_EXPORT)
+    servers.append(server)
+    ignored = [r.getMessage() for r in caplog.records if "does not emulate" in r.getMessage()]
+    assert len(ignored) == 1 and ignored[0].endswith(": rules, pages, emailProvider, guardianFactors")
+    management = server.management_token(client_id="backendClient000000000000000000", client_secret="s3cret")
+    listed = Api(server.url, management).get("/api/v2/connections").json()
+    assert [(c["name"], c["strategy"]) for c in listed] == [("Username-Password-Authentication", "auth0")]
+    login = requests.post(f"{server.url}/oauth/token", timeout=30, data={
+        "grant_type": "http://auth0.com/oauth/grant-type/password-realm", "realm": "Username-Password-Authentication",
+        "username": "exported@example.com", "password": "x", "scope": "openid",
+        "client_id": "backendClient000000000000000000", "client_secret": "s3cret"})
+    assert login.status_code == 200, login.text

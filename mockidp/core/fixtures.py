@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -23,7 +24,18 @@ if TYPE_CHECKING:
 LIST_KEYS = ("clients", "clientGrants", "connections", "resourceServers", "roles", "emailTemplates",
              "users", "actions")
 OBJECT_KEYS = ("tenant", "mockidp", "generate", "attackProtection")
+# Sections of an auth0-deploy-cli export that mockidp does not emulate: a real tenant's export
+# loads, and start-up names what it ignored. Any other unknown key is still an error (a typo).
+NOT_EMULATED_KEYS = ("rules", "rulesConfigs", "hooks", "pages", "emailProvider", "guardianFactors",
+                     "guardianFactorProviders", "guardianFactorTemplates",
+                     "guardianPhoneFactorMessageTypes", "guardianPhoneFactorSelectedProvider",
+                     "guardianPolicies", "migrations", "organizations", "branding", "logStreams",
+                     "prompts", "customDomains", "themes", "forms", "flows", "flowVaultConnections",
+                     "selfServiceProfiles", "networkACLs", "phoneProviders", "phoneTemplates",
+                     "userAttributeProfiles", "connectionProfiles", "tokenExchangeProfiles",
+                     "eventStreams")
 DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
+log = logging.getLogger("mockidp")
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 # auth0-deploy-cli's action and trigger shapes (src/tools/auth0/handlers/{actions,triggers}.ts).
@@ -52,6 +64,9 @@ _ACTION = {"type": "object", "required": ["name", "code", "supported_triggers"],
 _BINDINGS = {"type": "array", "items": {"type": "object", "required": ["action_name"], "additionalProperties": False,
              "properties": {"action_name": {"type": "string", "minLength": 1},
                             "display_name": {"type": "string"}}}}
+_CONNECTION = {"type": "object", "required": ["name"], "properties": {
+    "name": {"type": "string", "minLength": 1}, "strategy": {"type": "string"},
+    "enabled_clients": _STRINGS, "options": {"type": "object"}}}
 FIXTURE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -91,9 +106,8 @@ FIXTURE_SCHEMA: dict[str, Any] = {
                          "required": ["client_id", "audience", "scope"], "properties": {
                              "client_id": {"type": "string"}, "audience": {"type": "string"},
                              "scope": _STRINGS}}},
-        "connections": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {
-            "name": {"type": "string", "minLength": 1}, "strategy": {"type": "string"},
-            "enabled_clients": _STRINGS, "options": {"type": "object"}}}},
+        "connections": {"type": "array", "items": _CONNECTION},
+        "databases": {"type": "array", "items": _CONNECTION},  # deploy-cli's database connections
         "resourceServers": {"type": "array", "items": {"type": "object", "required": ["identifier"],
                             "properties": {"identifier": {"type": "string", "minLength": 1},
                                            "name": {"type": "string"},
@@ -139,11 +153,21 @@ def load_files(paths: list[Path], cache_dir: Path | None = None) -> dict[str, An
     merged: dict[str, Any] = {key: [] for key in LIST_KEYS}
     merged["_origins"] = {key: [] for key in LIST_KEYS}
     for path in paths:
-        data = _read(path, cache)
+        data = _deploy_cli_sections(path, _read(path, cache))
         _validate(path, data)
         _validate_clock(path, data)
         _merge(merged, data, str(path))
     return merged
+
+
+def _deploy_cli_sections(path: Path, data: dict) -> dict:
+    """The sections of an auth0-deploy-cli export that mockidp does not emulate, dropped with a
+    warning (its `databases` are read as database connections: see _merge)."""
+    ignored = [key for key in NOT_EMULATED_KEYS if key in data]
+    if not ignored:
+        return data
+    log.warning("mockidp: %s: ignoring what mockidp does not emulate: %s", path, ", ".join(ignored))
+    return {key: value for key, value in data.items() if key not in ignored}
 
 
 def _read(path: Path, cache: Path) -> dict:
@@ -290,6 +314,9 @@ def _merge(merged: dict, data: dict, source: str) -> None:
         for index, entry in enumerate(data.get(key) or []):
             merged[key].append(entry)
             merged["_origins"][key].append(Origin(source, f"{key}[{index}]"))
+    for index, entry in enumerate(data.get("databases") or []):  # deploy-cli's database connections
+        merged["connections"].append({"strategy": "auth0", **entry})
+        merged["_origins"]["connections"].append(Origin(source, f"databases[{index}]"))
 
 
 # --- populate a tenant ------------------------------------------------------------------------
