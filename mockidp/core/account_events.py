@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import action_triggers, dbconnections, logs
+from .connections import connection_of
 from .errors import DbConnectionError
 from .logs import RequestInfo
 
@@ -78,7 +79,7 @@ def request_password_reset(tenant: "Tenant", params: dict, base_url: str, reques
 def password_changed(tenant: "Tenant", user: dict, request: RequestInfo) -> None:
     """A password set on the reset-password page: `scp`, then the post-change-password Actions
     (queued: they never hold up or undo the change)."""
-    logs.record(tenant, "scp", "", request=request, connection=_connection_of(tenant, user), user=user,
+    logs.record(tenant, "scp", "", request=request, connection=connection_of(tenant, user), user=user,
                 details={"email": user.get("email", ""), "title": "Password Change"})
     action_triggers.password_changed(tenant, user, request)
 
@@ -88,21 +89,13 @@ def password_change_failed(tenant: "Tenant", ticket: dict, request: RequestInfo,
     with tenant.lock:
         record = tenant.directory.users.get(ticket.get("user_id"))
     user = record.profile if record else {"user_id": ticket.get("user_id"), "email": ticket.get("email")}
-    logs.record(tenant, "fcp", description, request=request, connection=_connection_of(tenant, user),
+    logs.record(tenant, "fcp", description, request=request, connection=connection_of(tenant, user),
                 user=user, details={"email": user.get("email", ""), "title": "Password Change"})
-
-
-def _connection_of(tenant: "Tenant", user: dict) -> dict | None:
-    identities = user.get("identities") or []
-    if not identities:
-        return None
-    with tenant.lock:
-        return tenant.directory.connection_by_name(identities[0]["connection"])
 
 
 def email_verified(tenant: "Tenant", user: dict, request: RequestInfo) -> None:
     """A verification link was used: `sv`."""
-    logs.record(tenant, "sv", "", request=request, connection=_connection_of(tenant, user), user=user,
+    logs.record(tenant, "sv", "", request=request, connection=connection_of(tenant, user), user=user,
                 details={"email": user.get("email", ""), "title": "Email Verification"})
 
 

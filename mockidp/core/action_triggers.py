@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import actions, logs
+from . import actions, connections, logs
 from .clock import iso, monotonic
 from .errors import Auth0Error
 from .logs import RequestInfo
@@ -147,7 +147,7 @@ def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request
         if tenant.generation != generation:
             return  # reset since it was queued: it belongs to a test that is over
         event = {"user": {key: user[key] for key in PASSWORD_EVENT_USER_KEYS if key in user},
-                 "connection": _connection_view(tenant, user),
+                 "connection": _connection_view(connections.connection_of(tenant, user)),
                  "request": {**_request_view(request), "method": "POST"},
                  "secrets": dict(action.secrets), "tenant": {"id": _tenant_id(tenant)},
                  "transaction": {}}
@@ -252,7 +252,7 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
     event = {"user": user, "stats": {"logins_count": int(profile.get("logins_count") or 0)},
              "client": {"client_id": client.get("client_id"), "name": client.get("name", ""),
                         "metadata": dict(client.get("client_metadata") or {})},
-             "connection": _connection_record_view(context.connection),
+             "connection": _connection_view(context.connection),
              "request": {**_request_view(context.request), "method": context.method,
                          "query": dict(context.query), "body": dict(context.body)},
              "transaction": {"protocol": context.protocol, **context.transaction},
@@ -279,17 +279,10 @@ def _request_view(request: RequestInfo) -> dict:
     return view
 
 
-def _connection_record_view(connection: dict | None) -> dict:
+def _connection_view(connection: dict | None) -> dict:
     connection = connection or {}
     return {"id": connection.get("id"), "name": connection.get("name"),
             "strategy": connection.get("strategy", "auth0"), "metadata": dict(connection.get("metadata") or {})}
-
-
-def _connection_view(tenant: "Tenant", user: dict) -> dict:
-    identities = user.get("identities") or [{}]
-    with tenant.lock:
-        connection = tenant.directory.connection_by_name(identities[0].get("connection", ""))
-    return _connection_record_view(connection)
 
 
 def _tenant_id(tenant: "Tenant") -> str:

@@ -52,6 +52,15 @@ def with_defaults(tenant: "Tenant", spec: dict, enabled_clients: list[str]) -> d
     return connection
 
 
+def connection_of(tenant: "Tenant", profile: dict) -> dict | None:
+    """The connection of a user's primary identity (None for a profile without identities)."""
+    identities = profile.get("identities") or []
+    if not identities:
+        return None
+    with tenant.lock:
+        return tenant.directory.connection_by_name(identities[0].get("connection", ""))
+
+
 def find_connection(tenant: "Tenant", connection_id: str) -> dict:
     connection = tenant.directory.connections.get(connection_id)
     if connection is None:

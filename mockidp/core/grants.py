@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from . import (action_triggers, authorization, bruteforce, client_grants, clients, logins, logs, refresh_tokens,
-               resource_servers, tokens, user_tokens)
+from . import (action_triggers, authorization, bruteforce, client_grants, clients, connections, logins,
+               logs, refresh_tokens, resource_servers, tokens, user_tokens)
 from .errors import OAuthError
 
 if TYPE_CHECKING:
@@ -166,8 +166,8 @@ def refresh_token(tenant: "Tenant", client: dict, params: dict[str, str], issuer
     require_grant_type(client, "refresh_token")
     record, profile = refresh_tokens.exchange(tenant, params.get("refresh_token"), client, params.get("scope"))
     scope = tuple(params["scope"].split()) if params.get("scope") else tuple(record["scope"])
-    outcome = _post_login(tenant, profile, client, _connection_of(tenant, profile), request, params,
-                          " ".join(scope), record["audience"], protocol="oauth2-refresh-token")
+    outcome = _post_login(tenant, profile, client, connections.connection_of(tenant, profile), request,
+                          params, " ".join(scope), record["audience"], protocol="oauth2-refresh-token")
     grant = user_tokens.UserGrant(
         client=client, user=outcome.profile, scope=scope, audience=record["audience"],
         auth_time=record["auth_time"], session_id=record["session_id"],
@@ -229,12 +229,6 @@ def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict 
         action_triggers.log_denied(tenant, outcome, context)
         raise OAuthError(403, "access_denied", outcome.denied)
     return outcome
-
-
-def _connection_of(tenant: "Tenant", profile: dict) -> dict | None:
-    identities = profile.get("identities") or [{}]
-    with tenant.lock:
-        return tenant.directory.connection_by_name(identities[0].get("connection", ""))
 
 
 def _password_connection(tenant: "Tenant", client: dict, realm: str | None) -> dict:

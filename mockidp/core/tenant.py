@@ -51,7 +51,7 @@ class Tenant:
         self.clock = Clock(config.clock_start, config.clock_frozen)
         self.rng = TenantRandom(config.seed)
         self._signing_key = signing_key
-        self._key_lock = threading.Lock()
+        self._lazy_lock = threading.Lock()  # guards members created on first use
         self.verified_tokens = VerifiedTokens()
         # Auth0's own tenant settings (friendly_name, support_email, flags, ...).
         self.tenant_settings = {**DEFAULT_TENANT_SETTINGS, **(config.fixture.get("tenant") or {})}
@@ -81,7 +81,7 @@ class Tenant:
         """Loaded on first use: reading it pulls in `cryptography`, which health checks and
         start-up do not need."""
         if self._signing_key is None:
-            with self._key_lock:
+            with self._lazy_lock:
                 if self._signing_key is None:
                     from .keys import load_or_create_signing_key
 
@@ -90,7 +90,7 @@ class Tenant:
 
     @property
     def action_queue(self) -> "ActionQueue":
-        with self._key_lock:
+        with self._lazy_lock:
             if self._action_queue is None:
                 from .action_triggers import ActionQueue
 
