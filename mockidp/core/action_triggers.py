@@ -75,6 +75,7 @@ class LoginContext(NamedTuple):
 
 
 def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLoginOutcome:
+    """Run the bound post-login Actions; a denied login is logged `f` here, for every flow."""
     bound = actions.bound_actions(tenant, "post-login")
     if not bound:
         return PostLoginOutcome(profile, None, {}, {})
@@ -97,7 +98,10 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLo
             profile = _save_metadata(tenant, profile, changes, generation)
         except Auth0Error as error:  # e.g. a metadata key Auth0 refuses, or the user was deleted
             denied = denied if denied is not None else str(error.body.get("message") or error.body)
-    return PostLoginOutcome(profile, denied, id_claims, access_claims)
+    outcome = PostLoginOutcome(profile, denied, id_claims, access_claims)
+    if denied is not None:
+        _log_denied(tenant, outcome, context)
+    return outcome
 
 
 def _apply_post_login_calls(commands: list[dict], changes: "_MetadataChanges", id_claims: dict,
@@ -119,7 +123,7 @@ def _apply_post_login_calls(commands: list[dict], changes: "_MetadataChanges", i
     return denied
 
 
-def log_denied(tenant: "Tenant", outcome: PostLoginOutcome, context: LoginContext) -> None:
+def _log_denied(tenant: "Tenant", outcome: PostLoginOutcome, context: LoginContext) -> None:
     """A login an Action refused: `f`, with the reason as description."""
     reason = outcome.denied or ""
     logs.record(tenant, "f", reason, request=context.request, client=context.client,

@@ -225,8 +225,7 @@ def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict 
         transaction["audience"] = audience
     context = action_triggers.LoginContext(client, connection, request, protocol, {}, transaction, body=body)
     outcome = action_triggers.post_login(tenant, profile, context)
-    if outcome.denied is not None:
-        action_triggers.log_denied(tenant, outcome, context)
+    if outcome.denied is not None:  # logged `f` by post_login
         raise OAuthError(403, "access_denied", outcome.denied)
     return outcome
 

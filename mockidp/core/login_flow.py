@@ -41,8 +41,7 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
     context = login_context(request, client, connection, info, session["id"], method="GET",
                             authenticated_at=session["authenticated_at"])
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
-    if outcome.denied is not None:
-        action_triggers.log_denied(tenant, outcome, context)
+    if outcome.denied is not None:  # logged `f` by post_login
         return authorization.error_response(request, "access_denied", outcome.denied)
     profile = outcome.profile
     with tenant.lock:
@@ -78,7 +77,6 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
     if outcome.denied is not None:
         with tenant.lock:
             authorization.end_transaction(tenant, transaction_id)
-        action_triggers.log_denied(tenant, outcome, context)
         return authorization.error_response(request, "access_denied", outcome.denied), None
     profile = outcome.profile
     with tenant.lock:
