@@ -31,7 +31,8 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace as replace_plan
+from dataclasses import dataclass, field
+from dataclasses import replace as replace_plan
 from pathlib import Path
 from urllib.parse import quote
 
@@ -39,8 +40,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Import (and run) the checkout's mockidp whatever state the venv's editable install is in.
 sys.path.insert(0, str(REPO))
 
-from mockidp.core.fixtures import DEFAULT_FIXTURE  # noqa: E402
-from mockidp.core.keys import load_or_create_signing_key  # noqa: E402
+from mockidp.core.fixtures.loading import DEFAULT_FIXTURE  # noqa: E402
+from mockidp.core.tokens.keys import load_or_create_signing_key  # noqa: E402
 from mockidp.server import DEFAULT_THREADS  # noqa: E402
 from mockidp.tls import ensure_certificates  # noqa: E402
 
@@ -502,7 +503,7 @@ def _expect_200(response: tuple[int, bytes]) -> None:
 
 def bench_search(env: Env, plan: Plan) -> None:
     from mockidp.app import create_app
-    from mockidp.core.users import list_users
+    from mockidp.core.directory.users import list_users
     from mockidp.runtime import build_tenant
     from mockidp.server import ServerThread, quiet_cheroot
 

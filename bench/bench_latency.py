@@ -26,8 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's mockidp, whatever the venv has installed
 
-from mockidp.core.clock import Clock  # noqa: E402
-from mockidp.core.traffic import Traffic  # noqa: E402
+from mockidp.core.tenant.clock import Clock  # noqa: E402
+from mockidp.core.traffic.controls import Traffic  # noqa: E402
 
 HOST = "127.0.0.1"
 ROUTE = "/.well-known/jwks.json"

@@ -7,12 +7,12 @@ from pathlib import Path
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from .api.authentication.authorize import authorize_endpoint
 from .api.authentication.dbconnections import dbconnections
 from .api.authentication.discovery import discovery
-from .api.authentication.authorize import authorize_endpoint
 from .api.authentication.logout import logout_endpoints
-from .api.authentication.userinfo import userinfo_endpoint
 from .api.authentication.oauth import oauth
+from .api.authentication.userinfo import userinfo_endpoint
 from .api.control import control
 from .api.hosted import hosted, http_error_page
 from .api.http import MAX_BODY_BYTES, error_response, json_response
@@ -21,8 +21,14 @@ from .api.management.registry import load_resources
 from .api.outbox import outbox
 from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
-from .core.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
-from .core.tenant import Tenant
+from .core.tenant.errors import (
+    Auth0Error,
+    ControlError,
+    DbConnectionError,
+    ManagementError,
+    OAuthError,
+)
+from .core.tenant.tenant import Tenant
 
 log = logging.getLogger("mockidp")
 

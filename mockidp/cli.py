@@ -101,7 +101,7 @@ def _no_cyclic_gc():
 
 def _build(args: argparse.Namespace):
     """The MockIdP the options describe, or None after saying why it cannot start."""
-    from .core.fixtures import FixtureError
+    from .core.fixtures.loading import FixtureError
     from .runtime import MockIdP
 
     fixtures = args.fixtures or _env_paths("FIXTURES") or None
@@ -124,8 +124,8 @@ def _startup_latency(text: str | None):
     """The parsed --latency value, None if not given, False (after saying why) if invalid."""
     if text is None:
         return None
-    from .core.errors import ControlError
-    from .core.latency import parse_startup_value
+    from .core.tenant.errors import ControlError
+    from .core.traffic.latency import parse_startup_value
 
     try:
         return parse_startup_value(text)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .core.fixtures import DEFAULT_FIXTURE, clock_settings, load_files
-from .core.tenant import Tenant, TenantConfig
+from .core.fixtures.loading import DEFAULT_FIXTURE, clock_settings, load_files
+from .core.tenant.tenant import Tenant, TenantConfig
 
 
 def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,

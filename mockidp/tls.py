@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from mockidp.core.clock import wall_clock_now
+from mockidp.core.tenant.clock import wall_clock_now
 
 CA_COMMON_NAME = "mockidp local CA (NOT FOR PRODUCTION)"
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1")

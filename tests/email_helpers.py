@@ -5,7 +5,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-
 from conftest import Api
 
 CONNECTION = "Username-Password-Authentication"

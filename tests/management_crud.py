@@ -5,10 +5,9 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import requests
+from conftest import Api
 from jose import jwt
 from management_spec import documented_statuses, official_spec, response_validator
-
-from conftest import Api
 
 JSON = "application/json; charset=utf-8"
 LISTS = ("/api/v2/clients", "/api/v2/client-grants", "/api/v2/connections", "/api/v2/resource-servers",

@@ -8,7 +8,7 @@ import pytest
 from action_helpers import FORUM_POST_LOGIN
 from npm_packages import NODE_SDK_DIR, node_sdk_modules
 
-from mockidp.core.action_runtime import RuntimeSettings, run_action
+from mockidp.core.actions.runtime import RuntimeSettings, run_action
 
 NODE = shutil.which("node")
 NODE_SDK_MODULES = NODE_SDK_DIR / "node_modules"

@@ -19,11 +19,25 @@ from action_helpers import install_action
 from auth0.management import ManagementClient
 from conftest import Api
 from jose import jwt
-from oauth_helpers import (ALICE, REALM, SPA_ID, WEB_ID, WEB_SECRET, Browser, exchange_code, redirect_params,
-                           token_request, verify_id_token)
+from oauth_helpers import (
+    ALICE,
+    REALM,
+    SPA_ID,
+    WEB_ID,
+    WEB_SECRET,
+    Browser,
+    exchange_code,
+    redirect_params,
+    token_request,
+    verify_id_token,
+)
 
 import mockidp as mockidp_package
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET, MockIdPServer
+from mockidp.testing import (
+    DEFAULT_M2M_CLIENT_ID,
+    DEFAULT_M2M_CLIENT_SECRET,
+    MockIdPServer,
+)
 
 CONNECTION = "Username-Password-Authentication"
 API_AUDIENCE = "https://api.example.com/"

@@ -11,16 +11,25 @@ from pathlib import Path
 
 import pytest
 import requests
-from auth0.management import ActionBindingRef, ActionBindingWithRef, ActionTrigger, ManagementClient
+from auth0.management import (
+    ActionBindingRef,
+    ActionBindingWithRef,
+    ActionTrigger,
+    ManagementClient,
+)
 from auth0.management.errors import BadRequestError, ForbiddenError, NotFoundError
+from conftest import Api
 from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body
 
-from conftest import Api
-from mockidp.core import actions as core_actions
-from mockidp.core.fixtures import FixtureError
+from mockidp.core.actions import storage as core_actions
+from mockidp.core.fixtures.loading import FixtureError
 from mockidp.runtime import build_tenant
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET, MockIdPServer
+from mockidp.testing import (
+    DEFAULT_M2M_CLIENT_ID,
+    DEFAULT_M2M_CLIENT_SECRET,
+    MockIdPServer,
+)
 
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 NANOS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z")

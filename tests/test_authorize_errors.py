@@ -5,8 +5,14 @@ from __future__ import annotations
 from html import unescape
 
 import pytest
-
-from oauth_helpers import ALICE, SPA_CALLBACK, WEB_CALLBACK, WEB_ID, Browser, redirect_params
+from oauth_helpers import (
+    ALICE,
+    SPA_CALLBACK,
+    WEB_CALLBACK,
+    WEB_ID,
+    Browser,
+    redirect_params,
+)
 
 
 @pytest.fixture

@@ -8,10 +8,23 @@ from html import unescape
 
 import pytest
 import requests
-
 from conftest import Api
-from oauth_helpers import (ALICE, CAROL, SPA_CALLBACK, SPA_ID, VERIFIER, WEB_CALLBACK, WEB_ID, WEB_SECRET,
-                           Browser, exchange_code, redirect_params, s256, unverified_claims, verify_id_token)
+from oauth_helpers import (
+    ALICE,
+    CAROL,
+    SPA_CALLBACK,
+    SPA_ID,
+    VERIFIER,
+    WEB_CALLBACK,
+    WEB_ID,
+    WEB_SECRET,
+    Browser,
+    exchange_code,
+    redirect_params,
+    s256,
+    unverified_claims,
+    verify_id_token,
+)
 
 NOW = "2030-01-01T00:00:00Z"
 NOW_TS = 1893456000

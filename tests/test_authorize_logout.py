@@ -4,8 +4,17 @@ from __future__ import annotations
 from html import unescape
 from urllib.parse import quote
 
-from oauth_helpers import (ALICE, SPA_CALLBACK, SPA_ID, VERIFIER, WEB_ID, Browser, exchange_code,
-                           redirect_params, unverified_claims)
+from oauth_helpers import (
+    ALICE,
+    SPA_CALLBACK,
+    SPA_ID,
+    VERIFIER,
+    WEB_ID,
+    Browser,
+    exchange_code,
+    redirect_params,
+    unverified_claims,
+)
 
 APP = "http://localhost:3000"
 

@@ -6,8 +6,13 @@ import re
 from html import unescape
 
 import requests
-
-from oauth_helpers import ALICE, Browser, exchange_code, redirect_params, verify_id_token
+from oauth_helpers import (
+    ALICE,
+    Browser,
+    exchange_code,
+    redirect_params,
+    verify_id_token,
+)
 
 
 def forgot_password_page(browser: Browser) -> tuple[str, str]:

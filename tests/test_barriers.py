@@ -7,11 +7,10 @@ import time
 
 import pytest
 import requests
-
-from mockidp.core.clock import monotonic
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID
-
 from conftest import Api, new_user
+
+from mockidp.core.tenant.clock import monotonic
+from mockidp.testing import DEFAULT_M2M_CLIENT_ID
 
 CONNECTION = "Username-Password-Authentication"
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from email_helpers import STRONG_PASSWORD, change_password, email_settings, install_template, outbox
+from email_helpers import (
+    STRONG_PASSWORD,
+    change_password,
+    email_settings,
+    install_template,
+    outbox,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

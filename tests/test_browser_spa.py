@@ -17,7 +17,11 @@ import pytest
 import requests
 from npm_packages import ensure_installed
 
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET, MockIdPServer
+from mockidp.testing import (
+    DEFAULT_M2M_CLIENT_ID,
+    DEFAULT_M2M_CLIENT_SECRET,
+    MockIdPServer,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 SPA_DIR = Path(__file__).resolve().parent / "spa"

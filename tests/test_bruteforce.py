@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import pytest
 import requests
-
-from oauth_helpers import ALICE, BOB, REALM, WEB_ID, WEB_SECRET, Browser, redirect_params
+from oauth_helpers import (
+    ALICE,
+    BOB,
+    REALM,
+    WEB_ID,
+    WEB_SECRET,
+    Browser,
+    redirect_params,
+)
 
 NOW = "2030-01-01T00:00:00Z"
 CONNECTION = "Username-Password-Authentication"
@@ -359,7 +366,7 @@ def backend_login(server, password: str, ip: str) -> requests.Response:
 
 
 def test_fixture_settings_and_trusted_client(custom):
-    from mockidp.core import bruteforce  # the fixture has no M2M client: read the tenant directly
+    from mockidp.core.login import bruteforce  # the fixture has no M2M client: read the tenant directly
 
     custom.reset()
     assert bruteforce.settings(custom.tenant)["max_attempts"] == 2
@@ -376,7 +383,7 @@ def test_fixture_settings_and_trusted_client(custom):
 
 
 def test_a_bad_allowlist_in_a_fixture_is_a_fixture_error(tmp_path):
-    from mockidp.core.fixtures import FixtureError
+    from mockidp.core.fixtures.loading import FixtureError
     from mockidp.testing import MockIdPServer
 
     path = tmp_path / "bad.yaml"

@@ -11,7 +11,7 @@ import sys
 import pytest
 import requests
 
-from mockidp.core.clock import monotonic
+from mockidp.core.tenant.clock import monotonic
 
 
 def read_banner(process: subprocess.Popen, deadline_seconds: float = 60) -> str:

@@ -5,14 +5,24 @@ from __future__ import annotations
 import re
 
 import pytest
-from management_crud import (assert_error, claims, client_credentials, conforms, invalid_body,
-                             management_audience, scoped, shown_management_audience, state)
+from conftest import Api
+from management_crud import (
+    assert_error,
+    claims,
+    client_credentials,
+    conforms,
+    invalid_body,
+    management_audience,
+    scoped,
+    shown_management_audience,
+    state,
+)
 from management_spec import insufficient_scope_body
 
-from conftest import Api
 from mockidp.api.management.registry import registered_operations
 from mockidp.api.validation import scopes_for
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID as M2M_ID, DEFAULT_M2M_CLIENT_SECRET as M2M_SECRET
+from mockidp.testing import DEFAULT_M2M_CLIENT_ID as M2M_ID
+from mockidp.testing import DEFAULT_M2M_CLIENT_SECRET as M2M_SECRET
 
 API = "https://api.example.com/"
 GRANT_ID = re.compile(r"cgr_[A-Za-z0-9]{16}")

@@ -6,12 +6,22 @@ from __future__ import annotations
 import re
 
 import pytest
-from management_crud import (assert_error, claims, client_credentials, conforms, invalid_body,
-                             management_audience, scoped, state, unauthorized_client)
+from conftest import Api
+from management_crud import (
+    assert_error,
+    claims,
+    client_credentials,
+    conforms,
+    invalid_body,
+    management_audience,
+    scoped,
+    state,
+    unauthorized_client,
+)
 from management_spec import insufficient_scope_body
 
-from conftest import Api
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID as M2M_ID, DEFAULT_M2M_CLIENT_SECRET as M2M_SECRET
+from mockidp.testing import DEFAULT_M2M_CLIENT_ID as M2M_ID
+from mockidp.testing import DEFAULT_M2M_CLIENT_SECRET as M2M_SECRET
 
 SPA_ID = "mockidpSpaClient0000000000000000"
 CONNECTION_ID_PATH = "/api/v2/connections"

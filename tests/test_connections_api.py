@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import Api, new_user
 from management_crud import assert_error, conforms, invalid_body, scoped, state
 from management_spec import insufficient_scope_body
-
-from conftest import Api, new_user
 
 DEFAULT_CONNECTION = "Username-Password-Authentication"
 SPA_ID = "mockidpSpaClient0000000000000000"

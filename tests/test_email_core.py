@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from mockidp.core import emails, html_text, templates
-from mockidp.core.fixtures import FixtureError
+from mockidp.core.email import emails, html_text, templates
+from mockidp.core.fixtures.loading import FixtureError
 from mockidp.runtime import build_tenant
 
 FIXTURE = """

@@ -4,9 +4,15 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from email_helpers import (CONNECTION, TICKET_URL, change_password, get_user, install_template,
-                           outbox, page_path)
+from email_helpers import (
+    CONNECTION,
+    TICKET_URL,
+    change_password,
+    get_user,
+    install_template,
+    outbox,
+    page_path,
+)
 
 SPA = "mockidpSpaClient0000000000000000"
 RESET_TEXT = "We've just sent you an email to reset your password."

@@ -3,11 +3,22 @@ endpoints, the email settings section, template failures and reset."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import new_user
-from email_helpers import (MESSAGE_KEYS, TICKET_URL, advance, change_password, email_settings, flush,
-                           freeze, install_template, management_api, outbox, queue)
-from mockidp.core import emails
+from email_helpers import (
+    MESSAGE_KEYS,
+    TICKET_URL,
+    advance,
+    change_password,
+    email_settings,
+    flush,
+    freeze,
+    install_template,
+    management_api,
+    outbox,
+    queue,
+)
+
+from mockidp.core.email import emails
 from mockidp.runtime import build_tenant
 
 

@@ -6,8 +6,8 @@ from auth0.authentication import Database
 from auth0.authentication.exceptions import Auth0Error
 from auth0.management import ManagementClient
 from auth0.management.errors import ConflictError
-
 from email_helpers import CONNECTION, TICKET_URL, outbox
+
 from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
 SPA = "mockidpSpaClient0000000000000000"

@@ -9,9 +9,24 @@ verifies the email of an admin-created user.
 from __future__ import annotations
 
 from conftest import Api, new_user
-from email_helpers import (CONNECTION, STRONG_PASSWORD, TICKET_URL, advance, change_password,
-                           email_settings, flush, freeze, get_user, install_template,
-                           management_api, outbox, page_path, query_of, queue, submit_password)
+from email_helpers import (
+    CONNECTION,
+    STRONG_PASSWORD,
+    TICKET_URL,
+    advance,
+    change_password,
+    email_settings,
+    flush,
+    freeze,
+    get_user,
+    install_template,
+    management_api,
+    outbox,
+    page_path,
+    query_of,
+    queue,
+    submit_password,
+)
 
 # The forum post's own template (seed 000).
 FORUM_TEMPLATE = """{% if user.email_verified == true %}

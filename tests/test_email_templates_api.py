@@ -3,7 +3,6 @@ merges, PUT replaces) and their effect on what is sent."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import Api
 from email_helpers import change_password, install_template, outbox
 

@@ -3,11 +3,22 @@ single use, redirects, policy errors, emailed-link superseding, bad input."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import Api, new_user
-from email_helpers import (STRONG_PASSWORD, TICKET_URL, advance, change_password, freeze, get_user,
-                           install_template, management_api, outbox, page_path, query_of,
-                           submit_password, ticket_of)
+from email_helpers import (
+    STRONG_PASSWORD,
+    TICKET_URL,
+    advance,
+    change_password,
+    freeze,
+    get_user,
+    install_template,
+    management_api,
+    outbox,
+    page_path,
+    query_of,
+    submit_password,
+    ticket_of,
+)
 
 RESULT_URL = "https://app.example.com/after-reset"
 

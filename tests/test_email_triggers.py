@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import Api, new_user
-from email_helpers import (TICKET_URL, email_settings, flush, get_user, install_template, outbox,
-                           page_path)
+from email_helpers import (
+    TICKET_URL,
+    email_settings,
+    flush,
+    get_user,
+    install_template,
+    outbox,
+    page_path,
+)
 
 
 @pytest.mark.parametrize("body, sent", [

@@ -10,10 +10,9 @@ from auth0.authentication import GetToken
 from auth0.authentication.exceptions import RateLimitError
 from auth0.management import ManagementClient
 from auth0.management.errors import TooManyRequestsError
+from conftest import new_user
 
 from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
-
-from conftest import new_user
 
 FROZEN_AT = "2030-01-01T00:00:00Z"
 FROZEN_EPOCH = 1893456000

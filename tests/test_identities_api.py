@@ -9,9 +9,17 @@ import pytest
 from conftest import Api, new_user
 from management_crud import assert_error, conforms
 from management_spec import insufficient_scope_body
-from oauth_helpers import ALICE, BOB, REALM, WEB_ID, WEB_SECRET, token_request, unverified_claims
+from oauth_helpers import (
+    ALICE,
+    BOB,
+    REALM,
+    WEB_ID,
+    WEB_SECRET,
+    token_request,
+    unverified_claims,
+)
 
-from mockidp.core import tokens
+from mockidp.core.tokens import jwt as tokens
 
 CONNECTION = "Username-Password-Authentication"
 PASSWORD = "Sup3r$ecret!"

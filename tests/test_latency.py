@@ -11,15 +11,14 @@ import time
 
 import pytest
 import requests
+from conftest import new_user
 
 from mockidp import cli
-from mockidp.core.errors import ControlError
-from mockidp.core.fixtures import FixtureError
-from mockidp.core.latency import parse_startup_value
-from mockidp.core.route_match import RouteMatch
+from mockidp.core.fixtures.loading import FixtureError
+from mockidp.core.tenant.errors import ControlError
+from mockidp.core.traffic.latency import parse_startup_value
+from mockidp.core.traffic.route_match import RouteMatch
 from mockidp.runtime import build_tenant
-
-from conftest import new_user
 
 
 def set_latency(mockidp, latency: dict) -> requests.Response:

@@ -7,9 +7,17 @@ import re
 
 import pytest
 import requests
-
 from conftest import Api
-from oauth_helpers import ALICE, CAROL, SPA_ID, WEB_ID, WEB_SECRET, Browser, exchange_code, token_request
+from oauth_helpers import (
+    ALICE,
+    CAROL,
+    SPA_ID,
+    WEB_ID,
+    WEB_SECRET,
+    Browser,
+    exchange_code,
+    token_request,
+)
 
 NOW = "2030-01-01T00:00:00Z"
 

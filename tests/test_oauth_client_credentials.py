@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import Api
 from jose import jwt
 
-from conftest import Api
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID as M2M_ID, DEFAULT_M2M_CLIENT_SECRET as M2M_SECRET
+from mockidp.testing import DEFAULT_M2M_CLIENT_ID as M2M_ID
+from mockidp.testing import DEFAULT_M2M_CLIENT_SECRET as M2M_SECRET
 from mockidp.testing import MockIdPServer
 
 SPA_ID = "mockidpSpaClient0000000000000000"

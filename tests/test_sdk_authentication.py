@@ -6,10 +6,21 @@ from __future__ import annotations
 
 import pytest
 from auth0.authentication import Database, GetToken, RevokeToken, Users
-from auth0.authentication.token_verifier import AsymmetricSignatureVerifier, TokenVerifier
 from auth0.authentication.exceptions import Auth0Error
-
-from oauth_helpers import ALICE, CAROL, SPA_CALLBACK, SPA_ID, VERIFIER, WEB_ID, WEB_SECRET, Browser
+from auth0.authentication.token_verifier import (
+    AsymmetricSignatureVerifier,
+    TokenVerifier,
+)
+from oauth_helpers import (
+    ALICE,
+    CAROL,
+    SPA_CALLBACK,
+    SPA_ID,
+    VERIFIER,
+    WEB_ID,
+    WEB_SECRET,
+    Browser,
+)
 
 CONNECTION = "Username-Password-Authentication"
 

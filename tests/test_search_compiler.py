@@ -1,7 +1,7 @@
 """Pure-function tests of the Auth0 user-search (v3) query compiler."""
 import pytest
 
-from mockidp.core.search import QuerySyntaxError, compile_user_query
+from mockidp.core.directory.search import QuerySyntaxError, compile_user_query
 
 ALICE = {
     "user_id": "auth0|alice", "email": "Alice.Smith@Example.com", "email_verified": True,

@@ -14,8 +14,19 @@ import pytest
 from conftest import Api
 from email_helpers import outbox, page_path
 from management_crud import assert_error
-from oauth_helpers import (ALICE, REALM, SPA_ID, WEB_ID, WEB_SECRET, Browser, exchange_code, redirect_params,
-                           token_request, unverified_claims, verify_id_token)
+from oauth_helpers import (
+    ALICE,
+    REALM,
+    SPA_ID,
+    WEB_ID,
+    WEB_SECRET,
+    Browser,
+    exchange_code,
+    redirect_params,
+    token_request,
+    unverified_claims,
+    verify_id_token,
+)
 
 CONNECTION = "Username-Password-Authentication"
 NOW = "2030-01-01T00:00:00Z"

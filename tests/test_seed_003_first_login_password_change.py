@@ -14,12 +14,12 @@ from html import unescape
 
 import pytest
 import requests
-from auth0.management import ManagementClient
-
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 from action_helpers import FORUM_POST_LOGIN, install_action
+from auth0.management import ManagementClient
 from npm_packages import node_sdk_modules
 from oauth_helpers import Browser, exchange_code, verify_id_token
+
+from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
 CONNECTION = "Username-Password-Authentication"
 EMAIL, PASSWORD, NEW_PASSWORD = "invited@example.com", "Initial-pass-1!", "Chosen-pass-2!"

@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from mockidp import tls
-from mockidp.core.clock import wall_clock_now
+from mockidp.core.tenant.clock import wall_clock_now
 from mockidp.tls import TlsFiles, ca_bundle_path, default_cert_dir, ensure_certificates
 
 

@@ -6,9 +6,22 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from oauth_helpers import (ALICE, BOB, CAROL, REALM, SPA_CALLBACK, SPA_ID, VERIFIER, WEB_ID, WEB_SECRET, Browser,
-                           exchange_code, token_request, unverified_claims, verify_id_token)
+from oauth_helpers import (
+    ALICE,
+    BOB,
+    CAROL,
+    REALM,
+    SPA_CALLBACK,
+    SPA_ID,
+    VERIFIER,
+    WEB_ID,
+    WEB_SECRET,
+    Browser,
+    exchange_code,
+    token_request,
+    unverified_claims,
+    verify_id_token,
+)
 
 NOW = "2030-01-01T00:00:00Z"
 NOW_TS = 1893456000

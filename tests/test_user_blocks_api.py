@@ -7,10 +7,10 @@ import pytest
 import requests
 from auth0.management import ManagementClient
 from auth0.management.errors import BadRequestError, NotFoundError
-
 from conftest import Api
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 from oauth_helpers import ALICE, REALM, WEB_ID, WEB_SECRET
+
+from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
 NOW = "2030-01-01T00:00:00Z"
 CONNECTION = "Username-Password-Authentication"

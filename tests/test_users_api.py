@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 from management_spec import insufficient_scope_body
 
-from mockidp.core import tokens
+from mockidp.core.tokens import jwt as tokens
 
 CONNECTION = "Username-Password-Authentication"
 PASSWORD = "Sup3r$ecret!"

@@ -9,8 +9,13 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from mockidp.api import validation
-from mockidp.api.validation import response_schema, scopes_for, validate_body, validate_query
-from mockidp.core.errors import ManagementError
+from mockidp.api.validation import (
+    response_schema,
+    scopes_for,
+    validate_body,
+    validate_query,
+)
+from mockidp.core.tenant.errors import ManagementError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXTRACTOR = REPO_ROOT / "tools" / "extract_oas.py"

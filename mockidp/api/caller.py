@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
-from ..core.logs import RequestInfo
+from ..core.logs.events import RequestInfo
 from .http import domain
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from .. import __version__
-from ..core.clock import iso, parse_instant
-from ..core.errors import ControlError
+from ..core.tenant.clock import iso, parse_instant
+from ..core.tenant.errors import ControlError
 from .http import json_response, read_body, tenant
 
 control = Blueprint("control", __name__, url_prefix="/_mock")

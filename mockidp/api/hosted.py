@@ -8,9 +8,10 @@ from pathlib import Path
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..core import account_events, bruteforce, emails, tickets
-from ..core.passwords import check_password
-from ..core.tickets import PASSWORD_CHANGE, TicketProblem, WeakPassword
+from ..core.applications.passwords import check_password
+from ..core.email import emails, tickets
+from ..core.email.tickets import PASSWORD_CHANGE, TicketProblem, WeakPassword
+from ..core.login import account_events, bruteforce
 from .caller import request_info
 from .http import tenant
 

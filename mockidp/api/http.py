@@ -8,8 +8,8 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..core.errors import Auth0Error, ManagementError
-from ..core.tenant import Tenant
+from ..core.tenant.errors import Auth0Error, ManagementError
+from ..core.tenant.tenant import Tenant
 
 MAX_BODY_BYTES = 1024 * 1024  # Auth0 caps payloads at 1 MB
 JSON_TYPE = "application/json; charset=utf-8"

@@ -12,11 +12,18 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from ..core import account_events, authorization, bruteforce, login_flow, logins, sessions
-from ..core.authorization import AuthorizeRequest
-from ..core.dbconnections import EMAIL
-from ..core.errors import DbConnectionError
-from ..core.passwords import check_password
+from ..core.applications.passwords import check_password
+from ..core.login import (
+    account_events,
+    authorization,
+    bruteforce,
+    login_flow,
+    logins,
+    sessions,
+)
+from ..core.login.authorization import AuthorizeRequest
+from ..core.login.dbconnections import EMAIL
+from ..core.tenant.errors import DbConnectionError
 from .authentication.authorize import error_page, send, set_session_cookie
 from .caller import request_info
 from .hosted import WEB_TEMPLATES, displayed_rules, message_page, page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..core.errors import ControlError
+from ..core.tenant.errors import ControlError
 from .hosted import WEB_TEMPLATES, page
 from .http import json_response, tenant
 

@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, request
 
-from ..core.errors import ControlError, reason_phrase
-from ..core.tenant import Tenant
-from ..core.traffic import Verdict
+from ..core.tenant.errors import ControlError, reason_phrase
+from ..core.tenant.tenant import Tenant
+from ..core.traffic.controls import Verdict
 from .control import json_body
 from .http import MAX_BODY_BYTES, empty_response, json_response, tenant
 

@@ -26,7 +26,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlsplit
 
-from mockidp.core.errors import ManagementError
+from mockidp.core.tenant.errors import ManagementError
 
 # jsonschema and referencing take ~35 ms to import, a large share of start-up, and only request
 # validation needs them (start-up needs just scopes_for): they are imported on first validation.

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from ...core import account_events
-from ...core.errors import DbConnectionError
+from ...core.login import account_events
+from ...core.tenant.errors import DbConnectionError
 from ..caller import request_info
 from ..http import json_response, public_base_url, read_body, tenant
 

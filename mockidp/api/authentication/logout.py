@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request
 
-from ...core import logs, sessions, tokens
-from ...core.authorization import url_matches
-from ...core.tickets import with_query
+from ...core.email.tickets import with_query
+from ...core.login import sessions
+from ...core.login.authorization import url_matches
+from ...core.logs import events as logs
+from ...core.tokens import jwt as tokens
 from ..caller import request_info
 from ..hosted import message_page, page
 from ..http import tenant

@@ -7,8 +7,9 @@ from urllib.parse import unquote
 
 from flask import Blueprint, Response, request
 
-from ...core import grants, logs, refresh_tokens
-from ...core.errors import OAuthError
+from ...core.login import grants, refresh_tokens
+from ...core.logs import events as logs
+from ...core.tenant.errors import OAuthError
 from ..caller import request_info
 from ..http import issuer, json_response, read_body, tenant
 from .cors import add_cors_headers

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ...core import user_tokens
+from ...core.login import user_tokens
 from ..http import json_response, tenant
 from .cors import add_cors_headers
 

@@ -2,7 +2,7 @@
 core/action_triggers.py). Rules and choices live in core/actions.py."""
 from __future__ import annotations
 
-from ...core import actions
+from ...core.actions import storage as actions
 from ..http import empty_response, json_response, read_body, tenant
 from ..validation import validate_body
 from .common import query_args

@@ -1,7 +1,7 @@
 """/api/v2/attack-protection: brute-force protection settings (core/bruteforce.py)."""
 from __future__ import annotations
 
-from ...core import bruteforce
+from ...core.login import bruteforce
 from ..http import json_response, read_body, tenant
 from ..validation import validate_body
 from .common import query_args

@@ -2,7 +2,7 @@
 caller's domain."""
 from __future__ import annotations
 
-from ...core import client_grants
+from ...core.applications import client_grants
 from ..http import domain, empty_response, json_response, read_body, tenant
 from ..validation import validate_body
 from .common import checkpoint, paged, query_args, wants_checkpoint

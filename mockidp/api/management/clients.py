@@ -2,8 +2,8 @@
 answers to POST /clients and POST /clients/{id}/rotate-secret, whose point is the secret."""
 from __future__ import annotations
 
-from ...core import clients
-from ...core.errors import ManagementError
+from ...core.applications import clients
+from ...core.tenant.errors import ManagementError
 from ..http import empty_response, json_response, read_body, tenant
 from ..validation import validate_body
 from .common import checkpoint, paged, projection, query_args, select, wants_checkpoint

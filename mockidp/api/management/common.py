@@ -5,8 +5,8 @@ from typing import Any, Callable
 
 from flask import request
 
-from ...core.projection import select_fields as select  # noqa: F401 - used by resource modules
-from ...core.errors import ManagementError, bad_request
+from ...core.directory.projection import select_fields as select  # noqa: F401 - used by resource modules
+from ...core.tenant.errors import ManagementError, bad_request
 from ..validation import validate_query
 
 

@@ -1,7 +1,7 @@
 """/api/v2/connections and the enabled clients of a connection."""
 from __future__ import annotations
 
-from ...core import connections
+from ...core.applications import connections
 from ..http import empty_response, json_response, read_body, tenant
 from ..validation import validate_body
 from .common import checkpoint, paged, projection, query_args, select, wants_checkpoint

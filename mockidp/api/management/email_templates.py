@@ -1,7 +1,7 @@
 """/api/v2/email-templates: the templates Auth0 renders its emails with."""
 from __future__ import annotations
 
-from ...core import templates
+from ...core.email import templates
 from ..http import json_response, read_body, tenant
 from ..validation import validate_body
 from .common import query_args

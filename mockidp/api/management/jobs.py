@@ -1,7 +1,7 @@
 """/api/v2/jobs: the verification-email job (user imports and exports are not mocked)."""
 from __future__ import annotations
 
-from ...core import jobs
+from ...core.email import jobs
 from ..http import json_response, public_base_url, read_body, tenant
 from ..validation import validate_body
 from .common import query_args

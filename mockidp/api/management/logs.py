@@ -7,10 +7,17 @@ ignores the other parameters and returns a bare array, as Auth0 does.
 """
 from __future__ import annotations
 
-from ...core import logs
-from ...core.errors import ManagementError, bad_request
+from ...core.logs import events as logs
+from ...core.tenant.errors import ManagementError, bad_request
 from ..http import json_response, tenant
-from .common import invalid_lucene_query, paged, projection, query_args, select, wants_checkpoint
+from .common import (
+    invalid_lucene_query,
+    paged,
+    projection,
+    query_args,
+    select,
+    wants_checkpoint,
+)
 from .registry import operation
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
@@ -19,7 +26,9 @@ MAX_TAKE = 100
 
 
 def _search(query: str | None, sort: str | None, user_id: str | None = None) -> list[dict]:
-    from ...core.search import QuerySyntaxError  # luqum loads only when someone searches
+    from ...core.directory.search import (
+        QuerySyntaxError,  # luqum loads only when someone searches
+    )
 
     try:
         return logs.search(tenant(), query, sort, user_id)

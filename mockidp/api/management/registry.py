@@ -9,8 +9,8 @@ from typing import Callable
 
 from flask import Blueprint, g, request
 
-from ...core import tokens
-from ...core.errors import ManagementError
+from ...core.tenant.errors import ManagementError
+from ...core.tokens import jwt as tokens
 from ..http import tenant
 from ..validation import scopes_for
 

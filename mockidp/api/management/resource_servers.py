@@ -2,7 +2,7 @@
 server is addressed by its id or its (URL-encoded) identifier."""
 from __future__ import annotations
 
-from ...core import resource_servers
+from ...core.applications import resource_servers
 from ..http import domain, empty_response, json_response, read_body, tenant
 from ..validation import validate_body
 from .common import paged, query_args

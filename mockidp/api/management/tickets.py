@@ -1,7 +1,7 @@
 """/api/v2/tickets: password-change and email-verification links. They send nothing."""
 from __future__ import annotations
 
-from ...core import tickets
+from ...core.email import tickets
 from ..http import json_response, public_base_url, read_body, tenant
 from ..validation import validate_body
 from .common import query_args

@@ -2,7 +2,7 @@
 They never touch the admin block (`blocked: true` on the user)."""
 from __future__ import annotations
 
-from ...core import bruteforce
+from ...core.login import bruteforce
 from ..caller import request_info
 from ..http import empty_response, json_response, read_body, tenant
 from .common import query_args

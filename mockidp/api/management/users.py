@@ -1,8 +1,9 @@
 """/api/v2/users and /api/v2/users-by-email."""
 from __future__ import annotations
 
-from ...core import emails, identities, users
-from ...core.errors import ManagementError, bad_request
+from ...core.directory import identities, users
+from ...core.email import emails
+from ...core.tenant.errors import ManagementError, bad_request
 from ..http import empty_response, json_response, public_base_url, read_body, tenant
 from ..validation import schema_enum, schema_property_names, validate_body
 from .common import invalid_lucene_query, projection, query_args
@@ -29,7 +30,7 @@ def create_user():
 
 @operation("GET /users")
 def list_users():
-    from ...core.search import QuerySyntaxError
+    from ...core.directory.search import QuerySyntaxError
 
     args = query_args("GET /users")
     fields, include = _fields(args)

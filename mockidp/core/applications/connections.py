@@ -1,0 +1,168 @@
+"""Connections: the database connections users live in, with Auth0's option defaults.
+
+Records are never mutated in place (reset relies on it): an update stores a new dict.
+"""
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+from ..tenant import ids
+from ..tenant.clock import iso
+from ..tenant.errors import ManagementError, conflict
+from .clients import inexistent_client
+from .passwords import DEFAULT_MIN_LENGTH
+
+if TYPE_CHECKING:
+    from ..tenant.tenant import Tenant
+
+DATABASE_OPTION_DEFAULTS = {
+    "mfa": {"active": True, "return_enroll_settings": True},
+    "passwordPolicy": "good",
+    "strategy_version": 2,
+    "brute_force_protection": True,
+    "authentication_methods": {"password": {"enabled": True}, "passkey": {"enabled": False}},
+}
+
+
+def inexistent_connection() -> ManagementError:
+    return ManagementError(404, "The connection does not exist", "inexistent_connection")
+
+
+def with_defaults(tenant: "Tenant", spec: dict, enabled_clients: list[str]) -> dict:
+    strategy = spec.get("strategy", "auth0")
+    options = copy.deepcopy(DATABASE_OPTION_DEFAULTS) if strategy == "auth0" else {}
+    options.update(copy.deepcopy(spec.get("options") or {}))
+    if strategy == "auth0" and "password_complexity_options" not in options:
+        # The minimum length follows the declared policy unless set explicitly.
+        options["password_complexity_options"] = {
+            "min_length": DEFAULT_MIN_LENGTH.get(options.get("passwordPolicy"), 8)}
+    connection = {
+        "id": spec.get("id") or ids.prefixed("con", tenant.rng),
+        "name": spec["name"],
+        "strategy": strategy,
+        "is_domain_connection": False,
+        "realms": [spec["name"]],
+        "enabled_clients": enabled_clients,
+        "options": options,
+    }
+    for key, value in spec.items():
+        if key not in ("id", "options", "enabled_clients"):
+            connection[key] = copy.deepcopy(value)
+    return connection
+
+
+def connection_of(tenant: "Tenant", profile: dict) -> dict | None:
+    """The connection of a user's primary identity (None for a profile without identities)."""
+    identities = profile.get("identities") or []
+    if not identities:
+        return None
+    with tenant.lock:
+        return tenant.directory.connection_by_name(identities[0].get("connection", ""))
+
+
+def find_connection(tenant: "Tenant", connection_id: str) -> dict:
+    connection = tenant.directory.connections.get(connection_id)
+    if connection is None:
+        raise inexistent_connection()
+    return connection
+
+
+def list_connections(tenant: "Tenant", name: str | None = None,
+                     strategies: list[str] | None = None) -> list[dict]:
+    with tenant.lock:
+        found = list(tenant.directory.connections.values())
+    if name is not None:
+        found = [c for c in found if c["name"] == name]
+    if strategies:
+        found = [c for c in found if c["strategy"] in strategies]
+    return [copy.deepcopy(c) for c in found]
+
+
+# --- create, update, delete (Management API) ------------------------------------------------
+
+def create_connection(tenant: "Tenant", body: dict) -> dict:
+    """POST /connections with a schema-validated body. Deprecated `enabled_clients` are kept for
+    the clients that exist; an empty or missing `realms` becomes [name]."""
+    with tenant.lock:
+        directory = tenant.directory
+        if directory.connection_by_name(body["name"]) is not None:
+            raise conflict("A connection with the same name already exists")
+        connection_id = ids.prefixed("con", tenant.rng)
+        while connection_id in directory.connections:
+            connection_id = ids.prefixed("con", tenant.rng)
+        enabled = _existing_clients(tenant, body.get("enabled_clients") or [])
+        spec = {key: value for key, value in body.items() if key != "realms" or value}
+        connection = with_defaults(tenant, {**spec, "id": connection_id}, enabled)
+        directory.connections[connection_id] = connection
+        return copy.deepcopy(connection)
+
+
+def _existing_clients(tenant: "Tenant", client_ids: list[str]) -> list[str]:
+    found: list[str] = []
+    for client_id in client_ids:
+        if client_id in tenant.directory.clients and client_id not in found:
+            found.append(client_id)
+    return found
+
+
+def update_connection(tenant: "Tenant", connection_id: str, body: dict) -> dict:
+    """PATCH /connections/{id}. `options` replaces the stored options wholesale (a real tenant
+    answered `{"options": {}}` with options `{"brute_force_protection": true}`); other
+    attributes replace theirs. An existing display_name falls back to the name when not sent."""
+    with tenant.lock:
+        connection = copy.deepcopy(find_connection(tenant, connection_id))
+        for key, value in body.items():
+            if key == "options":
+                options = copy.deepcopy(value or {})
+                if connection["strategy"] == "auth0":
+                    options.setdefault("brute_force_protection", True)
+                connection["options"] = options
+            elif key == "enabled_clients":
+                connection["enabled_clients"] = _existing_clients(tenant, value or [])
+            elif key == "realms":
+                connection["realms"] = list(value) or [connection["name"]]
+            elif value is None:
+                connection.pop(key, None)
+            else:
+                connection[key] = copy.deepcopy(value)
+        if "display_name" not in body and "display_name" in connection:
+            connection["display_name"] = connection["name"]
+        tenant.directory.connections[connection_id] = connection
+        return copy.deepcopy(connection)
+
+
+def delete_connection(tenant: "Tenant", connection_id: str) -> str | None:
+    """Remove the connection and every user in it. Returns the deletion time (Auth0 answers 202
+    `{"deleted_at": ...}`), or None when there was no such connection (Auth0 answers 204)."""
+    with tenant.lock:
+        directory = tenant.directory
+        connection = directory.connections.pop(connection_id, None)
+        if connection is None:
+            return None
+        for record in [r for r in directory.users.values() if r.connection == connection["name"]]:
+            directory.remove_user(record)
+        return iso(tenant.clock.now())
+
+
+def enabled_clients(tenant: "Tenant", connection_id: str) -> list[dict]:
+    """GET /connections/{id}/clients: `[{"client_id": ...}]` in the order they were enabled."""
+    with tenant.lock:
+        connection = find_connection(tenant, connection_id)
+        return [{"client_id": client_id} for client_id in connection.get("enabled_clients") or []]
+
+
+def set_enabled_clients(tenant: "Tenant", connection_id: str, changes: list[dict]) -> None:
+    """PATCH /connections/{id}/clients: `[{"client_id", "status"}]`, applied in order. An
+    unknown client is refused before anything changes."""
+    with tenant.lock:
+        connection = find_connection(tenant, connection_id)
+        if any(change["client_id"] not in tenant.directory.clients for change in changes):
+            raise inexistent_client()
+        enabled = list(connection.get("enabled_clients") or [])
+        for change in changes:
+            if change["status"] and change["client_id"] not in enabled:
+                enabled.append(change["client_id"])
+            elif not change["status"] and change["client_id"] in enabled:
+                enabled.remove(change["client_id"])
+        tenant.directory.connections[connection_id] = {**connection, "enabled_clients": enabled}

@@ -1,0 +1,261 @@
+"""OAuth grants at /oauth/token. Each grant takes an authenticated client and plain parameters and
+returns the token response body, or raises OAuthError with Auth0's wording. `exchange` runs one
+and writes the tenant log event Auth0 writes for it (seccft, seacft, sepft, sertft and failures)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..actions import triggers as action_triggers
+from ..applications import client_grants, clients, connections, resource_servers
+from ..logs import events as logs
+from ..tenant.errors import OAuthError
+from ..tokens import jwt as tokens
+from . import authorization, bruteforce, logins, refresh_tokens, user_tokens
+
+if TYPE_CHECKING:
+    from ..logs.events import RequestInfo
+    from ..tenant.tenant import Tenant
+
+CLIENT_GRANTS_DOC = "https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants"
+
+
+class ClientCredentials(NamedTuple):
+    client_id: str | None
+    client_secret: str | None
+    method: str  # "client_secret_basic", "client_secret_post" or "none"
+
+
+def unauthorized_client_auth() -> OAuthError:
+    return OAuthError(401, "access_denied", "Unauthorized")
+
+
+def authenticate_client(tenant: "Tenant", credentials: ClientCredentials) -> dict:
+    """A confidential client must present its secret the way it is configured to."""
+    if not credentials.client_id:
+        raise unauthorized_client_auth()
+    with tenant.lock:
+        client = tenant.directory.clients.get(credentials.client_id)
+    if client is None:
+        raise unauthorized_client_auth()
+    configured = client.get("token_endpoint_auth_method", "client_secret_post")
+    if configured == "none":
+        return client
+    if credentials.method != configured or not clients.secret_matches(client, credentials.client_secret):
+        raise unauthorized_client_auth()
+    return client
+
+
+def require_grant_type(client: dict, grant_type: str) -> None:
+    if grant_type not in client.get("grant_types", []):
+        raise OAuthError(403, "unauthorized_client",
+                         f"Grant type '{grant_type}' not allowed for the client.")
+
+
+def client_credentials(tenant: "Tenant", client: dict, audience: str | None, scope: str | None,
+                       issuer: str) -> dict:
+    require_grant_type(client, "client_credentials")
+    audience = audience or tenant.tenant_settings.get("default_audience") or None
+    if not audience:
+        raise OAuthError(403, "access_denied",
+                         "No audience parameter was provided, and no default audience has been configured")
+    with tenant.lock:
+        server = resource_servers.find_by_audience(tenant, audience)
+        if server is None:
+            raise OAuthError(403, "access_denied", f"Service not found: {audience}")
+        grant = client_grants.grant_for(tenant, client["client_id"], audience)
+    if grant is None:
+        raise OAuthError(403, "access_denied",
+                         f'Client is not authorized to access "{audience}". You need to create a '
+                         f'"client-grant" associated to this API. See: {CLIENT_GRANTS_DOC}')
+    granted = _requested_scopes(grant["scope"], scope)
+    lifetime = int(server.get("token_lifetime") or 86400)
+    claims = tokens.access_token_claims(
+        issuer=issuer, subject=f"{client['client_id']}@clients", audience=audience,
+        client_id=client["client_id"], scope=" ".join(granted), issued_at=tenant.clock.timestamp(),
+        lifetime=lifetime, grant_type="client-credentials")
+    return {"access_token": tokens.sign(tenant.signing_key, claims), "scope": " ".join(granted),
+            "expires_in": lifetime, "token_type": "Bearer"}
+
+
+def _requested_scopes(allowed: list[str], requested: str | None) -> list[str]:
+    if not requested or not requested.strip():
+        return list(allowed)
+    wanted = requested.split()
+    missing = [s for s in wanted if s not in allowed]
+    if missing:
+        raise OAuthError(403, "access_denied", f"Client has not been granted scopes: {', '.join(missing)}")
+    return wanted
+
+
+# --- user grants: authorization code, refresh token, password (fact sheet §10.4) ------------
+
+PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm"
+NO_DEFAULT_CONNECTION = "Authorization server not configured with default connection."
+# Log event types per grant: (success, failure). Credential failures of the password grants are
+# logged as failed logins (fu/fp/f) by core/logins.py instead.
+LOG_TYPES = {"authorization_code": ("seacft", "feacft"), "refresh_token": ("sertft", "fertft"),
+             "password": ("sepft", "fepft"), PASSWORD_REALM: ("sepft", "fepft"),
+             "client_credentials": ("seccft", "feccft")}
+
+
+def exchange(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, str], issuer: str,
+             request: "RequestInfo") -> dict:
+    """Run one grant for an authenticated client and log its outcome the way Auth0 does."""
+    try:
+        if grant_type == "client_credentials":
+            body = client_credentials(tenant, client, params.get("audience"), params.get("scope"), issuer)
+            _log_success(tenant, grant_type, client, request, audience=params.get("audience")
+                         or tenant.tenant_settings.get("default_audience") or "", scope=body["scope"])
+            return body
+        if grant_type == "authorization_code":
+            return authorization_code(tenant, client, params, issuer, request)
+        if grant_type == "refresh_token":
+            return refresh_token(tenant, client, params, issuer, request)
+        if grant_type in ("password", PASSWORD_REALM):
+            return password(tenant, client, grant_type, params, issuer, request)
+    except OAuthError as error:
+        log_failure(tenant, grant_type, error, request, client=client, client_id=client["client_id"])
+        raise
+    raise OAuthError(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
+
+
+def log_failure(tenant: "Tenant", grant_type: str, error: OAuthError, request: "RequestInfo", *,
+                client: dict | None = None, client_id: str | None = None) -> None:
+    """A failed exchange (unless the failure was already logged as a failed login)."""
+    if getattr(error, "logged", False) or grant_type not in LOG_TYPES:
+        return
+    event_type = LOG_TYPES[grant_type][1]
+    if isinstance(error, refresh_tokens.RefreshTokenRejected) and error.reuse:
+        event_type = "ferrt"
+        record = error.record or {}
+        details = {"familyId": record.get("family_id"), "tokenCounter": record.get("counter")}
+    else:
+        details = {"error": {"message": error.description, "oauthError": error.error}}
+    logs.record(tenant, event_type, error.description, request=request, client=client,
+                client_id=client_id, details=details)
+
+
+def _log_success(tenant: "Tenant", grant_type: str, client: dict, request: "RequestInfo", *,
+                 user: dict | None = None, audience: str = "", scope: str = "",
+                 details: dict | None = None) -> None:
+    logs.record(tenant, LOG_TYPES[grant_type][0], "", request=request, client=client, user=user,
+                details=details or {}, audience=audience, scope=scope)
+
+
+def authorization_code(tenant: "Tenant", client: dict, params: dict[str, str], issuer: str,
+                       request: "RequestInfo") -> dict:
+    require_grant_type(client, "authorization_code")
+    code = params.get("code")
+    granted = authorization.redeem_code(tenant, code, client["client_id"], params.get("redirect_uri"),
+                                        params.get("code_verifier"))
+    with tenant.lock:
+        record = tenant.directory.users.get(granted["user_id"])
+    if record is None:  # the user was deleted after logging in
+        raise authorization.invalid_code()
+    grant = user_tokens.UserGrant(
+        client=client, user=record.profile, scope=tuple(granted["scope"]), audience=granted["audience"],
+        auth_time=granted["auth_time"], session_id=granted["session_id"], nonce=granted["nonce"],
+        organization_id=granted["organization_id"], **granted["custom_claims"])
+    refresh = refresh_tokens.issue(tenant, grant) if grant.offline else None
+    body = user_tokens.token_response(tenant, grant, issuer=issuer, gty=None, refresh_token=refresh)
+    _log_success(tenant, "authorization_code", client, request, user=record.profile,
+                 audience=granted["audience"] or f"{issuer}userinfo", scope=body["scope"],
+                 details={"code": "*" * len(code or "")})
+    return body
+
+
+def refresh_token(tenant: "Tenant", client: dict, params: dict[str, str], issuer: str,
+                  request: "RequestInfo") -> dict:
+    require_grant_type(client, "refresh_token")
+    record, profile = refresh_tokens.exchange(tenant, params.get("refresh_token"), client, params.get("scope"))
+    scope = tuple(params["scope"].split()) if params.get("scope") else tuple(record["scope"])
+    outcome = _post_login(tenant, profile, client, connections.connection_of(tenant, profile), request,
+                          params, " ".join(scope), record["audience"], protocol="oauth2-refresh-token")
+    grant = user_tokens.UserGrant(
+        client=client, user=outcome.profile, scope=scope, audience=record["audience"],
+        auth_time=record["auth_time"], session_id=record["session_id"],
+        organization_id=record["organization_id"], id_token_claims=outcome.id_token_claims,
+        access_token_claims=outcome.access_token_claims)
+    rotated = refresh_tokens.issue(tenant, grant, family=record) if refresh_tokens.rotates(client) else None
+    body = user_tokens.token_response(tenant, grant, issuer=issuer, gty="refresh_token", refresh_token=rotated)
+    _log_success(tenant, "refresh_token", client, request, user=profile,
+                 audience=record["audience"] or f"{issuer}userinfo", scope=body["scope"],
+                 details={"familyId": record["family_id"], "tokenCounter": record["counter"]})
+    return body
+
+
+def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, str], issuer: str,
+             request: "RequestInfo") -> dict:
+    """The password and password-realm grants (resource owner password credentials)."""
+    require_grant_type(client, grant_type)
+    for name in ("username", "password"):
+        if not params.get(name):
+            raise OAuthError(400, "invalid_request", f"Missing required parameter: {name}")
+    connection = _password_connection(tenant, client, params.get("realm") if grant_type == PASSWORD_REALM else None)
+    audience = params.get("audience") or tenant.tenant_settings.get("default_audience") or None
+    with tenant.lock:
+        if audience and resource_servers.find_by_audience(tenant, audience) is None:
+            raise OAuthError(403, "access_denied", f"Service not found: {audience}")
+    try:
+        profile = logins.password_login(tenant, connection, params["username"], params["password"],
+                                        client=client, request=request, base_url=issuer.rstrip("/"))
+    except logins.LoginFailed as failure:
+        raise _credential_error(failure) from None
+    requested = params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE
+    outcome = _post_login(tenant, profile, client, connection, request, params, requested, audience)
+    scope = user_tokens.granted_scopes(tenant, client, requested, audience)
+    grant = user_tokens.UserGrant(client=client, user=outcome.profile, scope=scope, audience=audience,
+                                  auth_time=tenant.clock.timestamp(),
+                                  id_token_claims=outcome.id_token_claims,
+                                  access_token_claims=outcome.access_token_claims)
+    refresh = refresh_tokens.issue(tenant, grant) if grant.offline else None
+    body = user_tokens.token_response(tenant, grant, issuer=issuer, gty="password", refresh_token=refresh)
+    _log_success(tenant, grant_type, client, request, user=profile, audience=audience or f"{issuer}userinfo",
+                 scope=body["scope"])
+    return body
+
+
+def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict | None, request: "RequestInfo",
+                params: dict[str, str], scope: str, audience: str | None,
+                protocol: str = "oauth2-password") -> "action_triggers.PostLoginOutcome":
+    """Post-login Actions for a password or refresh-token grant (Auth0 runs them on both): a
+    denial is a 403 access_denied, as Auth0's."""
+    body = {key: value for key, value in params.items()
+            if key not in ("password", "client_secret", "refresh_token")}
+    transaction = {"requested_scopes": scope.split(), "locale": "en", "prompt": [], "ui_locales": [],
+                   "acr_values": []}
+    if audience:
+        transaction["audience"] = audience
+    context = action_triggers.LoginContext(client, connection, request, protocol, {}, transaction, body=body)
+    outcome = action_triggers.post_login(tenant, profile, context)
+    if outcome.denied is not None:  # logged `f` by post_login
+        raise OAuthError(403, "access_denied", outcome.denied)
+    return outcome
+
+
+def _password_connection(tenant: "Tenant", client: dict, realm: str | None) -> dict:
+    # Without a realm (auth0-python's GetToken.login sends realm null) the tenant's default
+    # directory is used, as for the plain password grant.
+    name = realm or tenant.tenant_settings.get("default_directory")
+    if not name:
+        raise OAuthError(500, "server_error", NO_DEFAULT_CONNECTION)
+    with tenant.lock:
+        connection = tenant.directory.connection_by_name(name)
+    if connection is None:
+        raise OAuthError(400, "invalid_request", "the connection was not found")
+    if client["client_id"] not in (connection.get("enabled_clients") or []):
+        raise OAuthError(400, "invalid_request", "the connection is not enabled")
+    if connection.get("strategy") != "auth0":
+        raise OAuthError(400, "invalid_request", "invalid connection specified for password grant")
+    return connection
+
+
+def _credential_error(failure: "logins.LoginFailed") -> OAuthError:
+    if failure.reason == "blocked":
+        error = OAuthError(401, "unauthorized", logins.USER_BLOCKED)
+    elif failure.reason == "too_many_attempts":
+        error = OAuthError(429, "too_many_attempts", bruteforce.TOO_MANY_ATTEMPTS)
+    else:
+        error = OAuthError(403, "invalid_grant", logins.WRONG_CREDENTIALS)
+    error.logged = True  # logged as a failed login (fu/fp/f) by core/logins.py
+    return error

@@ -1,0 +1,157 @@
+"""The end of a browser login: the session, the counters and log events, and what goes back to the
+application (a code, tokens, or an error) for a validated /authorize request.
+
+Three ways in:
+- `with_session`: /authorize found a session it may use (SSO, or silent auth with prompt=none).
+  Silent auth logs `ssa` and does not count as a login; an SSO login logs `s` and counts.
+- `silent_login_failed`: prompt=none without a usable session: `login_required`, logged `fsa`.
+- `after_login`: the user just authenticated on the hosted pages (login or signup): the session is
+  started, or renewed (auth_time) when it is the same user's, and the login is logged `s`.
+
+Post-login Actions (core/action_triggers.py) run once the login is counted and before a session
+or tokens exist, outside the tenant lock; one that denies ends the login with `access_denied`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..actions import triggers as action_triggers
+from ..logs import events as logs
+from ..logs.events import RequestInfo
+from . import authorization, logins, sessions, user_tokens
+from .authorization import AuthorizationResponse, AuthorizeRequest
+
+if TYPE_CHECKING:
+    from ..tenant.tenant import Tenant
+
+LOGIN_REQUIRED = "Login required"
+
+
+def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, issuer: str,
+                 info: RequestInfo) -> AuthorizationResponse:
+    with tenant.lock:
+        record = tenant.directory.users.get(session["user_id"])
+        client = tenant.directory.clients.get(request.client_id)
+        if record is None or client is None:  # deleted since /authorize looked
+            return authorization.error_response(request, "login_required", LOGIN_REQUIRED)
+        connection = tenant.directory.connection_by_name(session["connection"])
+        if record.profile.get("blocked"):
+            profile = logins.count_login(tenant, record, info)  # blocked attempts count too (§5.4)
+            logins.log_blocked(tenant, connection, client, info, profile)
+            return authorization.error_response(request, "unauthorized", logins.USER_BLOCKED)
+        profile = dict(record.profile) if request.silent else logins.count_login(tenant, record, info)
+    context = login_context(request, client, connection, info, session["id"], method="GET",
+                            authenticated_at=session["authenticated_at"])
+    outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
+    if outcome.denied is not None:  # logged `f` by post_login
+        return authorization.error_response(request, "access_denied", outcome.denied)
+    profile = outcome.profile
+    with tenant.lock:
+        if request.silent:
+            logs.record(tenant, "ssa", "", request=info, client=client, user=profile,
+                        details=_details(request, session, profile))
+        else:
+            logs.record(tenant, "s", "", request=info, client=client, connection=connection,
+                        user=profile, details=_details(request, session, profile))
+        session = sessions.used_by(tenant, session["id"], request.client_id)
+    return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome)  # signs outside the lock
+
+
+def silent_login_failed(tenant: "Tenant", request: AuthorizeRequest, info: RequestInfo) -> AuthorizationResponse:
+    with tenant.lock:
+        client = tenant.directory.clients.get(request.client_id)
+    logs.record(tenant, "fsa", LOGIN_REQUIRED, request=info, client=client, audience=request.audience or "",
+                scope=request.scope, details={"qs": authorization.describe(request)})
+    return authorization.error_response(request, "login_required", LOGIN_REQUIRED)
+
+
+def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, profile: dict,
+                connection: dict, current_session: dict | None, *, issuer: str, info: RequestInfo,
+                count: bool = False) -> tuple[AuthorizationResponse, dict | None]:
+    """(response, session) once the user authenticated; `count` the login unless the password
+    check already did. No session when a post-login Action denied the login."""
+    with tenant.lock:
+        if count:
+            profile = logins.count_login(tenant, tenant.directory.users[profile["user_id"]], info)
+        client = tenant.directory.clients.get(request.client_id) or {"client_id": request.client_id}
+    context = login_context(request, client, connection, info, None)
+    outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
+    if outcome.denied is not None:
+        with tenant.lock:
+            authorization.end_transaction(tenant, transaction_id)
+        return authorization.error_response(request, "access_denied", outcome.denied), None
+    profile = outcome.profile
+    with tenant.lock:
+        if current_session and current_session["user_id"] == profile["user_id"]:
+            session = sessions.used_by(tenant, current_session["id"], request.client_id, reauthenticated=True)
+        else:
+            sessions.end(tenant, (current_session or {}).get("id"))
+            session = sessions.start(tenant, profile["user_id"], connection["name"],
+                                     client_id=request.client_id, request=info)
+        authorization.end_transaction(tenant, transaction_id)
+        client = tenant.directory.clients.get(request.client_id)
+        logs.record(tenant, "s", "", request=info, client=client, connection=connection,
+                    user=profile, details=_details(request, session, profile))
+    return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome), session  # signs outside the lock
+
+
+def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session: dict, *,
+            issuer: str, outcome: action_triggers.PostLoginOutcome | None = None) -> AuthorizationResponse:
+    """The code and/or tokens for the request, in Auth0's parameter order."""
+    with tenant.lock:
+        client = tenant.directory.clients.get(request.client_id)
+        organization = authorization.find_organization(tenant, request.organization) if request.organization else None
+    if client is None:  # deleted during the login
+        return authorization.error_response(request, "unauthorized_client", f"Unknown client: {request.client_id}")
+    scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience)
+    organization_id = (organization or {}).get("id")
+    claims = {"id_token_claims": dict(outcome.id_token_claims if outcome else {}),
+              "access_token_claims": dict(outcome.access_token_claims if outcome else {})}
+    params: list[tuple[str, str]] = []
+    code = None
+    if "code" in request.response_types:
+        code = authorization.issue_code(tenant, request, user_id=profile["user_id"], scope=list(scope),
+                                        session_id=session["id"], auth_time=session["authenticated_at"],
+                                        organization_id=organization_id, custom_claims=claims)
+        params.append(("code", code))
+    grant = user_tokens.UserGrant(client=client, user=profile, scope=scope, audience=request.audience,
+                                  auth_time=session["authenticated_at"], session_id=session["id"],
+                                  nonce=request.nonce, organization_id=organization_id, **claims)
+    access_token = None
+    if "token" in request.response_types:
+        access_token, expires_in = user_tokens.access_token_for(tenant, grant, issuer=issuer, gty=None,
+                                                                browser_flow=True)
+        params += [("access_token", access_token), ("scope", " ".join(scope)),
+                   ("expires_in", str(expires_in)), ("token_type", "Bearer")]
+    if "id_token" in request.response_types:
+        params.append(("id_token", user_tokens.id_token(tenant, grant, issuer=issuer,
+                                                        access_token=access_token, code=code)))
+    if request.state is not None:
+        params.append(("state", request.state))
+    return AuthorizationResponse(request.redirect_uri, request.response_mode, tuple(params))
+
+
+def login_context(request: AuthorizeRequest, client: dict, connection: dict | None, info: RequestInfo,
+                  session_id: str | None, *, method: str = "POST",
+                  authenticated_at: int | None = None) -> action_triggers.LoginContext:
+    """What post-login Actions see of a browser login: /authorize's parameters and transaction."""
+    transaction = {"redirect_uri": request.redirect_uri, "requested_scopes": request.scope.split(),
+                   "response_mode": request.response_mode, "response_type": list(request.response_types),
+                   "prompt": list(request.prompt), "locale": "en", "ui_locales": [], "acr_values": []}
+    for name in ("state", "login_hint"):
+        if getattr(request, name) is not None:
+            transaction[name] = getattr(request, name)
+    return action_triggers.LoginContext(client, connection, info, _protocol(request), dict(request.query),
+                                        transaction, session_id, method=method,
+                                        authenticated_at=authenticated_at)
+
+
+def _protocol(request: AuthorizeRequest) -> str:
+    if "code" not in request.response_types:
+        return "oidc-implicit-profile"
+    return "oidc-hybrid-profile" if len(request.response_types) > 1 else "oidc-basic-profile"
+
+
+def _details(request: AuthorizeRequest, session: dict, profile: dict) -> dict:
+    return {"prompts": [], "session_id": session["id"], "qs": authorization.describe(request),
+            "stats": {"loginsCount": profile.get("logins_count", 0)}}

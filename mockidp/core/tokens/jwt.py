@@ -1,0 +1,141 @@
+"""JWTs shaped like Auth0's: RS256 with a kid, claims per the Auth0 access-token profile."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..applications.resource_servers import is_management_audience
+from ..tenant.errors import ManagementError
+
+if TYPE_CHECKING:
+    from .keys import SigningKey
+
+# Every registered claim check is done by mockidp itself against the tenant clock and its own
+# rules; python-jose only checks the signature.
+SIGNATURE_ONLY = {"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                  "verify_iss": False, "verify_sub": False, "verify_at_hash": False}
+
+
+class TokenError(ValueError):
+    """A JWT that cannot be parsed or whose signature does not verify."""
+
+    def __init__(self, message: str, bad_signature: bool = False):
+        super().__init__(message)
+        self.bad_signature = bad_signature
+
+
+def _jwt():
+    # python-jose pulls in cryptography: imported on first use to keep start-up fast.
+    from jose import jwt
+
+    return jwt
+
+
+def sign(key: "SigningKey", claims: dict[str, Any]) -> str:
+    return _jwt().encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+
+def sign_hs256(claims: dict[str, Any], secret: str) -> str:
+    return _jwt().encode(claims, secret, algorithm="HS256")
+
+
+def unverified_header(token: str) -> dict:
+    from jose.exceptions import JOSEError
+
+    try:
+        return _jwt().get_unverified_header(token)
+    except (JOSEError, ValueError):
+        raise TokenError("Invalid token") from None
+
+
+def decode_rs256(token: str, key: "SigningKey") -> dict:
+    """The claims of a token signed by `key` (signature checked; nothing else)."""
+    from jose.exceptions import JOSEError, JWTError
+
+    try:
+        return _jwt().decode(token, key.public_key, algorithms=["RS256"], options=SIGNATURE_ONLY)
+    except JWTError as exc:
+        raise TokenError(str(exc), bad_signature="signature" in str(exc).lower()) from None
+    except (JOSEError, ValueError) as exc:
+        raise TokenError(str(exc)) from None
+
+
+def access_token_claims(*, issuer: str, subject: str, audience: str | list[str], client_id: str,
+                        scope: str, issued_at: int, lifetime: int, grant_type: str | None) -> dict:
+    claims: dict[str, Any] = {"iss": issuer, "sub": subject, "aud": audience, "iat": issued_at,
+                              "exp": issued_at + lifetime, "scope": scope, "azp": client_id}
+    if grant_type:
+        claims["gty"] = grant_type
+    return claims
+
+
+def unauthorized(message: str) -> ManagementError:
+    """A 401 the way hapi's Boom.unauthorized(message, "Bearer") builds it: the message is repeated
+    in `attributes` and in the WWW-Authenticate challenge."""
+    challenge = 'Bearer error="{}"'.format(message.replace('"', '\\"'))
+    return ManagementError(401, message, attributes={"error": message},
+                           headers={"WWW-Authenticate": challenge})
+
+
+class ManagementCaller(NamedTuple):
+    """Who a verified Management API token speaks for: its claims and its granted scopes."""
+
+    claims: dict
+    scopes: frozenset[str]
+
+
+class VerifiedTokens:
+    """Management API tokens already verified (signature and audience), so a client that reuses
+    its token (every SDK does) pays the RSA check once. Bounded: past `limit` entries it starts
+    over. Expiry is never cached: it is checked against the tenant clock on every use."""
+
+    def __init__(self, limit: int = 4096):
+        self._limit = limit
+        self._callers: dict[str, ManagementCaller] = {}
+
+    def get(self, token: str) -> ManagementCaller | None:
+        return self._callers.get(token)
+
+    def add(self, token: str, caller: ManagementCaller) -> None:
+        if len(self._callers) >= self._limit:
+            self._callers = {}
+        self._callers[token] = caller
+
+
+def verify_management_token(key: "SigningKey", token: str, now: int,
+                            verified: VerifiedTokens | None = None) -> ManagementCaller:
+    """Verify a bearer token for the Management API against the tenant clock: signature, then
+    expiry, then audience, the order of Auth0's messages.
+
+    Expiry is checked here (not by python-jose, which would use wall time) so that advancing the
+    mock clock expires tokens.
+    """
+    caller = verified.get(token) if verified is not None else None
+    if caller is not None:
+        _check_expiry(caller.claims, now)
+        return caller
+    claims = _verified_claims(key, token)
+    _check_expiry(claims, now)
+    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    if not any(isinstance(a, str) and is_management_audience(a) for a in audiences):
+        raise unauthorized(f"Bad audience: {' '.join(str(a) for a in audiences)}")
+    caller = ManagementCaller(claims, frozenset(str(claims.get("scope", "")).split()))
+    if verified is not None:
+        verified.add(token, caller)
+    return caller
+
+
+def _check_expiry(claims: dict, now: int) -> None:
+    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= now:
+        raise unauthorized("Expired token received for JSON Web Token validation")
+
+
+def _verified_claims(key: "SigningKey", token: str) -> dict:
+    try:
+        header = unverified_header(token)
+        if header.get("alg") != "RS256" or header.get("kid") != key.kid:
+            raise TokenError("Invalid token")
+        return decode_rs256(token, key)
+    except TokenError as exc:
+        if exc.bad_signature:
+            raise unauthorized("Invalid signature received for JSON Web Token validation") from None
+        raise unauthorized("Invalid token") from None

@@ -1,0 +1,88 @@
+"""The tenant's RS256 signing key and its JWKS entry.
+
+Generating an RSA key costs tens of milliseconds and parsing a PEM per signature costs far more,
+so a key is loaded once per process and kept as a `cryptography` object. It is cached on disk
+(mockidp's state directory) so restarts keep the same key and tokens stay byte-identical across
+runs with the same seed and clock.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+from typing import NamedTuple
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from ..tenant.clock import wall_clock_now
+from ..tenant.state import default_state_dir, write_atomically
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _int_bytes(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")
+
+
+class SigningKey(NamedTuple):
+    private_key: rsa.RSAPrivateKey
+    kid: str
+    jwk: dict
+
+    @classmethod
+    def from_pem(cls, pem: bytes, *, check_key: bool = True) -> "SigningKey":
+        # check_key=False skips cryptography's RSA consistency checks (~35 ms, a tenth of
+        # start-up); only for a key this module generated and cached itself.
+        private_key = serialization.load_pem_private_key(
+            pem, password=None, unsafe_skip_rsa_key_validation=not check_key)
+        if not isinstance(private_key, rsa.RSAPrivateKey):
+            raise ValueError("the signing key must be an RSA private key")
+        return cls(private_key, *_public_jwk(private_key))
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self.private_key.public_key()
+
+
+def _public_jwk(private_key: rsa.RSAPrivateKey) -> tuple[str, dict]:
+    numbers = private_key.public_key().public_numbers()
+    n, e = b64url(_int_bytes(numbers.n)), b64url(_int_bytes(numbers.e))
+    # RFC 7638 thumbprint, shortened to the length of Auth0's kids.
+    thumbprint = hashlib.sha256(f'{{"e":"{e}","kty":"RSA","n":"{n}"}}'.encode()).digest()
+    kid = b64url(thumbprint)[:21]
+    cert = _self_signed_cert(private_key)
+    der = cert.public_bytes(serialization.Encoding.DER)
+    jwk = {"kty": "RSA", "use": "sig", "alg": "RS256", "n": n, "e": e, "kid": kid,
+           "x5t": b64url(hashlib.sha1(der).digest()),  # noqa: S324 - x5t is SHA-1 by definition
+           "x5c": [base64.b64encode(der).decode("ascii")]}
+    return kid, jwk
+
+
+def _self_signed_cert(private_key: rsa.RSAPrivateKey) -> x509.Certificate:
+    """Auth0's JWKS carries an x5c certificate; some verifiers read the key from it."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mockidp signing key")])
+    # Fixed validity derived from nothing random, so the JWKS bytes are stable for a given key.
+    not_before = wall_clock_now().replace(year=2020, month=1, day=1, hour=0, minute=0, second=0,
+                                          microsecond=0)
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(private_key.public_key()).serial_number(1)
+            .not_valid_before(not_before).not_valid_after(not_before.replace(year=2100))
+            .sign(private_key, hashes.SHA256()))
+
+
+def load_or_create_signing_key(state_dir: Path | None = None) -> SigningKey:
+    path = (state_dir or default_state_dir()) / "signing-key.pem"
+    try:
+        return SigningKey.from_pem(path.read_bytes(), check_key=False)  # we wrote it (below)
+    except (OSError, ValueError):
+        pass
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+    write_atomically(path, pem)  # if it cannot be kept, the next start makes a new key
+    return SigningKey(private_key, *_public_jwk(private_key))
