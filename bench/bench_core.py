@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 # Import (and run) the checkout's mockidp whatever state the venv's editable install is in.
 sys.path.insert(0, str(REPO))
 
-from mockidp.core.fixtures.loading import DEFAULT_FIXTURE  # noqa: E402
+from mockidp.core.fixtures.files import DEFAULT_FIXTURE  # noqa: E402
 from mockidp.core.tokens.keys import load_or_create_signing_key  # noqa: E402
 from mockidp.server import DEFAULT_THREADS  # noqa: E402
 from mockidp.tls import ensure_certificates  # noqa: E402

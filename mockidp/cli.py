@@ -101,7 +101,7 @@ def _no_cyclic_gc():
 
 def _build(args: argparse.Namespace):
     """The MockIdP the options describe, or None after saying why it cannot start."""
-    from .core.fixtures.loading import FixtureError
+    from .core.tenant.errors import FixtureError
     from .runtime import MockIdP
 
     fixtures = args.fixtures or _env_paths("FIXTURES") or None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .core.fixtures.loading import DEFAULT_FIXTURE, clock_settings, load_files
+from .api.management.registry import supported_scopes
+from .core.assembly import build_tenant as assemble
+from .core.fixtures.files import DEFAULT_FIXTURE, clock_settings, load_files
 from .core.tenant.tenant import Tenant, TenantConfig
 
 
@@ -21,8 +23,9 @@ def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,
     if seed is None:
         seed = int((data.get("mockidp") or {}).get("seed", 0))
     start, frozen = clock_settings(data)
-    return Tenant(TenantConfig(fixture=data, seed=seed, public_url=public_url, state_dir=state_dir,
-                               clock_start=start, clock_frozen=frozen))
+    return assemble(TenantConfig(fixture=data, seed=seed, public_url=public_url, state_dir=state_dir,
+                                 clock_start=start, clock_frozen=frozen,
+                                 management_scopes=tuple(supported_scopes())))  # what the routes accept
 
 
 class MockIdP:
@@ -46,7 +49,7 @@ class MockIdP:
             files = ensure_certificates(Path(cert_dir) if cert_dir else default_cert_dir(), extra)
             self.ca_file = files.ca_cert
             tls_config = TlsConfig(files.cert, files.key)
-        self.tenant.action_ca_file = self.ca_file  # Actions calling mockidp over HTTPS trust it
+        self.tenant.actions.ca_file = self.ca_file  # Actions calling mockidp over HTTPS trust it
         self.app = create_app(self.tenant, self.ca_file)
         self.listeners = []
         if http:

@@ -23,7 +23,7 @@ from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body
 
 from mockidp.core.actions import storage as core_actions
-from mockidp.core.fixtures.loading import FixtureError
+from mockidp.core.tenant.errors import FixtureError
 from mockidp.runtime import build_tenant
 from mockidp.testing import (
     DEFAULT_M2M_CLIENT_ID,

@@ -383,7 +383,7 @@ def test_fixture_settings_and_trusted_client(custom):
 
 
 def test_a_bad_allowlist_in_a_fixture_is_a_fixture_error(tmp_path):
-    from mockidp.core.fixtures.loading import FixtureError
+    from mockidp.core.tenant.errors import FixtureError
     from mockidp.testing import MockIdPServer
 
     path = tmp_path / "bad.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from mockidp.core.email import emails, html_text, templates
-from mockidp.core.fixtures.loading import FixtureError
+from mockidp.core.tenant.errors import FixtureError
 from mockidp.runtime import build_tenant
 
 FIXTURE = """

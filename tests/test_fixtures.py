@@ -133,7 +133,7 @@ def test_missing_fixture_file(tmp_path):
 CACHE_PROBE = """
 import sys
 from pathlib import Path
-from mockidp.core.fixtures.loading import load_files
+from mockidp.core.fixtures.files import load_files
 data = load_files([Path(sys.argv[1])], cache_dir=Path(sys.argv[2]))
 print(len(data["users"]), "yaml" in sys.modules)
 """

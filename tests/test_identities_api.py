@@ -186,7 +186,7 @@ def test_a_users_token_acts_only_on_its_own_user(api, mockidp, secondary):
 
 
 def signed(mockidp, claims: dict, **header) -> str:
-    key = mockidp.tenant.signing_key
+    key = mockidp.tenant.keys.signing_key
     return tokens.sign(key, claims) if not header else tokens.sign_hs256(claims, "not-the-tenant-key")
 
 

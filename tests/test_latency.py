@@ -14,7 +14,7 @@ import requests
 from conftest import new_user
 
 from mockidp import cli
-from mockidp.core.fixtures.loading import FixtureError
+from mockidp.core.tenant.errors import FixtureError
 from mockidp.core.tenant.errors import ControlError
 from mockidp.core.traffic.latency import parse_startup_value
 from mockidp.core.traffic.route_match import RouteMatch

@@ -544,7 +544,7 @@ def token_for(mockidp, *, audience: str | None = None, scope: str = "read:users"
         issuer=f"{mockidp.url}/", subject="someone@clients", client_id="someone",
         audience=audience or f"{mockidp.url}/api/v2/", scope=scope,
         issued_at=mockidp.tenant.clock.timestamp(), lifetime=lifetime, grant_type="client-credentials")
-    return tokens.sign(mockidp.tenant.signing_key, claims)
+    return tokens.sign(mockidp.tenant.keys.signing_key, claims)
 
 
 def foreign_token(mockidp, kid: str) -> str:
@@ -596,7 +596,7 @@ def test_token_signed_by_another_key(anonymous, mockidp):
     unknown_kid = foreign_token(mockidp, kid="someOtherKeyId")
     response = anonymous.get("/api/v2/users", headers={"Authorization": f"Bearer {unknown_kid}"})
     assert (response.status_code, response.json()) == (401, unauthorized_body("Invalid token"))
-    same_kid = foreign_token(mockidp, kid=mockidp.tenant.signing_key.kid)
+    same_kid = foreign_token(mockidp, kid=mockidp.tenant.keys.signing_key.kid)
     response = anonymous.get("/api/v2/users", headers={"Authorization": f"Bearer {same_kid}"})
     assert (response.status_code, response.json()) == (
         401, unauthorized_body("Invalid signature received for JSON Web Token validation"))

@@ -101,7 +101,7 @@ def patch_settings():
 def action_executions():
     current = tenant()
     with current.lock:
-        executions = list(current.action_executions)
+        executions = list(current.actions.executions)
     return json_response({"executions": executions})
 
 
@@ -112,11 +112,11 @@ def wait_for_actions():
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
         raise ControlError(400, '"timeout_seconds" must be a number above 0 and at most 120.')
     current = tenant()
-    if not current.action_queue.wait(timeout):
+    if not current.actions.queue.wait(timeout):
         raise ControlError(504, f"Actions still running after {timeout} s; see /_mock/actions/executions.",
                            "timeout")
     with current.lock:
-        return json_response({"pending": 0, "executions": len(current.action_executions)})
+        return json_response({"pending": 0, "executions": len(current.actions.executions)})
 
 
 @control.get("/openapi.json")

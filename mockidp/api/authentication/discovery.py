@@ -44,4 +44,4 @@ def openid_configuration():
 
 @discovery.get("/.well-known/jwks.json")
 def jwks():
-    return json_response({"keys": [tenant().signing_key.jwk]})
+    return json_response({"keys": [tenant().keys.signing_key.jwk]})

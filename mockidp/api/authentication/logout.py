@@ -85,7 +85,7 @@ def _confirmed(params: dict, hint_claims: dict | None, session: dict | None) -> 
 
 def _id_token_hint(token: str) -> dict | None:
     """The hint's claims if this tenant signed it; an expired hint is fine (OIDC allows it)."""
-    key = tenant().signing_key
+    key = tenant().keys.signing_key
     try:
         claims = tokens.decode_rs256(token, key)
     except tokens.TokenError:

@@ -56,7 +56,7 @@ def authenticate() -> tokens.ManagementCaller:
     if len(parts) != 2 or len(parts[1].split(".")) != 3:
         raise ManagementError(400, "Bad HTTP authentication header format", "Bearer")
     current = tenant()
-    return tokens.verify_management_token(current.signing_key, parts[1], current.clock.timestamp(),
+    return tokens.verify_management_token(current.keys.signing_key, parts[1], current.clock.timestamp(),
                                           current.verified_tokens)
 
 

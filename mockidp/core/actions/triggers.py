@@ -32,6 +32,7 @@ from . import storage as actions
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
+    from pathlib import Path
 
     from ..tenant.tenant import Tenant
     from .runtime import ActionRun
@@ -139,7 +140,7 @@ def password_changed(tenant: "Tenant", user: dict, request: RequestInfo) -> None
     bound = actions.bound_actions(tenant, "post-change-password")
     if bound:
         generation, user = tenant.generation, copy.deepcopy(user)
-        tenant.action_queue.submit(lambda: _run_post_change_password(tenant, bound, user, request, generation))
+        tenant.actions.queue.submit(lambda: _run_post_change_password(tenant, bound, user, request, generation))
 
 
 PASSWORD_EVENT_USER_KEYS = ("user_id", "email", "email_verified", "username", "phone_number",
@@ -169,10 +170,12 @@ def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request
 def _execute(tenant: "Tenant", action: actions.BoundAction, handler: str, trigger: str,
              event: dict, generation: int, deadline: float) -> "ActionRun":
     """Run one Action (no lock held) and record the execution, unless a reset came meanwhile."""
-    from . import runtime as action_runtime  # subprocess and friends: loaded when an Action first runs
+    from . import (
+        runtime as action_runtime,  # subprocess and friends: loaded when an Action first runs
+    )
 
     started = iso(tenant.clock.now())
-    settings = action_runtime.default_settings(tenant.action_ca_file)  # env read per run: tests set it
+    settings = action_runtime.default_settings(tenant.actions.ca_file)  # env read per run: tests set it
     settings = settings._replace(timeout_s=max(0.001, deadline - monotonic()))
     run = action_runtime.run_action(action.code, handler, trigger, event,
                                     dependencies=list(action.dependencies), settings=settings)
@@ -183,8 +186,8 @@ def _execute(tenant: "Tenant", action: actions.BoundAction, handler: str, trigge
                      "action_name": action.name, "version_id": action.version_id,
                      "status": "failed" if run.error else "final", "started_at": started,
                      "commands": run.commands, "logs": run.logs, "error": run.error}
-        tenant.action_executions.append(execution)
-        del tenant.action_executions[:-MAX_EXECUTIONS]
+        tenant.actions.executions.append(execution)
+        del tenant.actions.executions[:-MAX_EXECUTIONS]
         if run.error is not None:
             logs.record(tenant, "actions_execution_failed", "Execution of an Action failed",
                         details={"trigger_id": trigger, "execution_id": execution["id"],
@@ -197,9 +200,41 @@ def _execute(tenant: "Tenant", action: actions.BoundAction, handler: str, trigge
 def _execution_id(tenant: "Tenant") -> str:
     """A UUID from the seed and a counter, not from the tenant RNG: asynchronous executions end
     at moments no test controls, and must not shift the ids of users created meanwhile."""
-    tenant.action_execution_count += 1
-    digest = hashlib.sha256(f"{tenant.config.seed}:execution:{tenant.action_execution_count}".encode()).digest()
+    tenant.actions.execution_count += 1
+    digest = hashlib.sha256(f"{tenant.config.seed}:execution:{tenant.actions.execution_count}".encode()).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+class ActionRuns:
+    """The part of a tenant that actions/ owns (`tenant.actions`): the CA file Actions trust to
+    call mockidp over HTTPS (MockIdP sets it), the queue of asynchronous triggers, and the recent
+    executions. A reset cancels queued runs and forgets executions; closing stops the worker."""
+
+    def __init__(self, tenant: "Tenant"):
+        self.ca_file: "Path | None" = None
+        self.executions: list[dict] = []
+        self.execution_count = 0  # numbers execution ids; reset with them
+        self._queue: "ActionQueue | None" = None
+        self._lock = threading.Lock()
+        tenant.on_reset(self._forget)
+        tenant.on_close(self._shutdown)
+
+    @property
+    def queue(self) -> "ActionQueue":
+        with self._lock:
+            if self._queue is None:
+                self._queue = ActionQueue()
+        return self._queue
+
+    def _forget(self) -> None:
+        self.executions.clear()
+        self.execution_count = 0
+        if self._queue is not None:
+            self._queue.cancel_pending()
+
+    def _shutdown(self) -> None:
+        if self._queue is not None:
+            self._queue.shutdown()
 
 
 class ActionQueue:

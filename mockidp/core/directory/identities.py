@@ -14,10 +14,10 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from ..login import sessions
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request, conflict
 from ..tokens import jwt as tokens
+from . import changes
 from .projection import json_copy
 from .records import LinkedAccount, UserRecord
 
@@ -119,10 +119,10 @@ def _subject_of_link_with(tenant: "Tenant", token: str, caller: dict) -> str:
         raise _invalid("Invalid token (link_with).") from None
     if header.get("alg") != "RS256":
         raise _invalid("JWT (link_with) must have an alg of RS256.")
-    if header.get("kid") != tenant.signing_key.kid:
+    if header.get("kid") != tenant.keys.signing_key.kid:
         raise _invalid("Invalid token (link_with).")
     try:
-        claims = tokens.decode_rs256(token, tenant.signing_key)
+        claims = tokens.decode_rs256(token, tenant.keys.signing_key)
     except tokens.TokenError:
         raise _invalid("Invalid token (link_with).") from None
     if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= tenant.clock.timestamp():
@@ -156,7 +156,7 @@ def _store_link(tenant: "Tenant", primary: UserRecord, secondary: UserRecord) ->
     directory.index_credentials(stored_secondary)
     directory.linked[secondary.user_id] = LinkedAccount(stored_secondary, primary.user_id)
     directory.put_user(updated, primary)
-    sessions.end_for_user(tenant, secondary.user_id)
+    changes.linked_away(tenant, secondary)
     return json_copy(profile["identities"])
 
 

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
 from ..applications.passwords import check_password, hash_password
-from ..login import bruteforce, sessions
 from ..tenant import ids
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request, conflict
-from . import identities
+from . import changes, identities
 from .projection import json_copy, select_fields
 from .records import UserRecord
 
@@ -209,9 +208,8 @@ def update_user(tenant: "Tenant", user_id: str, body: dict) -> dict:
         profile["updated_at"] = now
         record = UserRecord(profile, password_hash, previous.sequence)
         tenant.directory.put_user(record, previous)
-        if "password" in body:  # a new password ends the user's sessions, as in Auth0
-            sessions.end_for_user(tenant, user_id)
-            bruteforce.password_changed(tenant, previous)  # and its brute-force blocks
+        if "password" in body:  # a new password ends the user's sessions and blocks, as in Auth0
+            changes.password_changed(tenant, previous)
         return public_profile(record)
 
 

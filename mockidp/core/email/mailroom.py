@@ -25,9 +25,10 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
+from ..logs import events as logs
 from ..tenant import ids
 from ..tenant.clock import iso
-from ..tenant.errors import ControlError
+from ..tenant.errors import ControlError, FixtureError
 from . import templates
 
 if TYPE_CHECKING:
@@ -76,8 +77,6 @@ def updated_settings(base: EmailSettings, patch: Any) -> EmailSettings:
 
 def startup_email_settings(fixture: dict) -> EmailSettings:
     """The fixture's `mockidp.email` (where --email-* options land): the values reset returns to."""
-    from ..fixtures.loading import FixtureError
-
     try:
         return updated_settings(EmailSettings(), (fixture.get("mockidp") or {}).get("email") or {})
     except ValueError as exc:
@@ -233,10 +232,7 @@ class Mailroom:
                 for message in messages:
                     self._outcomes[message["id"]] = message["status"]
                     if message["status"] == "failed":
-                        from ..login.account_events import (
-                            email_failed,  # tenant log fv / fn
-                        )
-                        email_failed(tenant, message)
+                        _log_failed_email(tenant, message)
         with self._delivered:
             self._delivered.notify_all()
         return [message["id"] for message in messages]
@@ -408,3 +404,17 @@ def tenant_name(base_url: str) -> str:
 def origin(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
+
+
+def _log_failed_email(tenant: "Tenant", message: dict) -> None:
+    """An email the mailroom could not render: `fv` for a verification email, else `fn`
+    ("To: <address>"). Under the tenant lock."""
+    with tenant.lock:
+        record = tenant.directory.users.get(message.get("user_id") or "")
+    details = {"email_type": message["template"], "error": message.get("error") or "", "to": message["to"]}
+    if message["template"] == "verify_email":
+        logs.record(tenant, "fv", message.get("error") or "", user=record.profile if record else None,
+                    user_id=message.get("user_id"), user_name=message["to"], details=details)
+    else:
+        logs.record(tenant, "fn", f"To: {message['to']}", user=record.profile if record else None,
+                    user_id=message.get("user_id"), user_name=message["to"], details=details)

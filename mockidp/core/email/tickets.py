@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ..applications.passwords import PolicyCheck, check_password, hash_password
-from ..directory import identities, users
+from ..directory import changes, identities, users
 from ..directory.records import UserRecord
-from ..login import bruteforce, sessions
 from ..tenant import ids
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request
@@ -224,8 +223,7 @@ def reset_password(tenant: "Tenant", ticket_id: str, password: str) -> Redemptio
                                       password_hash=hash_password(password, tenant.rng.hex(16)))
         tenant.directory.put_user(updated, record)
         used = _use(tenant, ticket, now)
-        sessions.end_for_user(tenant, record.user_id)  # a new password ends them, as in Auth0
-        bruteforce.password_changed(tenant, record)  # and ends its brute-force blocks
+        changes.password_changed(tenant, record)  # ends its sessions and brute-force blocks
         return Redemption(used, users.public_profile(updated))
 
 

@@ -100,16 +100,3 @@ def email_verified(tenant: "Tenant", user: dict, request: RequestInfo) -> None:
     logs.record(tenant, "sv", "", request=request, connection=connection_of(tenant, user), user=user,
                 details={"email": user.get("email", ""), "title": "Email Verification"})
 
-
-def email_failed(tenant: "Tenant", message: dict) -> None:
-    """An email the mailroom could not render: `fv` for a verification email, else `fn`
-    ("To: <address>"). Called by the mailroom under the tenant lock."""
-    with tenant.lock:
-        record = tenant.directory.users.get(message.get("user_id") or "")
-    details = {"email_type": message["template"], "error": message.get("error") or "", "to": message["to"]}
-    if message["template"] == "verify_email":
-        logs.record(tenant, "fv", message.get("error") or "", user=record.profile if record else None,
-                    user_id=message.get("user_id"), user_name=message["to"], details=details)
-    else:
-        logs.record(tenant, "fn", f"To: {message['to']}", user=record.profile if record else None,
-                    user_id=message.get("user_id"), user_name=message["to"], details=details)

@@ -73,7 +73,7 @@ def client_credentials(tenant: "Tenant", client: dict, audience: str | None, sco
         issuer=issuer, subject=f"{client['client_id']}@clients", audience=audience,
         client_id=client["client_id"], scope=" ".join(granted), issued_at=tenant.clock.timestamp(),
         lifetime=lifetime, grant_type="client-credentials")
-    return {"access_token": tokens.sign(tenant.signing_key, claims), "scope": " ".join(granted),
+    return {"access_token": tokens.sign(tenant.keys.signing_key, claims), "scope": " ".join(granted),
             "expires_in": lifetime, "token_type": "Bearer"}
 
 

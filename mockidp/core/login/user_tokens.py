@@ -132,7 +132,7 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
     claims = {**grant.access_token_claims, **claims}  # an Action's claim never replaces ours
     if server is not None and server.get("signing_alg") == "HS256" and server.get("signing_secret"):
         return tokens.sign_hs256(claims, server["signing_secret"]), lifetime
-    return tokens.sign(tenant.signing_key, claims), lifetime
+    return tokens.sign(tenant.keys.signing_key, claims), lifetime
 
 
 def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: str | None = None,
@@ -165,7 +165,7 @@ def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: s
         claims["c_hash"] = half_hash(code)
     if grant.organization_id:
         claims["org_id"] = grant.organization_id
-    return tokens.sign(tenant.signing_key, claims)
+    return tokens.sign(tenant.keys.signing_key, claims)
 
 
 def half_hash(value: str) -> str:
@@ -188,9 +188,9 @@ def verify_userinfo_token(tenant: "Tenant", token: str) -> dict:
     for /userinfo (its aud includes a `<base>/userinfo`, whatever host the caller used)."""
     try:
         header = tokens.unverified_header(token)
-        if header.get("alg") != "RS256" or header.get("kid") != tenant.signing_key.kid:
+        if header.get("alg") != "RS256" or header.get("kid") != tenant.keys.signing_key.kid:
             raise InvalidAccessToken("Invalid token")
-        claims = tokens.decode_rs256(token, tenant.signing_key)
+        claims = tokens.decode_rs256(token, tenant.keys.signing_key)
     except tokens.TokenError:
         raise InvalidAccessToken("Invalid token") from None
     if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= tenant.clock.timestamp():

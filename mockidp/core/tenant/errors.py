@@ -84,3 +84,7 @@ def not_found(message: str, error_code: str | None = None) -> ManagementError:
 
 def conflict(message: str, error_code: str | None = None) -> ManagementError:
     return ManagementError(409, message, error_code)
+
+
+class FixtureError(ValueError):
+    """A fixture or start-up setting problem, worded for the person who wrote the file."""

@@ -1,5 +1,11 @@
-"""A Tenant is the whole world of one Auth0 tenant: directory, clock, seeded RNG, settings and
-signing key. Reset restores the state right after the fixtures were loaded, in O(records)."""
+"""The Tenant: what every domain of one Auth0 tenant shares (its configuration, lock, clock,
+seeded RNG, settings and reset), plus the parts the domains attach to it.
+
+This module knows no domain: core/assembly.py builds a Tenant and has each domain attach its
+part (the directory, the mailroom, the traffic controls, the signing keys, the Action runs...).
+Each part registers what a reset does to it with `on_reset`, and what a shutdown does with
+`on_close`. Reset returns to the state right after the fixtures were loaded, in O(records).
+"""
 from __future__ import annotations
 
 import threading
@@ -9,17 +15,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from ..directory.records import Directory
-from ..email.mailroom import Mailroom, startup_email_settings
-from ..tokens.jwt import VerifiedTokens
-from ..traffic.controls import install_traffic
 from .clock import Clock
 from .rng import TenantRandom
 from .settings import MockSettings
 
 if TYPE_CHECKING:
-    from ..actions.triggers import ActionQueue
-    from ..tokens.keys import SigningKey
+    from ..actions.triggers import ActionRuns
+    from ..directory.changes import AccountChanges
+    from ..directory.records import Directory
+    from ..email.mailroom import Mailroom
+    from ..tokens.jwt import VerifiedTokens
+    from ..tokens.keyring import Keyring
+    from ..traffic.controls import Traffic
 
 DEFAULT_TENANT_SETTINGS = {
     "friendly_name": "mockidp",
@@ -32,7 +39,8 @@ DEFAULT_TENANT_SETTINGS = {
 
 
 class TenantConfig(NamedTuple):
-    """Everything a tenant is built from. `fixture` is the merged, validated fixture data."""
+    """Everything a tenant is built from. `fixture` is the merged, validated fixture data;
+    `management_scopes` are the scopes the Management API routes accept (api/ knows them)."""
 
     fixture: Mapping[str, Any] = MappingProxyType({})
     seed: int = 0
@@ -40,93 +48,61 @@ class TenantConfig(NamedTuple):
     state_dir: Path | None = None
     clock_start: datetime | None = None
     clock_frozen: bool = False
+    management_scopes: tuple[str, ...] = ()
 
 
 class Tenant:
-    def __init__(self, config: TenantConfig, signing_key: "SigningKey | None" = None):
-        from ..fixtures.loading import (
-            populate,  # fixtures builds on the domain modules, which import us
-        )
+    # The parts the domains attach (core/assembly.py), named here for readers and type checkers.
+    directory: "Directory"              # directory/: users, applications, APIs, tickets, ...
+    account_changes: "AccountChanges"   # directory/: who reacts to a password change or a link
+    keys: "Keyring"                     # tokens/: the signing key, loaded on first use
+    verified_tokens: "VerifiedTokens"   # tokens/: Management API tokens already verified
+    traffic: "Traffic"                  # traffic/: latency, faults, barriers
+    mailroom: "Mailroom"                # email/: the email queue and the outbox
+    actions: "ActionRuns"               # actions/: queued runs and recent executions
 
+    def __init__(self, config: TenantConfig):
         self.config = config
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # one lock around every state change of this tenant
         self.clock = Clock(config.clock_start, config.clock_frozen)
         self.rng = TenantRandom(config.seed)
-        self._signing_key = signing_key
-        self._lazy_lock = threading.Lock()  # guards members created on first use
-        self.verified_tokens = VerifiedTokens()
         # Auth0's own tenant settings (friendly_name, support_email, flags, ...).
         self.tenant_settings = {**DEFAULT_TENANT_SETTINGS, **(config.fixture.get("tenant") or {})}
-        # The mock's knobs (/_mock/settings): features register their sections.
+        # The mock's knobs (/_mock/settings): each part registers its sections.
         self.mock_settings = MockSettings()
-        self._reset_hooks: list[Callable[[], None]] = []
-        # Latency, faults and pause points (core/traffic.py): its settings sections + reset hook.
-        self.traffic = install_traffic(self)
-        # The mailroom (core/mail.py): email queue + outbox, its "email" settings and reset hook.
-        self.mailroom = Mailroom(self, startup_email_settings(config.fixture))
-        # Actions (core/action_triggers.py): the CA file Actions trust to call mockidp over HTTPS
-        # (MockIdP sets it), the queue of asynchronous triggers, and recent executions.
-        self.action_ca_file: "Path | None" = None
-        self.action_executions: list[dict] = []
-        self.action_execution_count = 0  # numbers execution ids; reset with them
-        self._action_queue: "ActionQueue | None" = None
-        self.on_reset(self._forget_actions)
         # Bumped by every reset: work that began before one (an Action running in Node) checks
         # it before touching state, so a test never sees the previous test's leftovers.
         self.generation = 0
-        self.directory = Directory()
-        populate(self, config.fixture)
-        self._pristine = (self.directory.snapshot(), self.rng.getstate())
-
-    @property
-    def signing_key(self) -> "SigningKey":
-        """Loaded on first use: reading it pulls in `cryptography`, which health checks and
-        start-up do not need."""
-        if self._signing_key is None:
-            with self._lazy_lock:
-                if self._signing_key is None:
-                    from ..tokens.keys import load_or_create_signing_key
-
-                    self._signing_key = load_or_create_signing_key(self.config.state_dir)
-        return self._signing_key
-
-    @property
-    def action_queue(self) -> "ActionQueue":
-        with self._lazy_lock:
-            if self._action_queue is None:
-                from ..actions.triggers import ActionQueue
-
-                self._action_queue = ActionQueue()
-        return self._action_queue
-
-    def _forget_actions(self) -> None:
-        self.action_executions.clear()
-        self.action_execution_count = 0
-        if self._action_queue is not None:
-            self._action_queue.cancel_pending()
-
-    def close(self) -> None:
-        """Stop background work (queued Actions) when the server stops."""
-        if self._action_queue is not None:
-            self._action_queue.shutdown()
+        self._reset_hooks: list[Callable[[], None]] = []
+        self._close_hooks: list[Callable[[], None]] = []
+        self._pristine_rng: object = None
 
     @property
     def public_url(self) -> str | None:
         return self.config.public_url
 
+    def on_reset(self, hook: Callable[[], None]) -> None:
+        """Run `hook` (under the tenant lock) on every reset, in registration order."""
+        self._reset_hooks.append(hook)
+
+    def on_close(self, hook: Callable[[], None]) -> None:
+        """Run `hook` when the server stops (background work of a part)."""
+        self._close_hooks.append(hook)
+
+    def seal(self) -> None:
+        """The fixtures are loaded: from now on, reset returns here."""
+        self._pristine_rng = self.rng.getstate()
+
     def reset(self) -> None:
         """Back to the loaded fixtures: same seed, same ids from here on."""
-        directory, rng_state = self._pristine
         with self.lock:
-            self.directory = directory.snapshot()
-            self.rng.setstate(rng_state)
+            self.rng.setstate(self._pristine_rng)
             self.clock.reset()
             self.mock_settings.reset()
             self.generation += 1
             for hook in self._reset_hooks:
                 hook()
 
-    def on_reset(self, hook: Callable[[], None]) -> None:
-        """Run `hook` (under the tenant lock) on every reset: for state kept outside the
-        directory, such as an outbox or fault counters."""
-        self._reset_hooks.append(hook)
+    def close(self) -> None:
+        for hook in self._close_hooks:
+            hook()

@@ -86,3 +86,4 @@ def load_or_create_signing_key(state_dir: Path | None = None) -> SigningKey:
                                     serialization.NoEncryption())
     write_atomically(path, pem)  # if it cannot be kept, the next start makes a new key
     return SigningKey(private_key, *_public_jwk(private_key))
+

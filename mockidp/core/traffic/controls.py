@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ..tenant.clock import Clock, monotonic
-from ..tenant.errors import ControlError
+from ..tenant.errors import ControlError, FixtureError
 from .barriers import RELEASED, REMOVED, BarrierBoard, Hold
 from .faults import FaultBook, FaultRule, error_envelope
 from .latency import LatencySettings
@@ -153,10 +153,6 @@ def _barrier_message(hold: Hold, outcome: str) -> str:
 def install_traffic(tenant) -> Traffic:
     """Give a tenant its Traffic: start-up latency from the fixture's `mockidp.latency` (which
     --latency / MOCKIDP_LATENCY override), settings sections, and the reset hook."""
-    from ..fixtures.loading import (
-        FixtureError,  # fixtures imports the domain modules; keep this lazy
-    )
-
     startup = (tenant.config.fixture.get("mockidp") or {}).get("latency")
     try:
         traffic = Traffic(tenant.config.seed, tenant.clock, startup)

@@ -1,0 +1,43 @@
+"""Builds a Tenant: the shared base (core/tenant/), then each domain's part, then the fixtures.
+
+The only place that knows every part of a tenant. Order matters where parts listen to each
+other: the directory's account changes exist before login subscribes to them.
+"""
+from __future__ import annotations
+
+from .actions.triggers import ActionRuns
+from .directory.changes import AccountChanges
+from .directory.records import Directory
+from .email.mailroom import Mailroom, startup_email_settings
+from .fixtures.populate import populate
+from .login import install as install_login
+from .tenant.tenant import Tenant, TenantConfig
+from .tokens.jwt import VerifiedTokens
+from .tokens.keyring import Keyring
+from .traffic.controls import install_traffic
+
+
+def build_tenant(config: TenantConfig) -> Tenant:
+    tenant = Tenant(config)
+    tenant.keys = Keyring(config.state_dir)
+    tenant.verified_tokens = VerifiedTokens()
+    tenant.traffic = install_traffic(tenant)
+    tenant.mailroom = Mailroom(tenant, startup_email_settings(config.fixture))
+    tenant.actions = ActionRuns(tenant)
+    tenant.account_changes = AccountChanges()
+    install_login(tenant)
+    tenant.directory = Directory()
+    populate(tenant, config.fixture)
+    _reset_directory_to_what_was_loaded(tenant)
+    tenant.seal()
+    return tenant
+
+
+def _reset_directory_to_what_was_loaded(tenant: Tenant) -> None:
+    # Stored records are never mutated in place, so a shallow copy of the indexes is a snapshot.
+    pristine = tenant.directory.snapshot()
+
+    def restore() -> None:
+        tenant.directory = pristine.snapshot()
+
+    tenant.on_reset(restore)
