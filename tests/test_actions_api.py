@@ -22,6 +22,7 @@ from conftest import Api
 from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body
 
+from mockidp.core.actions import bindings as core_bindings
 from mockidp.core.actions import storage as core_actions
 from mockidp.core.tenant.errors import FixtureError
 from mockidp.runtime import build_tenant
@@ -327,10 +328,10 @@ def test_patch_secrets_is_the_new_set_of_names(mockidp):
     assert updated["secrets"] == [{"name": "KEEP", "updated_at": "2030-01-01T00:00:00.000000000Z"},
                                   {"name": "CHANGE", "updated_at": "2030-01-01T00:00:05.000000000Z"},
                                   {"name": "ADDED", "updated_at": "2030-01-01T00:00:05.000000000Z"}]
-    running = core_actions.bound_actions(mockidp.tenant, "post-login")
+    running = core_bindings.bound_actions(mockidp.tenant, "post-login")
     assert running[0].secrets == {"KEEP": "kept", "CHANGE": "old", "DROP": "dropped"}  # until deployed
     deploy(api, action["id"])
-    running = core_actions.bound_actions(mockidp.tenant, "post-login")
+    running = core_bindings.bound_actions(mockidp.tenant, "post-login")
     assert running[0].secrets == {"KEEP": "kept", "CHANGE": "new", "ADDED": "added"}
 
 
@@ -376,17 +377,17 @@ def test_what_runs_is_the_deployed_version(api, mockidp):
     action = create(api, dependencies=[{"name": "auth0", "version": "4.0.0"}], secrets=[{"name": "K", "value": "1"}])
     version = deploy(api, action["id"])
     bind(api, "post-login", by_name("my-action"))
-    expected = [core_actions.BoundAction(action_id=action["id"], name="my-action", version_id=version["id"],
+    expected = [core_bindings.BoundAction(action_id=action["id"], name="my-action", version_id=version["id"],
                                          code=LOGIN_CODE, dependencies=["auth0"], secrets={"K": "1"},
                                          runtime="node22")]
-    assert core_actions.bound_actions(mockidp.tenant, "post-login") == expected
+    assert core_bindings.bound_actions(mockidp.tenant, "post-login") == expected
     api.patch(f"{ACTIONS}/{action['id']}", json={"code": "changed", "runtime": "node18", "dependencies": []})
-    assert core_actions.bound_actions(mockidp.tenant, "post-login") == expected
+    assert core_bindings.bound_actions(mockidp.tenant, "post-login") == expected
     second = deploy(api, action["id"])
-    assert core_actions.bound_actions(mockidp.tenant, "post-login") == [core_actions.BoundAction(
+    assert core_bindings.bound_actions(mockidp.tenant, "post-login") == [core_bindings.BoundAction(
         action_id=action["id"], name="my-action", version_id=second["id"], code="changed", dependencies=[],
         secrets={"K": "1"}, runtime="node18")]
-    assert core_actions.bound_actions(mockidp.tenant, "post-change-password") == []
+    assert core_bindings.bound_actions(mockidp.tenant, "post-change-password") == []
 
 
 # --- triggers and bindings ----------------------------------------------------------------------
@@ -414,7 +415,7 @@ def test_bindings_replace_the_list_in_order(api, mockidp):
     replaced = bind(api, "post-login", by_name("three"), {"ref": {"type": "binding_id", "value": bound[0]["id"]}}).json()
     assert [b["action"]["name"] for b in replaced["bindings"]] == ["three", "one"]
     assert replaced["bindings"][1]["id"] == bound[0]["id"]  # a kept binding keeps its id
-    assert [a.name for a in core_actions.bound_actions(mockidp.tenant, "post-login")] == ["three", "one"]
+    assert [a.name for a in core_bindings.bound_actions(mockidp.tenant, "post-login")] == ["three", "one"]
     assert bind(api, "post-login").json() == {"bindings": []}  # recorded: [] unbinds everything
     assert bindings_of(api) == []
     assert three["id"]
@@ -531,7 +532,7 @@ def test_reset_forgets_actions_created_since(mockidp, api):
     bind(api, "post-login", by_name("my-action"))
     mockidp.reset()
     assert all_actions(api)["actions"] == [] and bindings_of(api) == []
-    assert core_actions.bound_actions(mockidp.tenant, "post-login") == []
+    assert core_bindings.bound_actions(mockidp.tenant, "post-login") == []
 
 
 # --- fixtures -----------------------------------------------------------------------------------
@@ -597,7 +598,7 @@ def test_fixture_actions_and_bindings(fixture_server):
     assert by["draft"]["supported_triggers"] == [{"id": "post-login", "version": "v3"}]
     assert [(b["display_name"], b["action"]["name"]) for b in bindings_of(api)] == [("Force a reset", "force-reset")]
     assert [b["display_name"] for b in bindings_of(api, "post-change-password")] == ["after-change"]
-    running = core_actions.bound_actions(fixture_server.tenant, "post-login")
+    running = core_bindings.bound_actions(fixture_server.tenant, "post-login")
     assert [(a.name, a.code, a.dependencies, a.secrets, a.runtime) for a in running] == [
         ("force-reset", FILE_CODE, ["lodash"], {"M2M_SECRET": "shh"}, "node22")]
 
@@ -615,7 +616,7 @@ def test_reset_restores_fixture_actions(fixture_server):
     assert state(api) != before
     fixture_server.reset()
     assert state(api) == before  # same ids, same versions, same bindings
-    assert [a.name for a in core_actions.bound_actions(fixture_server.tenant, "post-login")] == ["force-reset"]
+    assert [a.name for a in core_bindings.bound_actions(fixture_server.tenant, "post-login")] == ["force-reset"]
 
 
 ACTION_HEAD = "actions:\n  - {name: a, supported_triggers: [{id: post-login}], "
@@ -667,5 +668,5 @@ def test_a_later_fixture_file_replaces_a_triggers_bindings(tmp_path):
     second = tmp_path / "more.yaml"
     second.write_text("triggers:\n  post-login: []\n")
     tenant = build_tenant([first, second], state_dir=tmp_path / "state")
-    assert core_actions.bound_actions(tenant, "post-login") == []
-    assert [a.name for a in core_actions.bound_actions(tenant, "post-change-password")] == ["after-change"]
+    assert core_bindings.bound_actions(tenant, "post-login") == []
+    assert [a.name for a in core_bindings.bound_actions(tenant, "post-change-password")] == ["after-change"]

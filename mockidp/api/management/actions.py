@@ -2,6 +2,7 @@
 core/action_triggers.py). Rules and choices live in core/actions.py."""
 from __future__ import annotations
 
+from ...core.actions import bindings
 from ...core.actions import storage as actions
 from ..http import empty_response, json_response, read_body, tenant
 from ..validation import validate_body
@@ -71,13 +72,13 @@ def get_version(actionId: str, id: str):
 @operation("GET /actions/triggers")
 def list_triggers():
     query_args("GET /actions/triggers")
-    return json_response(actions.get_triggers())
+    return json_response(bindings.get_triggers())
 
 
 @operation("GET /actions/triggers/{triggerId}/bindings")
 def get_bindings(triggerId: str):
     args = query_args("GET /actions/triggers/{triggerId}/bindings")
-    return json_response(actions.get_bindings(tenant(), triggerId, args.get("page"), args.get("per_page")))
+    return json_response(bindings.get_bindings(tenant(), triggerId, args.get("page"), args.get("per_page")))
 
 
 @operation("PATCH /actions/triggers/{triggerId}/bindings")
@@ -86,4 +87,4 @@ def update_bindings(triggerId: str):
     query_args("PATCH /actions/triggers/{triggerId}/bindings")
     actions.check_trigger_id(triggerId)
     validate_body("UpdateActionBindingsRequestContent", body)
-    return json_response(actions.update_bindings(tenant(), triggerId, body.get("bindings")))
+    return json_response(bindings.update_bindings(tenant(), triggerId, body.get("bindings")))

@@ -26,9 +26,7 @@ MAX_TAKE = 100
 
 
 def _search(query: str | None, sort: str | None, user_id: str | None = None) -> list[dict]:
-    from ...core.directory.search import (
-        QuerySyntaxError,  # luqum loads only when someone searches
-    )
+    from ...core.directory.search import QuerySyntaxError  # luqum loads only when someone searches
 
     try:
         return logs.search(tenant(), query, sort, user_id)

@@ -28,7 +28,7 @@ from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..tenant.clock import iso, monotonic
 from ..tenant.errors import Auth0Error
-from . import storage as actions
+from . import bindings
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -79,7 +79,7 @@ class LoginContext(NamedTuple):
 
 def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLoginOutcome:
     """Run the bound post-login Actions; a denied login is logged `f` here, for every flow."""
-    bound = actions.bound_actions(tenant, "post-login")
+    bound = bindings.bound_actions(tenant, "post-login")
     if not bound:
         return PostLoginOutcome(profile, None, {}, {})
     generation, deadline = tenant.generation, monotonic() + TRIGGER_TIME_LIMIT_S
@@ -137,7 +137,7 @@ def _log_denied(tenant: "Tenant", outcome: PostLoginOutcome, context: LoginConte
 
 def password_changed(tenant: "Tenant", user: dict, request: RequestInfo) -> None:
     """Queue the post-change-password Actions (a copy of the user as it is now)."""
-    bound = actions.bound_actions(tenant, "post-change-password")
+    bound = bindings.bound_actions(tenant, "post-change-password")
     if bound:
         generation, user = tenant.generation, copy.deepcopy(user)
         tenant.actions.queue.submit(lambda: _run_post_change_password(tenant, bound, user, request, generation))
@@ -167,12 +167,10 @@ def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request
 
 # --- executions ---------------------------------------------------------------------------------
 
-def _execute(tenant: "Tenant", action: actions.BoundAction, handler: str, trigger: str,
+def _execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigger: str,
              event: dict, generation: int, deadline: float) -> "ActionRun":
     """Run one Action (no lock held) and record the execution, unless a reset came meanwhile."""
-    from . import (
-        runtime as action_runtime,  # subprocess and friends: loaded when an Action first runs
-    )
+    from . import runtime as action_runtime  # subprocess and friends: loaded when an Action first runs
 
     started = iso(tenant.clock.now())
     settings = action_runtime.default_settings(tenant.actions.ca_file)  # env read per run: tests set it
@@ -246,9 +244,7 @@ class ActionQueue:
         self._pending: set[Future] = set()
 
     def submit(self, job) -> None:
-        from concurrent.futures import (
-            ThreadPoolExecutor,  # only once an Action is queued
-        )
+        from concurrent.futures import ThreadPoolExecutor  # only once an Action is queued
 
         with self._lock:
             if self._executor is None:
@@ -287,7 +283,7 @@ class ActionQueue:
 # --- the event -------------------------------------------------------------------------------------
 
 def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
-                      action: actions.BoundAction) -> dict:
+                      action: bindings.BoundAction) -> dict:
     user = {key: value for key, value in copy.deepcopy(profile).items() if key not in NOT_IN_EVENT_USER}
     user.setdefault("app_metadata", {})   # "never undefined in Actions"
     user.setdefault("user_metadata", {})
@@ -370,9 +366,7 @@ class _MetadataChanges:
 
 def _save_metadata(tenant: "Tenant", profile: dict, changes: _MetadataChanges, generation: int) -> dict:
     """One update with every change (users.update_user checks keys as PATCH /users does)."""
-    from ..directory.users import (
-        update_user,  # users imports the login modules that import this one
-    )
+    from ..directory.users import update_user  # users imports the login modules that import this one
 
     with tenant.lock:
         if tenant.generation != generation:

@@ -310,9 +310,7 @@ def parse_sort(sort: str | None) -> tuple[str, bool] | None:
 
 def search_users(tenant: "Tenant", query: str | None, sort: str | None = None) -> list[UserRecord]:
     """All records matching `query`, sorted (creation order by default)."""
-    from .search import (
-        compile_user_query,  # luqum is imported only when someone searches
-    )
+    from .search import compile_user_query  # luqum is imported only when someone searches
 
     compiled = compile_user_query(query) if query and query.strip() else None
     order = parse_sort(sort)

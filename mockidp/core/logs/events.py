@@ -107,9 +107,7 @@ def find(tenant: "Tenant", log_id: str) -> dict | None:
 def search(tenant: "Tenant", query: str | None, sort: str | None, user_id: str | None = None) -> list[dict]:
     """Events matching `query` (log search syntax, e.g. `type:"s" AND user_id:"auth0|..."`),
     sorted by `sort` (`field:1` or `field:-1`; default newest first)."""
-    from ..directory.search import (
-        compile_user_query,  # luqum loads only when someone searches
-    )
+    from ..directory.search import compile_user_query  # luqum loads only when someone searches
     from ..directory.users import parse_sort
 
     order = parse_sort(sort) or ("date", True)
