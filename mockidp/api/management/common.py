@@ -6,7 +6,7 @@ from typing import Any, Callable
 from flask import request
 
 from ...core.directory.projection import select_fields as select  # noqa: F401 - used by resource modules
-from ...core.tenant.errors import ManagementError, bad_request
+from ...core.tenant.errors import bad_request
 from ..validation import validate_query
 
 
@@ -38,12 +38,6 @@ def projection(args: dict[str, Any], allowed: tuple[str, ...] | None,
     fields = parse_fields(args.get("fields"), allowed, description)
     include = True if args.get("include_fields") is None else bool(args["include_fields"])
     return fields, include
-
-
-def invalid_lucene_query(error: Exception) -> ManagementError:
-    """A `q` that search could not parse (search.QuerySyntaxError), in Auth0's wording."""
-    return bad_request(f"Query validation error: '{error}' on property q (Query in Lucene query "
-                       "string syntax).", "invalid_query_string")
 
 
 def paged(items: list, args: dict[str, Any], collection: str, *, with_length: bool = False,

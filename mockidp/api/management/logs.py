@@ -11,7 +11,6 @@ from ...core.logs import events as logs
 from ...core.tenant.errors import ManagementError, bad_request
 from ..http import json_response, tenant
 from .common import (
-    invalid_lucene_query,
     paged,
     projection,
     query_args,
@@ -26,12 +25,7 @@ MAX_TAKE = 100
 
 
 def _search(query: str | None, sort: str | None, user_id: str | None = None) -> list[dict]:
-    from ...core.directory.search import QuerySyntaxError  # luqum loads only when someone searches
-
-    try:
-        return logs.search(tenant(), query, sort, user_id)
-    except QuerySyntaxError as exc:
-        raise invalid_lucene_query(exc) from None
+    return logs.search(tenant(), query, sort, user_id)
 
 
 @operation("GET /logs")

@@ -6,7 +6,7 @@ from ...core.email import emails
 from ...core.tenant.errors import ManagementError, bad_request
 from ..http import empty_response, json_response, public_base_url, read_body, tenant
 from ..validation import schema_enum, schema_property_names, validate_body
-from .common import invalid_lucene_query, projection, query_args
+from .common import projection, query_args
 from .registry import granted_scopes, operation, token_claims
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
@@ -30,17 +30,12 @@ def create_user():
 
 @operation("GET /users")
 def list_users():
-    from ...core.directory.search import QuerySyntaxError
-
     args = query_args("GET /users")
     fields, include = _fields(args)
     page = args.get("page") or 0
     per_page = args["per_page"] if args.get("per_page") is not None else 50
-    try:
-        found, total = users.list_users(tenant(), query=args.get("q"), page=page, per_page=per_page,
-                                        sort=args.get("sort"), fields=fields, include_fields=include)
-    except QuerySyntaxError as exc:
-        raise invalid_lucene_query(exc) from None
+    found, total = users.list_users(tenant(), query=args.get("q"), page=page, per_page=per_page,
+                                    sort=args.get("sort"), fields=fields, include_fields=include)
     if not args.get("include_totals"):
         return json_response(found)
     return json_response({"start": page * per_page, "limit": per_page, "length": len(found),

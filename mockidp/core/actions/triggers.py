@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import connections
+from ..directory.users import update_user
 from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..tenant.clock import iso, monotonic
@@ -366,8 +367,6 @@ class _MetadataChanges:
 
 def _save_metadata(tenant: "Tenant", profile: dict, changes: _MetadataChanges, generation: int) -> dict:
     """One update with every change (users.update_user checks keys as PATCH /users does)."""
-    from ..directory.users import update_user  # users imports the login modules that import this one
-
     with tenant.lock:
         if tenant.generation != generation:
             return profile  # reset while Node ran: that user's tenant is gone

@@ -22,6 +22,7 @@ from ..directory.records import UserRecord
 from ..tenant import ids
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request
+from .mailroom import application_variables
 from .templates import DEFAULT_LINK_LIFETIME, TemplateError
 
 if TYPE_CHECKING:
@@ -270,8 +271,6 @@ def redirect_url(tenant: "Tenant", ticket: dict | None, *, success: bool, messag
     """result_url with Auth0's success/message (and email, organization) parameters, or None
     when the ticket has no result URL. Emailed links take the template's resultUrl, which may use
     {{ application.* }}; it is rendered here, outside the lock."""
-    from .mailroom import application_variables
-
     if not ticket or not ticket.get("result_url"):
         return None
     target = ticket["result_url"]

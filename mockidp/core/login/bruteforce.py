@@ -23,6 +23,7 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from ..email import templates
+from ..directory.users import find_user
 from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..tenant import ids
@@ -269,8 +270,6 @@ def _user_match(record: "UserRecord", *, linked: bool = True):
 
 
 def blocks_for_user(tenant: "Tenant", user_id: str, consider_enablement: bool = False) -> list[dict]:
-    from ..directory.users import find_user
-
     with tenant.lock:
         record = find_user(tenant, user_id)
         return [_shown(block) for block in _blocks(tenant, _user_match(record), consider_enablement)]
@@ -286,8 +285,6 @@ def blocks_for_identifier(tenant: "Tenant", identifier: str, consider_enablement
 def unblock_user(tenant: "Tenant", user_id: str, request: RequestInfo) -> None:
     """DELETE /user-blocks/{id}: every brute-force block of the user's identifiers (never the
     admin block, `blocked: true`)."""
-    from ..directory.users import find_user
-
     with tenant.lock:
         record = find_user(tenant, user_id)
         released = _release(tenant, _blocks(tenant, _user_match(record), False))

@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..directory.users import compile_query, parse_sort
 from ..tenant.clock import iso
 
 if TYPE_CHECKING:
@@ -107,11 +108,8 @@ def find(tenant: "Tenant", log_id: str) -> dict | None:
 def search(tenant: "Tenant", query: str | None, sort: str | None, user_id: str | None = None) -> list[dict]:
     """Events matching `query` (log search syntax, e.g. `type:"s" AND user_id:"auth0|..."`),
     sorted by `sort` (`field:1` or `field:-1`; default newest first)."""
-    from ..directory.search import compile_user_query  # luqum loads only when someone searches
-    from ..directory.users import parse_sort
-
     order = parse_sort(sort) or ("date", True)
-    compiled = compile_user_query(query) if query and query.strip() else None
+    compiled = compile_query(query)
     with tenant.lock:
         events = list(tenant.directory.logs.values())
     if user_id is not None:
