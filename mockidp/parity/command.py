@@ -91,8 +91,8 @@ def _ledger_step(args: argparse.Namespace, previous: ledgers.Ledger | None, resu
     if message:
         print(message)
     if verdict.failed:
-        print(f"mockidp parity: {len(verdict.lost_status) + len(verdict.lost_full)} ledgered "
-              f"interactions no longer match ({args.ledger})", file=sys.stderr)
+        print(f"mockidp parity: {ledgers.regressed(verdict)} ledgered interaction(s) no longer "
+              f"match ({args.ledger})", file=sys.stderr)
         return REGRESSED
     return OK
 

@@ -117,7 +117,7 @@ def _object_keys(recorded: dict, live: dict, prefix: str) -> list[str]:
         found.append(f"{'null-vs-absent' if recorded[key] is None else 'missing'} {prefix}{key}")
     for key in live.keys() - recorded.keys():
         found.append(f"{'absent-vs-null' if live[key] is None else 'extra'} {prefix}{key}")
-    return sorted(found)
+    return sorted(found, key=lambda difference: difference.split(" ", 1)[1])  # by key, not by kind
 
 
 def _lenient(differences: list[str]) -> list[str]:

@@ -82,14 +82,18 @@ def save(path: Path, ledger: Ledger) -> None:
 
 
 def describe(verdict: Verdict) -> str:
-    lines = []
-    for title, keys in (("no longer matches its recorded status", verdict.lost_status),
-                        ("no longer matches its recorded status and keys", verdict.lost_full)):
-        lines += [f"REGRESSION: {key} {title}" for key in keys]
+    lost_full_only = [key for key in verdict.lost_full if key not in set(verdict.lost_status)]
+    lines = [f"REGRESSION: {key} no longer matches its recorded status" for key in verdict.lost_status]
+    lines += [f"REGRESSION: {key} no longer matches its recorded keys" for key in lost_full_only]
     if verdict.new_status or verdict.new_full:
         lines.append(f"ledger can be updated: {len(verdict.new_status)} new status matches, "
                      f"{len(verdict.new_full)} new full matches (run with --update-ledger)")
     return "\n".join(lines)
+
+
+def regressed(verdict: Verdict) -> int:
+    """How many interactions lost a match they had."""
+    return len(set(verdict.lost_status) | set(verdict.lost_full))
 
 
 def _cassette(key: str) -> str:
