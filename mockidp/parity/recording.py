@@ -2,7 +2,8 @@
 place that knows the recording conventions (read from the cassettes themselves and the SDK's
 test helpers at the recorded commits).
 
-- **Domain.** Every URL and body names `go-auth0-dev.eu.auth0.com`, whatever tenant recorded it.
+- **Domain.** Every URL and body names `go-auth0-dev.eu.auth0.com`, whatever tenant recorded it
+  (in bodies the tenant's name became that domain, so `go-auth0-dev.eu.auth0.com.us.auth0.com`).
   A replay sends to mockidp's base URL and rewrites the domain inside bodies and queries too (a
   client grant's audience `https://go-auth0-dev.eu.auth0.com/api/v2/` is mockidp's Management API).
 - **Headers.** Only `Content-Type` and `User-Agent` survive in requests (`Authorization` is gone)
@@ -17,8 +18,11 @@ test helpers at the recorded commits).
   (refresh, revoke, /userinfo) cannot succeed on a fresh tenant and are left as recorded.
 - **Re-serialized bodies.** Some response bodies went through the SDK's Go structs before saving
   (clients, resource servers, logs, signing keys, SCIM tokens, token sets): keys the struct does
-  not know are gone and nulls were dropped (omitempty). For those, a key mockidp has that the
-  recording lacks, or null where the recording has nothing, is not counted as a difference.
+  not know are gone and nulls were dropped (omitempty), and the hooks wrote some keys themselves
+  (a client's `client_secret` and `signing_keys`, a log's `ip`, `access_token`). For those, a
+  key mockidp has that the recording lacks, null where the recording has nothing, or a missing
+  key the hook wrote is not counted as a difference; signing keys were made up whole, so only
+  their status counts (BodyRewrite, body_rewrite).
 - **429s** were discarded before saving: cassettes hold no rate-limit answers.
 """
 from __future__ import annotations
@@ -90,7 +94,8 @@ def body_rewrite(method: str, path: str, query: str, status: int, content_type: 
     if not is_management(path):  # the token-set hook: 2xx, Content-Type exactly application/json
         return _TOKEN_SET if 200 <= status < 300 and content_type == "application/json" else UNCHANGED
     if path.startswith("/api/v2/clients"):
-        client_body = ((method in _READ_OR_WRITE or "/rotate-secret" in path) and "include_totals" not in query
+        client_body = ((method in _READ_OR_WRITE or "/rotate-secret" in path)
+                       and "include_totals" not in query
                        and "/connections" not in path and "/credentials" not in path)
         return _CLIENT if client_body else UNCHANGED
     if path.startswith("/api/v2/resource-servers"):
