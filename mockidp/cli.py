@@ -61,10 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "when queued (MOCKIDP_EMAIL_RENDER)")
     bundle = commands.add_parser("ca-bundle", help="print the path of a CA bundle (public roots + mockidp's CA)")
     bundle.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"))
+    commands.add_parser("parity", add_help=False, help="replay recorded Auth0 traffic against mockidp (docs/parity.md)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["parity"]:  # all its options are its own parser's (mockidp.parity.command)
+        from .parity import main as parity_main
+
+        return parity_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "ca-bundle":
         from .tls import ca_bundle_path, default_cert_dir
