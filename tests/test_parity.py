@@ -14,7 +14,7 @@ import yaml
 
 from mockidp import testing
 from mockidp.cli import main as mockidp_main
-from mockidp.core.fixtures import DEFAULT_FIXTURE
+from mockidp.core.fixtures.files import DEFAULT_FIXTURE
 from mockidp.parity import compare, recording
 from mockidp.parity.idmap import IdMap, looks_like_id, path_template
 
