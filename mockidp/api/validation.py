@@ -16,22 +16,21 @@ Notes on fidelity:
 from __future__ import annotations
 
 import copy
-import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
-from urllib.parse import SplitResult, urlsplit
 
 from mockidp.core.tenant.errors import ManagementError
+
+from .formats import format_checker, js_pattern_validator, js_regex
 
 # jsonschema and referencing take ~35 ms to import, a large share of start-up, and only request
 # validation needs them (start-up needs just scopes_for): they are imported on first validation.
 if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+    from jsonschema import Draft202012Validator, ValidationError
     from referencing import Registry
 
 DATA_FILE = "management_api.json"
@@ -159,7 +158,7 @@ def _query_validator(operation_key: str) -> Draft202012Validator:
 
 
 def _make_validator(schema: dict) -> Draft202012Validator:
-    return _js_pattern_validator()(schema, registry=_registry(), format_checker=_format_checker())
+    return js_pattern_validator()(schema, registry=_registry(), format_checker=format_checker())
 
 
 # --- query coercion ----------------------------------------------------------------------
@@ -287,7 +286,7 @@ def _missing_property(instance: dict, required: list[str], _: ValidationError) -
 
 def _additional_properties(instance: dict, _: object, error: ValidationError) -> str:
     declared = error.schema.get("properties", {})
-    patterns = [_js_regex(pattern) for pattern in error.schema.get("patternProperties", {})]
+    patterns = [js_regex(pattern) for pattern in error.schema.get("patternProperties", {})]
     extra = [name for name in instance
              if name not in declared and not any(p.search(name) for p in patterns)]
     return "Additional properties not allowed: " + ",".join(extra)
@@ -341,129 +340,3 @@ ZSCHEMA_TEMPLATES: dict[str, Callable[[Any, Any, ValidationError], str]] = {
     "anyOf": _no_match("anyOf"),
     "not": lambda *_: "Data matches schema from 'not'",
 }
-
-
-# --- JavaScript-flavoured pattern and the format checker ---------------------------------
-
-@cache
-def _js_regex(pattern: str) -> re.Pattern[str]:
-    """Compile an ECMAScript pattern: an unescaped ``$`` outside a class means end of input."""
-    translated, in_class, escaped = [], False, False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "$" and not in_class:
-            char = r"\Z"
-        translated.append(char)
-    return re.compile("".join(translated))
-
-
-def _js_pattern(validator: Draft202012Validator, pattern: str, instance: object, _schema: dict):
-    from jsonschema import ValidationError
-
-    if validator.is_type(instance, "string") and not _js_regex(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-@cache
-def _js_pattern_validator() -> type[Draft202012Validator]:
-    """Draft 2020-12 with the JavaScript-flavoured ``pattern``."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.validators import extend
-
-    return extend(Draft202012Validator, validators={"pattern": _js_pattern})
-
-
-EMAIL_LOCAL_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00a1-\uffff-]+"
-DOMAIN_LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
-EMAIL = (rf"{EMAIL_LOCAL_ATOM}(?:\.{EMAIL_LOCAL_ATOM})*@(?:{DOMAIN_LABEL}\.)+"
-         r"(?:[^\W\d_]{2,}|xn--[a-z0-9-]+)")
-RFC3339_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})")
-URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
-URI_FORBIDDEN_CHARS = re.compile(r"[\s<>\"{}|\\^`]")
-
-
-def _is_email(value: str) -> bool:
-    local, _, domain = value.rpartition("@")
-    return bool(_email_regex().fullmatch(value)) and len(local) <= 64 and len(domain) <= 254
-
-
-@cache
-def _email_regex() -> re.Pattern[str]:
-    # Compiled on first use: case-insensitive matching over this Unicode range takes ~12 ms
-    # to compile, which start-up need not pay.
-    return re.compile(EMAIL, re.IGNORECASE)
-
-
-def _is_uri(value: str) -> bool:
-    return _split_uri(value) is not None
-
-
-def _is_absolute_url(value: str) -> bool:
-    parts = _split_uri(value)
-    return parts is not None and bool(parts.netloc)
-
-
-def _split_uri(value: str) -> SplitResult | None:
-    """The parts of a URI with a scheme and no characters RFC 3986 forbids, else None."""
-    if URI_FORBIDDEN_CHARS.search(value):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:  # e.g. an unbalanced IPv6 bracket
-        return None
-    return parts if URI_SCHEME.fullmatch(parts.scheme) else None
-
-
-def _is_date_time(value: str) -> bool:
-    if not RFC3339_DATE_TIME.fullmatch(value):
-        return False
-    return _parses(lambda: datetime.fromisoformat(value.upper().replace("Z", "+00:00")))
-
-
-def _is_date(value: str) -> bool:
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)) and _parses(lambda: date.fromisoformat(value))
-
-
-def _parses(parse: Callable[[], object]) -> bool:
-    try:
-        parse()
-    except ValueError:
-        return False
-    return True
-
-
-STRING_FORMATS: dict[str, Callable[[str], bool]] = {
-    "email": _is_email,
-    "uri": _is_uri,
-    "strict-uri": _is_absolute_url,
-    "url": _is_absolute_url,
-    "date-time": _is_date_time,
-    "date": _is_date,
-    "ipv4": lambda value: _parses(lambda: ipaddress.IPv4Address(value)),
-    "ipv6": lambda value: _parses(lambda: ipaddress.IPv6Address(value)),
-}
-
-
-@cache
-def _format_checker() -> FormatChecker:
-    """Only our own stdlib-backed checks, so results never depend on optional packages;
-    formats not listed here are ignored by jsonschema."""
-    from jsonschema import FormatChecker
-
-    checker = FormatChecker(formats=())
-    for name, check in STRING_FORMATS.items():
-        checker.checks(name)(_strings_only(check))
-    return checker
-
-
-def _strings_only(check: Callable[[str], bool]) -> Callable[[object], bool]:
-    # Formats constrain strings only; other types are the `type` keyword's business.
-    return lambda value: not isinstance(value, str) or check(value)

@@ -16,7 +16,8 @@ from ..validation import scopes_for
 
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
-RESOURCE_MODULES = ("users", "clients", "connections", "resource_servers", "client_grants",
+RESOURCE_MODULES = ("users", "applications.clients", "applications.connections", "applications.resource_servers",
+                    "applications.client_grants",
                     "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection",
                     "actions")
 _registered_operations: list[str] = []  # filled once at import time; read-only afterwards

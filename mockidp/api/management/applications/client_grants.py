@@ -2,11 +2,11 @@
 caller's domain."""
 from __future__ import annotations
 
-from ...core.applications import client_grants
-from ..http import domain, empty_response, json_response, read_body, tenant
-from ..validation import validate_body
-from .common import checkpoint, paged, query_args, wants_checkpoint
-from .registry import operation
+from ....core.applications import client_grants
+from ...http import domain, empty_response, json_response, read_body, tenant
+from ...validation import validate_body
+from ..common import checkpoint, paged, query_args, wants_checkpoint
+from ..registry import operation
 
 
 @operation("GET /client-grants")

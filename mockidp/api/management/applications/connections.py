@@ -1,11 +1,11 @@
 """/api/v2/connections and the enabled clients of a connection."""
 from __future__ import annotations
 
-from ...core.applications import connections
-from ..http import empty_response, json_response, read_body, tenant
-from ..validation import validate_body
-from .common import checkpoint, paged, projection, query_args, select, wants_checkpoint
-from .registry import operation
+from ....core.applications import connections
+from ...http import empty_response, json_response, read_body, tenant
+from ...validation import validate_body
+from ..common import checkpoint, paged, projection, query_args, select, wants_checkpoint
+from ..registry import operation
 
 FIELDS_DESCRIPTION = ("A comma separated list of fields to include or exclude (depending on "
                       "include_fields) from the result, empty to retrieve all fields")

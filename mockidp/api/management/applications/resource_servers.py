@@ -2,11 +2,11 @@
 server is addressed by its id or its (URL-encoded) identifier."""
 from __future__ import annotations
 
-from ...core.applications import resource_servers
-from ..http import domain, empty_response, json_response, read_body, tenant
-from ..validation import validate_body
-from .common import paged, query_args
-from .registry import operation
+from ....core.applications import resource_servers
+from ...http import domain, empty_response, json_response, read_body, tenant
+from ...validation import validate_body
+from ..common import paged, query_args
+from ..registry import operation
 
 
 @operation("GET /resource-servers")

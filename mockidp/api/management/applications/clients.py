@@ -2,12 +2,12 @@
 answers to POST /clients and POST /clients/{id}/rotate-secret, whose point is the secret."""
 from __future__ import annotations
 
-from ...core.applications import clients
-from ...core.tenant.errors import ManagementError
-from ..http import empty_response, json_response, read_body, tenant
-from ..validation import validate_body
-from .common import checkpoint, paged, projection, query_args, select, wants_checkpoint
-from .registry import granted_scopes, operation
+from ....core.applications import clients
+from ....core.tenant.errors import ManagementError
+from ...http import empty_response, json_response, read_body, tenant
+from ...validation import validate_body
+from ..common import checkpoint, paged, projection, query_args, select, wants_checkpoint
+from ..registry import granted_scopes, operation
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
                       "for include_fields) in the result. Leave empty to retrieve all fields")
