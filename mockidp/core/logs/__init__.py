@@ -1,0 +1,4 @@
+"""logs/: tenant log events with Auth0's type codes (s, f, ss, scp, sapi...), their shape,
+storage and search (/api/v2/logs).
+
+May import: tenant, applications, tokens, directory."""
