@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -28,7 +29,9 @@ from .core.tenant.errors import (
     ManagementError,
     OAuthError,
 )
-from .core.tenant.tenant import Tenant
+
+if TYPE_CHECKING:
+    from .core.tenant.tenant import Tenant
 
 log = logging.getLogger("mockidp")
 
