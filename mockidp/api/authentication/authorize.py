@@ -10,8 +10,9 @@ from urllib.parse import quote, urlencode, urlsplit
 from flask import Blueprint, Response, redirect, render_template, request
 
 from ...core.email.tickets import with_query
-from ...core.login import authorization, login_flow, sessions
-from ...core.login.authorization import (
+from ...core.login import authorize as authorization
+from ...core.login import login_flow, sessions
+from ...core.login.authorize import (
     AuthorizationResponse,
     AuthorizePageError,
     AuthorizeRedirectError,

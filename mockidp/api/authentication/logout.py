@@ -11,7 +11,7 @@ from flask import Blueprint, Response, redirect, request
 
 from ...core.email.tickets import with_query
 from ...core.login import sessions
-from ...core.login.authorization import url_matches
+from ...core.login.authorize import url_matches
 from ...core.logs import events as logs
 from ...core.tokens import jwt as tokens
 from ..caller import request_info
