@@ -22,13 +22,7 @@ from .api.management.registry import load_resources
 from .api.outbox import outbox
 from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
-from .core.tenant.errors import (
-    Auth0Error,
-    ControlError,
-    DbConnectionError,
-    ManagementError,
-    OAuthError,
-)
+from .core.tenant.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
 
 if TYPE_CHECKING:
     from .core.tenant.tenant import Tenant

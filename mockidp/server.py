@@ -27,9 +27,7 @@ class ServerThread:
         self._server = WSGIServer((host, port), app, numthreads=threads, server_name="mockidp",
                                   request_queue_size=64, timeout=30, shutdown_timeout=2)
         if tls:
-            from cheroot.ssl.builtin import (
-                BuiltinSSLAdapter,  # only HTTPS pays for ssl's import
-            )
+            from cheroot.ssl.builtin import BuiltinSSLAdapter  # only HTTPS pays for ssl's import
 
             self._server.ssl_adapter = BuiltinSSLAdapter(str(tls.cert), str(tls.key))
         self._thread: threading.Thread | None = None

@@ -102,9 +102,7 @@ def _mockidp(url: str | None) -> Iterator[MockIdPConnection]:
     """A connection to the mockidp at `url`, or to one started here for the run."""
     server = None
     if url is None:
-        from ..runtime import (
-            MockIdP,  # the replayer's own server: default fixtures, any free port
-        )
+        from ..runtime import MockIdP  # the replayer's own server: default fixtures, any free port
 
         server = MockIdP().start()
         url = server.url_for("http")

@@ -171,9 +171,7 @@ def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request
 def _execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigger: str,
              event: dict, generation: int, deadline: float) -> "ActionRun":
     """Run one Action (no lock held) and record the execution, unless a reset came meanwhile."""
-    from . import (
-        runtime as action_runtime,  # subprocess and friends: loaded when an Action first runs
-    )
+    from . import runtime as action_runtime  # subprocess and friends: loaded when an Action first runs
 
     started = iso(tenant.clock.now())
     settings = action_runtime.default_settings(tenant.actions.ca_file)  # env read per run: tests set it
@@ -247,9 +245,7 @@ class ActionQueue:
         self._pending: set[Future] = set()
 
     def submit(self, job) -> None:
-        from concurrent.futures import (
-            ThreadPoolExecutor,  # only once an Action is queued
-        )
+        from concurrent.futures import ThreadPoolExecutor  # only once an Action is queued
 
         with self._lock:
             if self._executor is None:

@@ -24,9 +24,7 @@ class Keyring:
         if self._signing_key is None:
             with self._lock:
                 if self._signing_key is None:
-                    from .keys import (
-                        load_or_create_signing_key,  # cryptography: first token only
-                    )
+                    from .keys import load_or_create_signing_key  # cryptography: first token only
 
                     self._signing_key = load_or_create_signing_key(self._state_dir)
         return self._signing_key
