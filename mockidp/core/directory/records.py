@@ -69,6 +69,10 @@ class Directory:
     # inside), and trigger id -> its bindings in execution order.
     actions: dict[str, dict]
     action_bindings: dict[str, tuple]
+    # Social/enterprise sign-in (core/upstream/): (connection, upstream id) -> an identity the mock
+    # provider knows, and upstream state -> a login waiting at (or answered by) the provider.
+    upstream_identities: dict[tuple, dict]
+    upstream_logins: dict[str, dict]
     next_log_sequence: int
     next_user_sequence: int
 

@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from ..applications import resource_servers
+from ..applications import resource_servers, strategies
 from ..tenant.errors import OAuthError
 
 if TYPE_CHECKING:
@@ -266,9 +266,10 @@ def _check_connection(tenant: "Tenant", request: AuthorizeRequest) -> None:
         raise AuthorizeRedirectError(request, "invalid_request", "the connection was not found")
     if request.client_id not in (connection.get("enabled_clients") or []):
         raise AuthorizeRedirectError(request, "invalid_request", "the connection is not enabled")
-    if connection.get("strategy") != "auth0":
-        raise AuthorizeRedirectError(request, "invalid_request", f"mockidp hosts logins for database "
-                                                                 f"connections only; {request.connection} is not one")
+    if connection.get("strategy") != "auth0" and not strategies.is_upstream(connection):
+        raise AuthorizeRedirectError(request, "invalid_request", f"mockidp hosts logins for database, social "
+                                                                 f"and enterprise connections only; "
+                                                                 f"{request.connection} is none of them")
 
 
 def _check_organization(tenant: "Tenant", request: AuthorizeRequest) -> None:

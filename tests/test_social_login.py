@@ -1,0 +1,288 @@
+"""Social sign-in through mockidp's mock upstream provider, driven over HTTP as a browser would:
+/authorize?connection=google-oauth2 → the mock provider's page (or straight back with login_hint)
+→ /login/callback → the application, and the Auth0-shaped social user that results. Bad input
+(denied, replayed or tampered callbacks, unknown or disabled connections) gets Auth0's errors and
+creates no user."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from conftest import Api
+from oauth_helpers import ALICE, SPA_ID, Browser, exchange_code, redirect_params, verify_id_token
+
+from mockidp.testing import MockIdPServer
+
+DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
+SOCIAL_FIXTURE = """
+connections:
+  - name: google-oauth2
+    strategy: google-oauth2
+    enabled_clients: [mockidp SPA, mockidp Web App]
+    options: {email: true, profile: true, scope: [email, profile]}
+  - name: github
+    strategy: github
+    enabled_clients: [mockidp Web App]
+    options: {email: true}
+upstreamIdentities:
+  - connection: google-oauth2
+    user_id: "104425867201936412345"
+    email: Grace@Gmail.test
+    name: Grace Hopper
+    given_name: Grace
+    family_name: Hopper
+    attributes: {locale: en}
+"""
+GRACE_ID = "google-oauth2|104425867201936412345"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    social = tmp_path_factory.mktemp("social") / "social.yaml"
+    social.write_text(SOCIAL_FIXTURE)
+    started = MockIdPServer(fixtures=[DEFAULT_FIXTURE, social], tls=False)
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def mock(server):
+    server.reset()
+    return server
+
+
+@pytest.fixture
+def admin(mock) -> Api:
+    return Api(mock.url, mock.management_token())
+
+
+def user_path(user_id: str) -> str:
+    return "/api/v2/users/" + quote(user_id, safe="")
+
+
+def follow_to_app(browser: Browser, location: str, limit: int = 5) -> dict[str, str]:
+    """Follow mockidp's redirects until the browser is sent back to the application."""
+    for _ in range(limit):
+        if not location.startswith("/"):
+            break
+        response = browser.get(location)
+        assert response.status_code == 302, (location, response.status_code, response.text[:300])
+        location = response.headers["Location"]
+    assert location.startswith("http://localhost:3000/callback"), location
+    return redirect_params(response)
+
+
+def provider_page(browser: Browser, **params) -> str:
+    response = browser.authorize(connection="google-oauth2", **params)
+    assert response.status_code == 302, response.text
+    location = response.headers["Location"]
+    assert location.startswith("/_mock/upstream/google-oauth2/authorize?state="), location
+    return location
+
+
+def log_types(admin: Api) -> list[str]:
+    """The login events (signup, success, failure) in order."""
+    events = admin.get("/api/v2/logs", params={"sort": "date:1"}).json()
+    return [event["type"] for event in events if event["type"] in ("ss", "s", "f")]
+
+
+# --- headless: login_hint picks a known identity --------------------------------------------
+
+def test_login_hint_signs_a_known_identity_in_without_any_page(mock, admin):
+    browser = Browser(mock.url)
+    response = browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test")
+    assert response.headers["Location"].startswith("/login/callback?code=")
+    params = follow_to_app(browser, response.headers["Location"])
+    assert params["state"] == "state-1"
+    tokens = exchange_code(mock.url, params["code"]).json()
+    claims = verify_id_token(mock.url, tokens["id_token"], audience=SPA_ID, nonce="nonce-1")
+    assert claims["sub"] == GRACE_ID
+    assert claims["email"] == "grace@gmail.test" and claims["name"] == "Grace Hopper"
+    user = admin.get(user_path(GRACE_ID)).json()
+    assert user["identities"] == [{"provider": "google-oauth2", "user_id": "104425867201936412345",
+                                   "connection": "google-oauth2", "isSocial": True}]
+    assert (user["email_verified"], user["given_name"], user["family_name"], user["nickname"], user["locale"]) == \
+        (True, "Grace", "Hopper", "grace", "en")
+    assert user["logins_count"] == 1 and user["last_login"] == user["created_at"]
+    assert log_types(admin)[-2:] == ["ss", "s"]
+    assert browser.session_cookie  # an SSO session like any login
+    again = browser.authorize(connection="google-oauth2")
+    assert redirect_params(again)["code"]  # the session answers without the provider
+
+
+def test_an_identity_registered_through_the_control_plane_signs_in(mock, admin):
+    created = mock.control("POST", "/upstream-identities", {"connection": "google-oauth2", "email": "Ada@Gmail.test",
+                                                           "name": "Ada Lovelace"})
+    assert created["user_id"].isdigit() and created["email"] == "ada@gmail.test" and created["email_verified"]
+    listed = mock.control("GET", "/upstream-identities?connection=google-oauth2")
+    assert [identity["email"] for identity in listed] == ["grace@gmail.test", "ada@gmail.test"]
+    browser = Browser(mock.url)
+    location = browser.authorize(connection="google-oauth2", login_hint="ada@gmail.test").headers["Location"]
+    code = follow_to_app(browser, location)["code"]
+    sub = verify_id_token(mock.url, exchange_code(mock.url, code).json()["id_token"])["sub"]
+    assert sub == f"google-oauth2|{created['user_id']}"
+
+
+# --- the mock provider's page ----------------------------------------------------------------
+
+def test_the_provider_page_is_marked_as_the_mock_and_lists_known_identities(mock):
+    browser = Browser(mock.url)
+    page = browser.get(provider_page(browser))
+    assert page.status_code == 200
+    assert "mockidp mock identity provider" in page.text and "not the real google-oauth2" in page.text
+    assert "Grace Hopper" in page.text and "104425867201936412345" in page.text
+
+
+def test_picking_an_identity_on_the_page_returns_to_the_application(mock, admin):
+    browser = Browser(mock.url)
+    location = provider_page(browser)
+    answered = browser.post(location, data={"action": "pick", "identity": "104425867201936412345"})
+    assert answered.headers["Location"].startswith("/login/callback?code=")
+    code = follow_to_app(browser, answered.headers["Location"])["code"]
+    assert verify_id_token(mock.url, exchange_code(mock.url, code).json()["id_token"])["sub"] == GRACE_ID
+
+
+def test_a_typed_identity_becomes_a_new_social_user(mock, admin):
+    browser = Browser(mock.url)
+    location = provider_page(browser)
+    answered = browser.post(location, data={"action": "new", "email": "lin@gmail.test", "name": "Lin",
+                                            "user_id": "555", "email_verified": "true"})
+    follow_to_app(browser, answered.headers["Location"])
+    user = admin.get(user_path("google-oauth2|555")).json()
+    assert (user["email"], user["name"], user["email_verified"]) == ("lin@gmail.test", "Lin", True)
+
+
+def test_a_later_login_updates_the_profile_from_the_provider(mock, admin):
+    for name in ("Grace Hopper", "Rear Admiral Grace Hopper"):
+        mock.control("POST", "/upstream-identities", {"connection": "google-oauth2", "user_id": "104425867201936412345",
+                                                     "email": "grace@gmail.test", "name": name})
+        browser = Browser(mock.url)
+        location = browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test").headers["Location"]
+        follow_to_app(browser, location)
+    user = admin.get(user_path(GRACE_ID)).json()
+    assert (user["name"], user["logins_count"]) == ("Rear Admiral Grace Hopper", 2)
+    assert log_types(admin).count("ss") == 1
+
+
+def test_denying_at_the_provider_is_access_denied_for_the_application(mock, admin):
+    browser = Browser(mock.url)
+    answered = browser.post(provider_page(browser), data={"action": "deny"})
+    params = follow_to_app(browser, answered.headers["Location"])
+    assert params == {"error": "access_denied", "error_description": "User did not authorize the request",
+                      "state": "state-1"}
+    assert admin.get(user_path(GRACE_ID)).status_code == 404
+    assert log_types(admin)[-1] == "f"
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+def test_a_replayed_callback_shows_an_error_page_and_logs_nobody_in_twice(mock, admin):
+    browser = Browser(mock.url)
+    callback = browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test").headers["Location"]
+    follow_to_app(browser, callback)
+    replayed = browser.get(callback)
+    assert replayed.status_code == 400 and "couldn&#39;t find your session" in replayed.text
+    assert admin.get(user_path(GRACE_ID)).json()["logins_count"] == 1
+
+
+@pytest.mark.parametrize("tamper", ["state", "code"])
+def test_a_tampered_callback_shows_an_error_page_and_creates_no_user(mock, admin, tamper):
+    browser = Browser(mock.url)
+    callback = browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test").headers["Location"]
+    tampered = callback.replace(f"{tamper}=", f"{tamper}=X")
+    response = browser.get(tampered)
+    assert response.status_code == 400 and "invalid_request" in response.text
+    assert admin.get(user_path(GRACE_ID)).status_code == 404
+    if tamper == "code":  # a wrong code uses the login up (one guess); an unknown state names none
+        assert browser.get(callback).status_code == 400
+        assert admin.get(user_path(GRACE_ID)).status_code == 404
+
+
+def test_the_provider_page_without_a_login_to_answer_is_an_error_page(mock):
+    browser = Browser(mock.url)
+    assert browser.get("/_mock/upstream/google-oauth2/authorize?state=nope").status_code == 400
+    location = provider_page(browser)
+    other = location.replace("/google-oauth2/", "/github/")  # the state belongs to another connection
+    assert browser.get(other).status_code == 400
+
+
+@pytest.mark.parametrize("connection,description", [
+    ("facebook", "the connection was not found"),
+    ("github", "the connection is not enabled"),  # enabled for the web app only
+])
+def test_unknown_or_disabled_connections_go_back_with_auth0s_error(mock, connection, description):
+    params = redirect_params(Browser(mock.url).authorize(connection=connection))
+    assert params == {"error": "invalid_request", "error_description": description, "state": "state-1"}
+
+
+def test_a_connection_disabled_during_the_login_creates_no_user(mock, admin):
+    browser = Browser(mock.url)
+    location = provider_page(browser)
+    google = admin.get("/api/v2/connections", params={"name": "google-oauth2"}).json()[0]
+    assert admin.patch(f"/api/v2/connections/{google['id']}", json={"enabled_clients": []}).status_code == 200
+    answered = browser.post(location, data={"action": "pick", "identity": "104425867201936412345"})
+    params = follow_to_app(browser, answered.headers["Location"])
+    assert params["error"] == "invalid_request" and params["error_description"] == "the connection is not enabled"
+    assert admin.get(user_path(GRACE_ID)).status_code == 404
+
+
+@pytest.mark.parametrize("body,error", [
+    ({"connection": "nope", "email": "a@b.test"}, "unknown_connection"),
+    ({"connection": "Username-Password-Authentication", "email": "a@b.test"}, "not_an_upstream_connection"),
+    ({"connection": "google-oauth2", "emial": "a@b.test"}, "invalid_request"),
+    ({"connection": "google-oauth2", "user_id": "google-oauth2|1"}, "invalid_request"),
+    ({"connection": "google-oauth2", "attributes": {"user_id": "x"}}, "invalid_request"),
+    ({"connection": "google-oauth2", "email_verified": "yes"}, "invalid_request"),
+])
+def test_registering_a_bad_upstream_identity_is_a_400(mock, anonymous, body, error):
+    response = anonymous.post("/_mock/upstream-identities", json=body)
+    assert response.status_code == 400 and response.json()["error"] == error
+    assert len(mock.control("GET", "/upstream-identities")) == 1
+
+
+# --- connections through the Management API ------------------------------------------------
+
+def test_a_social_connection_created_through_the_management_api_signs_users_in(mock, admin):
+    body = {"name": "my-github", "strategy": "github", "options": {"email": True, "scope": ["user:email"]},
+            "enabled_clients": [SPA_ID]}
+    created = admin.post("/api/v2/connections", json=body)
+    assert created.status_code == 201, created.text
+    connection = created.json()
+    assert (connection["strategy"], connection["options"], connection["realms"]) == \
+        ("github", {"email": True, "scope": ["user:email"]}, ["my-github"])
+    mock.control("POST", "/upstream-identities", {"connection": "my-github", "user_id": "9919", "email": "oct@cat.test",
+                                                 "nickname": "octocat"})
+    browser = Browser(mock.url)
+    location = browser.authorize(connection="my-github", login_hint="9919").headers["Location"]
+    follow_to_app(browser, location)
+    user = admin.get(user_path("github|9919")).json()
+    assert user["identities"][0] == {"provider": "github", "user_id": "9919", "connection": "my-github",
+                                     "isSocial": True}
+    assert user["nickname"] == "octocat"
+
+
+def test_reset_forgets_typed_identities_and_keeps_the_fixtures(mock):
+    mock.control("POST", "/upstream-identities", {"connection": "google-oauth2", "email": "x@gmail.test"})
+    mock.reset()
+    assert [identity["email"] for identity in mock.control("GET", "/upstream-identities")] == ["grace@gmail.test"]
+
+
+# --- account linking (seed 002's thread, with a social identity) -----------------------------
+
+def test_a_social_identity_linked_to_a_database_user_signs_the_primary_in(mock, admin):
+    browser = Browser(mock.url)
+    location = browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test").headers["Location"]
+    follow_to_app(browser, location)  # the social user exists once it has logged in
+    alice = admin.get("/api/v2/users-by-email", params={"email": ALICE[0]}).json()[0]
+    linked = admin.post(user_path(alice["user_id"]) + "/identities",
+                        json={"provider": "google-oauth2", "user_id": "104425867201936412345"})
+    assert linked.status_code == 201, linked.text
+    assert linked.json()[1]["provider"] == "google-oauth2" and linked.json()[1]["isSocial"] is True
+    assert admin.get(user_path(GRACE_ID)).status_code == 404  # no longer a standalone user
+    social = Browser(mock.url)
+    code = follow_to_app(social, social.authorize(connection="google-oauth2",
+                                                  login_hint="grace@gmail.test").headers["Location"])["code"]
+    password = Browser(mock.url).sign_in(*ALICE)["code"]
+    subs = [verify_id_token(mock.url, exchange_code(mock.url, c).json()["id_token"])["sub"] for c in (code, password)]
+    assert subs == [alice["user_id"], alice["user_id"]]
