@@ -286,3 +286,26 @@ def test_a_social_identity_linked_to_a_database_user_signs_the_primary_in(mock, 
     password = Browser(mock.url).sign_in(*ALICE)["code"]
     subs = [verify_id_token(mock.url, exchange_code(mock.url, c).json()["id_token"])["sub"] for c in (code, password)]
     assert subs == [alice["user_id"], alice["user_id"]]
+
+
+# --- the hosted login page's buttons ---------------------------------------------------------
+
+def test_the_login_page_shows_a_button_per_social_connection_of_the_application(mock):
+    browser = Browser(mock.url)
+    page_path = browser.login_page()
+    page = browser.get(page_path)
+    assert "Continue with Google" in page.text
+    assert "Continue with GitHub" not in page.text  # github is enabled for the web app only
+    chosen = browser.post(page_path, data={"connection": "google-oauth2"})
+    assert chosen.headers["Location"].startswith("/_mock/upstream/google-oauth2/authorize?state=")
+    answered = browser.post(chosen.headers["Location"], data={"action": "pick", "identity": "104425867201936412345"})
+    code = follow_to_app(browser, answered.headers["Location"])["code"]
+    assert verify_id_token(mock.url, exchange_code(mock.url, code).json()["id_token"])["sub"] == GRACE_ID
+
+
+@pytest.mark.parametrize("connection", ["github", "Username-Password-Authentication", "nope"])
+def test_a_button_for_a_connection_the_page_does_not_offer_is_refused(mock, connection):
+    browser = Browser(mock.url)
+    page_path = browser.login_page()
+    refused = browser.post(page_path, data={"connection": connection})
+    assert refused.status_code == 400 and "This connection is not available" in refused.text

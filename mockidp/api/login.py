@@ -1,5 +1,6 @@
 """The hosted login pages, shaped like Auth0's New Universal Login: /u/login (identifier +
-password), /u/signup and /u/reset-password/request/<connection> ("Forgot password?").
+password, and a button per social connection, which sends the browser to the mock upstream
+provider: core/upstream/), /u/signup and /u/reset-password/request/<connection> ("Forgot password?").
 
 Each page belongs to a login transaction (`?state=`) that /authorize started. The forms post back
 to the same URL with Universal Login's field names (`username`/`email`, `password`), so a test can
@@ -10,13 +11,15 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, redirect, request
 
+from ..core.applications import strategies
 from ..core.applications.passwords import check_password
 from ..core.login import account_events, authorize, bruteforce, login_flow, logins, sessions
 from ..core.login.authorize import AuthorizeRequest
 from ..core.login.dbconnections import EMAIL
 from ..core.tenant.errors import DbConnectionError
+from ..core.upstream import flow as upstream_flow
 from .authentication.authorize import error_page, send, set_session_cookie
 from .caller import request_info
 from .hosted import WEB_TEMPLATES, displayed_rules, message_page, page
@@ -34,6 +37,7 @@ TEXTS = {
     "signup-failed": "Something went wrong, please try again later",
     "signup-disabled": "Sign ups are not allowed for this application",
     "too-many-attempts": bruteforce.TOO_MANY_ATTEMPTS,
+    "invalid-connection": "This connection is not available for this application.",
     "invalid-state": "The login session is unknown or has expired. Start again from the application.",
 }
 
@@ -56,6 +60,12 @@ class Transaction:
     @property
     def signup_allowed(self) -> bool:
         return not (self.connection.get("options") or {}).get("disable_signup")
+
+    def social_connections(self) -> list[dict]:
+        """The social connections enabled for the application: a button each."""
+        current = tenant()
+        with current.lock:
+            return strategies.social_connections(current.directory.connections.values(), self.request.client_id)
 
     def links(self) -> dict:
         name = quote(self.connection.get("name", ""), safe="")
@@ -100,6 +110,8 @@ def login():
         return _invalid_state()
     if request.method == "GET":
         return _login_form(transaction, username=transaction.request.login_hint or _session_email())
+    if "connection" in request.form:  # a social button: off to the (mock) provider
+        return _social_login(transaction, request.form["connection"])
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     if not username:
@@ -121,6 +133,13 @@ def login():
     return _finish(transaction, profile, count=False)
 
 
+def _social_login(transaction: Transaction, name: str) -> Response:
+    connection = next((found for found in transaction.social_connections() if found["name"] == name), None)
+    if connection is None:  # not a button this page shows (tampered, or disabled meanwhile)
+        return _login_form(transaction, error=TEXTS["invalid-connection"])
+    return redirect(upstream_flow.start(tenant(), transaction.state, transaction.request, connection), 302)
+
+
 def _session_email() -> str | None:
     """Re-authentication (max_age, prompt=login) pre-fills the session user's email."""
     current = tenant()
@@ -133,7 +152,9 @@ def _session_email() -> str | None:
 
 
 def _login_form(transaction: Transaction, *, username: str | None = None, error: str | None = None) -> Response:
-    return page("ul_login.html", 400 if error else 200, page_title="Log in", error=error,
+    social = [{"connection": found["name"], "strategy": found["strategy"], "label": strategies.button_label(found)}
+              for found in transaction.social_connections()]
+    return page("ul_login.html", 400 if error else 200, page_title="Log in", error=error, social=social,
                 username=username or "", application=transaction.application,
                 action=transaction.url("/u/login"), **transaction.links())
 
