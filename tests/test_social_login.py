@@ -309,3 +309,32 @@ def test_a_button_for_a_connection_the_page_does_not_offer_is_refused(mock, conn
     page_path = browser.login_page()
     refused = browser.post(page_path, data={"connection": connection})
     assert refused.status_code == 400 and "This connection is not available" in refused.text
+
+
+# --- post-login Actions ------------------------------------------------------------------------
+
+CLAIMS_ACTION = """
+exports.onExecutePostLogin = async (event, api) => {
+  api.idToken.setCustomClaim('https://mockidp.test/strategy', event.connection.strategy);
+  api.idToken.setCustomClaim('https://mockidp.test/identities', event.user.identities);
+  api.idToken.setCustomClaim('https://mockidp.test/method', event.authentication.methods[0].name);
+};
+"""
+
+
+def test_post_login_actions_see_the_social_connection_and_identities(mock, admin):
+    action = admin.post("/api/v2/actions/actions", json={
+        "name": "social-claims", "code": CLAIMS_ACTION, "supported_triggers": [{"id": "post-login", "version": "v3"}]})
+    assert action.status_code == 201, action.text
+    assert admin.post(f"/api/v2/actions/actions/{action.json()['id']}/deploy").status_code == 200
+    bound = admin.patch("/api/v2/actions/triggers/post-login/bindings", json={"bindings": [
+        {"ref": {"type": "action_name", "value": "social-claims"}, "display_name": "social-claims"}]})
+    assert bound.status_code == 200, bound.text
+    browser = Browser(mock.url)
+    location = browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test").headers["Location"]
+    claims = verify_id_token(mock.url, exchange_code(mock.url, follow_to_app(browser, location)["code"]).json()["id_token"])
+    assert claims["https://mockidp.test/strategy"] == "google-oauth2"
+    assert claims["https://mockidp.test/method"] == "federated"
+    assert claims["https://mockidp.test/identities"] == [
+        {"provider": "google-oauth2", "user_id": "104425867201936412345", "connection": "google-oauth2",
+         "isSocial": True}]

@@ -296,12 +296,18 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
              "request": {**_request_view(context.request), "method": context.method,
                          "query": dict(context.query), "body": dict(context.body)},
              "transaction": {"protocol": context.protocol, **context.transaction},
-             "authentication": {"methods": [{"name": "pwd", "timestamp": _authenticated_at(tenant, context)}]},
+             "authentication": {"methods": [{"name": _method_name(context.connection),
+                                             "timestamp": _authenticated_at(tenant, context)}]},
              "authorization": {"roles": []}, "secrets": dict(action.secrets),
              "tenant": {"id": _tenant_id(tenant)}}
     if context.session_id:
         event["session"] = {"id": context.session_id}
     return event
+
+
+def _method_name(connection: dict | None) -> str:
+    """Auth0's name for how the user authenticated: a password, or at an upstream provider."""
+    return "pwd" if (connection or {}).get("strategy", "auth0") == "auth0" else "federated"
 
 
 def _authenticated_at(tenant: "Tenant", context: LoginContext) -> str:
