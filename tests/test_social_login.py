@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 from conftest import Api
 from oauth_helpers import ALICE, SPA_ID, Browser, exchange_code, redirect_params, verify_id_token
+from upstream_helpers import follow_to_app
 
 from mockidp.testing import MockIdPServer
 
@@ -59,18 +60,6 @@ def admin(mock) -> Api:
 
 def user_path(user_id: str) -> str:
     return "/api/v2/users/" + quote(user_id, safe="")
-
-
-def follow_to_app(browser: Browser, location: str, limit: int = 5) -> dict[str, str]:
-    """Follow mockidp's redirects until the browser is sent back to the application."""
-    for _ in range(limit):
-        if not location.startswith("/"):
-            break
-        response = browser.get(location)
-        assert response.status_code == 302, (location, response.status_code, response.text[:300])
-        location = response.headers["Location"]
-    assert location.startswith("http://localhost:3000/callback"), location
-    return redirect_params(response)
 
 
 def provider_page(browser: Browser, **params) -> str:

@@ -1,6 +1,6 @@
 """The hosted login pages, shaped like Auth0's New Universal Login: /u/login (identifier +
-password, and a button per social connection, which sends the browser to the mock upstream
-provider: core/upstream/), /u/signup and /u/reset-password/request/<connection> ("Forgot password?").
+password, a button per social connection, and an email whose domain is an enterprise connection's
+domain alias: each sends the browser to the mock upstream provider, core/upstream/), /u/signup and /u/reset-password/request/<connection> ("Forgot password?").
 
 Each page belongs to a login transaction (`?state=`) that /authorize started. The forms post back
 to the same URL with Universal Login's field names (`username`/`email`, `password`), so a test can
@@ -67,6 +67,12 @@ class Transaction:
         with current.lock:
             return strategies.social_connections(current.directory.connections.values(), self.request.client_id)
 
+    def home_realm(self, email: str) -> dict | None:
+        """The enterprise connection an email's domain routes to (its domain_aliases), if any."""
+        current = tenant()
+        with current.lock:
+            return strategies.home_realm(current.directory.connections.values(), self.request.client_id, email)
+
     def links(self) -> dict:
         name = quote(self.connection.get("name", ""), safe="")
         return {"login_url": self.url("/u/login"),
@@ -116,6 +122,10 @@ def login():
     password = request.form.get("password", "")
     if not username:
         return _login_form(transaction, error=TEXTS["no-email"], username=username)
+    enterprise = transaction.home_realm(username)
+    if enterprise is not None:  # the email's domain belongs to a company's IdP: off to it
+        return redirect(upstream_flow.start(tenant(), transaction.state, transaction.request, enterprise,
+                                            typed_email=username), 302)
     if not password:
         return _login_form(transaction, error=TEXTS["no-password"], username=username)
     current = tenant()

@@ -63,7 +63,7 @@ def _page(pending: flow.PendingLogin, *, error: str | None = None) -> Response:
     return page("mock_upstream.html", 400 if error else 200, page_title=f"Mock provider: {name}",
                 connection=name, strategy=pending.connection["strategy"], application=pending.client_name,
                 identities=known.listed(tenant(), name), state=pending.state, error=error,
-                login_hint=pending.request.login_hint or "")
+                login_hint=pending.login_hint)
 
 
 def _back(params: list[tuple[str, str]]) -> Response:

@@ -55,20 +55,24 @@ class PendingLogin(NamedTuple):
     connection: dict
     request: AuthorizeRequest
     client_name: str
+    login_hint: str  # pre-fills the page's email
 
 
 # --- 1. off to the provider ------------------------------------------------------------------
 
-def start(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, connection: dict) -> str:
+def start(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, connection: dict, *,
+          typed_email: str | None = None) -> str:
     """Where the browser goes next: the mock provider's page, or the callback when login_hint
-    picks a known identity."""
+    picks a known identity. `typed_email`: what the user typed on the login page (home realm
+    discovery), which the provider's page pre-fills as a real IdP would."""
     with tenant.lock:
         now = tenant.clock.timestamp()
         pending = tenant.directory.upstream_logins
         authorize.drop_stale(pending, now)
         state = tenant.rng.alnum(STATE_LENGTH)
         pending[state] = {"transaction": transaction_id, "connection": connection["name"],
-                          "expires_ts": now + authorize.TRANSACTION_LIFETIME, "code": None}
+                          "expires_ts": now + authorize.TRANSACTION_LIFETIME, "code": None,
+                          "login_hint": typed_email or request.login_hint or ""}
     hinted = known.find_by_hint(tenant, connection["name"], request.login_hint)
     if hinted is not None:
         return callback_url(answer(tenant, state, hinted))
@@ -92,7 +96,7 @@ def pending_login(tenant: "Tenant", connection_name: str, state: str | None) -> 
         if connection is None or request is None:
             return None
         client = tenant.directory.clients.get(request.client_id) or {}
-    return PendingLogin(state, connection, request, client.get("name", "the application"))
+    return PendingLogin(state, connection, request, client.get("name", "the application"), record["login_hint"])
 
 
 # --- 2. the provider answers -----------------------------------------------------------------

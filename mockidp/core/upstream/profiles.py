@@ -1,4 +1,5 @@
-"""How an upstream identity becomes an Auth0 user: `user_id` `<provider>|<upstream id>`, the
+"""How an upstream identity becomes an Auth0 user: `user_id` `<provider>|<upstream id>` (enterprise:
+`<provider>|<connection>|<upstream id>`, see applications/strategies.py), the
 provider's attributes mapped to the root profile (email, email_verified, name, given_name,
 family_name, nickname, picture, and extras such as locale), and one identity
 `{provider, user_id, connection, isSocial}`.
@@ -31,7 +32,7 @@ class SignIn(NamedTuple):
 
 
 def user_id_of(connection: dict, identity: dict) -> str:
-    return f"{strategies.provider_of(connection)}|{identity['user_id']}"
+    return f"{strategies.provider_of(connection)}|{strategies.identity_user_id(connection, identity['user_id'])}"
 
 
 def root_attributes(identity: dict) -> dict:
@@ -66,7 +67,7 @@ def _create(tenant: "Tenant", connection: dict, identity: dict) -> UserRecord:
     now = iso(tenant.clock.now())
     profile = {"user_id": user_id_of(connection, identity), "created_at": now, "updated_at": now,
                **root_attributes(identity),
-               "identities": [{"provider": strategies.provider_of(connection), "user_id": identity["user_id"],
+               "identities": [{"provider": strategies.provider_of(connection), "user_id": strategies.identity_user_id(connection, identity["user_id"]),
                                "connection": connection["name"], "isSocial": strategies.is_social(connection)}]}
     record = UserRecord(profile, None, tenant.directory.next_user_sequence)
     tenant.directory.put_user(record)
