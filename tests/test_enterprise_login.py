@@ -51,7 +51,7 @@ def mock(server):
 
 @pytest.fixture
 def admin(mock) -> Api:
-    return Api(mock.url, mock.management_token())
+    return Api(mock.url, mock.management_token(scope="read:users create:connections"))
 
 
 def user(admin: Api, user_id: str) -> dict:

@@ -58,6 +58,12 @@ def admin(mock) -> Api:
     return Api(mock.url, mock.management_token())
 
 
+@pytest.fixture
+def reader(mock) -> Api:
+    """A Management API token without read:user_idp_tokens."""
+    return Api(mock.url, mock.management_token(scope="read:users"))
+
+
 def user_path(user_id: str) -> str:
     return "/api/v2/users/" + quote(user_id, safe="")
 
@@ -78,7 +84,7 @@ def log_types(admin: Api) -> list[str]:
 
 # --- headless: login_hint picks a known identity --------------------------------------------
 
-def test_login_hint_signs_a_known_identity_in_without_any_page(mock, admin):
+def test_login_hint_signs_a_known_identity_in_without_any_page(mock, admin, reader):
     browser = Browser(mock.url)
     response = browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test")
     assert response.headers["Location"].startswith("/login/callback?code=")
@@ -88,7 +94,7 @@ def test_login_hint_signs_a_known_identity_in_without_any_page(mock, admin):
     claims = verify_id_token(mock.url, tokens["id_token"], audience=SPA_ID, nonce="nonce-1")
     assert claims["sub"] == GRACE_ID
     assert claims["email"] == "grace@gmail.test" and claims["name"] == "Grace Hopper"
-    user = admin.get(user_path(GRACE_ID)).json()
+    user = reader.get(user_path(GRACE_ID)).json()
     assert user["identities"] == [{"provider": "google-oauth2", "user_id": "104425867201936412345",
                                    "connection": "google-oauth2", "isSocial": True}]
     assert (user["email_verified"], user["given_name"], user["family_name"], user["nickname"], user["locale"]) == \
@@ -232,7 +238,7 @@ def test_registering_a_bad_upstream_identity_is_a_400(mock, anonymous, body, err
 
 # --- connections through the Management API ------------------------------------------------
 
-def test_a_social_connection_created_through_the_management_api_signs_users_in(mock, admin):
+def test_a_social_connection_created_through_the_management_api_signs_users_in(mock, admin, reader):
     body = {"name": "my-github", "strategy": "github", "options": {"email": True, "scope": ["user:email"]},
             "enabled_clients": [SPA_ID]}
     created = admin.post("/api/v2/connections", json=body)
@@ -245,7 +251,7 @@ def test_a_social_connection_created_through_the_management_api_signs_users_in(m
     browser = Browser(mock.url)
     location = browser.authorize(connection="my-github", login_hint="9919").headers["Location"]
     follow_to_app(browser, location)
-    user = admin.get(user_path("github|9919")).json()
+    user = reader.get(user_path("github|9919")).json()
     assert user["identities"][0] == {"provider": "github", "user_id": "9919", "connection": "my-github",
                                      "isSocial": True}
     assert user["nickname"] == "octocat"
@@ -268,6 +274,7 @@ def test_a_social_identity_linked_to_a_database_user_signs_the_primary_in(mock, 
                         json={"provider": "google-oauth2", "user_id": "104425867201936412345"})
     assert linked.status_code == 201, linked.text
     assert linked.json()[1]["provider"] == "google-oauth2" and linked.json()[1]["isSocial"] is True
+    assert linked.json()[1]["profileData"]["email"] == "grace@gmail.test"
     assert admin.get(user_path(GRACE_ID)).status_code == 404  # no longer a standalone user
     social = Browser(mock.url)
     code = follow_to_app(social, social.authorize(connection="google-oauth2",
@@ -327,3 +334,21 @@ def test_post_login_actions_see_the_social_connection_and_identities(mock, admin
     assert claims["https://mockidp.test/identities"] == [
         {"provider": "google-oauth2", "user_id": "104425867201936412345", "connection": "google-oauth2",
          "isSocial": True}]
+
+
+# --- the provider's tokens ---------------------------------------------------------------------
+
+def test_idp_tokens_are_shown_only_with_read_user_idp_tokens_and_renewed_at_each_login(mock, admin, reader):
+    tokens = []
+    for _ in range(2):
+        browser = Browser(mock.url)
+        follow_to_app(browser, browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test")
+                      .headers["Location"])
+        identity = admin.get(user_path(GRACE_ID)).json()["identities"][0]
+        assert identity["expires_in"] == 3599
+        tokens.append(identity["access_token"])
+    assert tokens[0] != tokens[1]
+    for shown in (reader.get(user_path(GRACE_ID)).json(), reader.get("/api/v2/users").json()[-1],
+                  reader.get("/api/v2/users-by-email", params={"email": "grace@gmail.test"}).json()[0]):
+        assert shown["user_id"] == GRACE_ID and "access_token" not in shown["identities"][0]
+    assert admin.get("/api/v2/users").json()[-1]["identities"][0]["access_token"] == tokens[1]

@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import connections
+from ..directory import identities
 from ..directory.users import update_user
 from ..logs import events as logs
 from ..logs.events import RequestInfo
@@ -285,7 +286,8 @@ class ActionQueue:
 
 def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
                       action: bindings.BoundAction) -> dict:
-    user = {key: value for key, value in copy.deepcopy(profile).items() if key not in NOT_IN_EVENT_USER}
+    shown = identities.without_idp_tokens(profile)  # event.user.identities never carry them
+    user = {key: value for key, value in copy.deepcopy(shown).items() if key not in NOT_IN_EVENT_USER}
     user.setdefault("app_metadata", {})   # "never undefined in Actions"
     user.setdefault("user_metadata", {})
     client = context.client

@@ -2,7 +2,8 @@
 `<provider>|<connection>|<upstream id>`, see applications/strategies.py), the
 provider's attributes mapped to the root profile (email, email_verified, name, given_name,
 family_name, nickname, picture, and extras such as locale), and one identity
-`{provider, user_id, connection, isSocial}`.
+`{provider, user_id, connection, isSocial, access_token, expires_in}` (a mock idp token, renewed at
+each login).
 
 A later login updates the root attributes from the provider, as Auth0 does by default
 (`options.set_user_root_attributes: "on_each_login"`); with "on_first_login" they are kept. A
@@ -23,6 +24,7 @@ from ..applications import strategies
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
 
+IDP_TOKEN_LIFETIME = 3599  # seconds, as Google reports its access tokens' expires_in
 MAPPED = ("email", "email_verified", "name", "given_name", "family_name", "nickname", "picture")
 
 
@@ -58,28 +60,35 @@ def sign_in(tenant: "Tenant", connection: dict, identity: dict, request: Request
     if record is None:
         record = _create(tenant, connection, identity)
         return SignIn(logins.count_login(tenant, record, request), True)
-    if (connection.get("options") or {}).get("set_user_root_attributes") != "on_first_login":
-        record = _update(tenant, record, identity)
+    keep_root = (connection.get("options") or {}).get("set_user_root_attributes") == "on_first_login"
+    record = _update(tenant, record, {} if keep_root else root_attributes(identity))
     return SignIn(logins.count_login(tenant, record, request), False)
+
+
+def idp_tokens(tenant: "Tenant") -> dict:
+    """What the provider issued at this login (a mock access token: no real provider is called);
+    the Management API shows it only with read:user_idp_tokens."""
+    return {"access_token": f"mockidp-idp.{tenant.rng.alnum(40)}", "expires_in": IDP_TOKEN_LIFETIME}
 
 
 def _create(tenant: "Tenant", connection: dict, identity: dict) -> UserRecord:
     now = iso(tenant.clock.now())
     profile = {"user_id": user_id_of(connection, identity), "created_at": now, "updated_at": now,
                **root_attributes(identity),
-               "identities": [{"provider": strategies.provider_of(connection), "user_id": strategies.identity_user_id(connection, identity["user_id"]),
-                               "connection": connection["name"], "isSocial": strategies.is_social(connection)}]}
+               "identities": [{"provider": strategies.provider_of(connection),
+                               "user_id": strategies.identity_user_id(connection, identity["user_id"]),
+                               "connection": connection["name"], "isSocial": strategies.is_social(connection),
+                               **idp_tokens(tenant)}]}
     record = UserRecord(profile, None, tenant.directory.next_user_sequence)
     tenant.directory.put_user(record)
     tenant.directory.next_user_sequence += 1
     return record
 
 
-def _update(tenant: "Tenant", record: UserRecord, identity: dict) -> UserRecord:
-    attributes = root_attributes(identity)
-    if all(record.profile.get(key) == value for key, value in attributes.items()):
-        return record
+def _update(tenant: "Tenant", record: UserRecord, attributes: dict) -> UserRecord:
+    """New root attributes from the provider and its new tokens on the identity."""
     profile = {**copy.deepcopy(record.profile), **attributes, "updated_at": iso(tenant.clock.now())}
+    profile["identities"][0].update(idp_tokens(tenant))
     updated = record._replace(profile=profile)
     tenant.directory.put_user(updated, record)
     return updated
