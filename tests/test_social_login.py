@@ -352,3 +352,22 @@ def test_idp_tokens_are_shown_only_with_read_user_idp_tokens_and_renewed_at_each
                   reader.get("/api/v2/users-by-email", params={"email": "grace@gmail.test"}).json()[0]):
         assert shown["user_id"] == GRACE_ID and "access_token" not in shown["identities"][0]
     assert admin.get("/api/v2/users").json()[-1]["identities"][0]["access_token"] == tokens[1]
+
+
+# --- social users through the Management API -----------------------------------------------
+
+def test_a_social_user_is_updated_searched_and_deleted_like_any_user(mock, admin):
+    browser = Browser(mock.url)
+    follow_to_app(browser, browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test")
+                  .headers["Location"])
+    patched = admin.patch(user_path(GRACE_ID), json={"app_metadata": {"plan": "pro"}, "blocked": False})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["app_metadata"] == {"plan": "pro"}
+    for credential in ({"password": "Sup3r$ecret!x"}, {"username": "grace"}):
+        refused = admin.patch(user_path(GRACE_ID), json=credential)
+        assert refused.status_code == 400
+        assert refused.json()["message"].startswith("Cannot update ") and "non-database" in refused.json()["message"]
+    found = admin.get("/api/v2/users", params={"q": 'identities.connection:"google-oauth2"', "search_engine": "v3"})
+    assert [user["user_id"] for user in found.json()] == [GRACE_ID]
+    assert admin.delete(user_path(GRACE_ID)).status_code == 204
+    assert admin.get(user_path(GRACE_ID)).status_code == 404
