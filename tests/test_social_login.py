@@ -59,6 +59,12 @@ def admin(mock) -> Api:
 
 
 @pytest.fixture
+def anonymous(mock) -> Api:
+    """This module's server without a token (conftest's talks to the default server)."""
+    return Api(mock.url)
+
+
+@pytest.fixture
 def reader(mock) -> Api:
     """A Management API token without read:user_idp_tokens."""
     return Api(mock.url, mock.management_token(scope="read:users"))
@@ -371,3 +377,29 @@ def test_a_social_user_is_updated_searched_and_deleted_like_any_user(mock, admin
     assert [user["user_id"] for user in found.json()] == [GRACE_ID]
     assert admin.delete(user_path(GRACE_ID)).status_code == 204
     assert admin.get(user_path(GRACE_ID)).status_code == 404
+
+
+def test_the_next_identity_answers_the_connections_next_login_once(mock, admin):
+    chosen = mock.control("PUT", "/upstream/google-oauth2/next", {"email": "next@gmail.test", "user_id": "777"})
+    assert chosen["user_id"] == "777"
+    browser = Browser(mock.url)
+    page_path = browser.login_page()  # through the page's button: no login_hint possible
+    answered = browser.post(page_path, data={"connection": "google-oauth2"})
+    assert answered.headers["Location"].startswith("/login/callback?code=")
+    follow_to_app(browser, answered.headers["Location"])
+    assert admin.get(user_path("google-oauth2|777")).json()["email"] == "next@gmail.test"
+    assert provider_page(Browser(mock.url))  # used once: the page again
+    mock.control("PUT", "/upstream/google-oauth2/next", {"user_id": "104425867201936412345"})
+    mock.control("DELETE", "/upstream/google-oauth2/next")
+    assert provider_page(Browser(mock.url))
+
+
+@pytest.mark.parametrize("connection,body,status", [
+    ("google-oauth2", {"user_id": "404"}, 404),
+    ("google-oauth2", {}, 400),
+    ("Username-Password-Authentication", {"user_id": "1"}, 400),
+])
+def test_a_bad_next_identity_is_refused(mock, anonymous, connection, body, status):
+    response = anonymous.put(f"/_mock/upstream/{connection}/next", json=body)
+    assert response.status_code == status, response.text
+    assert provider_page(Browser(mock.url))

@@ -86,3 +86,14 @@ def list_identities():
     if connection is not None:
         known.upstream_connection(tenant(), connection)
     return json_response(known.listed(tenant(), connection))
+
+
+@upstream.put("/upstream/<connection>/next")
+def set_next_identity(connection: str):
+    return json_response(known.set_next(tenant(), connection, json_body()))
+
+
+@upstream.delete("/upstream/<connection>/next")
+def clear_next_identity(connection: str):
+    known.clear_next(tenant(), connection)
+    return json_response({"connection": connection, "next": None})

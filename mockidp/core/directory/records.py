@@ -73,6 +73,7 @@ class Directory:
     # provider knows, and upstream state -> a login waiting at (or answered by) the provider.
     upstream_identities: dict[tuple, dict]
     upstream_logins: dict[str, dict]
+    upstream_next: dict[str, str]         # connection -> the upstream id its next login answers with
     next_log_sequence: int
     next_user_sequence: int
 

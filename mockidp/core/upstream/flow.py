@@ -3,7 +3,8 @@
 1. /authorize (with `connection=`, or a button on the login page) has a login transaction;
    `start` opens an upstream login for it and sends the browser to the mock provider's page
    (/_mock/upstream/{connection}/authorize?state=...), or, when `login_hint` names an identity the
-   provider knows, straight back as if the provider had answered at once (headless tests).
+   provider knows (or the control plane set the connection's next identity), straight back as if
+   the provider had answered at once (headless tests).
 2. The mock provider answers (`answer`: a single-use code for the chosen identity, or `deny`:
    `error=access_denied`) by sending the browser to mockidp's /login/callback.
 3. `complete` checks the callback against the upstream login it belongs to (state and code, each
@@ -73,7 +74,8 @@ def start(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, conn
         pending[state] = {"transaction": transaction_id, "connection": connection["name"],
                           "expires_ts": now + authorize.TRANSACTION_LIFETIME, "code": None,
                           "login_hint": typed_email or request.login_hint or ""}
-    hinted = known.find_by_hint(tenant, connection["name"], request.login_hint)
+    hinted = (known.find_by_hint(tenant, connection["name"], request.login_hint)
+              or known.take_next(tenant, connection["name"]))
     if hinted is not None:
         return callback_url(answer(tenant, state, hinted))
     return f"/_mock/upstream/{quote(connection['name'], safe='')}/authorize?state={quote(state)}"

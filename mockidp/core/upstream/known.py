@@ -4,7 +4,8 @@ the mock provider's page. Each is what the provider would answer about a person:
 id, email, name... plus extra attributes (e.g. `locale`, `hd`).
 
 Stored in `tenant.directory.upstream_identities` keyed by (connection name, upstream id); reset
-restores them with the directory. Records are replaced, never mutated.
+restores them with the directory. A connection's "next identity" (`upstream_next`) answers its
+next login without the page, for tests that cannot pass `login_hint`. Records are replaced, never mutated.
 """
 from __future__ import annotations
 
@@ -100,3 +101,36 @@ def find_by_hint(tenant: "Tenant", connection: str, hint: str | None) -> dict | 
         if identity.get("email") == wanted or identity["user_id"] == hint.strip():
             return identity
     return None
+
+
+# --- "next identity": the connection's next login answers with it, no page ------------------
+
+def set_next(tenant: "Tenant", connection_name: Any, body: Any) -> dict:
+    """The identity (known, or registered from `body` when it names more than a user_id) that the
+    connection's next login answers with, without the provider's page. Used once."""
+    with tenant.lock:
+        connection = upstream_connection(tenant, connection_name)
+        if not isinstance(body, dict) or not body.get("user_id") and not body.get("email"):
+            raise ControlError(400, "Send {\"user_id\": ...} of a known identity, or a new identity.")
+        identity = None
+        if set(body) <= {"user_id"}:
+            identity = find(tenant, connection["name"], str(body["user_id"]))
+            if identity is None:
+                raise ControlError(404, f"The provider knows no identity {body['user_id']!r} for "
+                                        f"{connection['name']}.", "unknown_identity")
+        identity = identity or register(tenant, {**body, "connection": connection["name"]})
+        tenant.directory.upstream_next[connection["name"]] = identity["user_id"]
+        return identity
+
+
+def clear_next(tenant: "Tenant", connection_name: Any) -> None:
+    with tenant.lock:
+        connection = upstream_connection(tenant, connection_name)
+        tenant.directory.upstream_next.pop(connection["name"], None)
+
+
+def take_next(tenant: "Tenant", connection_name: str) -> dict | None:
+    """The identity set as next for the connection, if any; it is used up."""
+    with tenant.lock:
+        user_id = tenant.directory.upstream_next.pop(connection_name, None)
+        return find(tenant, connection_name, user_id) if user_id else None
