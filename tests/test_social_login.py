@@ -403,3 +403,15 @@ def test_a_bad_next_identity_is_refused(mock, anonymous, connection, body, statu
     response = anonymous.put(f"/_mock/upstream/{connection}/next", json=body)
     assert response.status_code == status, response.text
     assert provider_page(Browser(mock.url))
+
+
+def test_a_blocked_social_user_is_sent_back_unauthorized(mock, admin):
+    browser = Browser(mock.url)
+    follow_to_app(browser, browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test")
+                  .headers["Location"])
+    assert admin.patch(user_path(GRACE_ID), json={"blocked": True}).status_code == 200
+    again = Browser(mock.url)
+    params = follow_to_app(again, again.authorize(connection="google-oauth2", login_hint="grace@gmail.test")
+                           .headers["Location"])
+    assert (params["error"], params["error_description"]) == ("unauthorized", "user is blocked")
+    assert log_types(admin)[-1] == "f" and not again.session_cookie
