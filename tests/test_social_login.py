@@ -415,3 +415,18 @@ def test_a_blocked_social_user_is_sent_back_unauthorized(mock, admin):
                            .headers["Location"])
     assert (params["error"], params["error_description"]) == ("unauthorized", "user is blocked")
     assert log_types(admin)[-1] == "f" and not again.session_cookie
+
+
+def test_an_application_with_only_social_connections_gets_only_the_buttons(mock, admin):
+    database = admin.get("/api/v2/connections", params={"name": "Username-Password-Authentication"}).json()[0]
+    changed = admin.patch(f"/api/v2/connections/{database['id']}/clients",
+                          json=[{"client_id": SPA_ID, "status": False}])
+    assert changed.status_code == 204, changed.text
+    browser = Browser(mock.url)
+    page_path = browser.login_page()
+    page = browser.get(page_path)
+    assert page.status_code == 200 and "Continue with Google" in page.text
+    assert 'name="password"' not in page.text and "Sign up" not in page.text
+    assert browser.post(page_path, data={"username": ALICE[0], "password": ALICE[1]}).status_code == 400
+    chosen = browser.post(page_path, data={"connection": "google-oauth2"})
+    assert chosen.headers["Location"].startswith("/_mock/upstream/google-oauth2/authorize?state=")

@@ -59,7 +59,7 @@ class Transaction:
 
     @property
     def signup_allowed(self) -> bool:
-        return not (self.connection.get("options") or {}).get("disable_signup")
+        return bool(self.connection) and not (self.connection.get("options") or {}).get("disable_signup")
 
     def social_connections(self) -> list[dict]:
         """The social connections enabled for the application: a button each."""
@@ -81,14 +81,15 @@ class Transaction:
 
 
 def _transaction() -> Transaction | None:
-    """The page's transaction, if it is still usable (its client and a database connection
-    still exist)."""
+    """The page's transaction, if it is still usable (its client and a database or social
+    connection still exist)."""
     state = request.args.get("state", "")
     auth_request = authorize.find_transaction(tenant(), state)
     if auth_request is None:
         return None
     transaction = Transaction(state, auth_request)
-    return transaction if transaction.client and transaction.connection else None
+    usable = transaction.client and (transaction.connection or transaction.social_connections())
+    return transaction if usable else None
 
 
 def _invalid_state() -> Response:
@@ -126,6 +127,8 @@ def login():
     if enterprise is not None:  # the email's domain belongs to a company's IdP: off to it
         return redirect(upstream_flow.start(tenant(), transaction.state, transaction.request, enterprise,
                                             typed_email=username), 302)
+    if not transaction.connection:  # social buttons only: the page has no password form
+        return _login_form(transaction, error=TEXTS["wrong-email-credentials"], username=username)
     if not password:
         return _login_form(transaction, error=TEXTS["no-password"], username=username)
     current = tenant()
@@ -165,6 +168,7 @@ def _login_form(transaction: Transaction, *, username: str | None = None, error:
     social = [{"connection": found["name"], "strategy": found["strategy"], "label": strategies.button_label(found)}
               for found in transaction.social_connections()]
     return page("ul_login.html", 400 if error else 200, page_title="Log in", error=error, social=social,
+                database=bool(transaction.connection),
                 username=username or "", application=transaction.application,
                 action=transaction.url("/u/login"), **transaction.links())
 

@@ -258,7 +258,8 @@ def _check_audience(tenant: "Tenant", request: AuthorizeRequest) -> None:
 
 def _check_connection(tenant: "Tenant", request: AuthorizeRequest) -> None:
     if request.connection is None:
-        if not login_connections(tenant, request.client_id):
+        social = strategies.social_connections(tenant.directory.connections.values(), request.client_id)
+        if not login_connections(tenant, request.client_id) and not social:
             raise AuthorizeRedirectError(request, "invalid_request", "no connections enabled for the client")
         return
     connection = tenant.directory.connection_by_name(request.connection)
