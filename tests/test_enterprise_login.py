@@ -51,7 +51,7 @@ def mock(server):
 
 @pytest.fixture
 def admin(mock) -> Api:
-    return Api(mock.url, mock.management_token(scope="read:users create:connections"))
+    return Api(mock.url, mock.management_token(scope="read:users read:logs create:connections"))
 
 
 def user(admin: Api, user_id: str) -> dict:
@@ -93,6 +93,8 @@ def test_azure_ad_users_keep_the_provider_id_headlessly(mock, admin):
     sub = verify_id_token(mock.url, exchange_code(mock.url, code).json()["id_token"])["sub"]
     assert sub == "waad|7f3c2a10-oid"
     assert user(admin, sub)["identities"][0]["isSocial"] is False
+    logs = admin.get("/api/v2/logs", params={"q": 'type:"s"'}).json()
+    assert (logs[0]["strategy"], logs[0]["strategy_type"], logs[0]["connection"]) == ("waad", "enterprise", "contoso")
 
 
 def test_an_enterprise_connection_created_through_the_management_api_routes_its_domain(mock, admin):

@@ -107,6 +107,8 @@ def test_login_hint_signs_a_known_identity_in_without_any_page(mock, admin, read
         (True, "Grace", "Hopper", "grace", "en")
     assert user["logins_count"] == 1 and user["last_login"] == user["created_at"]
     assert log_types(admin)[-2:] == ["ss", "s"]
+    success = admin.get("/api/v2/logs", params={"q": 'type:"s"'}).json()[0]
+    assert (success["user_id"], success["strategy"], success["strategy_type"]) == (GRACE_ID, "google-oauth2", "social")
     assert browser.session_cookie  # an SSO session like any login
     again = browser.authorize(connection="google-oauth2")
     assert redirect_params(again)["code"]  # the session answers without the provider
