@@ -107,6 +107,9 @@ BAD_FIXTURES = {
     "databases not a list": ("databases: {name: db}\n", "databases: {'name': 'db'} is not of type 'array'"),
     "database without a name": ("databases:\n  - {strategy: auth0}\n", "databases[0]: 'name' is a required property"),
     "a typo next to deploy-cli sections": ("pages: []\npagez: []\n", "(top level): unknown key(s): 'pagez'"),
+    "upstream identity of a database connection": (
+        "connections:\n  - {name: db}\nupstreamIdentities:\n  - {connection: db, email: a@b.co}\n",
+        "upstreamIdentities[0]: Connection 'db' (strategy auth0) does not sign in at an upstream provider."),
 }
 
 

@@ -432,3 +432,19 @@ def test_an_application_with_only_social_connections_gets_only_the_buttons(mock,
     assert browser.post(page_path, data={"username": ALICE[0], "password": ALICE[1]}).status_code == 400
     chosen = browser.post(page_path, data={"connection": "google-oauth2"})
     assert chosen.headers["Location"].startswith("/_mock/upstream/google-oauth2/authorize?state=")
+
+
+def test_an_unlinked_social_identity_signs_itself_in_again(mock, admin):
+    browser = Browser(mock.url)
+    follow_to_app(browser, browser.authorize(connection="google-oauth2", login_hint="grace@gmail.test")
+                  .headers["Location"])
+    alice = admin.get("/api/v2/users-by-email", params={"email": ALICE[0]}).json()[0]
+    identities_path = user_path(alice["user_id"]) + "/identities"
+    assert admin.post(identities_path, json={"provider": "google-oauth2", "user_id": GRACE_ID}).status_code == 201
+    unlinked = admin.delete(identities_path + "/google-oauth2/104425867201936412345")
+    assert unlinked.status_code == 200 and len(unlinked.json()) == 1
+    again = Browser(mock.url)
+    code = follow_to_app(again, again.authorize(connection="google-oauth2", login_hint="grace@gmail.test")
+                         .headers["Location"])["code"]
+    assert verify_id_token(mock.url, exchange_code(mock.url, code).json()["id_token"])["sub"] == GRACE_ID
+    assert admin.get(user_path(GRACE_ID)).json()["logins_count"] == 2
