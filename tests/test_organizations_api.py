@@ -227,3 +227,55 @@ def test_invitation_defaults_and_errors(server, api):
     assert [i["id"] for i in api.get(path).json()] == [quiet["id"]]
     assert api.delete(f"{path}/{quiet['id']}").status_code == 204
     assert_error(api.get(f"{path}/{quiet['id']}"), 404, "The invitation does not exist.", "inexistent_invitation")
+
+
+ORGANIZATIONS_FIXTURE = """
+organizations:
+  - name: globex
+    display_name: Globex
+    metadata: {tier: gold}
+    connections:
+      - name: Username-Password-Authentication
+        assign_membership_on_login: true
+    members:
+      - alice@example.com
+      - {user: bob@example.com, roles: [org-admin]}
+    invitations:
+      - invitee: pending@example.com
+        client: inviting app
+        ttl_sec: 3600
+"""
+
+
+def test_fixture_organizations_load_and_reset_restores_them(tmp_path):
+    base, extra = tmp_path / "base.yaml", tmp_path / "orgs.yaml"
+    base.write_text(FIXTURE)
+    extra.write_text(ORGANIZATIONS_FIXTURE)
+    server = MockIdPServer(fixtures=[DEFAULT_FIXTURE, base, extra], tls=False)
+    try:
+        api = Api(server.url, server.management_token())
+        [globex] = api.get("/api/v2/organizations").json()
+        assert (globex["display_name"], globex["metadata"]) == ("Globex", {"tier": "gold"})
+        [connection] = api.get(f"/api/v2/organizations/{globex['id']}/enabled_connections").json()
+        assert connection["connection"]["name"] == "Username-Password-Authentication"
+        assert connection["assign_membership_on_login"] is True
+        listed = api.get(f"/api/v2/organizations/{globex['id']}/members", params={"fields": "email,roles"}).json()
+        assert listed == [{"email": "alice@example.com", "roles": []},
+                          {"email": "bob@example.com", "roles": [{"id": ROLE_ID, "name": "org-admin"}]}]
+        [pending] = api.get(f"/api/v2/organizations/{globex['id']}/invitations").json()
+        assert pending["invitee"] == {"email": "pending@example.com"} and server.outbox() == []
+        api.delete(f"/api/v2/organizations/{globex['id']}")
+        server.reset()
+        assert [org["name"] for org in Api(server.url, server.management_token()).get("/api/v2/organizations").json()] == ["globex"]
+    finally:
+        server.stop()
+
+
+def test_a_fixture_organization_naming_an_unknown_user_fails_start_up(tmp_path):
+    from mockidp.core.tenant.errors import FixtureError
+    from mockidp.runtime import build_tenant
+
+    bad = tmp_path / "orgs.yaml"
+    bad.write_text("organizations:\n  - name: initech\n    members: [nobody@example.com]\n")
+    with pytest.raises(FixtureError, match=r"orgs.yaml: organizations\[0\]: no user with user_id or email 'nobody@example.com'"):
+        build_tenant([DEFAULT_FIXTURE, bad], state_dir=tmp_path)
