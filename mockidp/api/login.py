@@ -1,6 +1,7 @@
 """The hosted login pages, shaped like Auth0's New Universal Login: /u/login (identifier +
-password, a button per social connection, and an email whose domain is an enterprise connection's
-domain alias: each sends the browser to the mock upstream provider, core/upstream/), /u/signup and /u/reset-password/request/<connection> ("Forgot password?").
+password; a button per social connection, and an email of an enterprise connection's domain
+aliases, send the browser to the mock upstream provider: core/upstream/), /u/signup and
+/u/reset-password/request/<connection> ("Forgot password?").
 
 Each page belongs to a login transaction (`?state=`) that /authorize started. The forms post back
 to the same URL with Universal Login's field names (`username`/`email`, `password`), so a test can

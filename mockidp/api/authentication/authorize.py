@@ -9,9 +9,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 
+from ...core.applications import strategies
 from ...core.email.tickets import with_query
 from ...core.login import authorize as authorization
-from ...core.applications import strategies
 from ...core.login import login_flow, sessions
 from ...core.login.authorize import AuthorizationResponse, AuthorizePageError, AuthorizeRedirectError
 from ...core.upstream import flow as upstream_flow
