@@ -214,3 +214,20 @@ def test_a_password_reset_by_a_non_member_never_yields_membership(server, api, a
     assert api.get(f"/api/v2/organizations/{acme['id']}/members").json() == []
     browser, params = org_authorize(server, organization=acme["id"])
     assert browser.sign_in(*BOB, **params)["error"] == "access_denied"
+
+
+def test_two_concurrent_acceptances_of_one_invitation_exactly_one_wins(server, api, acme):
+    from concurrent.futures import ThreadPoolExecutor
+
+    invitation = invite(api, acme, ALICE[0])
+    pages = []
+    for _ in range(2):
+        browser, params = follow(server, invitation)
+        pages.append((browser, browser.authorize(**params).headers["Location"]))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda entry: redirect_params(entry[0].post(entry[1], data={
+            "username": ALICE[0], "password": ALICE[1]})), pages))
+    assert sorted("code" in result for result in results) == [False, True]
+    [refused] = [result for result in results if "code" not in result]
+    assert refused["error_description"] == "invitation not found or expired"
+    assert [m["email"] for m in api.get(f"/api/v2/organizations/{acme['id']}/members").json()] == [ALICE[0]]
