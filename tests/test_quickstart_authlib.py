@@ -10,18 +10,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from browser_helpers import WAIT_MS, launched_chromium, needs_chromium
+from browser_helpers import needs_chromium
 from oauth_helpers import WEB_ID, WEB_SECRET
-from quickstart_helpers import allow_app, log_in_and_out, log_types
+from quickstart_helpers import allow_app, app_page, log_in_and_out, log_types
 from werkzeug.serving import make_server
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture
@@ -41,14 +35,9 @@ def flask_app(mockidp, monkeypatch):
     thread.join(timeout=30)
 
 
-def test_authlib_flask_client_logs_in_and_out(mockidp, flask_app, browser):
-    context = browser.new_context(ignore_https_errors=True)  # mockidp's CA is not the browser's
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    try:
+def test_authlib_flask_client_logs_in_and_out(mockidp, flask_app, chromium):
+    with app_page(chromium) as page:
         paths = log_in_and_out(page, mockidp, flask_app)
-    finally:
-        context.close()
     assert paths[:2] == ["/authorize", "/u/login"] and "/v2/logout" in paths
     types = log_types(mockidp)
     assert "seacft" in types and types.index("s") < types.index("seacft") < types.index("slo"), types
