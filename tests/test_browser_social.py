@@ -5,20 +5,12 @@ application with a `google-oauth2|...` user. And the headless variant: `connecti
 from __future__ import annotations
 
 import pytest
-from test_browser_spa import (  # noqa: F401 - spa_build and browser are fixtures
-    CHROMIUM,
-    CLIENT_ID,
-    WAIT_MS,
-    SpaSite,
-    app_call,
-    browser,
-    fixture_for,
-    spa_build,
-)
+from browser_helpers import WAIT_MS, needs_chromium
+from test_browser_spa import CLIENT_ID, SpaSite, app_call, fixture_for, spa_build  # noqa: F401 - a fixture
 
 from mockidp.testing import MockIdPServer
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed")
+pytestmark = needs_chromium
 SOCIAL = """
 connections:
   - name: google-oauth2
@@ -44,8 +36,8 @@ def spa(spa_build, tmp_path_factory):  # noqa: F811 - the imported fixture is wh
     site.stop()
 
 
-def open_app(browser, site):  # noqa: F811
-    context = browser.new_context()
+def open_app(chromium, site):
+    context = chromium.new_context()
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(site.origin)
@@ -53,10 +45,10 @@ def open_app(browser, site):  # noqa: F811
     return context, page
 
 
-def test_continue_with_google_through_the_mock_provider_page(spa, browser):  # noqa: F811
+def test_continue_with_google_through_the_mock_provider_page(spa, chromium):
     site, server = spa
     server.reset()
-    context, page = open_app(browser, site)
+    context, page = open_app(chromium, site)
     try:
         page.evaluate("() => { window.app.then((c) => c.loginWithRedirect()); }")
         page.wait_for_url(f"{server.url}/u/login?state=*")
@@ -73,10 +65,10 @@ def test_continue_with_google_through_the_mock_provider_page(spa, browser):  # n
         context.close()
 
 
-def test_headless_with_connection_and_login_hint(spa, browser):  # noqa: F811
+def test_headless_with_connection_and_login_hint(spa, chromium):
     site, server = spa
     server.reset()
-    context, page = open_app(browser, site)
+    context, page = open_app(chromium, site)
     try:
         page.evaluate("""() => { window.app.then((c) => c.loginWithRedirect({authorizationParams:
             {connection: 'google-oauth2', login_hint: 'grace@gmail.test'}})); }""")
