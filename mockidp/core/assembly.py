@@ -5,7 +5,7 @@ other: the directory's account changes exist before login subscribes to them.
 """
 from __future__ import annotations
 
-from .actions.triggers import ActionRuns
+from .actions.executions import ActionRuns
 from .directory.changes import AccountChanges
 from .directory.records import Directory
 from .email.mailroom import Mailroom, startup_email_settings
