@@ -184,6 +184,8 @@ def _signup_problem(email: str, password: str) -> str | None:
 
 
 def _signup_error_text(error: DbConnectionError) -> str:
+    if error.log_description is not None:  # a pre-user-registration Action refused: its userMessage
+        return str(error.body.get("description") or TEXTS["signup-failed"])
     if error.code == "invalid_password":
         return TEXTS["password-too-weak"]
     if error.code == "user_exists":

@@ -104,7 +104,9 @@ function moduleNotFound(specifier) {
 
 function makeApi(trigger, event) {
   const cache = makeCache();
-  if (trigger === 'post-change-password') return { cache };
+  // Auth0's asynchronous triggers only offer the cache: they cannot change the flow.
+  if (['post-change-password', 'post-user-registration', 'send-phone-message'].includes(trigger)) return { cache };
+  if (trigger === 'pre-user-registration') return makePreUserRegistrationApi(cache);
   if (trigger !== 'post-login') throw new Error(`mockidp cannot run Actions for the trigger '${trigger}'`);
 
   const api = { cache };
@@ -132,6 +134,22 @@ function makeApi(trigger, event) {
     enable: (provider, options) => record({ op: 'multifactor.enable', provider, options: cloneJson(options ?? {}) }),
   };
   for (const name of UNSUPPORTED_NAMESPACES) api[name] = unsupportedNamespace(`api.${name}`);
+  return api;
+}
+
+function makePreUserRegistrationApi(cache) {
+  const api = { cache };
+  const record = (command) => { commands.push(command); return api; };
+  api.access = {
+    deny: (reason, userMessage) => record({ op: 'access.deny', reason: cloneJson(reason), userMessage: cloneJson(userMessage) }),
+  };
+  api.user = {
+    setAppMetadata: (key, value) => record({ op: 'user.setAppMetadata', key: cloneJson(key), value: cloneJson(value) }),
+    setUserMetadata: (key, value) => record({ op: 'user.setUserMetadata', key: cloneJson(key), value: cloneJson(value) }),
+  };
+  api.validation = {
+    error: (code, message) => record({ op: 'validation.error', code: cloneJson(code), message: cloneJson(message) }),
+  };
   return api;
 }
 
