@@ -107,6 +107,7 @@ function makeApi(trigger, event) {
   // Auth0's asynchronous triggers only offer the cache: they cannot change the flow.
   if (['post-change-password', 'post-user-registration', 'send-phone-message'].includes(trigger)) return { cache };
   if (trigger === 'pre-user-registration') return makePreUserRegistrationApi(cache);
+  if (trigger === 'credentials-exchange') return makeCredentialsExchangeApi(cache);
   if (trigger !== 'post-login') throw new Error(`mockidp cannot run Actions for the trigger '${trigger}'`);
 
   const api = { cache };
@@ -149,6 +150,16 @@ function makePreUserRegistrationApi(cache) {
   };
   api.validation = {
     error: (code, message) => record({ op: 'validation.error', code: cloneJson(code), message: cloneJson(message) }),
+  };
+  return api;
+}
+
+function makeCredentialsExchangeApi(cache) {
+  const api = { cache };
+  const record = (command) => { commands.push(command); return api; };
+  api.access = { deny: (code, reason) => record({ op: 'access.deny', code: cloneJson(code), reason: cloneJson(reason) }) };
+  api.accessToken = {
+    setCustomClaim: (key, value) => record({ op: 'accessToken.setCustomClaim', key: cloneJson(key), value: cloneJson(value) }),
   };
   return api;
 }
