@@ -1,7 +1,8 @@
 'use strict';
 // Runs one Auth0 Action handler for mockidp (spawned by mockidp/core/action_runtime.py).
 //
-// stdin:  {code, handler, trigger, event, dependencies, modules_dir, marker}
+// stdin:  {code, handler, trigger, event, dependencies, modules_dir, marker, context}
+//         (context: what some api members need from the tenant: {now, issuer, state} for redirects)
 // stdout: one line `<marker>{"commands": [...], "error": {...}|null, "logs": [...]}`, written last.
 //
 // The `api` calls are not applied here: each one is recorded as a command ({op, ...}) and the
@@ -39,7 +40,7 @@ async function main() {
     // Auth0 reports a missing export as a failed execution; this wording is mockidp's.
     throw new TypeError(`exports.${input.handler} is not a function`);
   }
-  await handler(input.event, makeApi(input.trigger, input.event));
+  await handler(input.event, makeApi(input.trigger, input.event, input.context || {}));
 }
 
 function readStdin() {
@@ -102,7 +103,7 @@ function moduleNotFound(specifier) {
 
 // --- the recording `api` object --------------------------------------------------------------
 
-function makeApi(trigger, event) {
+function makeApi(trigger, event, context) {
   const cache = makeCache();
   // Auth0's asynchronous triggers only offer the cache: they cannot change the flow.
   if (['post-change-password', 'post-user-registration', 'send-phone-message'].includes(trigger)) return { cache };
@@ -128,8 +129,8 @@ function makeApi(trigger, event) {
   api.redirect = {
     canRedirect: () => canRedirect(event),
     sendUserTo: (url, options) => record({ op: 'redirect.sendUserTo', url, options: cloneJson(options ?? {}) }),
-    encodeToken: notSupported('api.redirect.encodeToken'),
-    validateToken: notSupported('api.redirect.validateToken'),
+    encodeToken: (options) => encodeToken(options, event, context),
+    validateToken: (options) => validateToken(options, event, context),
   };
   api.multifactor = {
     enable: (provider, options) => record({ op: 'multifactor.enable', provider, options: cloneJson(options ?? {}) }),
@@ -162,6 +163,48 @@ function makeCredentialsExchangeApi(cache) {
     setCustomClaim: (key, value) => record({ op: 'accessToken.setCustomClaim', key: cloneJson(key), value: cloneJson(value) }),
   };
   return api;
+}
+
+// --- redirect session tokens: HS256 JWTs, dated by the tenant clock (context.now) -------------
+
+const crypto = require('crypto');
+const DEFAULT_TOKEN_LIFETIME_S = 900;
+
+function encodeToken(options, event, context) {
+  const { secret, payload = {}, expiresInSeconds = DEFAULT_TOKEN_LIFETIME_S } = options || {};
+  if (typeof secret !== 'string' || !secret) throw new TypeError('api.redirect.encodeToken: a secret is required');
+  const now = context.now;
+  const claims = { ...cloneJson(payload), iat: now, iss: context.issuer, sub: event.user.user_id,
+    exp: now + Number(expiresInSeconds), ip: event.request.ip };
+  const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = base64url(JSON.stringify(claims));
+  return `${header}.${body}.${sign(`${header}.${body}`, secret)}`;
+}
+
+// What Auth0 checks: the signature, the expiry and that the token's `state` is this login's.
+function validateToken(options, event, context) {
+  const { secret, tokenParameterName = 'session_token' } = options || {};
+  const request = event.request || {};
+  const token = (request.body || {})[tokenParameterName] ?? (request.query || {})[tokenParameterName];
+  const invalid = (why) => new Error(`The session token is invalid: ${why}`);
+  if (typeof token !== 'string' || token.split('.').length !== 3) throw invalid(`no token in '${tokenParameterName}'`);
+  const [header, body, signature] = token.split('.');
+  const expected = Buffer.from(sign(`${header}.${body}`, String(secret)));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) throw invalid('Invalid signature.');
+  let claims;
+  try { claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')); } catch (_) { throw invalid('Malformed token.'); }
+  if (typeof claims.exp === 'number' && claims.exp <= context.now) throw invalid('Token expired.');
+  if (claims.state !== context.state) throw invalid('State in the token does not match the /continue state.');
+  return claims;
+}
+
+function sign(input, secret) {
+  return crypto.createHmac('sha256', secret).update(input).digest('base64url');
+}
+
+function base64url(text) {
+  return Buffer.from(text, 'utf8').toString('base64url');
 }
 
 // Auth0's post-login api members mockidp does not emulate: calling one fails the Action with a

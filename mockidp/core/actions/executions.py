@@ -29,7 +29,7 @@ TRIGGER_TIME_LIMIT_S = 20.0  # Auth0: every execution of a trigger, all its Acti
 # --- running one Action ---------------------------------------------------------------------------------
 
 def execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigger: str,
-             event: dict, generation: int, deadline: float) -> "ActionRun":
+             event: dict, generation: int, deadline: float, context: dict | None = None) -> "ActionRun":
     """Run one Action (no lock held) and record the execution, unless a reset came meanwhile."""
     from . import runtime as action_runtime  # subprocess and friends: loaded when an Action first runs
 
@@ -37,7 +37,8 @@ def execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigge
     settings = action_runtime.default_settings(tenant.actions.ca_file)  # env read per run: tests set it
     settings = settings._replace(timeout_s=max(0.001, deadline - monotonic()))
     run = action_runtime.run_action(action.code, handler, trigger, event,
-                                    dependencies=list(action.dependencies), settings=settings)
+                                    dependencies=list(action.dependencies), settings=settings,
+                                    context=context)
     with tenant.lock:
         if tenant.generation != generation:
             return run

@@ -16,6 +16,7 @@ Node runs outside the tenant lock: an Action may call mockidp back (the Manageme
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from types import MappingProxyType
@@ -53,11 +54,26 @@ RESERVED_CLAIMS = {"acr", "act", "active", "amr", "at_hash", "ath", "attest", "a
 NOT_IN_EVENT_USER = {"logins_count", "last_login", "last_ip", "blocked"}
 
 
+class Redirect(NamedTuple):
+    """api.redirect.sendUserTo: where the login goes before /continue resumes it."""
+
+    url: str
+    query: dict
+    action_id: str                 # the Action whose onContinuePostLogin runs on /continue
+    id_token_claims: dict          # set by the Actions before the redirect, kept for the tokens
+    access_token_claims: dict
+
+
 class PostLoginOutcome(NamedTuple):
     profile: dict                  # the user after the Actions' metadata changes
     denied: str | None             # why the login is refused (deny reason or error message)
     id_token_claims: dict
     access_token_claims: dict
+    redirect: Redirect | None = None  # the flow is paused until /continue
+
+
+NOT_REDIRECTABLE = "api.redirect.sendUserTo cannot redirect this login (api.redirect.canRedirect() is false)"
+NO_REDIRECT_HERE = "mockidp emulates api.redirect.sendUserTo on the hosted login and signup pages only"
 
 
 class LoginContext(NamedTuple):
@@ -73,41 +89,79 @@ class LoginContext(NamedTuple):
     body: Mapping[str, Any] = MappingProxyType({})  # a grant's parameters, secrets left out
     method: str = "POST"           # of the request the login completes on (GET /authorize for SSO)
     authenticated_at: int | None = None  # when the password was checked (the session's, for SSO)
+    redirect_state: str | None = None    # the `state` /continue resumes with; None: cannot redirect
 
 
-def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLoginOutcome:
-    """Run the bound post-login Actions; a denied login is logged `f` here, for every flow."""
+def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
+               resume: Redirect | None = None) -> PostLoginOutcome:
+    """Run the bound post-login Actions (from the one that redirected, with its onContinuePostLogin,
+    when `resume` is the redirect /continue came back from); a denied login is logged `f` here."""
     bound = bindings.bound_actions(tenant, "post-login")
     if not bound:
         return PostLoginOutcome(profile, None, {}, {})
     generation, deadline = tenant.generation, monotonic() + TRIGGER_TIME_LIMIT_S
     changes = MetadataChanges()
-    id_claims: dict = {}
-    access_claims: dict = {}
-    denied = None
-    for action in bound:
+    id_claims: dict = dict(resume.id_token_claims) if resume else {}
+    access_claims: dict = dict(resume.access_token_claims) if resume else {}
+    denied, redirect, start = None, None, 0
+    if resume is not None:
+        start = next((i for i, action in enumerate(bound) if action.action_id == resume.action_id), -1)
+        if start < 0:
+            denied, bound = "The Action that redirected the login is no longer bound to post-login", []
+    for position, action in enumerate(bound[start:]):
+        handler = "onContinuePostLogin" if resume is not None and position == 0 else "onExecutePostLogin"
         event = _post_login_event(tenant, changes.apply(profile), context, action)
-        run = _execute(tenant, action, "onExecutePostLogin", "post-login", event, generation, deadline)
+        run = _execute(tenant, action, handler, "post-login", event, generation, deadline,
+                       context=_runner_context(tenant, context))
         if run.error is not None:  # a failed Action's calls are discarded; the login is denied
             denied = run.error.get("message") or "Action failed"
             break
-        denied = _apply_post_login_calls(run.commands, changes, id_claims, access_claims)
-        if denied is not None:
-            break  # the Action finished; no later Action runs
+        sent: list[dict] = []
+        denied = _apply_post_login_calls(run.commands, changes, id_claims, access_claims, sent)
+        if denied is None and sent:  # the flow pauses after this Action (Auth0's redirect contract)
+            denied, redirect = _redirect(sent[0], action, context, id_claims, access_claims)
+        if denied is not None or redirect is not None:
+            break  # the Action finished; no later Action runs (until /continue, for a redirect)
     if changes:
         try:
             profile = save_metadata(tenant, profile, changes, generation)
         except Auth0Error as error:  # e.g. a metadata key Auth0 refuses, or the user was deleted
             denied = denied if denied is not None else str(error.body.get("message") or error.body)
-    outcome = PostLoginOutcome(profile, denied, id_claims, access_claims)
+    outcome = PostLoginOutcome(profile, denied, id_claims, access_claims, None if denied else redirect)
     if denied is not None:
         _log_denied(tenant, outcome, context)
     return outcome
 
 
+def _redirect(command: dict, action: bindings.BoundAction, context: LoginContext, id_claims: dict,
+              access_claims: dict) -> tuple[str | None, Redirect | None]:
+    """(why the login is denied, or where it goes) for an api.redirect.sendUserTo call."""
+    backchannel = context.protocol.startswith("oauth2-")
+    if backchannel or "none" in (context.transaction.get("prompt") or []):
+        return NOT_REDIRECTABLE, None
+    if context.redirect_state is None:
+        return NO_REDIRECT_HERE, None
+    url, query = command.get("url"), (command.get("options") or {}).get("query") or {}
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not isinstance(query, dict):
+        return "api.redirect.sendUserTo needs an absolute http(s) URL and an object as query", None
+    return None, Redirect(url, {str(key): _query_value(value) for key, value in query.items()},
+                          action.action_id, dict(id_claims), dict(access_claims))
+
+
+def _query_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _runner_context(tenant: "Tenant", context: LoginContext) -> dict:
+    """What api.redirect's tokens need: the tenant clock, the tenant's name (iss) and the state."""
+    return {"now": int(tenant.clock.timestamp()), "issuer": context.request.hostname,
+            "state": context.redirect_state}
+
+
 def _apply_post_login_calls(commands: list[dict], changes: "MetadataChanges", id_claims: dict,
-                            access_claims: dict) -> str | None:
-    """Apply one Action's api calls in order; the reason it denied the login, if it did."""
+                            access_claims: dict, sent: list[dict]) -> str | None:
+    """Apply one Action's api calls in order; the reason it denied the login, if it did.
+    api.redirect.sendUserTo calls are collected in `sent`."""
     denied = None
     for command in commands:
         op = command.get("op")
@@ -119,8 +173,8 @@ def _apply_post_login_calls(commands: list[dict], changes: "MetadataChanges", id
             _set_claim(id_claims, command)
         elif op == "accessToken.setCustomClaim":
             _set_claim(access_claims, command)
-        elif op == "redirect.sendUserTo" and denied is None:
-            denied = "mockidp does not emulate api.redirect.sendUserTo yet"
+        elif op == "redirect.sendUserTo":
+            sent.append(command)
     return denied
 
 
