@@ -70,8 +70,18 @@ function makeRequire(dependencies, modulesDir) {
 
   function actionRequire(specifier) {
     if (typeof specifier === 'string' && isBuiltin(specifier)) return require(specifier);
-    if (typeof specifier === 'string' && requireDependency && declared.has(packageName(specifier))) {
-      return requireDependency(specifier);
+    if (typeof specifier === 'string' && declared.has(packageName(specifier))) {
+      if (!requireDependency) {
+        throw moduleNotFound(specifier, 'the Action declares it, but MOCKIDP_ACTIONS_MODULES names no folder to load it from');
+      }
+      try {
+        return requireDependency(specifier);
+      } catch (error) {
+        if (error && error.code === 'MODULE_NOT_FOUND' && String(error.message).includes(`'${specifier}'`)) {
+          throw moduleNotFound(specifier, `the Action declares it, but it is not installed in ${modulesDir}/node_modules`);
+        }
+        throw error;
+      }
     }
     throw moduleNotFound(specifier);
   }
@@ -95,8 +105,9 @@ function packageName(specifier) {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
-function moduleNotFound(specifier) {
-  const error = new Error(`Cannot find module '${specifier}'`);
+// Auth0's message for a package the Action does not declare; mockidp adds why a declared one is missing.
+function moduleNotFound(specifier, why) {
+  const error = new Error(`Cannot find module '${specifier}'${why ? ` (${why})` : ''}`);
   error.code = 'MODULE_NOT_FOUND';
   return error;
 }

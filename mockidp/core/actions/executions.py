@@ -45,6 +45,7 @@ def execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigge
         execution = {"id": execution_id(tenant), "trigger_id": trigger, "action_id": action.action_id,
                      "action_name": action.name, "version_id": action.version_id,
                      "status": "failed" if run.error else "final", "started_at": started,
+                     "ended_at": iso(tenant.clock.now()),
                      "commands": run.commands, "logs": run.logs, "error": run.error}
         tenant.actions.executions.append(execution)
         del tenant.actions.executions[:-MAX_EXECUTIONS]
