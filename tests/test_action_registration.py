@@ -141,3 +141,19 @@ exports.onExecutePreUserRegistration = async (event, api) => {
     assert refused.status_code == 400
     assert (refused.json()["code"], refused.json()["description"]) == ("invalid_username", "Pick another name.")
     assert users_with_email(api, "ann@fine.example") == []
+
+
+@pytest.mark.parametrize("code, message", [
+    ("exports.onExecutePreUserRegistration = () => new Promise(() => {});",  # nothing left to run: Node exits
+     "The Action never completed: its promise never settled"),
+    ("exports.onExecutePreUserRegistration = () => { setInterval(() => {}, 1000); return new Promise(() => {}); };",
+     "Script execution time limit exceeded"),
+], ids=["settles-never", "keeps-running"])
+def test_an_action_that_never_resolves_refuses_the_signup_in_time(mockidp, sdk, api, monkeypatch, code, message):
+    monkeypatch.setattr("mockidp.core.actions.executions.TRIGGER_TIME_LIMIT_S", 3.0)  # Auth0's is 20 s
+    install(sdk, "hangs", code)
+    refused = signup(mockidp, "ann@fine.example")
+    assert refused.status_code == 400 and refused.json()["code"] == "extensibility_error"
+    assert refused.json()["description"].startswith(message)
+    assert users_with_email(api, "ann@fine.example") == []
+    assert mockidp.action_executions()[-1]["status"] == "failed"

@@ -33,6 +33,8 @@ async function main() {
   captureConsole();
   process.on('uncaughtException', failWith);
   process.on('unhandledRejection', failWith);
+  // Node is about to exit with nothing left to do while the handler's promise is still pending.
+  process.on('beforeExit', () => failWith(new Error('The Action never completed: its promise never settled')));
 
   const actionExports = loadAction(input.code, makeRequire(input.dependencies || [], input.modules_dir));
   const handler = actionExports == null ? undefined : actionExports[input.handler];
