@@ -9,7 +9,7 @@ import json
 
 import pytest
 import requests
-from action_helpers import install_action
+from action_helpers import install_action, management_sdk
 from auth0.authentication import GetToken
 from auth0.authentication.exceptions import Auth0Error
 from auth0.management import ManagementClient
@@ -28,9 +28,7 @@ exports.onExecuteCredentialsExchange = async (event, api) => {
 
 @pytest.fixture
 def sdk(mockidp, monkeypatch) -> ManagementClient:
-    monkeypatch.setenv("SSL_CERT_FILE", str(mockidp.ca_bundle))
-    return ManagementClient(domain=mockidp.domain, client_id=DEFAULT_M2M_CLIENT_ID,
-                            client_secret=DEFAULT_M2M_CLIENT_SECRET)
+    return management_sdk(mockidp, monkeypatch)
 
 
 def get_token(mockidp) -> GetToken:

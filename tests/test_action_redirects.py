@@ -17,12 +17,19 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from action_helpers import install_action
+from action_helpers import install_action, management_sdk
 from auth0.management import ManagementClient
 from jose import jwt
-from oauth_helpers import ALICE, SPA_CALLBACK, SPA_ID, Browser, exchange_code, redirect_params, spa_params, verify_id_token
-
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
+from oauth_helpers import (
+    ALICE,
+    SPA_CALLBACK,
+    SPA_ID,
+    Browser,
+    exchange_code,
+    redirect_params,
+    spa_params,
+    verify_id_token,
+)
 
 SECRET = "terms-app-shared-secret-0123456789"
 CLAIM = "https://example.com/terms_accepted_at"
@@ -47,7 +54,9 @@ exports.onContinuePostLogin = async (event, api) => {
   api.idToken.setCustomClaim('""" + CLAIM + """', answer.terms_accepted_at);
 };
 """
-LATER = "exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://example.com/later', true); };"
+LATER = """
+exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://example.com/later', true); };
+"""
 
 
 class TermsApp:
@@ -110,9 +119,7 @@ def answer_token(session_token: str, state: str, secret: str = SECRET) -> str:
 
 @pytest.fixture
 def sdk(mockidp, monkeypatch) -> ManagementClient:
-    monkeypatch.setenv("SSL_CERT_FILE", str(mockidp.ca_bundle))
-    return ManagementClient(domain=mockidp.domain, client_id=DEFAULT_M2M_CLIENT_ID,
-                            client_secret=DEFAULT_M2M_CLIENT_SECRET)
+    return management_sdk(mockidp, monkeypatch)
 
 
 @pytest.fixture
@@ -166,7 +173,8 @@ def test_the_login_finishes_only_after_continue(mockidp, sdk, terms_app, install
 
 @pytest.mark.parametrize("tamper, reason", [
     (lambda token, state: answer_token(token, state, secret="not-the-secret"), "Invalid signature."),
-    (lambda token, state: answer_token(token, "another-state"), "State in the token does not match the /continue state."),
+    (lambda token, state: answer_token(token, "another-state"),
+     "State in the token does not match the /continue state."),
 ])
 def test_a_bad_session_token_denies_the_login(mockidp, sdk, terms_app, installed, tamper, reason):
     browser = Browser(mockidp.url)

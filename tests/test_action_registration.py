@@ -13,12 +13,10 @@ from html import unescape
 
 import pytest
 import requests
-from action_helpers import install_action
+from action_helpers import install_action, management_sdk
 from auth0.management import ManagementClient
 from conftest import Api
 from oauth_helpers import WEB_ID, Browser, redirect_params
-
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
 CONNECTION = "Username-Password-Authentication"
 PASSWORD = "Sign-up-pass-1!"
@@ -35,9 +33,7 @@ exports.onExecutePreUserRegistration = async (event, api) => {
 
 @pytest.fixture
 def sdk(mockidp, monkeypatch) -> ManagementClient:
-    monkeypatch.setenv("SSL_CERT_FILE", str(mockidp.ca_bundle))
-    return ManagementClient(domain=mockidp.domain, client_id=DEFAULT_M2M_CLIENT_ID,
-                            client_secret=DEFAULT_M2M_CLIENT_SECRET)
+    return management_sdk(mockidp, monkeypatch)
 
 
 def install(sdk: ManagementClient, name: str, code: str) -> str:

@@ -123,7 +123,8 @@ exports.onExecutePostLogin = async () => {
 
 @pytest.mark.parametrize("modules_dir, why", [
     (None, "the Action declares it, but MOCKIDP_ACTIONS_MODULES names no folder to load it from"),
-    (Path("/nonexistent-modules"), "the Action declares it, but it is not installed in /nonexistent-modules/node_modules"),
+    (Path("/nonexistent-modules"),
+     "the Action declares it, but it is not installed in /nonexistent-modules/node_modules"),
 ], ids=["no-folder", "not-installed"])
 def test_a_declared_package_that_cannot_load_says_why(modules_dir, why):
     run = post_login("exports.onExecutePostLogin = async () => { require('left-pad'); };",

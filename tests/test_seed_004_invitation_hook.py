@@ -13,14 +13,12 @@ import json
 
 import pytest
 import requests
-from action_helpers import install_action
+from action_helpers import install_action, management_sdk
 from auth0.management import ManagementClient
 from conftest import Api
 from email_helpers import install_template, outbox, submit_password
 from npm_packages import node_sdk_modules
 from oauth_helpers import WEB_ID, WEB_SECRET, Browser, exchange_code, verify_id_token
-
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
 CONNECTION = "Username-Password-Authentication"
 EMAIL, TEMPORARY, CHOSEN = "new.hire@example.com", "Temp0rary-Pass!", "Chosen-pass-2!"
@@ -42,10 +40,8 @@ exports.onExecutePostUserRegistration = async (event) => {
 
 @pytest.fixture
 def sdk(mockidp, monkeypatch) -> ManagementClient:
-    monkeypatch.setenv("SSL_CERT_FILE", str(mockidp.ca_bundle))
     monkeypatch.setenv("MOCKIDP_ACTIONS_MODULES", str(node_sdk_modules()))
-    return ManagementClient(domain=mockidp.domain, client_id=DEFAULT_M2M_CLIENT_ID,
-                            client_secret=DEFAULT_M2M_CLIENT_SECRET)
+    return management_sdk(mockidp, monkeypatch)
 
 
 def install_invitation(sdk: ManagementClient, mockidp, api: Api) -> None:
@@ -96,7 +92,8 @@ exports.onExecutePostUserRegistration = async (event, api) => {
     [execution] = mockidp.action_executions()
     seen = json.loads(execution["logs"][0])
     assert seen["user"]["user_id"] == user.user_id and seen["user"]["user_metadata"] == {"team": "blue"}
-    assert seen["user"]["app_metadata"] == {} and seen["user"]["created_at"] == api.get(f"/api/v2/users/{user.user_id}").json()["created_at"]
+    stored = api.get(f"/api/v2/users/{user.user_id}").json()
+    assert seen["user"]["app_metadata"] == {} and seen["user"]["created_at"] == stored["created_at"]
     assert seen["connection"] == CONNECTION and seen["method"] == "POST" and seen["api"] == ["cache"]
     assert seen["body"]["email"] == EMAIL and "password" not in seen["body"]
 
