@@ -1,12 +1,14 @@
 """The login triggers: the `event` Auth0 builds for post-login and post-change-password, and what
 the Actions' `api` calls do afterwards. Running one Action and recording it: executions.py; the
-registration triggers: registration.py.
+registration triggers: registration.py; credentials-exchange: machine.py.
 
 - post-login runs after the password was checked and the login counted (so `event.stats` already
   includes this login, as in Auth0), and before a session or tokens exist. Actions run in binding
   order; each sees the metadata set by the ones before it. The first `api.access.deny()` or
   uncaught error ends the flow after that Action; metadata changes are saved either way (Auth0:
-  deny "will NOT cancel ... metadata changes").
+  deny "will NOT cancel ... metadata changes"). `api.redirect.sendUserTo` pauses the flow after
+  that Action (a Redirect in the outcome); the caller keeps it and calls post_login again with
+  `resume` when /continue comes back, which runs that Action's onContinuePostLogin, then the rest.
 - post-change-password runs after a password was changed on the reset page, asynchronously like
   Auth0's ("non-blocking"): the change never waits for it or fails because of it. Tests wait for
   it with POST /_mock/actions/wait instead of sleeping.
@@ -103,12 +105,12 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
     changes = MetadataChanges()
     id_claims: dict = dict(resume.id_token_claims) if resume else {}
     access_claims: dict = dict(resume.access_token_claims) if resume else {}
-    denied, redirect, start = None, None, 0
+    denied, redirect = None, None
     if resume is not None:
-        start = next((i for i, action in enumerate(bound) if action.action_id == resume.action_id), -1)
-        if start < 0:
-            denied, bound = "The Action that redirected the login is no longer bound to post-login", []
-    for position, action in enumerate(bound[start:]):
+        bound = _from_redirecting_action(bound, resume)
+        if not bound:
+            denied = "The Action that redirected the login is no longer bound to post-login"
+    for position, action in enumerate(bound):
         handler = "onContinuePostLogin" if resume is not None and position == 0 else "onExecutePostLogin"
         event = _post_login_event(tenant, changes.apply(profile), context, action)
         run = _execute(tenant, action, handler, "post-login", event, generation, deadline,
@@ -131,6 +133,12 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
     if denied is not None:
         _log_denied(tenant, outcome, context)
     return outcome
+
+
+def _from_redirecting_action(bound: list[bindings.BoundAction], resume: Redirect) -> list[bindings.BoundAction]:
+    """The Actions left to run on /continue: the one that redirected first; none if it is unbound."""
+    ids = [action.action_id for action in bound]
+    return bound[ids.index(resume.action_id):] if resume.action_id in ids else []
 
 
 def _redirect(command: dict, action: bindings.BoundAction, context: LoginContext, id_claims: dict,
