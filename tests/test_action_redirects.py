@@ -231,3 +231,21 @@ def test_in_a_real_browser(mockidp, sdk, terms_app, installed, tmp_path):
             chromium.close()
     tokens = exchange_code(mockidp.url, params["code"], redirect_uri=terms_app.callback).json()
     assert verify_id_token(mockidp.url, tokens["id_token"])[CLAIM] == "2030-01-01"
+
+
+def test_a_redirect_to_something_that_is_not_a_url_denies_the_login(mockidp, sdk):
+    install_action(sdk, "bad-redirect",
+                   "exports.onExecutePostLogin = async (e, api) => { api.redirect.sendUserTo('terms'); };")
+    denied = Browser(mockidp.url).sign_in(*ALICE)
+    assert denied["error"] == "access_denied"
+    assert denied["error_description"] == "api.redirect.sendUserTo needs an absolute http(s) URL and an object as query"
+
+
+def test_an_sso_login_cannot_redirect_in_mockidp(mockidp, sdk, terms_app):
+    browser = Browser(mockidp.url)
+    assert "code" in browser.sign_in(*ALICE)  # a session, before the Action exists
+    install_action(sdk, "accept-terms", TERMS, secrets=[{"name": "SECRET", "value": SECRET},
+                                                        {"name": "TERMS_URL", "value": terms_app.url}])
+    again = redirect_params(browser.authorize())  # SSO: no login page, so no transaction to resume
+    assert again["error_description"] == \
+        "mockidp emulates api.redirect.sendUserTo on the hosted login and signup pages only"
