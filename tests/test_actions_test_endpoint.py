@@ -53,20 +53,27 @@ def test_the_test_endpoint_answers_the_api_calls_and_errors_and_applies_nothing(
     assert no_payload.status_code == 400
 
 
-def test_an_execution_reads_back_by_id(api, mockidp):
-    action = create(api, "fails", "exports.onExecutePostLogin = async () => { throw new Error('boom'); };",
-                    "post-login")
-    assert api.post(f"/api/v2/actions/actions/{action['id']}/deploy").status_code == 200
-    bound = api.patch("/api/v2/actions/triggers/post-login/bindings",
-                      json={"bindings": [{"ref": {"type": "action_id", "value": action["id"]}, "display_name": "f"}]})
+def test_an_execution_reads_back_by_id_with_every_action_of_the_trigger_run(api, mockidp):
+    ok = create(api, "logs", "exports.onExecutePostLogin = async () => { console.log('first'); };", "post-login")
+    fails = create(api, "fails", "exports.onExecutePostLogin = async () => { throw new Error('boom'); };",
+                   "post-login")
+    for action in (ok, fails):
+        assert api.post(f"/api/v2/actions/actions/{action['id']}/deploy").status_code == 200
+    refs = [{"ref": {"type": "action_id", "value": action["id"]}, "display_name": action["name"]}
+            for action in (ok, fails)]
+    bound = api.patch("/api/v2/actions/triggers/post-login/bindings", json={"bindings": refs})
     assert bound.status_code == 200, bound.text
     assert Browser(mockidp.url).sign_in("alice@example.com", "Passw0rd!alice")["error"] == "access_denied"
 
-    [recorded] = mockidp.action_executions()
-    execution = api.get(f"/api/v2/actions/executions/{recorded['id']}")
+    first, second = mockidp.action_executions()
+    assert first["trigger_run_id"] == second["trigger_run_id"] != first["id"]
+    execution = api.get(f"/api/v2/actions/executions/{first['trigger_run_id']}")
     assert execution.status_code == 200
     body = execution.json()
-    assert (body["id"], body["trigger_id"], body["status"]) == (recorded["id"], "post-login", "final")
-    assert body["results"] == [{"action_name": "fails", "started_at": recorded["started_at"],
-                                "ended_at": recorded["ended_at"], "error": {"id": "Error", "msg": "boom"}}]
+    assert (body["id"], body["trigger_id"], body["status"]) == (first["trigger_run_id"], "post-login", "final")
+    assert body["results"] == [
+        {"action_name": "logs", "started_at": first["started_at"], "ended_at": first["ended_at"]},
+        {"action_name": "fails", "started_at": second["started_at"], "ended_at": second["ended_at"],
+         "error": {"id": "Error", "msg": "boom"}}]
+    assert (body["created_at"], body["updated_at"]) == (first["started_at"], second["ended_at"])
     assert api.get("/api/v2/actions/executions/nope").status_code == 404

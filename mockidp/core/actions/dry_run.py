@@ -4,9 +4,8 @@ the caller gives, for the Action's first supported trigger, and answers what it 
 applied to the tenant and no execution is recorded (a test is not a real execution). Triggers with
 no flow in mockidp yet (send-phone-message, ...) can be run this way.
 
-GET /api/v2/actions/executions/{id}: an execution recorded by a trigger (executions.py), in
-Auth0's shape. mockidp records one execution per Action run; Auth0 groups the Actions of one
-trigger run under one id, so here `results` always holds one Action.
+GET /api/v2/actions/executions/{id}: one run of a trigger (all its Actions, as recorded by
+executions.py), in Auth0's shape.
 """
 from __future__ import annotations
 
@@ -48,16 +47,23 @@ def test_action(tenant: "Tenant", action_id: str, payload: dict) -> dict:
 
 
 def get_execution(tenant: "Tenant", execution_id: str) -> dict:
+    """One run of a trigger: its Actions in the order they ran (`trigger_run_id` in
+    /_mock/actions/executions). The id of a single Action's execution reads back that Action alone."""
     with tenant.lock:
-        execution = next((e for e in tenant.actions.executions if e["id"] == execution_id), None)
-    if execution is None:
+        runs = [e for e in tenant.actions.executions if e.get("trigger_run_id") == execution_id]
+        runs = runs or [e for e in tenant.actions.executions if e["id"] == execution_id]
+    if not runs:
         raise not_found("That execution does not exist.")  # wording ours (UNCONFIRMED)
+    # Auth0's statuses have no "failed": a failed Action is a final execution whose result has an error.
+    return {"id": execution_id, "trigger_id": runs[0]["trigger_id"], "status": "final",
+            "results": [_result(run) for run in runs], "created_at": runs[0]["started_at"],
+            "updated_at": runs[-1]["ended_at"]}
+
+
+def _result(execution: dict) -> dict:
     result = {"action_name": execution["action_name"], "started_at": execution["started_at"],
-              "ended_at": execution.get("ended_at", execution["started_at"])}
+              "ended_at": execution["ended_at"]}
     if execution["error"] is not None:
         result["error"] = {"id": execution["error"].get("name") or "Error",
                            "msg": execution["error"].get("message") or ""}
-    # Auth0's statuses have no "failed": a failed Action is a final execution whose result has an error.
-    return {"id": execution["id"], "trigger_id": execution["trigger_id"], "status": "final",
-            "results": [result], "created_at": execution["started_at"],
-            "updated_at": execution.get("ended_at", execution["started_at"])}
+    return result

@@ -29,8 +29,10 @@ TRIGGER_TIME_LIMIT_S = 20.0  # Auth0: every execution of a trigger, all its Acti
 # --- running one Action ---------------------------------------------------------------------------------
 
 def execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigger: str,
-             event: dict, generation: int, deadline: float, context: dict | None = None) -> "ActionRun":
-    """Run one Action (no lock held) and record the execution, unless a reset came meanwhile."""
+             event: dict, generation: int, deadline: float, context: dict | None = None,
+             trigger_run: str | None = None) -> "ActionRun":
+    """Run one Action (no lock held) and record the execution, unless a reset came meanwhile.
+    `trigger_run` (from new_trigger_run) groups the Actions of one run of a trigger."""
     from . import runtime as action_runtime  # subprocess and friends: loaded when an Action first runs
 
     started = iso(tenant.clock.now())
@@ -42,7 +44,8 @@ def execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigge
     with tenant.lock:
         if tenant.generation != generation:
             return run
-        execution = {"id": execution_id(tenant), "trigger_id": trigger, "action_id": action.action_id,
+        execution = {"id": execution_id(tenant), "trigger_run_id": trigger_run, "trigger_id": trigger,
+                     "action_id": action.action_id,
                      "action_name": action.name, "version_id": action.version_id,
                      "status": "failed" if run.error else "final", "started_at": started,
                      "ended_at": iso(tenant.clock.now()),
@@ -58,12 +61,18 @@ def execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigge
     return run
 
 
-def execution_id(tenant: "Tenant") -> str:
+def execution_id(tenant: "Tenant", kind: str = "execution") -> str:
     """A UUID from the seed and a counter, not from the tenant RNG: asynchronous executions end
     at moments no test controls, and must not shift the ids of users created meanwhile."""
     tenant.actions.execution_count += 1
-    digest = hashlib.sha256(f"{tenant.config.seed}:execution:{tenant.actions.execution_count}".encode()).digest()
+    digest = hashlib.sha256(f"{tenant.config.seed}:{kind}:{tenant.actions.execution_count}".encode()).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def new_trigger_run(tenant: "Tenant") -> str:
+    """The id of one run of a trigger (Auth0's execution id, GET /api/v2/actions/executions/{id})."""
+    with tenant.lock:
+        return execution_id(tenant, "trigger-run")
 
 
 class ActionRuns:

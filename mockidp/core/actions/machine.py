@@ -43,10 +43,11 @@ def credentials_exchange(tenant: "Tenant", exchange: Exchange) -> ExchangeOutcom
     if not bound:
         return ExchangeOutcome(None, claims)
     generation, deadline = tenant.generation, monotonic() + executions.TRIGGER_TIME_LIMIT_S
+    trigger_run = executions.new_trigger_run(tenant)
     for action in bound:
         event = _event(tenant, exchange, action, claims)
         run = execute(tenant, action, "onExecuteCredentialsExchange", "credentials-exchange", event,
-                      generation, deadline)
+                      generation, deadline, trigger_run=trigger_run)
         if run.error is not None:
             return ExchangeOutcome(run.error.get("message") or "Action failed", {})
         denied = _apply_calls(run.commands, claims)

@@ -60,12 +60,12 @@ def pre_user_registration(tenant: "Tenant", signup: Signup) -> SignupOutcome:
     bound = bindings.bound_actions(tenant, "pre-user-registration")
     if not bound:
         return SignupOutcome(None, {})
-    changes = MetadataChanges()
+    changes, trigger_run = MetadataChanges(), executions.new_trigger_run(tenant)
     generation, deadline = tenant.generation, monotonic() + executions.TRIGGER_TIME_LIMIT_S
     for action in bound:
         event = _pre_registration_event(tenant, changes.apply(signup.user), signup, action)
         run = execute(tenant, action, "onExecutePreUserRegistration", "pre-user-registration", event,
-                      generation, deadline)
+                      generation, deadline, trigger_run=trigger_run)
         if run.error is not None:  # Auth0 refuses the signup; the failed Action's calls are discarded
             message = run.error.get("message") or "Action failed"
             return SignupOutcome(Refusal("extensibility_error", message, message), {})
@@ -127,7 +127,7 @@ def user_registered(tenant: "Tenant", user: dict, request: RequestInfo, body: Ma
 
 def _run_post_user_registration(tenant: "Tenant", bound: list, user: dict, request: RequestInfo,
                                 body: dict, generation: int) -> None:
-    deadline = monotonic() + executions.TRIGGER_TIME_LIMIT_S
+    deadline, trigger_run = monotonic() + executions.TRIGGER_TIME_LIMIT_S, executions.new_trigger_run(tenant)
     connection = connection_view(connections.connection_of(tenant, user))
     for action in bound:
         if tenant.generation != generation:
@@ -141,4 +141,4 @@ def _run_post_user_registration(tenant: "Tenant", bound: list, user: dict, reque
         # A failure changes nothing for the user (Auth0: the trigger cannot block); the execution
         # and the actions_execution_failed log record it.
         execute(tenant, action, "onExecutePostUserRegistration", "post-user-registration", event,
-                generation, deadline)
+                generation, deadline, trigger_run=trigger_run)

@@ -33,6 +33,7 @@ from . import bindings
 from .executions import TRIGGER_TIME_LIMIT_S
 from .executions import connection_view as _connection_view
 from .executions import execute as _execute
+from .executions import new_trigger_run
 from .executions import request_view as _request_view
 from .executions import tenant_id as _tenant_id
 from .metadata import MetadataChanges, save_metadata
@@ -103,6 +104,7 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
     if not bound:
         return PostLoginOutcome(profile, None, {}, {})
     generation, deadline = tenant.generation, monotonic() + TRIGGER_TIME_LIMIT_S
+    trigger_run = new_trigger_run(tenant)
     changes = MetadataChanges()
     id_claims: dict = dict(resume.id_token_claims) if resume else {}
     access_claims: dict = dict(resume.access_token_claims) if resume else {}
@@ -115,7 +117,7 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
         handler = "onContinuePostLogin" if resume is not None and position == 0 else "onExecutePostLogin"
         event = _post_login_event(tenant, changes.apply(profile), context, action)
         run = _execute(tenant, action, handler, "post-login", event, generation, deadline,
-                       context=_runner_context(tenant, context))
+                       context=_runner_context(tenant, context), trigger_run=trigger_run)
         if run.error is not None:  # a failed Action's calls are discarded; the login is denied
             denied = run.error.get("message") or "Action failed"
             break
@@ -210,7 +212,7 @@ PASSWORD_EVENT_USER_KEYS = ("user_id", "email", "email_verified", "username", "p
 
 def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request: RequestInfo,
                               generation: int) -> None:
-    deadline = monotonic() + TRIGGER_TIME_LIMIT_S
+    deadline, trigger_run = monotonic() + TRIGGER_TIME_LIMIT_S, new_trigger_run(tenant)
     for action in bound:
         if tenant.generation != generation:
             return  # reset since it was queued: it belongs to a test that is over
@@ -220,7 +222,7 @@ def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request
                  "secrets": dict(action.secrets), "tenant": {"id": _tenant_id(tenant)},
                  "transaction": {}}
         run = _execute(tenant, action, "onExecutePostChangePassword", "post-change-password", event,
-                       generation, deadline)
+                       generation, deadline, trigger_run=trigger_run)
         if run.error is not None and tenant.generation == generation:  # "Failed Post Change Password Hook"
             logs.record(tenant, "fcph", run.error.get("message") or "", request=request, user=user,
                         details={"error": run.error, "action_name": action.name})
