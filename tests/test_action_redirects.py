@@ -13,12 +13,12 @@ from __future__ import annotations
 import html
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from action_helpers import install_action, management_sdk
 from auth0.management import ManagementClient
+from browser_helpers import WAIT_MS, launched_chromium, needs_chromium
 from jose import jwt
 from oauth_helpers import (
     ALICE,
@@ -33,9 +33,6 @@ from oauth_helpers import (
 
 SECRET = "terms-app-shared-secret-0123456789"
 CLAIM = "https://example.com/terms_accepted_at"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 # Auth0's "Redirect with Actions" recipe: terms acceptance with a signed session token.
 TERMS = """
@@ -206,16 +203,12 @@ def test_grants_cannot_redirect(mockidp, sdk, terms_app, installed):
     assert "canRedirect" in response.json()["error_description"]
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+@needs_chromium
 def test_in_a_real_browser(mockidp, sdk, terms_app, installed, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     sdk.clients.update(SPA_ID, callbacks=[SPA_CALLBACK, terms_app.callback])
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         context = chromium.new_context()
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(WAIT_MS)
         page = context.new_page()
         try:
             page.goto(f"{mockidp.url}/authorize?{urlencode(spa_params(redirect_uri=terms_app.callback))}")
@@ -228,7 +221,6 @@ def test_in_a_real_browser(mockidp, sdk, terms_app, installed, tmp_path):
             params = {key: values[0] for key, values in parse_qs(urlsplit(page.url).query).items()}
         finally:
             page.screenshot(path=str(tmp_path / "last.png"))
-            chromium.close()
     tokens = exchange_code(mockidp.url, params["code"], redirect_uri=terms_app.callback).json()
     assert verify_id_token(mockidp.url, tokens["id_token"])[CLAIM] == "2030-01-01"
 
