@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import connections
+from ..authorization import roles
 from ..directory.users import update_user
 from ..logs import events as logs
 from ..logs.events import RequestInfo
@@ -297,7 +298,8 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
                          "query": dict(context.query), "body": dict(context.body)},
              "transaction": {"protocol": context.protocol, **context.transaction},
              "authentication": {"methods": [{"name": "pwd", "timestamp": _authenticated_at(tenant, context)}]},
-             "authorization": {"roles": []}, "secrets": dict(action.secrets),
+             "authorization": {"roles": roles.role_names(tenant, profile["user_id"])},
+             "secrets": dict(action.secrets),
              "tenant": {"id": _tenant_id(tenant)}}
     if context.session_id:
         event["session"] = {"id": context.session_id}

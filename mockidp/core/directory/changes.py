@@ -1,7 +1,7 @@
 """Changes to an account that other domains react to, without the directory knowing them.
 
 A new password ends the user's sessions and brute-force blocks; linking an account ends the
-secondary's sessions. Sessions and brute-force counters belong to login/, which sits above the
+secondary's sessions; deleting a user drops their roles and permissions (authorization/). Sessions and brute-force counters belong to login/, which sits above the
 directory, so login subscribes here (login.install) and the directory only announces. Listeners
 run under the tenant lock, right after the change is stored.
 """
@@ -22,6 +22,7 @@ class AccountChanges:
     def __init__(self) -> None:
         self.password_changed: list[Listener] = []
         self.linked_away: list[Listener] = []
+        self.deleted: list[Listener] = []
 
 
 def password_changed(tenant: "Tenant", previous: "UserRecord") -> None:
@@ -34,3 +35,9 @@ def linked_away(tenant: "Tenant", secondary: "UserRecord") -> None:
     """`secondary` became an identity of another user and no longer signs in on its own."""
     for listener in tenant.account_changes.linked_away:
         listener(tenant, secondary)
+
+
+def deleted(tenant: "Tenant", record: "UserRecord") -> None:
+    """`record` was deleted (not linked away: a linked secondary keeps its assignments unseen)."""
+    for listener in tenant.account_changes.deleted:
+        listener(tenant, record)

@@ -168,7 +168,9 @@ def refresh_token(tenant: "Tenant", client: dict, params: dict[str, str], issuer
                   request: "RequestInfo") -> dict:
     require_grant_type(client, "refresh_token")
     record, profile = refresh_tokens.exchange(tenant, params.get("refresh_token"), client, params.get("scope"))
-    scope = tuple(params["scope"].split()) if params.get("scope") else tuple(record["scope"])
+    # The token's scopes (or fewer), re-checked against the user's permissions as they are now.
+    requested = params["scope"] if params.get("scope") else " ".join(record["scope"])
+    scope = user_tokens.granted_scopes(tenant, client, requested, record["audience"], profile["user_id"])
     outcome = _post_login(tenant, profile, client, connections.connection_of(tenant, profile), request,
                           params, " ".join(scope), record["audience"], protocol="oauth2-refresh-token")
     grant = user_tokens.UserGrant(
@@ -203,7 +205,7 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
         raise _credential_error(failure) from None
     requested = params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE
     outcome = _post_login(tenant, profile, client, connection, request, params, requested, audience)
-    scope = user_tokens.granted_scopes(tenant, client, requested, audience)
+    scope = user_tokens.granted_scopes(tenant, client, requested, audience, profile["user_id"])
     grant = user_tokens.UserGrant(client=client, user=outcome.profile, scope=scope, audience=audience,
                                   auth_time=tenant.clock.timestamp(),
                                   id_token_claims=outcome.id_token_claims,

@@ -103,7 +103,7 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
         organization = authorization.find_organization(tenant, request.organization) if request.organization else None
     if client is None:  # deleted during the login
         return authorization.error_response(request, "unauthorized_client", f"Unknown client: {request.client_id}")
-    scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience)
+    scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience, profile["user_id"])
     organization_id = (organization or {}).get("id")
     claims = {"id_token_claims": dict(outcome.id_token_claims if outcome else {}),
               "access_token_claims": dict(outcome.access_token_claims if outcome else {})}

@@ -4,9 +4,14 @@ scopes a request gets, the ID token, and the access token for an API or for /use
 Scopes. OIDC scopes (openid profile email address phone) are granted as requested;
 `offline_access` only when a refresh token may be issued (the client allows the refresh_token
 grant and the API allows offline access, or there is no API). For an API, requested scopes the API
-defines are granted, except with RBAC on (`enforce_policies`), where mockidp grants none because
-it does not model user permissions yet; for the Management API only `*current_user*` scopes.
-Anything else requested is dropped, as Auth0 drops unknown scopes.
+defines are granted; with RBAC on (`enforce_policies`) only those the user holds as permissions
+(direct or through a role, core/authorization/); for the Management API only `*current_user*`
+scopes. Anything else requested is dropped, as Auth0 drops unknown scopes.
+
+The `permissions` claim. With RBAC on and a token dialect that asks for it (`access_token_authz`,
+`rfc9068_profile_authz`), the access token lists every permission the user holds on the API,
+requested or not, as Auth0 documents; computed when the token is signed, so a refreshed token
+reflects the user's permissions at refresh time.
 
 Access tokens without an audience: Auth0 issues an opaque token only /userinfo accepts; mockidp
 issues an RS256 JWT whose `aud` is `<issuer>userinfo` (documented in docs/authentication.md).
@@ -21,6 +26,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import resource_servers
+from ..authorization import permissions as rbac
 from ..tokens import jwt as tokens
 
 if TYPE_CHECKING:
@@ -31,6 +37,7 @@ PROFILE_CLAIMS = ("given_name", "family_name", "nickname", "name", "picture", "u
 USERINFO_ACCESS_TOKEN_LIFETIME = 86400
 DEFAULT_ID_TOKEN_LIFETIME = 36000
 DEFAULT_PASSWORD_GRANT_SCOPE = "openid profile email address phone"
+PERMISSIONS_DIALECTS = ("access_token_authz", "rfc9068_profile_authz")
 NO_CLAIMS: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -58,19 +65,33 @@ class UserGrant(NamedTuple):
         return "offline_access" in self.scope
 
 
-def granted_scopes(tenant: "Tenant", client: dict, requested: str | None, audience: str | None) -> tuple[str, ...]:
-    """The scopes a user token gets for `requested` (see the module docstring)."""
+def granted_scopes(tenant: "Tenant", client: dict, requested: str | None, audience: str | None,
+                   user_id: str) -> tuple[str, ...]:
+    """The scopes `user_id`'s token gets for `requested` (see the module docstring)."""
     wanted = list(dict.fromkeys((requested or "").split()))
     with tenant.lock:
         server = resource_servers.find_by_audience(tenant, audience) if audience else None
+    held = _held_permissions(tenant, server, user_id)
     granted = []
     for scope in wanted:
         if scope == "offline_access":
             if refresh_allowed(client, server, audience):
                 granted.append(scope)
-        elif scope in OIDC_SCOPES or _api_grants(server, scope):
+        elif scope in OIDC_SCOPES or _api_grants(server, scope, held):
             granted.append(scope)
     return tuple(granted)
+
+
+def _rbac_enforced(server: dict | None) -> bool:
+    return bool(server and server.get("enforce_policies")
+                and not resource_servers.is_management_audience(server["identifier"]))
+
+
+def _held_permissions(tenant: "Tenant", server: dict | None, user_id: str) -> list[str] | None:
+    """The user's permissions on an API with RBAC on; None when RBAC does not apply."""
+    if not _rbac_enforced(server):
+        return None
+    return rbac.scopes_for_api(tenant, user_id, server["identifier"])
 
 
 def refresh_allowed(client: dict, server: dict | None, audience: str | None) -> bool:
@@ -79,14 +100,14 @@ def refresh_allowed(client: dict, server: dict | None, audience: str | None) -> 
     return audience is None or bool(server and server.get("allow_offline_access"))
 
 
-def _api_grants(server: dict | None, scope: str) -> bool:
+def _api_grants(server: dict | None, scope: str, held: list[str] | None) -> bool:
     if server is None:
         return False
     if resource_servers.is_management_audience(server["identifier"]):
         return "current_user" in scope
-    if server.get("enforce_policies"):
+    if held is not None and scope not in held:
         return False
-    return scope in {entry.get("value") for entry in server.get("scopes") or []}
+    return scope in resource_servers.scope_names(server)
 
 
 def token_response(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: str | None,
@@ -129,6 +150,8 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
         lifetime=lifetime, grant_type=gty)
     if grant.organization_id:
         claims["org_id"] = grant.organization_id
+    if _rbac_enforced(server) and server.get("token_dialect") in PERMISSIONS_DIALECTS:
+        claims["permissions"] = rbac.scopes_for_api(tenant, grant.user["user_id"], server["identifier"])
     claims = {**grant.access_token_claims, **claims}  # an Action's claim never replaces ours
     if server is not None and server.get("signing_alg") == "HS256" and server.get("signing_secret"):
         return tokens.sign_hs256(claims, server["signing_secret"]), lifetime
