@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from action_helpers import install_action
 from auth0.management import ManagementClient
+from jose import jwt
 from oauth_helpers import ALICE, SPA_ID, WEB_ID, WEB_SECRET, Browser, exchange_code, token_request, unverified_claims
 
 from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
@@ -111,3 +112,17 @@ def test_a_post_login_action_adds_the_users_roles_to_the_access_token(mockidp, s
     claims = unverified_claims(exchange_code(mockidp.url, params["code"]).json()["access_token"])
     assert claims[ROLES_CLAIM] == ["editor"]
     assert claims["permissions"] == ["read:reports", "write:reports"]
+
+
+def test_the_rfc9068_authz_profile(mockidp, sdk):
+    reports_api(sdk, enforce_policies=True, token_dialect="rfc9068_profile_authz")
+    alice = sdk.users.list_users_by_email(email=ALICE[0])[0].user_id
+    sdk.users.permissions.create(alice, permissions=[{"resource_server_identifier": API, "permission_name": "read:reports"}])
+    response = token_request(mockidp.url, grant_type="password", username=ALICE[0], password=ALICE[1], audience=API,
+                             scope="openid read:reports", client_id=WEB_ID, client_secret=WEB_SECRET)
+    token = response.json()["access_token"]
+    claims = unverified_claims(token)
+    assert jwt.get_unverified_header(token)["typ"] == "at+jwt"
+    assert claims["client_id"] == WEB_ID and "azp" not in claims and "gty" not in claims
+    assert len(claims["jti"]) == 32
+    assert claims["permissions"] == ["read:reports"] and claims["scope"] == "openid read:reports"

@@ -7,7 +7,8 @@ import re
 
 import pytest
 from conftest import Api, new_user
-from management_crud import assert_error, conforms, invalid_body
+from management_crud import assert_error, conforms, invalid_body, scoped
+from management_spec import insufficient_scope_body
 
 API = "https://api.example.com/"
 ROLE_ID = re.compile(r"rol_[A-Za-z0-9]{16}")
@@ -201,3 +202,28 @@ def test_reset_restores_roles(mockidp, api: Api):
     create_role(api, "temporary")
     mockidp.reset()
     assert api.get("/api/v2/roles").json() == []
+
+
+RBAC_OPERATIONS = [
+    ("GET /roles", "/api/v2/roles"), ("POST /roles", "/api/v2/roles"),
+    ("GET /roles/{id}", "/api/v2/roles/rol_x"), ("PATCH /roles/{id}", "/api/v2/roles/rol_x"),
+    ("DELETE /roles/{id}", "/api/v2/roles/rol_x"),
+    ("GET /roles/{id}/permissions", "/api/v2/roles/rol_x/permissions"),
+    ("POST /roles/{id}/permissions", "/api/v2/roles/rol_x/permissions"),
+    ("DELETE /roles/{id}/permissions", "/api/v2/roles/rol_x/permissions"),
+    ("GET /roles/{id}/users", "/api/v2/roles/rol_x/users"), ("POST /roles/{id}/users", "/api/v2/roles/rol_x/users"),
+    ("GET /users/{id}/roles", "/api/v2/users/auth0|x/roles"), ("POST /users/{id}/roles", "/api/v2/users/auth0|x/roles"),
+    ("DELETE /users/{id}/roles", "/api/v2/users/auth0|x/roles"),
+    ("GET /users/{id}/permissions", "/api/v2/users/auth0|x/permissions"),
+    ("POST /users/{id}/permissions", "/api/v2/users/auth0|x/permissions"),
+    ("DELETE /users/{id}/permissions", "/api/v2/users/auth0|x/permissions"),
+]
+
+
+def test_every_rbac_operation_requires_the_spec_scopes(mockidp):
+    """A token without the operation's scopes gets the spec's any-of list in Auth0's 403."""
+    unrelated = scoped(mockidp, "read:logs")
+    for operation, path in RBAC_OPERATIONS:
+        method = operation.split(" ", 1)[0]
+        response = unrelated.request(method, path, json={})
+        assert (response.status_code, response.json()) == (403, insufficient_scope_body(operation)), operation

@@ -48,6 +48,14 @@ def removed(existing: tuple, gone: Iterable) -> tuple:
     return tuple(item for item in existing if item not in gone)
 
 
+def store(table: dict, key: str, held: tuple) -> None:
+    """A new tuple for `key`, or none at all when it is empty (so deletes leave no trace)."""
+    if held:
+        table[key] = held
+    else:
+        table.pop(key, None)
+
+
 def view(tenant: "Tenant", permission: Permission, domain: str) -> dict:
     """A permission as GET /roles/{id}/permissions shows it: the API's name and the scope's
     description come from the API as it is now."""
@@ -70,25 +78,21 @@ def sorted_permissions(permissions: Iterable[Permission]) -> list[Permission]:
 # --- a user's direct permissions ----------------------------------------------------------------
 
 def add_user_permissions(tenant: "Tenant", user_id: str, payload: list[dict]) -> None:
-    with tenant.lock:
-        stored_profile(tenant, user_id)  # 404 for an unknown user
-        new = checked(tenant, payload)
-        stored = tenant.directory.user_permissions
-        stored[user_id] = added(stored.get(user_id, ()), new)
+    _change_user_permissions(tenant, user_id, payload, added)
 
 
 def remove_user_permissions(tenant: "Tenant", user_id: str, payload: list[dict]) -> None:
     """Removing a permission the user does not hold is not an error; naming an unknown API or
     scope is, as when adding."""
+    _change_user_permissions(tenant, user_id, payload, removed)
+
+
+def _change_user_permissions(tenant: "Tenant", user_id: str, payload: list[dict], combine) -> None:
     with tenant.lock:
-        stored_profile(tenant, user_id)
-        gone = checked(tenant, payload)
-        stored = tenant.directory.user_permissions
-        remaining = removed(stored.get(user_id, ()), gone)
-        if remaining:
-            stored[user_id] = remaining
-        else:
-            stored.pop(user_id, None)
+        stored_profile(tenant, user_id)  # 404 for an unknown user, before anything is written
+        named = checked(tenant, payload)
+        table = tenant.directory.user_permissions
+        store(table, user_id, combine(table.get(user_id, ()), named))
 
 
 # --- effective permissions ------------------------------------------------------------------------

@@ -97,28 +97,26 @@ def role_permission_views(tenant: "Tenant", role_id: str, domain: str) -> list[d
 
 
 def add_role_permissions(tenant: "Tenant", role_id: str, payload: list[dict]) -> None:
-    with tenant.lock:
-        find_role(tenant, role_id)
-        new = permissions.checked(tenant, payload)
-        table = tenant.directory.role_permissions
-        table[role_id] = permissions.added(table.get(role_id, ()), new)
+    _change_role_permissions(tenant, role_id, payload, permissions.added)
 
 
 def remove_role_permissions(tenant: "Tenant", role_id: str, payload: list[dict]) -> None:
+    _change_role_permissions(tenant, role_id, payload, permissions.removed)
+
+
+def _change_role_permissions(tenant: "Tenant", role_id: str, payload: list[dict], combine) -> None:
+    """Check the role and every named permission first, so a bad one changes nothing."""
     with tenant.lock:
         find_role(tenant, role_id)
-        gone = permissions.checked(tenant, payload)
-        table = tenant.directory.role_permissions
-        table[role_id] = permissions.removed(table.get(role_id, ()), gone)
+        named = permissions.checked(tenant, payload)
+        permissions.store(tenant.directory.role_permissions, role_id,
+                          combine(tenant.directory.role_permissions.get(role_id, ()), named))
 
 
 # --- who holds a role -----------------------------------------------------------------------------
 
 def _store_user_roles(tenant: "Tenant", user_id: str, role_ids: tuple) -> None:
-    if role_ids:
-        tenant.directory.user_roles[user_id] = role_ids
-    else:
-        tenant.directory.user_roles.pop(user_id, None)
+    permissions.store(tenant.directory.user_roles, user_id, role_ids)
 
 
 def assign_users(tenant: "Tenant", role_id: str, user_ids: list[str]) -> None:

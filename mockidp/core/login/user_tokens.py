@@ -150,12 +150,24 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
         lifetime=lifetime, grant_type=gty)
     if grant.organization_id:
         claims["org_id"] = grant.organization_id
-    if _rbac_enforced(server) and server.get("token_dialect") in PERMISSIONS_DIALECTS:
+    dialect = (server or {}).get("token_dialect") or "access_token"
+    if _rbac_enforced(server) and dialect in PERMISSIONS_DIALECTS:
         claims["permissions"] = rbac.scopes_for_api(tenant, grant.user["user_id"], server["identifier"])
+    typ = "JWT"
+    if dialect.startswith("rfc9068_profile"):
+        claims, typ = _rfc9068(tenant, claims), "at+jwt"
     claims = {**grant.access_token_claims, **claims}  # an Action's claim never replaces ours
     if server is not None and server.get("signing_alg") == "HS256" and server.get("signing_secret"):
-        return tokens.sign_hs256(claims, server["signing_secret"]), lifetime
-    return tokens.sign(tenant.keys.signing_key, claims), lifetime
+        return tokens.sign_hs256(claims, server["signing_secret"], typ), lifetime
+    return tokens.sign(tenant.keys.signing_key, claims, typ), lifetime
+
+
+def _rfc9068(tenant: "Tenant", claims: dict) -> dict:
+    """Auth0's RFC 9068 profile: `client_id` instead of `azp`, a `jti`, no `gty`."""
+    profiled = {key: value for key, value in claims.items() if key not in ("azp", "gty")}
+    profiled["client_id"] = claims["azp"]
+    profiled["jti"] = tenant.rng.hex(32)
+    return profiled
 
 
 def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: str | None = None,
