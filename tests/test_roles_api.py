@@ -227,3 +227,16 @@ def test_every_rbac_operation_requires_the_spec_scopes(mockidp):
         method = operation.split(" ", 1)[0]
         response = unrelated.request(method, path, json={})
         assert (response.status_code, response.json()) == (403, insufficient_scope_body(operation)), operation
+
+
+def test_a_user_holds_at_most_50_roles_and_an_overflowing_request_assigns_none(api: Api):
+    user = new_user(api)
+    role_ids = [create_role(api, f"role-{n:02}")["id"] for n in range(51)]
+    path = f"/api/v2/users/{user['user_id']}/roles"
+    assert api.post(path, json={"roles": role_ids[:49]}).status_code == 204
+    assert_error(api.post(path, json={"roles": role_ids[49:]}), 400, "A user cannot have more than 50 roles.")
+    assert len(api.get(path, params={"per_page": 100}).json()) == 49
+    assert api.post(f"/api/v2/roles/{role_ids[49]}/users", json={"users": [user["user_id"]]}).status_code == 200
+    assert_error(api.post(f"/api/v2/roles/{role_ids[50]}/users", json={"users": [user["user_id"]]}), 400,
+                 "A user cannot have more than 50 roles.")
+    assert len(api.get(path, params={"per_page": 100}).json()) == 50

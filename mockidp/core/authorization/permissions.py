@@ -19,6 +19,17 @@ if TYPE_CHECKING:
 
 Permission = tuple[str, str]
 DIRECT_SOURCE = {"source_id": "", "source_name": "", "source_type": "DIRECT"}
+# Auth0's entity limits for Authorization Core (its entity limit policy); the error Auth0 answers
+# when one is reached is undocumented: mockidp's is a 400 (docs/behaviour.md).
+ROLES_PER_TENANT = 1000
+ROLES_PER_USER = 50
+PERMISSIONS_PER_ROLE = 1000
+PERMISSIONS_PER_USER = 1000
+
+
+def refuse_over_limit(held: tuple, limit: int, holder: str, what: str) -> None:
+    if len(held) > limit:
+        raise bad_request(f"{holder} cannot have more than {limit} {what}.", None)
 
 
 def checked(tenant: "Tenant", payload: list[dict]) -> tuple[Permission, ...]:
@@ -92,7 +103,9 @@ def _change_user_permissions(tenant: "Tenant", user_id: str, payload: list[dict]
         stored_profile(tenant, user_id)  # 404 for an unknown user, before anything is written
         named = checked(tenant, payload)
         table = tenant.directory.user_permissions
-        store(table, user_id, combine(table.get(user_id, ()), named))
+        held = combine(table.get(user_id, ()), named)
+        refuse_over_limit(held, PERMISSIONS_PER_USER, "A user", "permissions")
+        store(table, user_id, held)
 
 
 # --- effective permissions ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..directory.users import find_user, stored_profile
 from ..tenant import ids
-from ..tenant.errors import conflict, not_found
+from ..tenant.errors import bad_request, conflict, not_found
 from . import permissions
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ def create_role(tenant: "Tenant", body: dict, role_id: str | None = None) -> dic
     """POST /roles with a schema-validated body (`role_id` only from fixtures)."""
     with tenant.lock:
         _refuse_taken_name(tenant, body["name"])
+        if len(tenant.directory.roles) >= permissions.ROLES_PER_TENANT:
+            raise bad_request(f"A tenant cannot have more than {permissions.ROLES_PER_TENANT} roles.", None)
         role_id = role_id or ids.prefixed("rol", tenant.rng)
         while role_id in tenant.directory.roles:
             role_id = ids.prefixed("rol", tenant.rng)
@@ -109,8 +111,9 @@ def _change_role_permissions(tenant: "Tenant", role_id: str, payload: list[dict]
     with tenant.lock:
         find_role(tenant, role_id)
         named = permissions.checked(tenant, payload)
-        permissions.store(tenant.directory.role_permissions, role_id,
-                          combine(tenant.directory.role_permissions.get(role_id, ()), named))
+        held = combine(tenant.directory.role_permissions.get(role_id, ()), named)
+        permissions.refuse_over_limit(held, permissions.PERMISSIONS_PER_ROLE, "A role", "permissions")
+        permissions.store(tenant.directory.role_permissions, role_id, held)
 
 
 # --- who holds a role -----------------------------------------------------------------------------
@@ -120,14 +123,23 @@ def _store_user_roles(tenant: "Tenant", user_id: str, role_ids: tuple) -> None:
 
 
 def assign_users(tenant: "Tenant", role_id: str, user_ids: list[str]) -> None:
-    """POST /roles/{id}/users: every user must exist, or nothing is assigned."""
+    """POST /roles/{id}/users: every user must exist and stay within the roles a user may hold,
+    or nothing is assigned."""
     with tenant.lock:
         find_role(tenant, role_id)
         for user_id in user_ids:
             find_user(tenant, user_id)
-        for user_id in user_ids:
-            held = tenant.directory.user_roles.get(user_id, ())
-            _store_user_roles(tenant, user_id, permissions.added(held, [role_id]))
+        _assign(tenant, {user_id: [role_id] for user_id in user_ids})
+
+
+def _assign(tenant: "Tenant", new_roles: dict[str, list[str]]) -> None:
+    """Add roles to users, after checking every user's total against Auth0's limit."""
+    held = {user_id: permissions.added(tenant.directory.user_roles.get(user_id, ()), role_ids)
+            for user_id, role_ids in new_roles.items()}
+    for role_ids in held.values():
+        permissions.refuse_over_limit(role_ids, permissions.ROLES_PER_USER, "A user", "roles")
+    for user_id, role_ids in held.items():
+        _store_user_roles(tenant, user_id, role_ids)
 
 
 def role_users(tenant: "Tenant", role_id: str) -> list[dict]:
@@ -162,8 +174,7 @@ def assign_roles(tenant: "Tenant", user_id: str, role_ids: Iterable[str]) -> Non
         role_ids = list(role_ids)
         for role_id in role_ids:
             find_role(tenant, role_id)
-        held = tenant.directory.user_roles.get(user_id, ())
-        _store_user_roles(tenant, user_id, permissions.added(held, role_ids))
+        _assign(tenant, {user_id: role_ids})
 
 
 def unassign_roles(tenant: "Tenant", user_id: str, role_ids: Iterable[str]) -> None:
