@@ -240,3 +240,12 @@ def test_a_user_holds_at_most_50_roles_and_an_overflowing_request_assigns_none(a
     assert_error(api.post(f"/api/v2/roles/{role_ids[50]}/users", json={"users": [user["user_id"]]}), 400,
                  "A user cannot have more than 50 roles.")
     assert len(api.get(path, params={"per_page": 100}).json()) == 50
+
+
+def test_the_role_type_filter_auth0_deploy_cli_sends(api: Api):
+    """deploy-cli lists `GET /roles?type=tenant`; every mockidp role is a tenant role."""
+    role = create_role(api, "tenant-role")
+    assert api.get("/api/v2/roles", params={"type": "tenant"}).json() == [role]
+    assert api.get("/api/v2/roles", params={"type": "organization"}).json() == []
+    assert_error(api.get("/api/v2/roles", params={"type": "group"}), 400,
+                 "Query validation error: 'No enum match for: \"group\"' on property type.", "invalid_query_string")

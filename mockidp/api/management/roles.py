@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...core.authorization import permissions, roles
+from ...core.tenant.errors import bad_request
 from ..http import domain, empty_response, json_response, read_body, tenant
 from ..validation import body_schema_for, validate_body
 from .common import checkpoint, paged, query_args, wants_checkpoint
@@ -25,10 +26,20 @@ def _payload(key: str) -> Any:
 
 # --- roles ----------------------------------------------------------------------------------------
 
+ROLE_TYPES = ("tenant", "organization")
+
+
 @operation("GET /roles")
 def list_roles():
-    args = query_args("GET /roles")
-    return json_response(paged(roles.list_roles(tenant(), args.get("name_filter")), args, "roles"))
+    # `type` is not in the spec mockidp ships, but auth0-deploy-cli sends `type=tenant` (Auth0's
+    # organization-level roles): every role here is a tenant role, none an organization's.
+    args = query_args("GET /roles", extra_allowed={"type"})
+    role_type = args.get("type")
+    if role_type is not None and role_type not in ROLE_TYPES:
+        raise bad_request(f"Query validation error: 'No enum match for: \"{role_type}\"' on property type.",
+                          "invalid_query_string")
+    found = [] if role_type == "organization" else roles.list_roles(tenant(), args.get("name_filter"))
+    return json_response(paged(found, args, "roles"))
 
 
 @operation("POST /roles")
