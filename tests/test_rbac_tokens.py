@@ -10,7 +10,7 @@ import pytest
 from action_helpers import install_action
 from auth0.management import ManagementClient
 from jose import jwt
-from oauth_helpers import ALICE, SPA_ID, WEB_ID, WEB_SECRET, Browser, exchange_code, token_request, unverified_claims
+from oauth_helpers import ALICE, REALM, SPA_ID, WEB_ID, WEB_SECRET, Browser, exchange_code, token_request, unverified_claims
 
 from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
@@ -88,12 +88,14 @@ def test_password_grant_then_refresh_after_the_role_is_removed(mockidp, sdk, edi
     assert_carries(refreshed(mockidp, client, response.json()["refresh_token"]), [])
 
 
-def test_direct_permissions_count_and_the_plain_dialect_has_no_permissions_claim(mockidp, sdk):
+@pytest.mark.parametrize("grant", [{"grant_type": "password"},
+                                   {"grant_type": REALM, "realm": "Username-Password-Authentication"}])
+def test_direct_permissions_count_and_the_plain_dialect_has_no_permissions_claim(mockidp, sdk, grant):
     reports_api(sdk, enforce_policies=True, token_dialect="access_token")
     alice = sdk.users.list_users_by_email(email=ALICE[0])[0].user_id
     sdk.users.permissions.create(alice, permissions=[{"resource_server_identifier": API, "permission_name": "delete:reports"}])
-    response = token_request(mockidp.url, grant_type="password", username=ALICE[0], password=ALICE[1], audience=API,
-                             scope=REQUESTED, client_id=WEB_ID, client_secret=WEB_SECRET)
+    response = token_request(mockidp.url, username=ALICE[0], password=ALICE[1], audience=API,
+                             scope=REQUESTED, client_id=WEB_ID, client_secret=WEB_SECRET, **grant)
     assert response.json()["scope"] == "openid delete:reports offline_access"
     assert "permissions" not in unverified_claims(response.json()["access_token"])
 
