@@ -128,3 +128,23 @@ def test_the_rfc9068_authz_profile(mockidp, sdk):
     assert claims["client_id"] == WEB_ID and "azp" not in claims and "gty" not in claims
     assert len(claims["jti"]) == 32
     assert claims["permissions"] == ["read:reports"] and claims["scope"] == "openid read:reports"
+
+
+def test_a_login_through_an_organization_applies_the_members_roles_there(mockidp, sdk, editor):
+    """Auth0: organization member roles "are applied when users log in through the organization":
+    they replace the user's tenant roles (editor) in the token and in event.authorization.roles."""
+    _, alice = editor
+    viewer = sdk.roles.create(name="org-viewer")
+    sdk.roles.permissions.add(viewer.id, permissions=[{"resource_server_identifier": API, "permission_name": "read:reports"}])
+    acme = sdk.organizations.create(name="acme")
+    database = next(c.id for c in sdk.connections.list() if c.strategy == "auth0")
+    sdk.organizations.enabled_connections.add(acme.id, connection_id=database)
+    sdk.organizations.members.create(acme.id, members=[alice])
+    sdk.organizations.members.roles.assign(acme.id, alice, roles=[viewer.id])
+    sdk.clients.update(SPA_ID, organization_usage="allow")
+    install_action(sdk, "roles-to-token", ROLES_TO_TOKEN)
+
+    params = Browser(mockidp.url).sign_in(*ALICE, audience=API, scope=REQUESTED, organization=acme.id)
+    body = exchange_code(mockidp.url, params["code"]).json()
+    claims = assert_carries(body, ["read:reports"])
+    assert claims["org_id"] == acme.id and claims[ROLES_CLAIM] == ["org-viewer"]

@@ -5,5 +5,5 @@ The domains, lowest first; each may import only those below it (checked by impor
 [tool.importlinter] in pyproject.toml and tests/test_architecture.py):
 
     tenant < applications | traffic < tokens < directory < logs < authorization < email | actions
-    < login < fixtures < assembly (builds a Tenant from every domain's part)
+    < organizations < login < fixtures < assembly (builds a Tenant from every domain's part)
 """

@@ -110,14 +110,16 @@ def _change_user_permissions(tenant: "Tenant", user_id: str, payload: list[dict]
 
 # --- effective permissions ------------------------------------------------------------------------
 
-def effective(tenant: "Tenant", user_id: str) -> dict[Permission, list[dict]]:
+def effective(tenant: "Tenant", user_id: str,
+              role_ids: Iterable[str] | None = None) -> dict[Permission, list[dict]]:
     """Every permission the user holds, direct or through a role, with where each comes from:
-    the direct source first, then the roles in the order they were assigned."""
+    the direct source first, then the roles in the order they were assigned. `role_ids` replaces
+    the user's tenant roles (a login through an organization applies its member roles)."""
     with tenant.lock:
         directory = tenant.directory
         sources: dict[Permission, list[dict]] = {
             permission: [dict(DIRECT_SOURCE)] for permission in directory.user_permissions.get(user_id, ())}
-        for role_id in directory.user_roles.get(user_id, ()):
+        for role_id in directory.user_roles.get(user_id, ()) if role_ids is None else role_ids:
             role = directory.roles.get(role_id)
             if role is None:
                 continue
@@ -136,10 +138,11 @@ def user_permission_views(tenant: "Tenant", user_id: str, domain: str) -> list[d
                 for permission in sorted_permissions(sources)]
 
 
-def scopes_for_api(tenant: "Tenant", user_id: str, identifier: str) -> list[str]:
+def scopes_for_api(tenant: "Tenant", user_id: str, identifier: str,
+                   role_ids: Iterable[str] | None = None) -> list[str]:
     """The names of the user's effective permissions on one API, in listing order."""
     wanted = resource_servers.canonical_audience(identifier)
-    return [name for api, name in sorted_permissions(effective(tenant, user_id)) if api == wanted]
+    return [name for api, name in sorted_permissions(effective(tenant, user_id, role_ids)) if api == wanted]
 
 
 # --- cascades -------------------------------------------------------------------------------------

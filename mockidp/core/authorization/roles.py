@@ -162,9 +162,14 @@ def user_roles(tenant: "Tenant", user_id: str) -> list[dict]:
     return [dict(role) for role in sorted(roles, key=lambda role: (role["name"].lower(), role["id"]))]
 
 
-def role_names(tenant: "Tenant", user_id: str) -> list[str]:
-    """What post-login Actions see as event.authorization.roles."""
-    return [role["name"] for role in user_roles(tenant, user_id)]
+def role_names(tenant: "Tenant", user_id: str, role_ids: Iterable[str] | None = None) -> list[str]:
+    """What post-login Actions see as event.authorization.roles: the user's roles, or the given
+    `role_ids` (an organization's member roles), by name."""
+    if role_ids is None:
+        return [role["name"] for role in user_roles(tenant, user_id)]
+    with tenant.lock:
+        held = [tenant.directory.roles[role_id] for role_id in role_ids if role_id in tenant.directory.roles]
+    return [role["name"] for role in sorted(held, key=lambda role: (role["name"].lower(), role["id"]))]
 
 
 def assign_roles(tenant: "Tenant", user_id: str, role_ids: Iterable[str]) -> None:

@@ -1,7 +1,8 @@
 """Changes to an account that other domains react to, without the directory knowing them.
 
 A new password ends the user's sessions and brute-force blocks; linking an account ends the
-secondary's sessions; deleting a user drops their roles and permissions (authorization/). Sessions and brute-force counters belong to login/, which sits above the
+secondary's sessions; a deleted user leaves its organizations and loses its roles and permissions
+(authorization/). Sessions and brute-force counters belong to login/, which sits above the
 directory, so login subscribes here (login.install) and the directory only announces. Listeners
 run under the tenant lock, right after the change is stored.
 """
@@ -31,13 +32,13 @@ def password_changed(tenant: "Tenant", previous: "UserRecord") -> None:
         listener(tenant, previous)
 
 
+def deleted(tenant: "Tenant", record: "UserRecord") -> None:
+    """`record` was deleted: what other domains keep about the user goes too."""
+    for listener in tenant.account_changes.deleted:
+        listener(tenant, record)
+
+
 def linked_away(tenant: "Tenant", secondary: "UserRecord") -> None:
     """`secondary` became an identity of another user and no longer signs in on its own."""
     for listener in tenant.account_changes.linked_away:
         listener(tenant, secondary)
-
-
-def deleted(tenant: "Tenant", record: "UserRecord") -> None:
-    """`record` was deleted (not linked away: a linked secondary keeps its assignments unseen)."""
-    for listener in tenant.account_changes.deleted:
-        listener(tenant, record)

@@ -179,7 +179,8 @@ def refresh_token(tenant: "Tenant", client: dict, params: dict[str, str], issuer
     record, profile = refresh_tokens.exchange(tenant, params.get("refresh_token"), client, params.get("scope"))
     # The token's scopes (or fewer), re-checked against the user's permissions as they are now.
     requested = params["scope"] if params.get("scope") else " ".join(record["scope"])
-    scope = user_tokens.granted_scopes(tenant, client, requested, record["audience"], profile["user_id"])
+    scope = user_tokens.granted_scopes(tenant, client, requested, record["audience"], profile["user_id"],
+                                       record["organization_id"])
     outcome = _post_login(tenant, profile, client, connections.connection_of(tenant, profile), request,
                           params, " ".join(scope), record["audience"], protocol="oauth2-refresh-token")
     grant = user_tokens.UserGrant(

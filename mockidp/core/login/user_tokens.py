@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import resource_servers
 from ..authorization import permissions as rbac
+from ..organizations import members as organization_members
 from ..tokens import jwt as tokens
 
 if TYPE_CHECKING:
@@ -66,12 +67,12 @@ class UserGrant(NamedTuple):
 
 
 def granted_scopes(tenant: "Tenant", client: dict, requested: str | None, audience: str | None,
-                   user_id: str) -> tuple[str, ...]:
+                   user_id: str, organization_id: str | None = None) -> tuple[str, ...]:
     """The scopes `user_id`'s token gets for `requested` (see the module docstring)."""
     wanted = list(dict.fromkeys((requested or "").split()))
     with tenant.lock:
         server = resource_servers.find_by_audience(tenant, audience) if audience else None
-    held = _held_permissions(tenant, server, user_id)
+    held = _held_permissions(tenant, server, user_id, organization_id)
     granted = []
     for scope in wanted:
         if scope == "offline_access":
@@ -87,11 +88,21 @@ def _rbac_enforced(server: dict | None) -> bool:
                 and not resource_servers.is_management_audience(server["identifier"]))
 
 
-def _held_permissions(tenant: "Tenant", server: dict | None, user_id: str) -> list[str] | None:
+def _held_permissions(tenant: "Tenant", server: dict | None, user_id: str,
+                      organization_id: str | None) -> list[str] | None:
     """The user's permissions on an API with RBAC on; None when RBAC does not apply."""
     if not _rbac_enforced(server):
         return None
-    return rbac.scopes_for_api(tenant, user_id, server["identifier"])
+    return rbac.scopes_for_api(tenant, user_id, server["identifier"],
+                               organization_role_ids(tenant, user_id, organization_id))
+
+
+def organization_role_ids(tenant: "Tenant", user_id: str, organization_id: str | None) -> tuple | None:
+    """A login through an organization applies the member's roles there instead of the user's
+    tenant roles (Auth0: member roles "are applied when users log in through the organization")."""
+    if not organization_id:
+        return None
+    return tuple(organization_members.role_ids(tenant, organization_id, user_id))
 
 
 def refresh_allowed(client: dict, server: dict | None, audience: str | None) -> bool:
@@ -148,11 +159,10 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
         issuer=issuer, subject=grant.user["user_id"], audience=audience,
         client_id=grant.client["client_id"], scope=" ".join(grant.scope), issued_at=now,
         lifetime=lifetime, grant_type=gty)
-    if grant.organization_id:
-        claims["org_id"] = grant.organization_id
+    claims.update(_organization_claims(tenant, grant.organization_id))
     dialect = (server or {}).get("token_dialect") or "access_token"
     if _rbac_enforced(server) and dialect in PERMISSIONS_DIALECTS:
-        claims["permissions"] = rbac.scopes_for_api(tenant, grant.user["user_id"], server["identifier"])
+        claims["permissions"] = _held_permissions(tenant, server, grant.user["user_id"], grant.organization_id)
     typ = "JWT"
     if dialect.startswith("rfc9068_profile"):
         claims, typ = _rfc9068(tenant, claims), "at+jwt"
@@ -198,8 +208,7 @@ def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: s
         claims["at_hash"] = half_hash(access_token)
     if code:
         claims["c_hash"] = half_hash(code)
-    if grant.organization_id:
-        claims["org_id"] = grant.organization_id
+    claims.update(_organization_claims(tenant, grant.organization_id))
     return tokens.sign(tenant.keys.signing_key, claims)
 
 
@@ -249,4 +258,16 @@ def userinfo_claims(profile: dict, scopes: list[str]) -> dict:
     if "phone" in scopes and "phone_number" in profile:
         claims["phone_number"] = profile["phone_number"]
         claims["phone_number_verified"] = bool(profile.get("phone_verified", False))
+    return claims
+
+
+def _organization_claims(tenant: "Tenant", organization_id: str | None) -> dict:
+    """`org_id`, and `org_name` too when the tenant allows organization names in the
+    Authentication API (its `allow_organization_name_in_authentication_api` setting)."""
+    if not organization_id:
+        return {}
+    claims = {"org_id": organization_id}
+    organization = tenant.directory.organizations.get(organization_id)
+    if organization and tenant.tenant_settings.get("allow_organization_name_in_authentication_api"):
+        claims["org_name"] = organization["name"]
     return claims
