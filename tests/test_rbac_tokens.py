@@ -148,3 +148,11 @@ def test_a_login_through_an_organization_applies_the_members_roles_there(mockidp
     body = exchange_code(mockidp.url, params["code"]).json()
     claims = assert_carries(body, ["read:reports"])
     assert claims["org_id"] == acme.id and claims[ROLES_CLAIM] == ["org-viewer"]
+
+
+def test_client_credentials_keep_their_client_grant_and_list_it_as_permissions(mockidp, sdk, editor):
+    sdk.client_grants.create(client_id=WEB_ID, audience=API, scope=["delete:reports"])
+    response = token_request(mockidp.url, grant_type="client_credentials", audience=API, client_id=WEB_ID,
+                             client_secret=WEB_SECRET)
+    assert response.json()["scope"] == "delete:reports"
+    assert unverified_claims(response.json()["access_token"])["permissions"] == ["delete:reports"]

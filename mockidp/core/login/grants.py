@@ -82,6 +82,8 @@ def client_credentials(tenant: "Tenant", client: dict, audience: str | None, sco
         issuer=issuer, subject=f"{client['client_id']}@clients", audience=audience,
         client_id=client["client_id"], scope=" ".join(granted), issued_at=tenant.clock.timestamp(),
         lifetime=lifetime, grant_type="client-credentials")
+    if user_tokens.adds_permissions(server):  # a client's permissions are its granted scopes
+        claims["permissions"] = list(granted)
     return {"access_token": tokens.sign(tenant.keys.signing_key, claims), "scope": " ".join(granted),
             "expires_in": lifetime, "token_type": "Bearer"}
 

@@ -83,6 +83,11 @@ def granted_scopes(tenant: "Tenant", client: dict, requested: str | None, audien
     return tuple(granted)
 
 
+def adds_permissions(server: dict | None) -> bool:
+    """RBAC on and a dialect with the `permissions` claim."""
+    return _rbac_enforced(server) and (server or {}).get("token_dialect") in PERMISSIONS_DIALECTS
+
+
 def _rbac_enforced(server: dict | None) -> bool:
     return bool(server and server.get("enforce_policies")
                 and not resource_servers.is_management_audience(server["identifier"]))
@@ -161,7 +166,7 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
         lifetime=lifetime, grant_type=gty)
     claims.update(_organization_claims(tenant, grant.organization_id))
     dialect = (server or {}).get("token_dialect") or "access_token"
-    if _rbac_enforced(server) and dialect in PERMISSIONS_DIALECTS:
+    if adds_permissions(server):
         claims["permissions"] = _held_permissions(tenant, server, grant.user["user_id"], grant.organization_id)
     typ = "JWT"
     if dialect.startswith("rfc9068_profile"):
