@@ -148,6 +148,8 @@ def test_a_login_through_an_organization_applies_the_members_roles_there(mockidp
     body = exchange_code(mockidp.url, params["code"]).json()
     claims = assert_carries(body, ["read:reports"])
     assert claims["org_id"] == acme.id and claims[ROLES_CLAIM] == ["org-viewer"]
+    again = unverified_claims(refreshed(mockidp, {"client_id": SPA_ID}, body["refresh_token"])["access_token"])
+    assert (again["permissions"], again[ROLES_CLAIM]) == (["read:reports"], ["org-viewer"])
 
 
 def test_client_credentials_keep_their_client_grant_and_list_it_as_permissions(mockidp, sdk, editor):

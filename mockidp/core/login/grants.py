@@ -184,7 +184,8 @@ def refresh_token(tenant: "Tenant", client: dict, params: dict[str, str], issuer
     scope = user_tokens.granted_scopes(tenant, client, requested, record["audience"], profile["user_id"],
                                        record["organization_id"])
     outcome = _post_login(tenant, profile, client, connections.connection_of(tenant, profile), request,
-                          params, " ".join(scope), record["audience"], protocol="oauth2-refresh-token")
+                          params, " ".join(scope), record["audience"], protocol="oauth2-refresh-token",
+                          organization_id=record["organization_id"])
     grant = user_tokens.UserGrant(
         client=client, user=outcome.profile, scope=scope, audience=record["audience"],
         auth_time=record["auth_time"], session_id=record["session_id"],
@@ -231,7 +232,8 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
 
 def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict | None, request: "RequestInfo",
                 params: dict[str, str], scope: str, audience: str | None,
-                protocol: str = "oauth2-password") -> "action_triggers.PostLoginOutcome":
+                protocol: str = "oauth2-password",
+                organization_id: str | None = None) -> "action_triggers.PostLoginOutcome":
     """Post-login Actions for a password or refresh-token grant (Auth0 runs them on both): a
     denial is a 403 access_denied, as Auth0's."""
     body = {key: value for key, value in params.items()
@@ -240,7 +242,9 @@ def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict 
                    "acr_values": []}
     if audience:
         transaction["audience"] = audience
-    context = action_triggers.LoginContext(client, connection, request, protocol, {}, transaction, body=body)
+    role_ids = user_tokens.organization_role_ids(tenant, profile["user_id"], organization_id)
+    context = action_triggers.LoginContext(client, connection, request, protocol, {}, transaction, body=body,
+                                           role_ids=role_ids)
     outcome = action_triggers.post_login(tenant, profile, context)
     if outcome.denied is not None:  # logged `f` by post_login
         raise OAuthError(403, "access_denied", outcome.denied)
