@@ -5,4 +5,5 @@ post-user-registration; machine.py: credentials-exchange), running one Action an
 execution (executions.py), the metadata an Action sets (metadata.py), the Management API's test
 endpoint and execution records (dry_run.py), and the one place Node runs (runtime.py).
 
-May import: tenant, applications, tokens, directory, logs. Never email or login: login/ calls in."""
+May import: tenant, applications, tokens, directory, logs, authorization. Never email or login:
+login/ calls in."""

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import connections
+from ..authorization import roles
 from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..tenant.clock import iso, monotonic
@@ -94,6 +95,7 @@ class LoginContext(NamedTuple):
     authenticated_at: int | None = None  # when the password was checked (the session's, for SSO)
     redirect_state: str | None = None    # the `state` /continue resumes with; None: cannot redirect
     organization: dict | None = None     # the organization the login is for
+    role_ids: tuple | None = None        # its member roles, which replace the user's tenant roles
 
 
 def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
@@ -244,7 +246,8 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
                          "query": dict(context.query), "body": dict(context.body)},
              "transaction": {"protocol": context.protocol, **context.transaction},
              "authentication": {"methods": [{"name": "pwd", "timestamp": _authenticated_at(tenant, context)}]},
-             "authorization": {"roles": []}, "secrets": dict(action.secrets),
+             "authorization": {"roles": roles.role_names(tenant, profile["user_id"], context.role_ids)},
+             "secrets": dict(action.secrets),
              "tenant": {"id": _tenant_id(tenant)}}
     if context.session_id:
         event["session"] = {"id": context.session_id}
