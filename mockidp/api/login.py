@@ -19,6 +19,7 @@ from ..core.applications.passwords import check_password
 from ..core.login import account_events, authorize, bruteforce, login_flow, logins, sessions
 from ..core.login.authorize import AuthorizeRequest
 from ..core.organizations import login as org_login
+from ..core.organizations import organizations
 from ..core.login.dbconnections import EMAIL
 from ..core.tenant.errors import DbConnectionError
 from ..core.upstream import flow as upstream_flow
@@ -66,10 +67,15 @@ class Transaction:
         return bool(self.connection) and not (self.connection.get("options") or {}).get("disable_signup")
 
     def social_connections(self) -> list[dict]:
-        """The social connections enabled for the application: a button each."""
+        """The social connections enabled for the application: a button each; for a login to an
+        organization, only those the organization shows as buttons."""
         current = tenant()
         with current.lock:
-            return strategies.social_connections(current.directory.connections.values(), self.request.client_id)
+            found = strategies.social_connections(current.directory.connections.values(), self.request.client_id)
+            if self.request.organization:
+                shown = organizations.button_connection_ids(current, self.request.organization)
+                found = [connection for connection in found if connection["id"] in shown]
+            return found
 
     def home_realm(self, email: str) -> dict | None:
         """The enterprise connection an email's domain routes to (its domain_aliases), if any."""
