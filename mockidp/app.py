@@ -13,6 +13,7 @@ from .api.authentication.dbconnections import dbconnections
 from .api.authentication.discovery import discovery
 from .api.authentication.logout import logout_endpoints
 from .api.authentication.oauth import oauth
+from .api.authentication.passwordless import passwordless_endpoints
 from .api.authentication.userinfo import userinfo_endpoint
 from .api.control import control
 from .api.hosted import hosted, http_error_page
@@ -38,7 +39,8 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["mockidp.tenant"] = tenant
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
-                      authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints):
+                      authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints,
+                      passwordless_endpoints):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)

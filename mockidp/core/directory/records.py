@@ -69,6 +69,9 @@ class Directory:
     # inside), and trigger id -> its bindings in execution order.
     actions: dict[str, dict]
     action_bindings: dict[str, tuple]
+    # One-time codes (core/factors/): (connection, email or phone) -> the passwordless code
+    # waiting to be used, with its expiry and failed attempts.
+    one_time_codes: dict[tuple, dict]
     next_log_sequence: int
     next_user_sequence: int
 

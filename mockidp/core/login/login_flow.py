@@ -7,6 +7,8 @@ Three ways in:
 - `silent_login_failed`: prompt=none without a usable session: `login_required`, logged `fsa`.
 - `after_login`: the user just authenticated on the hosted pages (login or signup): the session is
   started, or renewed (auth_time) when it is the same user's, and the login is logged `s`.
+- `magic_link`: a passwordless email's link (/passwordless/verify_redirect) carries an /authorize
+  request and a one-time code; once the code is redeemed it ends like `after_login`.
 
 Post-login Actions (core/action_triggers.py) run once the login is counted and before a session
 or tokens exist, outside the tenant lock; one that denies ends the login with `access_denied`.
@@ -16,8 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..actions import triggers as action_triggers
+from ..factors import passwordless
 from ..logs import events as logs
 from ..logs.events import RequestInfo
+from ..tenant.errors import OAuthError
 from . import authorize, logins, sessions, user_tokens
 from .authorize import AuthorizationResponse, AuthorizeRequest
 
@@ -93,6 +97,28 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
         logs.record(tenant, "s", "", request=info, client=client, connection=connection,
                     user=profile, details=_details(request, session, profile))
     return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome), session  # signs outside the lock
+
+
+def magic_link(tenant: "Tenant", params: dict[str, str], current_session: dict | None, *, issuer: str,
+               info: RequestInfo) -> tuple[AuthorizationResponse, dict | None]:
+    """(response, session) for a magic link. The link's auth params are validated like
+    /authorize's (AuthorizePageError / AuthorizeRedirectError) before the code is spent; a
+    wrong, used or expired code goes back to the application as an error."""
+    query = {key: value for key, value in params.items()
+             if key not in ("verification_code", "connection", "email")}
+    query.setdefault("response_type", "code")  # docs/behaviour.md: a link without authParams
+    request = authorize.parse(tenant, query)
+    with tenant.lock:
+        client = tenant.directory.clients.get(request.client_id)
+    try:
+        redeemed = passwordless.redeem(tenant, client, params.get("connection") or "", params.get("email") or "",
+                                       params.get("verification_code") or "", request=info)
+    except OAuthError as failure:
+        return authorize.error_response(request, failure.error, failure.description), None
+    with tenant.lock:
+        transaction = authorize.begin_transaction(tenant, request)
+    return after_login(tenant, transaction, request, redeemed.profile, redeemed.connection, current_session,
+                       issuer=issuer, info=info, count=True)
 
 
 def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session: dict, *,
