@@ -12,6 +12,7 @@ from .api.authentication.authorize import authorize_endpoint
 from .api.authentication.dbconnections import dbconnections
 from .api.authentication.discovery import discovery
 from .api.authentication.logout import logout_endpoints
+from .api.authentication.mfa import mfa_endpoints
 from .api.authentication.oauth import oauth
 from .api.authentication.passwordless import passwordless_endpoints
 from .api.authentication.userinfo import userinfo_endpoint
@@ -40,7 +41,7 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.extensions["mockidp.tenant"] = tenant
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
                       authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints,
-                      passwordless_endpoints):
+                      passwordless_endpoints, mfa_endpoints):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)

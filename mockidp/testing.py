@@ -73,6 +73,14 @@ class MockIdPServer:
     def advance(self, seconds: float) -> dict:
         return self.control("POST", "/clock/advance", {"seconds": seconds})
 
+    def totp(self, secret: str, offset_seconds: float = 0) -> str:
+        """The TOTP code an authenticator app holding `secret` shows at the tenant clock's time
+        (plus `offset_seconds`): what a test types after /mfa/associate or the enrollment page."""
+        from .core.factors.totp import code_at
+        from .core.tenant.clock import parse_instant
+
+        return code_at(secret, parse_instant(self.clock()["now"]).timestamp() + offset_seconds)
+
     def outbox(self, **filters: str) -> list[dict]:
         """Delivered emails, oldest first; filter by to, template, user_id."""
         from urllib.parse import urlencode

@@ -72,6 +72,11 @@ class Directory:
     # One-time codes (core/factors/): (connection, email or phone) -> the passwordless code
     # waiting to be used, with its expiry and failed attempts.
     one_time_codes: dict[tuple, dict]
+    # MFA (core/factors/): "factors" / "policies" -> the tenant's Guardian settings; user_id ->
+    # the user's authenticators (a tuple of records); mfa_token -> the login it interrupted.
+    guardian: dict[str, Any]
+    authenticators: dict[str, tuple]
+    mfa_tokens: dict[str, dict]
     next_log_sequence: int
     next_user_sequence: int
 
