@@ -21,6 +21,7 @@ from .api.hosted import hosted, http_error_page
 from .api.http import MAX_BODY_BYTES, error_response, json_response
 from .api.login import login_pages
 from .api.management.registry import load_resources
+from .api.mfa_pages import mfa_pages
 from .api.outbox import outbox
 from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
@@ -41,7 +42,7 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.extensions["mockidp.tenant"] = tenant
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
                       authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints,
-                      passwordless_endpoints, mfa_endpoints):
+                      passwordless_endpoints, mfa_endpoints, mfa_pages):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)

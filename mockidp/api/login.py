@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, redirect, request
 
 from ..core.applications.passwords import check_password
+from ..core.factors import guardian, hosted_mfa
 from ..core.login import account_events, authorize, bruteforce, login_flow, logins, sessions
 from ..core.login.authorize import AuthorizeRequest
 from ..core.login.dbconnections import EMAIL
@@ -79,9 +80,13 @@ def _invalid_state() -> Response:
     return error_page("invalid_request", TEXTS["invalid-state"])
 
 
-def _finish(transaction: Transaction, profile: dict, *, count: bool) -> Response:
-    """The user authenticated: session cookie, and the response back to the application."""
+def _finish(transaction: Transaction, profile: dict, *, count: bool, second_factor: bool = False) -> Response:
+    """The user authenticated: session cookie, and the response back to the application; first
+    the MFA pages (api/mfa_pages.py) when MFA applies and the second factor is still to come."""
     current = tenant()
+    if not second_factor and guardian.mfa_applies(current):
+        next_page = hosted_mfa.begin(current, transaction.state, profile["user_id"], count=count)
+        return redirect(transaction.url(next_page), 302)
     session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
     response, session = login_flow.after_login(
         current, transaction.state, transaction.request, profile, transaction.connection, session,

@@ -90,28 +90,34 @@ def associate(tenant: "Tenant", client: dict, mfa_token: str | None, types) -> d
     if not isinstance(types, list) or types != ["otp"]:
         raise OAuthError(400, "invalid_request", "authenticator_types must be [\"otp\"]: mockidp enrolls TOTP only")
     with tenant.lock:
-        existing = tenant.directory.authenticators.get(pending["user_id"], ())
-        if any(each["active"] for each in existing):
+        if any(each["active"] for each in tenant.directory.authenticators.get(pending["user_id"], ())):
             raise _forbidden("access_denied", ALREADY_ENROLLED)
-        secret = totp.new_secret(tenant.rng)
-        now = iso(tenant.clock.now())
-        profile = tenant.directory.users[pending["user_id"]].profile
-        # The authenticator app shows "<tenant>:<user>", as Auth0's barcode names them.
-        issuer_label = tenant.tenant_settings.get("friendly_name") or "mockidp"
-        account_label = profile.get("email") or profile.get("name") or pending["user_id"]
-        added = [{"id": f"totp|dev_{tenant.rng.alnum(16)}", "authenticator_type": "otp", "active": False,
-                  "secret": secret, "created_at": now}]
-        answer = {"authenticator_type": "otp", "secret": secret,
-                  "barcode_uri": totp.otpauth_uri(secret, issuer_label, account_label)}
-        if not any(each["authenticator_type"] == "recovery-code" for each in existing):
-            code = totp.new_recovery_code(tenant.rng)
-            added.append({"id": f"recovery-code|dev_{tenant.rng.alnum(16)}", "authenticator_type": "recovery-code",
-                          "active": False, "code": code, "created_at": now})
-            answer["recovery_codes"] = [code]
-        # Earlier unconfirmed secrets are dropped: only the newest enrollment can be confirmed.
-        kept = tuple(each for each in existing if each["active"] or each["authenticator_type"] != "otp")
-        tenant.directory.authenticators[pending["user_id"]] = kept + tuple(added)
-        return answer
+        return enroll_otp(tenant, pending["user_id"])
+
+
+def enroll_otp(tenant: "Tenant", user_id: str) -> dict:
+    """A new TOTP secret for the user (inactive until its first code) and, on the first
+    enrollment, the recovery code: Auth0's /mfa/associate answer. Under the tenant lock."""
+    existing = tenant.directory.authenticators.get(user_id, ())
+    secret = totp.new_secret(tenant.rng)
+    now = iso(tenant.clock.now())
+    profile = tenant.directory.users[user_id].profile
+    # The authenticator app shows "<tenant>:<user>", as Auth0's barcode names them.
+    issuer_label = tenant.tenant_settings.get("friendly_name") or "mockidp"
+    account_label = profile.get("email") or profile.get("name") or user_id
+    added = [{"id": f"totp|dev_{tenant.rng.alnum(16)}", "authenticator_type": "otp", "active": False,
+              "secret": secret, "created_at": now}]
+    answer = {"authenticator_type": "otp", "secret": secret,
+              "barcode_uri": totp.otpauth_uri(secret, issuer_label, account_label)}
+    if not any(each["authenticator_type"] == "recovery-code" for each in existing):
+        code = totp.new_recovery_code(tenant.rng)
+        added.append({"id": f"recovery-code|dev_{tenant.rng.alnum(16)}", "authenticator_type": "recovery-code",
+                      "active": False, "code": code, "created_at": now})
+        answer["recovery_codes"] = [code]
+    # Earlier unconfirmed secrets are dropped: only the newest enrollment can be confirmed.
+    kept = tuple(each for each in existing if each["active"] or each["authenticator_type"] != "otp")
+    tenant.directory.authenticators[user_id] = kept + tuple(added)
+    return answer
 
 
 def challenge(tenant: "Tenant", client: dict, mfa_token: str | None, challenge_type, authenticator_id) -> dict:
@@ -133,29 +139,44 @@ def verify_otp(tenant: "Tenant", client: dict, mfa_token: str | None, otp: str) 
     accepts `otp` at the tenant clock's time. Confirms a pending enrollment; spends the token."""
     pending = pending_login(tenant, mfa_token, client["client_id"])
     with tenant.lock:
-        owned = tenant.directory.authenticators.get(pending["user_id"], ())
-        otps = [each for each in owned if each["authenticator_type"] == "otp"]
-        if not otps:
-            raise _forbidden("invalid_grant", NOT_ENROLLED)
-        now = tenant.clock.timestamp()
-        if not any(totp.verify(each["secret"], otp, now) for each in otps):
-            raise _forbidden("invalid_grant", INVALID_OTP)
-        tenant.directory.authenticators[pending["user_id"]] = tuple({**each, "active": True} for each in owned)
+        check_otp(tenant, pending["user_id"], otp)
         del tenant.directory.mfa_tokens[pending["mfa_token"]]
     return pending
+
+
+def check_otp(tenant: "Tenant", user_id: str, otp: str) -> None:
+    """A TOTP of the user's (pending or active) accepts `otp` at the tenant clock's time: the
+    user's authenticators are active from then on. Under the tenant lock."""
+    owned = tenant.directory.authenticators.get(user_id, ())
+    otps = [each for each in owned if each["authenticator_type"] == "otp"]
+    if not otps:
+        raise _forbidden("invalid_grant", NOT_ENROLLED)
+    now = tenant.clock.timestamp()
+    if not any(totp.verify(each["secret"], otp, now) for each in otps):
+        raise _forbidden("invalid_grant", INVALID_OTP)
+    tenant.directory.authenticators[user_id] = tuple({**each, "active": True} for each in owned)
 
 
 def verify_recovery_code(tenant: "Tenant", client: dict, mfa_token: str | None, code: str) -> tuple[dict, str]:
     """The `mfa-recovery-code` grant's check: (the login, the new recovery code replacing the used one)."""
     pending = pending_login(tenant, mfa_token, client["client_id"])
     with tenant.lock:
-        owned = tenant.directory.authenticators.get(pending["user_id"], ())
-        recovery = next((each for each in owned if each["authenticator_type"] == "recovery-code"
-                         and each["active"]), None)
-        if recovery is None or not hmac.compare_digest(recovery["code"].encode(), code.strip().upper().encode()):
+        fresh = replace_recovery_code(tenant, pending["user_id"], code)
+        if fresh is None:
             raise _forbidden("invalid_grant", INVALID_RECOVERY_CODE)
-        fresh = totp.new_recovery_code(tenant.rng)
-        tenant.directory.authenticators[pending["user_id"]] = tuple(
-            {**each, "code": fresh} if each is recovery else each for each in owned)
         del tenant.directory.mfa_tokens[pending["mfa_token"]]
     return pending, fresh
+
+
+def replace_recovery_code(tenant: "Tenant", user_id: str, code: str) -> str | None:
+    """Spend the user's active recovery code: the new one that replaces it, or None when `code`
+    is not it. Under the tenant lock."""
+    owned = tenant.directory.authenticators.get(user_id, ())
+    recovery = next((each for each in owned if each["authenticator_type"] == "recovery-code" and each["active"]),
+                    None)
+    if recovery is None or not hmac.compare_digest(recovery["code"].encode(), code.strip().upper().encode()):
+        return None
+    fresh = totp.new_recovery_code(tenant.rng)
+    tenant.directory.authenticators[user_id] = tuple({**each, "code": fresh} if each is recovery else each
+                                                     for each in owned)
+    return fresh

@@ -1,0 +1,96 @@
+"""MFA on the hosted login pages. Once the password is right and MFA applies, the login
+transaction waits for a second factor: the first login enrolls TOTP (the page shows the secret
+and its otpauth URI; the first accepted code activates it and the recovery code is shown once),
+later logins are challenged for a TOTP code or the recovery code.
+
+What a transaction waits for is kept in the Directory's `mfa_tokens` under "ul|<state>" (so reset
+clears it), with the same lifetime as an mfa_token.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..tenant.errors import OAuthError
+from . import mfa
+
+if TYPE_CHECKING:
+    from ..tenant.tenant import Tenant
+
+ENROLL_PAGE = "/u/mfa-otp-enrollment-qr"
+CHALLENGE_PAGE = "/u/mfa-otp-challenge"
+RECOVERY_CODE_PAGE = "/u/mfa-recovery-code-enrollment"
+
+
+def _key(state: str) -> str:
+    return f"ul|{state}"
+
+
+def begin(tenant: "Tenant", state: str, user_id: str, *, count: bool) -> str:
+    """The first factor is done: remember who, and return the page that asks for the second."""
+    with tenant.lock:
+        enrolled = any(each["active"] and each["authenticator_type"] == "otp"
+                       for each in tenant.directory.authenticators.get(user_id, ()))
+        tenant.directory.mfa_tokens[_key(state)] = {
+            "user_id": user_id, "count": count, "enrolled": enrolled,
+            "expires_at": tenant.clock.timestamp() + mfa.MFA_TOKEN_LIFETIME}
+    return CHALLENGE_PAGE if enrolled else ENROLL_PAGE
+
+
+def pending(tenant: "Tenant", state: str) -> dict | None:
+    """What the transaction waits for, unless it expired or the user is gone."""
+    with tenant.lock:
+        waiting = tenant.directory.mfa_tokens.get(_key(state))
+        if waiting is None or waiting["expires_at"] <= tenant.clock.timestamp() or \
+                waiting["user_id"] not in tenant.directory.users:
+            return None
+        return waiting
+
+
+def enrollment(tenant: "Tenant", state: str) -> dict:
+    """The secret the enrollment page shows: drawn on the first view, the same on a reload."""
+    with tenant.lock:
+        waiting = tenant.directory.mfa_tokens[_key(state)]
+        if "enrollment" not in waiting:
+            waiting = {**waiting, "enrollment": mfa.enroll_otp(tenant, waiting["user_id"])}
+            tenant.directory.mfa_tokens[_key(state)] = waiting
+        return waiting["enrollment"]
+
+
+def verify_code(tenant: "Tenant", state: str, code: str) -> bool:
+    """A TOTP code typed on the enrollment or challenge page; True when accepted."""
+    with tenant.lock:
+        waiting = tenant.directory.mfa_tokens[_key(state)]
+        try:
+            mfa.check_otp(tenant, waiting["user_id"], code)
+        except OAuthError:
+            return False
+        tenant.directory.mfa_tokens[_key(state)] = {**waiting, "verified": True}
+        return True
+
+
+def verify_recovery_code(tenant: "Tenant", state: str, code: str) -> str | None:
+    """The recovery code typed instead of a TOTP code: the new one to show once, or None."""
+    with tenant.lock:
+        waiting = tenant.directory.mfa_tokens[_key(state)]
+        fresh = mfa.replace_recovery_code(tenant, waiting["user_id"], code)
+        if fresh is not None:
+            tenant.directory.mfa_tokens[_key(state)] = {**waiting, "verified": True,
+                                                        "enrollment": {"recovery_codes": [fresh]}}
+        return fresh
+
+
+def recovery_code_to_show(tenant: "Tenant", state: str) -> str | None:
+    """The recovery code of this login's enrollment (or a replacement), shown once."""
+    waiting = pending(tenant, state) or {}
+    codes = (waiting.get("enrollment") or {}).get("recovery_codes") or []
+    return codes[0] if waiting.get("verified") and codes else None
+
+
+def finish(tenant: "Tenant", state: str) -> dict | None:
+    """The verified second factor ends the wait: (user_id, count), or None when not verified."""
+    with tenant.lock:
+        waiting = tenant.directory.mfa_tokens.get(_key(state))
+        if waiting is None or not waiting.get("verified"):
+            return None
+        del tenant.directory.mfa_tokens[_key(state)]
+        return waiting
