@@ -9,6 +9,7 @@ import requests
 from auth0.authentication import GetToken
 from auth0.authentication.exceptions import Auth0Error
 from jose import jwt
+from management_spec import response_validator
 from oauth_helpers import ALICE, WEB_ID, WEB_SECRET
 
 MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
@@ -136,3 +137,38 @@ def test_unknown_factor_and_bad_policy(api):
     assert api.put("/api/v2/guardian/factors/carrier-pigeon", json={"enabled": True}).status_code == 404
     assert api.put("/api/v2/guardian/policies", json=["sometimes"]).status_code == 400
     assert api.get("/api/v2/guardian/policies").json() == []
+
+
+def assert_spec(operation: str, status: int, body) -> None:
+    validator = response_validator(operation, status)
+    if validator is not None:
+        validator.validate(body)
+
+
+def test_management_api_shows_resets_and_regenerates(mockidp, api, mfa_always):
+    token = mfa_token(mockidp)
+    enrollment = enroll(mockidp, token)
+    assert mfa_otp(mockidp, token, mockidp.totp(enrollment["secret"])).status_code == 200
+    user_id = api.get("/api/v2/users-by-email", params={"email": ALICE[0]}).json()[0]["user_id"]
+
+    methods = api.get(f"/api/v2/users/{user_id}/authentication-methods").json()
+    assert_spec("GET /users/{id}/authentication-methods", 200, methods)
+    assert [(m["type"], m["confirmed"]) for m in methods] == [("totp", True), ("recovery-code", True)]
+    totals = api.get(f"/api/v2/users/{user_id}/authentication-methods", params={"include_totals": "true"}).json()
+    assert totals["total"] == 2 and len(totals["authenticators"]) == 2
+    enrolled = api.get(f"/api/v2/users/{user_id}/enrollments").json()
+    assert_spec("GET /users/{id}/enrollments", 200, enrolled)
+    assert [(e["status"], e["auth_method"]) for e in enrolled] == [("confirmed", "authenticator")]
+
+    regenerated = api.post(f"/api/v2/users/{user_id}/recovery-code-regeneration").json()
+    assert regenerated["recovery_code"] != enrollment["recovery_codes"][0]
+    old = post(mockidp, "/oauth/token", data={**CLIENT, "grant_type": MFA_RECOVERY, "mfa_token": mfa_token(mockidp),
+                                              "recovery_code": enrollment["recovery_codes"][0]})
+    assert old.json() == {"error": "invalid_grant", "error_description": "Invalid recovery_code."}
+
+    assert api.delete(f"/api/v2/users/{user_id}/authenticators").status_code == 204
+    assert api.get(f"/api/v2/users/{user_id}/authentication-methods").json() == []
+    again = enroll(mockidp, mfa_token(mockidp))  # reset: the next login enrolls afresh
+    assert again["secret"] != enrollment["secret"] and "recovery_codes" in again
+    assert api.post(f"/api/v2/users/{user_id}/recovery-code-regeneration").status_code == 400
+    assert api.get("/api/v2/users/auth0%7Cnobody/enrollments").status_code == 404
