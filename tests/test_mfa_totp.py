@@ -172,3 +172,20 @@ def test_management_api_shows_resets_and_regenerates(mockidp, api, mfa_always):
     assert again["secret"] != enrollment["secret"] and "recovery_codes" in again
     assert api.post(f"/api/v2/users/{user_id}/recovery-code-regeneration").status_code == 400
     assert api.get("/api/v2/users/auth0%7Cnobody/enrollments").status_code == 404
+
+
+def test_ten_wrong_codes_in_a_row_block_otp_for_a_while(mockidp, api, mfa_always):
+    token = mfa_token(mockidp)
+    secret = enroll(mockidp, token)["secret"]
+    wrong = "000000" if mockidp.totp(secret) != "000000" else "111111"
+    for _ in range(10):
+        assert mfa_otp(mockidp, token, wrong).json()["error_description"] == "Invalid otp_code."
+    blocked = mfa_otp(mockidp, token, mockidp.totp(secret))
+    assert (blocked.status_code, blocked.json()["error"]) == (429, "too_many_attempts")
+    assert [e["type"] for e in api.get("/api/v2/logs", params={"q": "type:gd_otp_rate_limit_exceed"}).json()] == [
+        "gd_otp_rate_limit_exceed"]
+    mockidp.advance(300)  # the mfa_token lives 600 s; the block 900 s
+    assert mfa_otp(mockidp, token, mockidp.totp(secret)).status_code == 429
+    mockidp.advance(600)
+    token = mfa_token(mockidp)
+    assert mfa_otp(mockidp, token, mockidp.totp(secret)).status_code == 200

@@ -16,6 +16,7 @@ mfa_pages = Blueprint("mfa_pages", __name__, template_folder=str(WEB_TEMPLATES))
 
 INVALID_CODE = "The code you entered is invalid"
 NO_CODE = "Enter the code"
+TOO_MANY = "Too many failed codes. Wait for some minutes before retrying."
 
 
 def _waiting() -> tuple[Transaction | None, dict | None]:
@@ -35,9 +36,9 @@ def enroll():
     enrollment = hosted_mfa.enrollment(tenant(), transaction.state)
     error = None
     if request.method == "POST":
-        if _code_accepted(transaction):
+        error = _code_error(transaction)
+        if error is None:
             return _after_code(transaction)
-        error = INVALID_CODE if request.form.get("code", "").strip() else NO_CODE
     return page("ul_mfa_otp.html", 400 if error else 200, page_title="Secure Your Account", enrolling=True,
                 secret=enrollment["secret"], barcode_uri=enrollment["barcode_uri"], error=error,
                 action=transaction.url(hosted_mfa.ENROLL_PAGE))
@@ -53,11 +54,13 @@ def challenge():
     error = None
     if request.method == "POST":
         recovery_code = request.form.get("recovery_code", "").strip()
-        if recovery_code and hosted_mfa.verify_recovery_code(tenant(), transaction.state, recovery_code):
+        if recovery_code:
+            accepted = hosted_mfa.verify_recovery_code(tenant(), transaction.state, recovery_code)
+            error = None if accepted else INVALID_CODE
+        else:
+            error = _code_error(transaction)
+        if error is None:
             return _after_code(transaction)
-        if not recovery_code and _code_accepted(transaction):
-            return _after_code(transaction)
-        error = INVALID_CODE if (recovery_code or request.form.get("code", "").strip()) else NO_CODE
     return page("ul_mfa_otp.html", 400 if error else 200, page_title="Verify Your Identity", enrolling=False,
                 error=error, action=transaction.url(hosted_mfa.CHALLENGE_PAGE))
 
@@ -74,9 +77,15 @@ def recovery_code():
                 action=transaction.url(hosted_mfa.RECOVERY_CODE_PAGE))
 
 
-def _code_accepted(transaction: Transaction) -> bool:
+def _code_error(transaction: Transaction) -> str | None:
+    """The page's error for the posted TOTP code, or None when it was accepted."""
     code = request.form.get("code", "").strip()
-    return bool(code) and hosted_mfa.verify_code(tenant(), transaction.state, code)
+    if not code:
+        return NO_CODE
+    failure = hosted_mfa.verify_code(tenant(), transaction.state, code)
+    if failure is None:
+        return None
+    return TOO_MANY if failure == "too_many_attempts" else INVALID_CODE
 
 
 def _after_code(transaction: Transaction) -> Response:

@@ -77,6 +77,7 @@ class Directory:
     guardian: dict[str, Any]
     authenticators: dict[str, tuple]
     mfa_tokens: dict[str, dict]
+    otp_failures: dict[str, dict]         # user_id -> wrong OTPs in a row, and a block's end
     next_log_sequence: int
     next_user_sequence: int
 

@@ -56,16 +56,17 @@ def enrollment(tenant: "Tenant", state: str) -> dict:
         return waiting["enrollment"]
 
 
-def verify_code(tenant: "Tenant", state: str, code: str) -> bool:
-    """A TOTP code typed on the enrollment or challenge page; True when accepted."""
+def verify_code(tenant: "Tenant", state: str, code: str) -> str | None:
+    """A TOTP code typed on the enrollment or challenge page: None when accepted, else the
+    error (`invalid_grant`, or `too_many_attempts` once wrong codes hit the limit)."""
     with tenant.lock:
         waiting = tenant.directory.mfa_tokens[_key(state)]
         try:
             mfa.check_otp(tenant, waiting["user_id"], code)
-        except OAuthError:
-            return False
+        except OAuthError as failure:
+            return failure.error
         tenant.directory.mfa_tokens[_key(state)] = {**waiting, "verified": True}
-        return True
+        return None
 
 
 def verify_recovery_code(tenant: "Tenant", state: str, code: str) -> str | None:

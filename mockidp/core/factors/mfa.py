@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING
 
+from ..logs import events as logs
 from ..tenant.clock import iso
 from ..tenant.errors import OAuthError
 from . import totp
@@ -28,6 +29,11 @@ INVALID_OTP = "Invalid otp_code."
 INVALID_RECOVERY_CODE = "Invalid recovery_code."
 NOT_ENROLLED = "User is not enrolled."
 ALREADY_ENROLLED = "User is already enrolled."
+# Guardian's limit (tenant log gd_otp_rate_limit_exceed: "more than 10 times in a row"); how long
+# the block lasts is not published: mockidp's choice (docs/behaviour.md).
+MAX_OTP_FAILURES = 10
+OTP_BLOCK_SECONDS = 900
+TOO_MANY_OTP_FAILURES = "Too many failed attempts. Please try again later."
 
 
 def _forbidden(error: str, description: str) -> OAuthError:
@@ -152,9 +158,25 @@ def check_otp(tenant: "Tenant", user_id: str, otp: str) -> None:
     if not otps:
         raise _forbidden("invalid_grant", NOT_ENROLLED)
     now = tenant.clock.timestamp()
+    failures = tenant.directory.otp_failures.get(user_id) or {"count": 0, "blocked_until": 0}
+    if failures["blocked_until"] > now:
+        raise OAuthError(429, "too_many_attempts", TOO_MANY_OTP_FAILURES)
     if not any(totp.verify(each["secret"], otp, now) for each in otps):
+        _count_failure(tenant, user_id, failures["count"] + 1, now)
         raise _forbidden("invalid_grant", INVALID_OTP)
+    tenant.directory.otp_failures.pop(user_id, None)
     tenant.directory.authenticators[user_id] = tuple({**each, "active": True} for each in owned)
+
+
+def _count_failure(tenant: "Tenant", user_id: str, count: int, now: float) -> None:
+    """One more wrong OTP in a row; the limit blocks the user's OTPs for a while. Under the lock."""
+    if count < MAX_OTP_FAILURES:
+        tenant.directory.otp_failures[user_id] = {"count": count, "blocked_until": 0}
+        return
+    tenant.directory.otp_failures[user_id] = {"count": 0, "blocked_until": now + OTP_BLOCK_SECONDS}
+    record = tenant.directory.users.get(user_id)
+    logs.record(tenant, "gd_otp_rate_limit_exceed", "Too many failures", user=record.profile if record else None,
+                user_id=user_id, details={"authenticator": "otp"})
 
 
 def verify_recovery_code(tenant: "Tenant", client: dict, mfa_token: str | None, code: str) -> tuple[dict, str]:
