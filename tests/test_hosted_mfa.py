@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from email_helpers import email_settings
 from oauth_helpers import ALICE, VERIFIER, Browser, exchange_code, redirect_params, unverified_claims
 
 
@@ -77,4 +78,46 @@ def test_mfa_pages_need_a_waiting_transaction(mockidp, mfa_always):
 
 def test_no_policy_no_mfa_pages(mockidp):
     params = Browser(mockidp.url).sign_in(*ALICE)
+    assert "code" in params
+
+
+@pytest.fixture
+def email_factor(mockidp, api):
+    assert api.put("/api/v2/guardian/factors/email", json={"enabled": True}).status_code == 200
+    assert api.put("/api/v2/guardian/policies", json=["all-applications"]).status_code == 200
+    mockidp.freeze("2026-03-01T10:00:00Z")
+    yield
+    mockidp.reset()
+
+
+def test_email_factor_waits_for_a_manual_delivery(mockidp, anonymous, email_factor):
+    email_settings(anonymous, delivery="manual")
+    browser = Browser(mockidp.url)
+    email_page = password_step(browser)
+    assert email_page.startswith("/u/mfa-email-challenge?state=")
+    assert text_of(browser.get(email_page).text, "email") == ALICE[0]
+    assert mockidp.outbox(to=ALICE[0]) == []  # held: the login waits
+    [message] = mockidp.flush_emails()
+    assert message["template"] == "mfa_oob_code" and message["code"] in message["text"]
+    assert browser.get(email_page).status_code == 200 and mockidp.flush_emails() == []  # no second email
+    wrong = browser.post(email_page, data={"code": "x" + message["code"]})
+    assert wrong.status_code == 400 and "The code you entered is invalid" in wrong.text
+    params = redirect_params(browser.post(email_page, data={"code": message["code"]}))
+    assert "code" in params
+
+
+def test_email_code_expires_on_the_mock_clock(mockidp, email_factor):
+    browser = Browser(mockidp.url)
+    email_page = password_step(browser)
+    browser.get(email_page)
+    code = mockidp.outbox(to=ALICE[0])[-1]["code"]
+    mockidp.advance(301)
+    assert browser.post(email_page, data={"code": code}).status_code == 400  # and a new one is sent
+    fresh = mockidp.outbox(to=ALICE[0])[-1]["code"]
+    assert len(mockidp.outbox(to=ALICE[0])) == 2
+    assert "code" in redirect_params(browser.post(email_page, data={"code": fresh}))
+
+
+def test_email_factor_needs_a_verified_email(mockidp, email_factor):
+    params = Browser(mockidp.url).sign_in("bob@example.com", "Passw0rd!bob")  # bob is unverified
     assert "code" in params

@@ -86,7 +86,8 @@ def _finish(transaction: Transaction, profile: dict, *, count: bool, second_fact
     current = tenant()
     if not second_factor and guardian.mfa_applies(current):
         next_page = hosted_mfa.begin(current, transaction.state, profile["user_id"], count=count)
-        return redirect(transaction.url(next_page), 302)
+        if next_page is not None:  # None: no factor the user can use
+            return redirect(transaction.url(next_page), 302)
     session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
     response, session = login_flow.after_login(
         current, transaction.state, transaction.request, profile, transaction.connection, session,

@@ -1,7 +1,7 @@
 """The hosted MFA pages a login goes through when MFA applies (core/factors/hosted_mfa.py):
 /u/mfa-otp-enrollment-qr (the secret, its otpauth URI and the first code), /u/mfa-otp-challenge
-(a TOTP code, or the recovery code) and /u/mfa-recovery-code-enrollment (the recovery code, shown
-once). Each belongs to the login transaction (`?state=`) whose password step is done."""
+(a TOTP code, or the recovery code), /u/mfa-email-challenge (a code sent by email) and
+/u/mfa-recovery-code-enrollment (the recovery code, shown once). Each belongs to the login transaction (`?state=`) whose password step is done."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request
@@ -9,7 +9,7 @@ from flask import Blueprint, Response, redirect, request
 from ..core.directory import users
 from ..core.factors import hosted_mfa
 from .hosted import WEB_TEMPLATES, page
-from .http import tenant
+from .http import public_base_url, tenant
 from .login import Transaction, _finish, _invalid_state, _transaction
 
 mfa_pages = Blueprint("mfa_pages", __name__, template_folder=str(WEB_TEMPLATES))
@@ -31,8 +31,8 @@ def enroll():
     transaction, waiting = _waiting()
     if waiting is None:
         return _invalid_state()
-    if waiting["enrolled"]:
-        return redirect(transaction.url(hosted_mfa.CHALLENGE_PAGE), 302)
+    if waiting["page"] == hosted_mfa.EMAIL_PAGE or waiting["enrolled"]:
+        return redirect(transaction.url(waiting["page"]), 302)
     enrollment = hosted_mfa.enrollment(tenant(), transaction.state)
     error = None
     if request.method == "POST":
@@ -49,8 +49,8 @@ def challenge():
     transaction, waiting = _waiting()
     if waiting is None:
         return _invalid_state()
-    if not waiting["enrolled"]:
-        return redirect(transaction.url(hosted_mfa.ENROLL_PAGE), 302)
+    if waiting["page"] == hosted_mfa.EMAIL_PAGE or not waiting["enrolled"]:
+        return redirect(transaction.url(waiting["page"]), 302)
     error = None
     if request.method == "POST":
         recovery_code = request.form.get("recovery_code", "").strip()
@@ -63,6 +63,23 @@ def challenge():
             return _after_code(transaction)
     return page("ul_mfa_otp.html", 400 if error else 200, page_title="Verify Your Identity", enrolling=False,
                 error=error, action=transaction.url(hosted_mfa.CHALLENGE_PAGE))
+
+
+@mfa_pages.route(hosted_mfa.EMAIL_PAGE, methods=["GET", "POST"])
+def email_challenge():
+    transaction, waiting = _waiting()
+    if waiting is None or waiting.get("page") != hosted_mfa.EMAIL_PAGE:
+        return _invalid_state()
+    email = hosted_mfa.send_email_code(tenant(), transaction.state, base_url=public_base_url(),
+                                       client_id=transaction.request.client_id)
+    error = None
+    if request.method == "POST":
+        code = request.form.get("code", "").strip()
+        if code and hosted_mfa.verify_email_code(tenant(), transaction.state, code):
+            return _complete(transaction)
+        error = INVALID_CODE if code else NO_CODE
+    return page("ul_mfa_email.html", 400 if error else 200, page_title="Verify Your Identity", error=error,
+                email=email, action=transaction.url(hosted_mfa.EMAIL_PAGE))
 
 
 @mfa_pages.route(hosted_mfa.RECOVERY_CODE_PAGE, methods=["GET", "POST"])

@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 
 FACTORS = ("push-notification", "sms", "email", "duo", "otp", "webauthn-roaming", "webauthn-platform",
            "recovery-code")
-# The factors mockidp can challenge with; MFA applies when one of them is enabled.
-EMULATED = ("otp",)
+# The factors mockidp can challenge with on the hosted pages (the MFA API: otp only); MFA applies
+# when one of them is enabled.
+EMULATED = ("otp", "email")
 ALWAYS = "all-applications"
 
 
@@ -53,9 +54,14 @@ def set_policies(tenant: "Tenant", values: list[str]) -> list[str]:
     return list(values)
 
 
-def mfa_applies(tenant: "Tenant") -> bool:
-    """Policy "always" with a factor mockidp can challenge with enabled."""
+def is_enabled(tenant: "Tenant", name: str) -> bool:
+    with tenant.lock:
+        return bool(_enabled(tenant).get(name))
+
+
+def mfa_applies(tenant: "Tenant", factors: tuple[str, ...] = EMULATED) -> bool:
+    """Policy "always" with one of `factors` enabled."""
     with tenant.lock:
         enabled = _enabled(tenant)
         return ALWAYS in (tenant.directory.guardian.get("policies") or ()) and \
-            any(enabled.get(name) for name in EMULATED)
+            any(enabled.get(name) for name in factors)

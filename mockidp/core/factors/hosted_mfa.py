@@ -1,7 +1,9 @@
 """MFA on the hosted login pages. Once the password is right and MFA applies, the login
 transaction waits for a second factor: the first login enrolls TOTP (the page shows the secret
 and its otpauth URI; the first accepted code activates it and the recovery code is shown once),
-later logins are challenged for a TOTP code or the recovery code.
+later logins are challenged for a TOTP code or the recovery code. With the email factor (and no
+TOTP enrolled) a user with a verified email gets a code by email (`mfa_oob_code`, through the
+mailroom: with manual delivery the login waits until the outbox is flushed).
 
 What a transaction waits for is kept in the Directory's `mfa_tokens` under "ul|<state>" (so reset
 clears it), with the same lifetime as an mfa_token.
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..tenant.errors import OAuthError
-from . import mfa
+from . import guardian, mfa
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -19,21 +21,60 @@ if TYPE_CHECKING:
 ENROLL_PAGE = "/u/mfa-otp-enrollment-qr"
 CHALLENGE_PAGE = "/u/mfa-otp-challenge"
 RECOVERY_CODE_PAGE = "/u/mfa-recovery-code-enrollment"
+EMAIL_PAGE = "/u/mfa-email-challenge"
+EMAIL_CODE_LIFETIME = 300
 
 
 def _key(state: str) -> str:
     return f"ul|{state}"
 
 
-def begin(tenant: "Tenant", state: str, user_id: str, *, count: bool) -> str:
-    """The first factor is done: remember who, and return the page that asks for the second."""
+def begin(tenant: "Tenant", state: str, user_id: str, *, count: bool) -> str | None:
+    """The first factor is done: remember who, and return the page that asks for the second
+    (None when the user can use no enabled factor: the login goes on without one)."""
     with tenant.lock:
         enrolled = any(each["active"] and each["authenticator_type"] == "otp"
                        for each in tenant.directory.authenticators.get(user_id, ()))
-        tenant.directory.mfa_tokens[_key(state)] = {
-            "user_id": user_id, "count": count, "enrolled": enrolled,
-            "expires_at": tenant.clock.timestamp() + mfa.MFA_TOKEN_LIFETIME}
-    return CHALLENGE_PAGE if enrolled else ENROLL_PAGE
+        profile = tenant.directory.users[user_id].profile
+        otp_on = guardian.is_enabled(tenant, "otp")
+        if otp_on and enrolled:
+            page = CHALLENGE_PAGE
+        elif guardian.is_enabled(tenant, "email") and profile.get("email") and profile.get("email_verified"):
+            page = EMAIL_PAGE
+        else:
+            page = ENROLL_PAGE if otp_on else None
+        if page is not None:
+            tenant.directory.mfa_tokens[_key(state)] = {
+                "user_id": user_id, "count": count, "enrolled": enrolled, "page": page,
+                "expires_at": tenant.clock.timestamp() + mfa.MFA_TOKEN_LIFETIME}
+    return page
+
+
+def send_email_code(tenant: "Tenant", state: str, *, base_url: str, client_id: str) -> str:
+    """Email a code (once per wait, again when it expired): the address it went to."""
+    with tenant.lock:
+        waiting = tenant.directory.mfa_tokens[_key(state)]
+        email = tenant.directory.users[waiting["user_id"]].profile["email"]
+        now = tenant.clock.timestamp()
+        if waiting.get("email_expires_at", 0) <= now:
+            code = tenant.rng.digits(6)
+            tenant.directory.mfa_tokens[_key(state)] = {**waiting, "email_code": code,
+                                                        "email_expires_at": now + EMAIL_CODE_LIFETIME}
+            tenant.mailroom.enqueue("mfa_oob_code", to=email, user_id=waiting["user_id"], base_url=base_url,
+                                    client_id=client_id, extra={"code": code})
+    tenant.mailroom.deliver_due()  # outside the lock
+    return email
+
+
+def verify_email_code(tenant: "Tenant", state: str, code: str) -> bool:
+    """The emailed code, typed before it expired; single use."""
+    with tenant.lock:
+        waiting = tenant.directory.mfa_tokens[_key(state)]
+        sent = waiting.get("email_code")
+        if not sent or waiting["email_expires_at"] <= tenant.clock.timestamp() or code != sent:
+            return False
+        tenant.directory.mfa_tokens[_key(state)] = {**waiting, "verified": True, "email_code": None}
+        return True
 
 
 def pending(tenant: "Tenant", state: str) -> dict | None:

@@ -218,7 +218,7 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
                                         client=client, request=request, base_url=issuer.rstrip("/"))
     except logins.LoginFailed as failure:
         raise _credential_error(failure) from None
-    if guardian.mfa_applies(tenant):  # post-login Actions run once the second factor is in
+    if guardian.mfa_applies(tenant, ("otp",)):  # Actions run once the second factor is in
         raise mfa.mfa_required(tenant, profile["user_id"], client, connection, audience=audience,
                                scope=params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE)
     body = _user_tokens(tenant, client, profile, connection, params, audience, issuer, request, gty="password")
