@@ -51,7 +51,9 @@ def test_first_login_enrolls_and_the_second_is_challenged(mockidp, mfa_always):
     assert len(recovery_code) == 24
     params = redirect_params(browser.post(shown.headers["Location"], data={"saved": "on"}))
     tokens = exchange_code(mockidp.url, params["code"], verifier=VERIFIER).json()
-    assert unverified_claims(tokens["id_token"])["email"] == ALICE[0]
+    claims = unverified_claims(tokens["id_token"])
+    assert claims["email"] == ALICE[0] and claims["amr"] == ["mfa"]
+    assert unverified_claims(tokens["access_token"])["amr"] == ["mfa"]
 
     second = Browser(mockidp.url)
     challenge_page = password_step(second)
@@ -78,7 +80,8 @@ def test_mfa_pages_need_a_waiting_transaction(mockidp, mfa_always):
 
 def test_no_policy_no_mfa_pages(mockidp):
     params = Browser(mockidp.url).sign_in(*ALICE)
-    assert "code" in params
+    tokens = exchange_code(mockidp.url, params["code"], verifier=VERIFIER).json()
+    assert "amr" not in unverified_claims(tokens["id_token"])
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def _finish(transaction: Transaction, profile: dict, *, count: bool, second_fact
     session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
     response, session = login_flow.after_login(
         current, transaction.state, transaction.request, profile, transaction.connection, session,
-        issuer=issuer(), info=request_info(), count=count)
+        issuer=issuer(), info=request_info(), count=count, amr=("mfa",) if second_factor else ())
     if session is None:  # a post-login Action denied the login: back to the app with the error
         return send(response)
     return set_session_cookie(send(response), session["id"])

@@ -75,9 +75,10 @@ def silent_login_failed(tenant: "Tenant", request: AuthorizeRequest, info: Reque
 
 def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, profile: dict,
                 connection: dict, current_session: dict | None, *, issuer: str, info: RequestInfo,
-                count: bool = False) -> tuple[AuthorizationResponse, dict | None]:
+                count: bool = False, amr: tuple[str, ...] = ()) -> tuple[AuthorizationResponse, dict | None]:
     """(response, session) once the user authenticated; `count` the login unless the password
-    check already did. No session when a post-login Action denied the login."""
+    check already did; `amr` its methods (["mfa"] after a second factor). No session when a
+    post-login Action denied the login."""
     with tenant.lock:
         if count:
             profile = logins.count_login(tenant, tenant.directory.users[profile["user_id"]], info)
@@ -105,7 +106,7 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
         client = tenant.directory.clients.get(request.client_id)
         logs.record(tenant, "s", "", request=info, client=client, connection=connection,
                     user=profile, details=_details(request, session, profile))
-    return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome), session  # signs outside the lock
+    return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome, amr=amr), session  # signs outside the lock
 
 
 def magic_link(tenant: "Tenant", params: dict[str, str], current_session: dict | None, *, issuer: str,
@@ -131,7 +132,8 @@ def magic_link(tenant: "Tenant", params: dict[str, str], current_session: dict |
 
 
 def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session: dict, *,
-            issuer: str, outcome: action_triggers.PostLoginOutcome | None = None) -> AuthorizationResponse:
+            issuer: str, outcome: action_triggers.PostLoginOutcome | None = None,
+            amr: tuple[str, ...] = ()) -> AuthorizationResponse:
     """The code and/or tokens for the request, in Auth0's parameter order."""
     with tenant.lock:
         client = tenant.directory.clients.get(request.client_id)
@@ -142,6 +144,9 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
     organization_id = (organization or {}).get("id")
     claims = {"id_token_claims": dict(outcome.id_token_claims if outcome else {}),
               "access_token_claims": dict(outcome.access_token_claims if outcome else {})}
+    if amr:  # both tokens name how the user authenticated, as Auth0's do after MFA
+        for token_claims in claims.values():
+            token_claims["amr"] = list(amr)
     params: list[tuple[str, str]] = []
     code = None
     if "code" in request.response_types:
