@@ -23,6 +23,7 @@ from .api.login import login_pages
 from .api.management.registry import load_resources
 from .api.mfa_pages import mfa_pages
 from .api.outbox import outbox
+from .api.phone_outbox import sms_outbox
 from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
 from .core.tenant.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
@@ -42,7 +43,7 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.extensions["mockidp.tenant"] = tenant
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
                       authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints,
-                      passwordless_endpoints, mfa_endpoints, mfa_pages):
+                      passwordless_endpoints, mfa_endpoints, mfa_pages, sms_outbox):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)

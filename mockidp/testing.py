@@ -88,6 +88,13 @@ class MockIdPServer:
         query = f"?{urlencode(filters)}" if filters else ""
         return self.control("GET", f"/outbox{query}")["messages"]
 
+    def sms(self, to: str | None = None) -> list[dict]:
+        """Text messages sent (passwordless SMS codes), oldest first; `code` is the one-time code."""
+        from urllib.parse import urlencode
+
+        query = f"?{urlencode({'to': to})}" if to else ""
+        return self.control("GET", f"/sms{query}")["messages"]
+
     def flush_emails(self) -> list[dict]:
         """Deliver every queued email now (manual or delayed delivery) and return them."""
         return self.control("POST", "/email-queue/flush")["messages"]

@@ -41,7 +41,17 @@ EMAIL_OPTION_DEFAULTS = {
     "disable_signup": False,
     "brute_force_protection": True,
 }
-OPTION_DEFAULTS = {"auth0": DATABASE_OPTION_DEFAULTS, "email": EMAIL_OPTION_DEFAULTS}
+# A passwordless SMS connection as the dashboard creates it (Twilio settings left out: nothing
+# is sent anywhere); `@@password@@` in the template is the code.
+SMS_OPTION_DEFAULTS = {
+    "name": "sms",
+    "syntax": "md_with_macros",
+    "template": "Your verification code is: @@password@@",
+    "totp": {"time_step": 300, "length": 6},
+    "disable_signup": False,
+    "brute_force_protection": True,
+}
+OPTION_DEFAULTS = {"auth0": DATABASE_OPTION_DEFAULTS, "email": EMAIL_OPTION_DEFAULTS, "sms": SMS_OPTION_DEFAULTS}
 
 
 def inexistent_connection() -> ManagementError:

@@ -85,6 +85,7 @@ class Directory:
     authenticators: dict[str, tuple]
     mfa_tokens: dict[str, dict]
     otp_failures: dict[str, dict]         # user_id -> wrong OTPs in a row, and a block's end
+    sms_outbox: dict[str, dict]           # message id -> text message (core/factors/phone_outbox.py)
     next_log_sequence: int
     next_user_sequence: int
     next_organization_sequence: int
