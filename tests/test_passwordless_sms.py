@@ -91,3 +91,10 @@ def test_unknown_sms_filter_is_a_bad_request(mockidp):
     response = requests.get(f"{mockidp.url}/_mock/sms", params={"phone": PHONE}, timeout=30)
     assert response.status_code == 400
     assert requests.get(f"{mockidp.url}/_mock/sms/latest", timeout=30).status_code == 404
+
+
+def test_the_outbox_page_shows_text_messages(mockidp, sms_connection):
+    clients(mockidp)[0].sms(PHONE)
+    html = requests.get(f"{mockidp.url}/_mock/outbox.html", timeout=30).text
+    code = mockidp.sms()[-1]["code"]
+    assert 'data-testid="sms-message"' in html and f"Your verification code is: {code}" in html
