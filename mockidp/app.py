@@ -17,13 +17,13 @@ from .api.authentication.oauth import oauth
 from .api.authentication.passwordless import passwordless_endpoints
 from .api.authentication.userinfo import userinfo_endpoint
 from .api.control import control
+from .api.factors_control import factors_control
 from .api.hosted import hosted, http_error_page
 from .api.http import MAX_BODY_BYTES, error_response, json_response
 from .api.login import login_pages
 from .api.management.registry import load_resources
 from .api.mfa_pages import mfa_pages
 from .api.outbox import outbox
-from .api.phone_outbox import sms_outbox
 from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
 from .core.tenant.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
@@ -43,7 +43,7 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.extensions["mockidp.tenant"] = tenant
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
                       authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints,
-                      passwordless_endpoints, mfa_endpoints, mfa_pages, sms_outbox):
+                      passwordless_endpoints, mfa_endpoints, mfa_pages, factors_control):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)

@@ -189,3 +189,14 @@ def test_ten_wrong_codes_in_a_row_block_otp_for_a_while(mockidp, api, mfa_always
     mockidp.advance(600)
     token = mfa_token(mockidp)
     assert mfa_otp(mockidp, token, mockidp.totp(secret)).status_code == 200
+
+
+def test_control_plane_gives_the_current_code(mockidp, api, mfa_always):
+    token = mfa_token(mockidp)
+    secret = enroll(mockidp, token)["secret"]
+    user_id = api.get("/api/v2/users-by-email", params={"email": ALICE[0]}).json()[0]["user_id"]
+    current = mockidp.control("GET", f"/mfa/totp?user_id={user_id}")
+    assert (current["secret"], current["code"], current["active"]) == (secret, mockidp.totp(secret), False)
+    assert mfa_otp(mockidp, token, current["code"]).status_code == 200
+    missing = requests.get(f"{mockidp.url}/_mock/mfa/totp", params={"user_id": "auth0|nobody"}, timeout=30)
+    assert missing.status_code == 404
