@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from browser_helpers import needs_chromium
 from oauth_helpers import ALICE, WEB_ID
-from test_browser_email import browser, page, pytestmark  # noqa: F401  (fixtures, chromium skip)
+from test_browser_email import page  # noqa: F401  (fixture)
 from test_hosted_mfa import mfa_always  # noqa: F401  (fixture)
+
+pytestmark = needs_chromium
 
 
 def start_login(mockidp, tab, callback: str) -> None:
@@ -19,7 +22,7 @@ def start_login(mockidp, tab, callback: str) -> None:
     tab.click("button[type=submit]")
 
 
-def test_browser_login_enrolls_then_is_challenged(mockidp, api, mfa_always, browser, page):  # noqa: F811
+def test_browser_login_enrolls_then_is_challenged(mockidp, api, mfa_always, chromium, page):  # noqa: F811
     callback = f"{mockidp.url}/_mock/health"  # any page the browser can land on
     callbacks = api.get(f"/api/v2/clients/{WEB_ID}").json()["callbacks"]
     assert api.patch(f"/api/v2/clients/{WEB_ID}", json={"callbacks": callbacks + [callback]}).status_code == 200
@@ -35,7 +38,7 @@ def test_browser_login_enrolls_then_is_challenged(mockidp, api, mfa_always, brow
     page.click("form[data-testid=recovery-code-form] button[type=submit]")
     page.wait_for_url("**/_mock/health?code=*")
 
-    context = browser.new_context()
+    context = chromium.new_context()
     second = context.new_page()
     try:
         start_login(mockidp, second, callback)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from browser_helpers import needs_chromium
 from jose import jwt
 from oauth_helpers import WEB_ID
-from test_browser_email import browser, page, pytestmark  # noqa: F401  (fixtures, chromium skip)
+from test_browser_email import page  # noqa: F401  (fixture)
 from test_passwordless import DAVE, email_connection, sdk  # noqa: F401  (fixture)
+
+pytestmark = needs_chromium
 
 
 def code_of(url: str) -> str:
