@@ -200,3 +200,45 @@ def test_control_plane_gives_the_current_code(mockidp, api, mfa_always):
     assert mfa_otp(mockidp, token, current["code"]).status_code == 200
     missing = requests.get(f"{mockidp.url}/_mock/mfa/totp", params={"user_id": "auth0|nobody"}, timeout=30)
     assert missing.status_code == 404
+
+
+MFA_OOB = "http://auth0.com/oauth/grant-type/mfa-oob"
+
+
+def test_email_oob_enrollment_challenge_and_grant(mockidp, api):
+    client = api.get(f"/api/v2/clients/{WEB_ID}").json()
+    assert api.patch(f"/api/v2/clients/{WEB_ID}", json={"grant_types": client["grant_types"] + [MFA_OOB]}
+                     ).status_code == 200
+    assert api.put("/api/v2/guardian/factors/email", json={"enabled": True}).status_code == 200
+    assert api.put("/api/v2/guardian/policies", json=["all-applications"]).status_code == 200
+    try:
+        token = mfa_token(mockidp)
+        enrolled = post(mockidp, "/mfa/associate", headers={"Authorization": f"Bearer {token}"},
+                        json={**CLIENT, "authenticator_types": ["oob"], "oob_channels": ["email"]})
+        assert enrolled.status_code == 200, enrolled.text
+        body = enrolled.json()
+        assert (body["authenticator_type"], body["oob_channel"], body["binding_method"]) == ("oob", "email", "prompt")
+        binding = mockidp.outbox(to=ALICE[0], template="mfa_oob_code")[-1]["code"]
+
+        def oob_grant(mfa, oob_code, binding_code):
+            return post(mockidp, "/oauth/token", data={**CLIENT, "grant_type": MFA_OOB, "mfa_token": mfa,
+                                                       "oob_code": oob_code, "binding_code": binding_code})
+        wrong = oob_grant(token, body["oob_code"], "x" + binding)
+        assert wrong.json() == {"error": "invalid_grant", "error_description": "Invalid binding_code."}
+        tokens = oob_grant(token, body["oob_code"], binding)
+        assert tokens.status_code == 200, tokens.text
+        assert jwt.get_unverified_claims(tokens.json()["id_token"])["amr"] == ["mfa"]
+
+        second = mfa_token(mockidp)
+        listed = requests.get(f"{mockidp.url}/mfa/authenticators", timeout=30,
+                              headers={"Authorization": f"Bearer {second}"}).json()
+        [email] = [a for a in listed if a["authenticator_type"] == "oob"]
+        assert (email["oob_channel"], email["name"], email["active"]) == ("email", ALICE[0], True)
+        challenged = post(mockidp, "/mfa/challenge", json={**CLIENT, "mfa_token": second, "challenge_type": "oob",
+                                                           "authenticator_id": email["id"]}).json()
+        assert challenged["challenge_type"] == "oob" and challenged["binding_method"] == "prompt"
+        code = mockidp.outbox(to=ALICE[0], template="mfa_oob_code")[-1]["code"]
+        assert oob_grant(second, body["oob_code"], binding).json()["error_description"] == "Invalid oob_code."
+        assert oob_grant(second, challenged["oob_code"], code).status_code == 200
+    finally:
+        mockidp.reset()

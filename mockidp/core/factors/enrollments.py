@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
 
 # authenticator_type (MFA API) -> type (Management API's authentication methods)
-METHOD_TYPES = {"otp": "totp", "recovery-code": "recovery-code"}
+METHOD_TYPES = {"otp": "totp", "recovery-code": "recovery-code", "oob": "email"}
 
 
 def _owned(tenant: "Tenant", user_id: str) -> tuple[dict, ...]:

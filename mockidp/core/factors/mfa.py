@@ -79,8 +79,11 @@ def authenticators(tenant: "Tenant", user_id: str) -> tuple[dict, ...]:
 
 def public_view(authenticator: dict) -> dict:
     """What /mfa/authenticators shows of one (never its secret)."""
-    return {"id": authenticator["id"], "authenticator_type": authenticator["authenticator_type"],
+    view = {"id": authenticator["id"], "authenticator_type": authenticator["authenticator_type"],
             "active": authenticator["active"]}
+    if "oob_channel" in authenticator:  # as recorded: {..., "oob_channel": "sms", "name": "XXXX9167"}
+        view.update(oob_channel=authenticator["oob_channel"], name=authenticator["name"])
+    return view
 
 
 def list_for_token(tenant: "Tenant", mfa_token: str | None) -> list[dict]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..actions import triggers as action_triggers
 from ..applications import client_grants, clients, connections, resource_servers
-from ..factors import guardian, mfa, passwordless
+from ..factors import guardian, mfa, oob, passwordless
 from ..logs import events as logs
 from ..tenant.errors import OAuthError
 from ..tokens import jwt as tokens
@@ -103,6 +103,7 @@ PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm"
 PASSWORDLESS_OTP = passwordless.OTP_GRANT
 MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
 MFA_RECOVERY_CODE = "http://auth0.com/oauth/grant-type/mfa-recovery-code"
+MFA_OOB = "http://auth0.com/oauth/grant-type/mfa-oob"
 NO_DEFAULT_CONNECTION = "Authorization server not configured with default connection."
 # Log event types per grant: (success, failure). Credential failures of the password grants are
 # logged as failed logins (fu/fp/f) by core/logins.py instead.
@@ -111,7 +112,8 @@ LOG_TYPES = {"authorization_code": ("seacft", "feacft"), "refresh_token": ("sert
              "client_credentials": ("seccft", "feccft"),
              # Auth0 has no success code for this exchange: a passwordless login logs `s`.
              PASSWORDLESS_OTP: ("s", "fepotpft"),
-             MFA_OTP: ("seotpft", "feotpft"), MFA_RECOVERY_CODE: ("sercft", "fercft")}
+             MFA_OTP: ("seotpft", "feotpft"), MFA_RECOVERY_CODE: ("sercft", "fercft"),
+             MFA_OOB: ("seoobft", "feoobft")}
 
 
 def exchange(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, str], issuer: str,
@@ -131,7 +133,7 @@ def exchange(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
             return password(tenant, client, grant_type, params, issuer, request)
         if grant_type == PASSWORDLESS_OTP:
             return passwordless_otp(tenant, client, params, issuer, request)
-        if grant_type in (MFA_OTP, MFA_RECOVERY_CODE):
+        if grant_type in (MFA_OTP, MFA_RECOVERY_CODE, MFA_OOB):
             return second_factor(tenant, client, grant_type, params, issuer, request)
     except OAuthError as error:
         log_failure(tenant, grant_type, error, request, client=client, client_id=client["client_id"])
@@ -218,7 +220,7 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
                                         client=client, request=request, base_url=issuer.rstrip("/"))
     except logins.LoginFailed as failure:
         raise _credential_error(failure) from None
-    if guardian.mfa_applies(tenant, ("otp",)):  # Actions run once the second factor is in
+    if guardian.mfa_applies(tenant):  # post-login Actions run once the second factor is in
         raise mfa.mfa_required(tenant, profile["user_id"], client, connection, audience=audience,
                                scope=params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE)
     body = _user_tokens(tenant, client, profile, connection, params, audience, issuer, request, gty="password")
@@ -251,16 +253,18 @@ def passwordless_otp(tenant: "Tenant", client: dict, params: dict[str, str], iss
 
 def second_factor(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, str], issuer: str,
                   request: "RequestInfo") -> dict:
-    """The mfa-otp and mfa-recovery-code grants: finish the login an mfa_token interrupted
-    (core/factors/mfa.py). Tokens carry `amr: ["mfa"]`."""
+    """The mfa-otp, mfa-oob and mfa-recovery-code grants: finish the login an mfa_token
+    interrupted (core/factors/mfa.py, oob.py). Tokens carry `amr: ["mfa"]`."""
     require_grant_type(client, grant_type)
-    secret_name = "otp" if grant_type == MFA_OTP else "recovery_code"
-    for name in ("mfa_token", secret_name):
+    secret_names = {MFA_OTP: ("otp",), MFA_OOB: ("oob_code", "binding_code")}.get(grant_type, ("recovery_code",))
+    for name in ("mfa_token", *secret_names):
         if not params.get(name):
             raise OAuthError(400, "invalid_request", f"Missing required parameter: {name}")
     new_recovery_code = None
     if grant_type == MFA_OTP:
         pending = mfa.verify_otp(tenant, client, params["mfa_token"], params["otp"])
+    elif grant_type == MFA_OOB:
+        pending = oob.verify(tenant, client, params["mfa_token"], params["oob_code"], params["binding_code"])
     else:
         pending, new_recovery_code = mfa.verify_recovery_code(tenant, client, params["mfa_token"],
                                                               params["recovery_code"])
@@ -309,7 +313,8 @@ def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict 
     """Post-login Actions for a password or refresh-token grant (Auth0 runs them on both): a
     denial is a 403 access_denied, as Auth0's."""
     body = {key: value for key, value in params.items()
-            if key not in ("password", "client_secret", "refresh_token", "otp", "recovery_code", "mfa_token")}
+            if key not in ("password", "client_secret", "refresh_token", "otp", "recovery_code", "mfa_token",
+                       "binding_code")}
     transaction = {"requested_scopes": scope.split(), "locale": "en", "prompt": [], "ui_locales": [],
                    "acr_values": []}
     if audience:
