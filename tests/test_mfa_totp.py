@@ -19,10 +19,7 @@ CLIENT = {"client_id": WEB_ID, "client_secret": WEB_SECRET}
 
 @pytest.fixture
 def mfa_always(mockidp, api):
-    """OTP enabled, policy "always", the Web App allowed the MFA grants; the clock frozen."""
-    client = api.get(f"/api/v2/clients/{WEB_ID}").json()
-    assert api.patch(f"/api/v2/clients/{WEB_ID}", json={
-        "grant_types": client["grant_types"] + [MFA_OTP, MFA_RECOVERY]}).status_code == 200
+    """OTP enabled, policy "always" (the default fixture's Web App has the MFA grants); the clock frozen."""
     assert api.put("/api/v2/guardian/factors/otp", json={"enabled": True}).json() == {"enabled": True}
     assert api.put("/api/v2/guardian/policies", json=["all-applications"]).json() == ["all-applications"]
     mockidp.freeze("2026-03-01T10:00:00Z")
@@ -206,9 +203,6 @@ MFA_OOB = "http://auth0.com/oauth/grant-type/mfa-oob"
 
 
 def test_email_oob_enrollment_challenge_and_grant(mockidp, api):
-    client = api.get(f"/api/v2/clients/{WEB_ID}").json()
-    assert api.patch(f"/api/v2/clients/{WEB_ID}", json={"grant_types": client["grant_types"] + [MFA_OOB]}
-                     ).status_code == 200
     assert api.put("/api/v2/guardian/factors/email", json={"enabled": True}).status_code == 200
     assert api.put("/api/v2/guardian/policies", json=["all-applications"]).status_code == 200
     try:

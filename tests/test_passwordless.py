@@ -17,10 +17,8 @@ DAVE = "dave@example.com"
 
 @pytest.fixture
 def email_connection(mockidp, api):
-    """An `email` connection for the Web App, which may use the OTP grant."""
-    client = api.get(f"/api/v2/clients/{WEB_ID}").json()
-    patched = api.patch(f"/api/v2/clients/{WEB_ID}", json={"grant_types": client["grant_types"] + [OTP_GRANT]})
-    assert patched.status_code == 200, patched.text
+    """An `email` connection for the Web App (the default fixture gives it the OTP grant)."""
+    assert OTP_GRANT in api.get(f"/api/v2/clients/{WEB_ID}").json()["grant_types"]
     created = api.post("/api/v2/connections", json={"name": "email", "strategy": "email",
                                                      "enabled_clients": [WEB_ID]})
     assert created.status_code == 201, created.text
@@ -141,6 +139,16 @@ def test_bad_start_requests_send_nothing(mockidp, email_connection, body, error)
                              json={"client_id": WEB_ID, "client_secret": WEB_SECRET, **body})
     assert response.status_code == 400 and response.json()["error"] == error, response.text
     assert set(response.json()) == {"error", "error_description"}
+    assert mockidp.outbox(to=DAVE) == []
+
+
+def test_a_code_needs_the_otp_grant(mockidp, api, email_connection):
+    grants = [g for g in api.get(f"/api/v2/clients/{WEB_ID}").json()["grant_types"] if g != OTP_GRANT]
+    assert api.patch(f"/api/v2/clients/{WEB_ID}", json={"grant_types": grants}).status_code == 200
+    passwordless, _ = sdk(mockidp)
+    with pytest.raises(Auth0Error) as refused:
+        passwordless.email(DAVE, send="code")
+    assert (refused.value.status_code, refused.value.error_code) == (403, "unauthorized_client")
     assert mockidp.outbox(to=DAVE) == []
 
 

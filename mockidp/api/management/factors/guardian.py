@@ -3,11 +3,11 @@ MFA (authentication methods, enrollments, reset, recovery code: core/factors/enr
 Kept in their own module: this behaviour is the MFA work's, whatever engine serves the rest."""
 from __future__ import annotations
 
-from ...core.factors import enrollments, guardian
-from ..http import empty_response, json_response, read_body, tenant
-from ..validation import validate_body
-from .common import paged, query_args
-from .registry import operation
+from ....core.factors import enrollments, guardian
+from ...http import empty_response, json_response, read_body, tenant
+from ...validation import validate_body
+from ..common import paged, query_args
+from ..registry import operation
 
 
 @operation("GET /guardian/factors")
