@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..core.factors import mfa, phone_outbox, totp
-from ..core.tenant.errors import ControlError
-from .http import json_response, tenant
+from ...core.factors import mfa, phone_outbox, totp
+from ...core.tenant.errors import ControlError
+from ..http import json_response, tenant
 
 factors_control = Blueprint("factors_control", __name__, url_prefix="/_mock")
 

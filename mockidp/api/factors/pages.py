@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request
 
-from ..core.directory import users
-from ..core.factors import hosted_mfa
-from .hosted import WEB_TEMPLATES, page
-from .http import public_base_url, tenant
-from .login import Transaction, _finish, _invalid_state, _transaction
+from ...core.directory import users
+from ...core.factors import hosted_mfa
+from ..hosted import WEB_TEMPLATES, page
+from ..http import public_base_url, tenant
+from ..login import Transaction, _finish, _invalid_state, _transaction
 
 mfa_pages = Blueprint("mfa_pages", __name__, template_folder=str(WEB_TEMPLATES))
 
