@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from referencing import Registry
 
 DATA_FILE = "management_api.json"
+GAPS_FILE = "spec_gaps.json"  # fields Auth0 accepts that its spec omits
 INDEX_FILE = "management_operations.json"  # scopes, body names, required query params only
 # The data file is registered under this URI; its refs are "#/schemas/<Name>".
 DOCUMENT_URI = "urn:mockidp:management-api"
@@ -78,6 +79,11 @@ def scopes_for(operation_key: str) -> list[str]:
     return list(_indexed(operation_key)["scopes"])
 
 
+def operation_keys() -> tuple[str, ...]:
+    """Every operation of Auth0's Management spec, as `"<METHOD> <path>"`."""
+    return tuple(_index())
+
+
 def body_schema_for(operation_key: str) -> str | None:
     """Name of the operation's request-body schema, or None if it takes no (named) body."""
     return _indexed(operation_key)["body"]
@@ -107,7 +113,17 @@ def response_schema(operation_key: str, status: int) -> dict | None:
 @cache
 def _data() -> dict[str, Any]:
     text = resources.files("mockidp").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
-    return json.loads(text)
+    return _with_spec_gaps(json.loads(text))
+
+
+def _with_spec_gaps(data: dict[str, Any]) -> dict[str, Any]:
+    """Add the fields Auth0 accepts but its spec omits (data/spec_gaps.json, docs/spec-gaps.md)."""
+    text = resources.files("mockidp").joinpath("data", GAPS_FILE).read_text(encoding="utf-8")
+    for schema_name, properties in json.loads(text).items():
+        if not schema_name.startswith("_"):
+            schema = data["schemas"][schema_name]
+            schema["properties"] = {**schema.get("properties", {}), **properties}
+    return data
 
 
 @cache

@@ -12,14 +12,14 @@ from flask import Blueprint, g, request
 from ...core.tenant.errors import ManagementError
 from ...core.tokens import jwt as tokens
 from ..http import tenant
-from ..validation import scopes_for
+from ..validation import operation_keys, scopes_for
 
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
 RESOURCE_MODULES = ("users", "applications.clients", "applications.connections", "applications.resource_servers",
                     "applications.client_grants",
                     "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection",
-                    "actions")
+                    "actions", "declared")
 _registered_operations: list[str] = []  # filled once at import time; read-only afterwards
 
 
@@ -82,10 +82,10 @@ def load_resources() -> Blueprint:
 
 
 def supported_scopes() -> list[str]:
-    """Every scope some registered operation accepts: what the Management API system resource
-    server offers and what the default M2M client is granted."""
-    load_resources()
-    scopes = {scope for key in _registered_operations for scope in scopes_for(key)}
+    """Every scope some operation of Auth0's spec accepts: what the Management API system
+    resource server offers and what the default M2M client is granted. Taken from the spec, not
+    from the routes, so the declared resources (loaded on first use) need not load at start-up."""
+    scopes = {scope for key in operation_keys() for scope in scopes_for(key)}
     return sorted(scope for scope in scopes if "current_user" not in scope)  # user-token scopes
 
 

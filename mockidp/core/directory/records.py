@@ -69,6 +69,9 @@ class Directory:
     # inside), and trigger id -> its bindings in execution order.
     actions: dict[str, dict]
     action_bindings: dict[str, tuple]
+    # Declared resources (core/resources/): resource path -> {id: record}; both levels replaced
+    # on every write, never changed.
+    resources: dict[str, dict]
     next_log_sequence: int
     next_user_sequence: int
 
