@@ -14,7 +14,8 @@ def _test_sent(tenant, record, body):
 def _verification(tenant, record: dict) -> dict:
     """A pending custom domain and the CNAME record Auth0 asks for."""
     domain_id = record["custom_domain_id"].replace("_", "-").lower()
-    cname = {"name": "CNAME", "record": f"mockidp-{domain_id}.edge.tenants.mockidp.local",
+    # "cname" as the spec's enum has it (newer tenants answer "CNAME")
+    cname = {"name": "cname", "record": f"mockidp-{domain_id}.edge.tenants.mockidp.local",
              "domain": record.get("domain")}
     return {**record, "verification": {"methods": [cname]}}
 
@@ -52,7 +53,7 @@ RESOURCES = [
     Resource("/custom-domains", "custom domain", id_key="custom_domain_id", id_prefix="cd",
              defaults={"primary": False, "is_default": False, "status": "pending_verification",
                        "tls_policy": "recommended"},
-             created_at="created_at", unique="domain", not_found="The custom domain {id} does not exist",
+             unique="domain", not_found="The custom domain {id} does not exist",
              not_found_code="inexistent_custom_domain", merge_objects=("domain_metadata",),
              on_create=_verification, actions={"verify": _verify}),
     Resource("/prompts", "prompt settings", singleton=True,

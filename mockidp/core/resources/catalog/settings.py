@@ -9,13 +9,12 @@ from ..model import Resource
 TENANT_DEFAULTS = {
     "allowed_logout_urls": [], "acr_values_supported": [], "enabled_locales": ["en"],
     "flags": {"allow_changing_enable_sso": False, "disable_impersonation": True, "enable_sso": True,
-              "new_universal_login_experience_enabled": True, "universal_login": True,
               "revoke_refresh_token_grant": False, "mfa_show_factor_list_on_enrollment": False,
               "remove_alg_from_jwks": True, "disable_clickjack_protection_headers": False},
     "idle_session_lifetime": 72, "session_lifetime": 168, "sandbox_version": "22",
     "sandbox_versions_available": ["22", "18"], "sessions": {"oidc_logout_prompt_enabled": True},
     "oidc_logout": {"rp_logout_end_session_endpoint_discovery": True},
-    "universal_login": {}, "session_cookie": {"mode": "persistent"},
+    "session_cookie": {"mode": "persistent"},
 }
 _SECRETS = ("smtp_pass", "api_key", "secretAccessKey", "clientSecret", "connectionString")
 
@@ -42,7 +41,7 @@ def _section(path: str, **defaults) -> Resource:
 
 RESOURCES = [
     Resource("/tenants/settings", "tenant settings", singleton=True, source=_tenant_settings,
-             save=_save_tenant_settings, merge_objects=("flags", "sessions", "universal_login")),
+             save=_save_tenant_settings, merge_objects=("flags", "sessions")),
     Resource("/emails/provider", "email provider", singleton=True, starts_empty=True,
              not_found="There is not a configured email provider",
              not_found_code="inexistent_email_provider", view=_provider_view,
