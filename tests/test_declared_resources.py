@@ -75,6 +75,25 @@ def test_a_missing_scope_is_refused(mockidp):
     assert_error(response, 403, "Insufficient scope, expected any of: create:log_streams", "insufficient_scope")
 
 
+def test_a_resource_server_is_addressed_by_its_url_encoded_identifier(api: Api):
+    assert api.post("/api/v2/resource-servers", json={"identifier": "https://api.example.com/", "name": "x"}).ok
+    addressed = "/api/v2/resource-servers/https:%2F%2Fapi.example.com%2F"
+    assert api.get(addressed).json()["identifier"] == "https://api.example.com/"
+    patched = api.patch(addressed, json={"token_lifetime_for_web": 600})  # a spec gap, accepted
+    assert patched.status_code == 200 and patched.json()["token_lifetime_for_web"] == 600
+    assert api.delete(addressed).status_code == 204
+
+
+def test_null_clears_a_client_setting(api: Api):
+    client = api.post("/api/v2/clients", json={"name": "app", "addons": {"samlp": {}},
+                                               "oidc_backchannel_logout": {"backchannel_logout_urls": ["https://a.b/l"]}}).json()
+    cleared = api.patch(f"/api/v2/clients/{client['client_id']}", json={"addons": None, "oidc_backchannel_logout": None})
+    assert cleared.status_code == 200, cleared.text
+    assert "addons" not in cleared.json() and "oidc_backchannel_logout" not in cleared.json()
+    refused = api.patch(f"/api/v2/clients/{client['client_id']}", json={"addons": "x"})
+    assert refused.status_code == 400
+
+
 # --- singletons ----------------------------------------------------------------------------
 
 def test_singletons_start_with_auth0_defaults_and_keep_what_is_written(api: Api):

@@ -48,6 +48,9 @@ def validate_body(schema_name: str, body: object) -> None:
     """Raise ManagementError(400, 'Payload validation error: ...', 'invalid_body') for the first
     error of ``body`` against the named request schema (a JSON object unless the schema says
     otherwise; ``None`` means "no body" and fails an object schema as type null)."""
+    clearable = _clearable().get(schema_name)
+    if clearable and isinstance(body, dict):  # null clears these: validated as an empty object
+        body = {key: {} if value is None and key in clearable else value for key, value in body.items()}
     error = first_error(_body_validator(schema_name), body)
     if error is not None:
         raise ManagementError(400, f"Payload validation error: {describe(error)}", "invalid_body")
@@ -116,10 +119,20 @@ def _data() -> dict[str, Any]:
     return _with_spec_gaps(json.loads(text))
 
 
+@cache
+def _spec_gaps() -> dict[str, Any]:
+    text = resources.files("mockidp").joinpath("data", GAPS_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _clearable() -> dict[str, list[str]]:
+    """Per request schema, the object fields a null clears though the spec types them object."""
+    return _spec_gaps()["_clearable"]
+
+
 def _with_spec_gaps(data: dict[str, Any]) -> dict[str, Any]:
     """Add the fields Auth0 accepts but its spec omits (data/spec_gaps.json, docs/spec-gaps.md)."""
-    text = resources.files("mockidp").joinpath("data", GAPS_FILE).read_text(encoding="utf-8")
-    for schema_name, properties in json.loads(text).items():
+    for schema_name, properties in _spec_gaps().items():
         if not schema_name.startswith("_"):
             schema = data["schemas"][schema_name]
             schema["properties"] = {**schema.get("properties", {}), **properties}

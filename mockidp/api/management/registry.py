@@ -23,7 +23,14 @@ RESOURCE_MODULES = ("users", "applications.clients", "applications.connections",
 _registered_operations: list[str] = []  # filled once at import time; read-only afterwards
 
 
+# A resource server is addressed by id or by identifier, and an identifier is a URL: sent as
+# `https:%2F%2Fapi.example.com%2F`, it reaches routing decoded (WSGI's PATH_INFO), slashes and all.
+SLASHED_IDS = frozenset({"/resource-servers/{id}"})
+
+
 def _flask_path(path: str) -> str:
+    if path in SLASHED_IDS:
+        return re.sub(r"{(\w+)}$", r"<path:\1>", path)
     return re.sub(r"{(\w+)}", r"<\1>", path)
 
 
@@ -40,7 +47,9 @@ def operation(key: str) -> Callable:
             require_any_scope(needed)
             return view(**kwargs)
 
-        management.add_url_rule(_flask_path(path), endpoint=key, view_func=guarded, methods=[method])
+        # werkzeug would merge the `//` of a slashed identifier (https://...) into one slash
+        management.add_url_rule(_flask_path(path), endpoint=key, view_func=guarded, methods=[method],
+                                merge_slashes=path not in SLASHED_IDS)
         _registered_operations.append(key)
         return view
 
