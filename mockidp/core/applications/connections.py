@@ -134,18 +134,15 @@ def update_connection(tenant: "Tenant", connection_id: str, body: dict) -> dict:
 
 def delete_connection(tenant: "Tenant", connection_id: str) -> str | None:
     """Remove the connection and every user in it. Returns the deletion time (Auth0 answers 202
-    `{"deleted_at": ...}`, and the same again to a repeated DELETE), or None when there never was
-    such a connection (Auth0 answers 204)."""
+    `{"deleted_at": ...}`), or None when there was no such connection (Auth0 answers 204)."""
     with tenant.lock:
         directory = tenant.directory
         connection = directory.connections.pop(connection_id, None)
         if connection is None:
-            return directory.deleted_connections.get(connection_id)
+            return None
         for record in [r for r in directory.users.values() if r.connection == connection["name"]]:
             directory.remove_user(record)
-        deleted_at = iso(tenant.clock.now())
-        directory.deleted_connections[connection_id] = deleted_at
-        return deleted_at
+        return iso(tenant.clock.now())
 
 
 def enabled_clients(tenant: "Tenant", connection_id: str) -> list[dict]:

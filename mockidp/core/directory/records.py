@@ -72,8 +72,6 @@ class Directory:
     # Declared resources (core/resources/): resource path -> {id: record}; both levels replaced
     # on every write, never changed.
     resources: dict[str, dict]
-    # A deleted connection's id -> when: Auth0 answers a repeated DELETE with the same 202.
-    deleted_connections: dict[str, str]
     next_log_sequence: int
     next_user_sequence: int
 
