@@ -7,19 +7,21 @@ copies, so a caller can never change what is stored.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..directory.projection import json_copy
 from ..tenant import ids
 from ..tenant.clock import iso
 from ..tenant.errors import conflict, not_found
-from ..tenant.tenant import Tenant
 from .model import Resource
+
+if TYPE_CHECKING:
+    from ..tenant.tenant import Tenant
 
 SINGLETON_ID = ""
 
 
-def records(tenant: Tenant, resource: Resource) -> dict[str, dict]:
+def records(tenant: "Tenant", resource: Resource) -> dict[str, dict]:
     """Every current record by id: stored ones, or the fixed set's defaults where none is stored."""
     if resource.source is not None:
         return resource.source(tenant)
@@ -29,7 +31,7 @@ def records(tenant: Tenant, resource: Resource) -> dict[str, dict]:
     return stored
 
 
-def view(tenant: Tenant, resource: Resource, record: dict) -> Any:
+def view(tenant: "Tenant", resource: Resource, record: dict) -> Any:
     """The body Auth0 returns for a record: hidden keys dropped, a copy."""
     if resource.view is not None:
         return json_copy(resource.view(tenant, record))
@@ -38,11 +40,11 @@ def view(tenant: Tenant, resource: Resource, record: dict) -> Any:
     return {key: json_copy(value) for key, value in record.items() if key not in resource.hidden}
 
 
-def list_views(tenant: Tenant, resource: Resource) -> list[Any]:
+def list_views(tenant: "Tenant", resource: Resource) -> list[Any]:
     return [view(tenant, resource, record) for record in records(tenant, resource).values()]
 
 
-def find(tenant: Tenant, resource: Resource, record_id: str = SINGLETON_ID) -> dict:
+def find(tenant: "Tenant", resource: Resource, record_id: str = SINGLETON_ID) -> dict:
     """A stored record; a singleton never written reads as Auth0's defaults (unless it starts
     empty, like the email provider). A singleton's id is its path parameters, '/'-joined."""
     record = records(tenant, resource).get(record_id)
@@ -53,7 +55,7 @@ def find(tenant: Tenant, resource: Resource, record_id: str = SINGLETON_ID) -> d
     return record
 
 
-def create(tenant: Tenant, resource: Resource, body: dict, record_id: str | None = None) -> dict:
+def create(tenant: "Tenant", resource: Resource, body: dict, record_id: str | None = None) -> dict:
     """Store a new record: Auth0's defaults, then the body, then the id and timestamps. A
     singleton (the email provider) is created at its own id, with no id key."""
     with tenant.lock:
@@ -71,7 +73,7 @@ def create(tenant: Tenant, resource: Resource, body: dict, record_id: str | None
         return record
 
 
-def update(tenant: Tenant, resource: Resource, record_id: str, body: dict, *, replace: bool = False) -> dict:
+def update(tenant: "Tenant", resource: Resource, record_id: str, body: dict, *, replace: bool = False) -> dict:
     """PATCH (merge top-level keys; objects named in `merge_objects` merge one level, a null
     there drops the key) or PUT (the body replaces what the caller may set)."""
     with tenant.lock:
@@ -88,7 +90,7 @@ def update(tenant: Tenant, resource: Resource, record_id: str, body: dict, *, re
         return record
 
 
-def delete(tenant: Tenant, resource: Resource, record_id: str = SINGLETON_ID) -> None:
+def delete(tenant: "Tenant", resource: Resource, record_id: str = SINGLETON_ID) -> None:
     with tenant.lock:
         record = find(tenant, resource, record_id)
         if resource.on_delete is not None:
@@ -100,7 +102,7 @@ def delete(tenant: Tenant, resource: Resource, record_id: str = SINGLETON_ID) ->
         tenant.directory.resources = {**tenant.directory.resources, resource.path: remaining}
 
 
-def put_raw(tenant: Tenant, resource: Resource, value: Any, record_id: str = SINGLETON_ID) -> Any:
+def put_raw(tenant: "Tenant", resource: Resource, value: Any, record_id: str = SINGLETON_ID) -> Any:
     """A singleton whose body is not an object (guardian policies: a list) replaced whole."""
     with tenant.lock:
         _store(tenant, resource, record_id, json_copy(value))
@@ -116,13 +118,13 @@ def _fresh_defaults(resource: Resource) -> Any:
     return json_copy(dict(defaults) if isinstance(defaults, Mapping) else defaults)
 
 
-def _new_id(tenant: Tenant, resource: Resource) -> str:
+def _new_id(tenant: "Tenant", resource: Resource) -> str:
     if resource.id_prefix:
         return ids.prefixed(resource.id_prefix, tenant.rng, resource.id_length)
     return ids.uuid4(tenant.rng)
 
 
-def _stamped(tenant: Tenant, resource: Resource, record: dict, *, created: bool) -> dict:
+def _stamped(tenant: "Tenant", resource: Resource, record: dict, *, created: bool) -> dict:
     now = iso(tenant.clock.now())
     if created and resource.created_at:
         record[resource.created_at] = now
@@ -138,7 +140,7 @@ def _merged(resource: Resource, key: str, old: Any, new: Any) -> Any:
     return {name: value for name, value in merged.items() if value is not None}
 
 
-def _check_unique(tenant: Tenant, resource: Resource, body: dict, record_id: str | None) -> None:
+def _check_unique(tenant: "Tenant", resource: Resource, body: dict, record_id: str | None) -> None:
     key = resource.unique
     if not key or body.get(key) is None:
         return
@@ -147,7 +149,7 @@ def _check_unique(tenant: Tenant, resource: Resource, body: dict, record_id: str
             raise conflict(f"A {resource.name} with the same {key} already exists.")
 
 
-def _store(tenant: Tenant, resource: Resource, record_id: str, record: Any) -> None:
+def _store(tenant: "Tenant", resource: Resource, record_id: str, record: Any) -> None:
     if resource.save is not None:
         resource.save(tenant, record_id, record)
         return

@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import current_app, g, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from ...core.resources import store
-from ...core.tenant.errors import ManagementError
-from ..http import empty_response, json_response, read_body, tenant
-from ..validation import body_schema_for, scopes_for, validate_body
-from .common import checkpoint, paged, query_args
-from .declared_routes import Route, match
-from .registry import authenticate, management, require_any_scope
+from ....core.resources import store
+from ....core.tenant.errors import ManagementError
+from ...http import empty_response, json_response, read_body, tenant
+from ...validation import body_schema_for, scopes_for, validate_body
+from ..common import checkpoint, paged, query_args
+from ..registry import authenticate, management, require_any_scope
+from .routes import Route, match
 
 ENDPOINT = "declared"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

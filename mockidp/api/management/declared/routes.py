@@ -2,7 +2,7 @@
 
 Flask's router is not used for them: werkzeug compiles each rule (about a millisecond apiece),
 and two hundred rules would double start-up. Instead one catch-all rule
-(api/management/declared.py) hands the path to `match`, whose table is built on the first
+(declared/views.py) hands the path to `match`, whose table is built on the first
 request from the declarations and the operations of Auth0's spec: a path segment is a literal or
 a `{param}`, and literals win over parameters, as in werkzeug.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 from functools import cache
 from typing import NamedTuple
 
-from ...core.resources.catalog import declared
-from ...core.resources.model import Resource
-from ..validation import operation_keys
+from ....core.resources.catalog import declared
+from ....core.resources.model import Resource
+from ...validation import operation_keys
+from ..registry import registered_operations
 
 SINGLETON_KINDS = {"GET": "get", "PATCH": "update", "PUT": "replace", "DELETE": "delete", "POST": "create"}
 COLLECTION_KINDS = {"GET": "list", "POST": "create"}
@@ -71,9 +72,7 @@ def _kind(resource: Resource, method: str, base: tuple, segments: tuple) -> tupl
 
 @cache  # built once per process from immutable declarations and the spec
 def routes() -> tuple[Route, ...]:
-    from .registry import registered_operations  # what hand-written modules already serve
-
-    taken = frozenset(registered_operations())
+    taken = frozenset(registered_operations())  # what the hand-written modules serve
     keys = list(operation_keys())
     table = [route for resource in declared() for route in _routes_of(resource, keys, taken)]
     # Literal segments before parameters at each position, as werkzeug orders its rules.
