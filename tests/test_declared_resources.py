@@ -159,6 +159,9 @@ def test_a_deleted_refresh_token_stops_working(mockidp, api: Api):
     alice = api.get("/api/v2/users-by-email", params={"email": ALICE[0]}).json()[0]
     token_ids = _refresh_token_ids(mockidp)
     assert len(token_ids) == 1
+    listed = conforms("GET /users/{user_id}/refresh-tokens",
+                      api.get(f"/api/v2/users/{alice['user_id']}/refresh-tokens"), 200)
+    assert [token["id"] for token in listed["tokens"]] == token_ids
     shown = api.get(f"/api/v2/refresh-tokens/{token_ids[0]}").json()
     assert shown["user_id"] == alice["user_id"] and shown["client_id"] == SPA_ID
     assert api.delete(f"/api/v2/refresh-tokens/{token_ids[0]}").status_code == 204
@@ -178,6 +181,18 @@ def test_a_revoked_session_no_longer_signs_the_user_in(mockidp, api: Api):
     assert shown["id"] == session_id and shown["clients"] == [{"client_id": SPA_ID}]
     assert api.post(f"/api/v2/sessions/{session_id}/revoke").status_code == 202
     assert_error(api.get(f"/api/v2/sessions/{session_id}"), 404, "Session not found", "session_not_found")
+    assert api.get(f"/api/v2/users/{shown['user_id']}/sessions").json() == {"sessions": []}
+
+
+def test_deleting_a_users_sessions_ends_them_all(mockidp, api: Api):
+    browser = Browser(mockidp.url)
+    browser.sign_in(*ALICE)
+    user_id = next(iter(mockidp.tenant.directory.sessions.values()))["user_id"]
+    listed = conforms("GET /users/{user_id}/sessions", api.get(f"/api/v2/users/{user_id}/sessions"), 200)
+    assert len(listed["sessions"]) == 1
+    deleted = api.delete(f"/api/v2/users/{user_id}/sessions")
+    assert (deleted.status_code, deleted.json()) == (202, {})
+    assert "login_required" in browser.authorize(prompt="none").headers["Location"]
     assert browser.authorize(prompt="none").status_code == 302  # back to the app with login_required
     assert "login_required" in browser.authorize(prompt="none").headers["Location"]
 

@@ -45,6 +45,9 @@ class Resource(NamedTuple):
     starts_empty: bool = False             # a singleton that is 404 until created (email provider)
     actions: Mapping[str, Hook] = NO_DEFAULTS  # "verify" -> (tenant, record, body) -> (status, body)
     refusal: tuple[int, str, str] | None = None  # every operation answers this (status, message, code)
+    # A collection under a parent ("/users/{user_id}/sessions"): its records are those whose
+    # `owner` key equals the path parameter of that name; DELETE on the collection removes them.
+    owner: str | None = None
 
     def message_404(self, record_id: str) -> str:
         return self.not_found.format(name=self.name, id=record_id)

@@ -40,8 +40,18 @@ def view(tenant: "Tenant", resource: Resource, record: dict) -> Any:
     return {key: json_copy(value) for key, value in record.items() if key not in resource.hidden}
 
 
-def list_views(tenant: "Tenant", resource: Resource) -> list[Any]:
-    return [view(tenant, resource, record) for record in records(tenant, resource).values()]
+def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None) -> list[Any]:
+    """Every record's body; under a parent, only the parent's."""
+    return [view(tenant, resource, record) for record in records(tenant, resource).values()
+            if owner_id is None or record.get(resource.owner) == owner_id]
+
+
+def delete_owned(tenant: "Tenant", resource: Resource, owner_id: str) -> None:
+    """DELETE on a collection under a parent: every record of that parent."""
+    with tenant.lock:
+        for record_id, record in list(records(tenant, resource).items()):
+            if record.get(resource.owner) == owner_id:
+                delete(tenant, resource, record_id)
 
 
 def find(tenant: "Tenant", resource: Resource, record_id: str = SINGLETON_ID) -> dict:

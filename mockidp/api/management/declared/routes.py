@@ -18,7 +18,7 @@ from ...validation import operation_keys
 from ..registry import registered_operations
 
 SINGLETON_KINDS = {"GET": "get", "PATCH": "update", "PUT": "replace", "DELETE": "delete", "POST": "create"}
-COLLECTION_KINDS = {"GET": "list", "POST": "create"}
+COLLECTION_KINDS = {"GET": "list", "POST": "create", "DELETE": "delete_owned"}
 ITEM_KINDS = {"GET": "get", "PATCH": "update", "PUT": "replace", "DELETE": "delete", "POST": "update"}
 
 
@@ -59,8 +59,11 @@ def _kind(resource: Resource, method: str, base: tuple, segments: tuple) -> tupl
     if resource.refusal is not None:
         return "refuse", None
     if not rest:
-        table = SINGLETON_KINDS if resource.singleton else COLLECTION_KINDS
-        return table.get(method), None
+        if resource.singleton:
+            return SINGLETON_KINDS.get(method), None
+        if method == "DELETE" and not resource.owner:
+            return None, None  # only a parent's collection is deleted whole
+        return COLLECTION_KINDS.get(method), None
     if resource.singleton or not _is_param(rest[0]):
         return None, None
     if len(rest) == 1:

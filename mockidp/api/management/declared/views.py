@@ -70,7 +70,7 @@ def _body(route: Route):
 def list_records(route: Route, params):
     args = query_args(route.key)
     resource = route.resource
-    items = store.list_views(tenant(), resource)
+    items = store.list_views(tenant(), resource, params.get(resource.owner) if resource.owner else None)
     if resource.listing == "offset":
         return json_response(paged(items, args, resource.list_key))
     if resource.listing == "totals":
@@ -120,6 +120,12 @@ def delete(route: Route, params):
     return empty_response(route.resource.delete_status)
 
 
+def delete_owned(route: Route, params):
+    query_args(route.key)
+    store.delete_owned(tenant(), route.resource, params[route.resource.owner])
+    return json_response({}, 202)
+
+
 def action(route: Route, params):
     body = read_body() if request.content_length else {}
     current = tenant()
@@ -133,6 +139,6 @@ def action(route: Route, params):
 
 VIEWS = {"list": list_records, "create": create, "get": get, "update": update,
          "replace": lambda route, params: update(route, params, replace=True),
-         "delete": delete, "action": action}
+         "delete": delete, "delete_owned": delete_owned, "action": action}
 
 management.add_url_rule("/<path:rest>", endpoint=ENDPOINT, view_func=dispatch, methods=list(METHODS))

@@ -15,7 +15,7 @@ def _when(timestamp: float | None) -> str | None:
 
 
 def _sessions(tenant) -> dict:
-    return {sid: session for sid, session in tenant.directory.sessions.items()}
+    return dict(tenant.directory.sessions)
 
 
 def _session_view(tenant, session: dict) -> dict:
@@ -56,7 +56,9 @@ def _refresh_token_view(tenant, record: dict) -> dict:
         "idle_expires_at": _when(record.get("idle_expires_ts")), "expires_at": _when(record.get("expires_ts")),
         "client_id": record["client_id"], "session_id": record.get("session_id"),
         "rotating": record["counter"] > 1 or record.get("rotated_ts") is not None,
-        "resource_servers": [{"audience": record["audience"], "scopes": " ".join(record["scope"])}],
+        # a token for no API (openid offline_access only) lists none
+        "resource_servers": [{"audience": record["audience"], "scopes": " ".join(record["scope"])}]
+        if record["audience"] else [],
     }
 
 
@@ -64,11 +66,17 @@ def _revoke_refresh_token(tenant, record: dict) -> None:
     refresh_tokens.revoke_family(tenant, record["family_id"])
 
 
+_SESSION = {"source": _sessions, "view": _session_view, "on_delete": _end_session}
+_REFRESH_TOKEN = {"source": _refresh_tokens, "view": _refresh_token_view, "on_delete": _revoke_refresh_token}
+
 RESOURCES = [
-    Resource("/sessions", "session", source=_sessions, view=_session_view, on_delete=_end_session,
-             not_found="Session not found", not_found_code="session_not_found", delete_status=202,
-             actions={"revoke": _revoke_session}),
-    Resource("/refresh-tokens", "refresh token", source=_refresh_tokens, view=_refresh_token_view,
-             on_delete=_revoke_refresh_token, not_found="Refresh token not found",
+    Resource("/sessions", "session", **_SESSION, not_found="Session not found",
+             not_found_code="session_not_found", delete_status=202, actions={"revoke": _revoke_session}),
+    Resource("/refresh-tokens", "refresh token", **_REFRESH_TOKEN, not_found="Refresh token not found",
              not_found_code="refresh_token_not_found"),
+    # A user's: GET lists them (checkpoint paging), DELETE ends them all (202).
+    Resource("/users/{user_id}/sessions", "session", **_SESSION, owner="user_id", listing="checkpoint",
+             list_key="sessions"),
+    Resource("/users/{user_id}/refresh-tokens", "refresh token", **_REFRESH_TOKEN, owner="user_id",
+             listing="checkpoint", list_key="tokens"),
 ]
