@@ -58,8 +58,17 @@ class MockIdP:
             self.listeners.append(ServerThread(self.app, host, tls_port, tls_config, threads))
 
     def start(self) -> "MockIdP":
-        for listener in self.listeners:
-            listener.start()
+        """Start every listener, or none: if one cannot bind (a busy TLS port), those already
+        started are stopped before the OSError propagates."""
+        started = []
+        try:
+            for listener in self.listeners:
+                listener.start()
+                started.append(listener)
+        except OSError:
+            for listener in started:
+                listener.stop()
+            raise
         return self
 
     def stop(self) -> None:

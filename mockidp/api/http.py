@@ -3,6 +3,7 @@ and the issuer/domain the caller sees."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Response, current_app, request
@@ -71,7 +72,7 @@ def read_body(invalid_json: Auth0Error | None = None) -> dict[str, Any] | Any:
         body = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError):
         body = _INVALID
-    if body is _INVALID or nesting_depth(body) > MAX_JSON_DEPTH:
+    if body is _INVALID or nesting_depth(body) > MAX_JSON_DEPTH or has_lone_surrogate(body):
         raise invalid_json or ManagementError(400, "Invalid request payload JSON format")
     return body
 
@@ -88,6 +89,27 @@ def _finite_float(text: str) -> float:
     if number in (float("inf"), float("-inf")):
         raise ValueError(f"{text} overflows a double")  # would come back as null from Auth0
     return number
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """True if a string (key or value) holds a lone UTF-16 surrogate such as "\\ud800": valid
+    JSON text, but no UTF-8 string, so MongoDB (Auth0's store) cannot hold it and hashing,
+    emailing or rendering it fails. Refused as malformed JSON on the way in."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return True
+        elif isinstance(node, dict):
+            pending.extend(node.keys())
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def nesting_depth(value: Any) -> int:
