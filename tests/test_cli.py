@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -48,6 +50,7 @@ def serve(tmp_path):
         if process.poll() is None:
             process.kill()
         process.wait(timeout=30)
+        process.stdout.close()
 
 
 def test_serve_http_and_https_and_print_what_a_user_needs(serve, tmp_path):
@@ -87,7 +90,7 @@ def test_ca_bundle_prints_a_bundle_with_mockidp_ca(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     bundle = result.stdout.strip()
-    content = open(bundle, encoding="utf-8").read()
+    content = Path(bundle).read_text(encoding="utf-8")
     assert (tmp_path / "ca.pem").read_text() in content
     assert content.count("BEGIN CERTIFICATE") > 50  # the public roots are there too
 
