@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -21,14 +22,10 @@ from .api.management.registry import load_resources
 from .api.outbox import outbox
 from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
-from .core.tenant.errors import (
-    Auth0Error,
-    ControlError,
-    DbConnectionError,
-    ManagementError,
-    OAuthError,
-)
-from .core.tenant.tenant import Tenant
+from .core.tenant.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
+
+if TYPE_CHECKING:
+    from .core.tenant.tenant import Tenant
 
 log = logging.getLogger("mockidp")
 

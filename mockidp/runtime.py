@@ -3,12 +3,16 @@ pytest plugin both use it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .api.management.registry import supported_scopes
 from .core.assembly import build_tenant as assemble
 from .core.fixtures.files import DEFAULT_FIXTURE, clock_settings, load_files
-from .core.tenant.tenant import Tenant, TenantConfig
+from .core.tenant.tenant import TenantConfig
+
+if TYPE_CHECKING:
+    from .core.tenant.tenant import Tenant
 
 
 def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,

@@ -11,6 +11,7 @@ from .directory.records import Directory
 from .email.mailroom import Mailroom, startup_email_settings
 from .fixtures.populate import populate
 from .login import install as install_login
+from .organizations import install as install_organizations
 from .tenant.tenant import Tenant, TenantConfig
 from .tokens.jwt import VerifiedTokens
 from .tokens.keyring import Keyring
@@ -26,6 +27,7 @@ def build_tenant(config: TenantConfig) -> Tenant:
     tenant.actions = ActionRuns(tenant)
     tenant.account_changes = AccountChanges()
     install_login(tenant)
+    install_organizations(tenant)
     tenant.directory = Directory()
     populate(tenant, config.fixture)
     _reset_directory_to_what_was_loaded(tenant)

@@ -76,6 +76,7 @@ class LoginContext(NamedTuple):
     body: Mapping[str, Any] = MappingProxyType({})  # a grant's parameters, secrets left out
     method: str = "POST"           # of the request the login completes on (GET /authorize for SSO)
     authenticated_at: int | None = None  # when the password was checked (the session's, for SSO)
+    organization: dict | None = None     # the organization the login is for
 
 
 def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLoginOutcome:
@@ -301,6 +302,11 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
              "tenant": {"id": _tenant_id(tenant)}}
     if context.session_id:
         event["session"] = {"id": context.session_id}
+    if context.organization is not None:
+        organization = context.organization
+        event["organization"] = {"id": organization["id"], "name": organization["name"],
+                                 "display_name": organization.get("display_name", organization["name"]),
+                                 "metadata": dict(organization.get("metadata") or {})}
     return event
 
 

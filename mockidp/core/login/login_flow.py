@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from ..actions import triggers as action_triggers
 from ..logs import events as logs
 from ..logs.events import RequestInfo
-from . import authorization, logins, sessions, user_tokens
-from .authorization import AuthorizationResponse, AuthorizeRequest
+from ..organizations import login as org_login
+from . import authorize, logins, sessions, user_tokens
+from .authorize import AuthorizationResponse, AuthorizeRequest
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -33,18 +34,21 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
         record = tenant.directory.users.get(session["user_id"])
         client = tenant.directory.clients.get(request.client_id)
         if record is None or client is None:  # deleted since /authorize looked
-            return authorization.error_response(request, "login_required", LOGIN_REQUIRED)
+            return authorize.error_response(request, "login_required", LOGIN_REQUIRED)
         connection = tenant.directory.connection_by_name(session["connection"])
         if record.profile.get("blocked"):
             profile = logins.count_login(tenant, record, info)  # blocked attempts count too (§5.4)
             logins.log_blocked(tenant, connection, client, info, profile)
-            return authorization.error_response(request, "unauthorized", logins.USER_BLOCKED)
+            return authorize.error_response(request, "unauthorized", logins.USER_BLOCKED)
         profile = dict(record.profile) if request.silent else logins.count_login(tenant, record, info)
-    context = login_context(request, client, connection, info, session["id"], method="GET",
+    refused = organization_gate(tenant, request, profile, connection, client, info)
+    if refused is not None:
+        return refused
+    context = login_context(tenant, request, client, connection, info, session["id"], method="GET",
                             authenticated_at=session["authenticated_at"])
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:  # logged `f` by post_login
-        return authorization.error_response(request, "access_denied", outcome.denied)
+        return authorize.error_response(request, "access_denied", outcome.denied)
     profile = outcome.profile
     with tenant.lock:
         if request.silent:
@@ -61,8 +65,8 @@ def silent_login_failed(tenant: "Tenant", request: AuthorizeRequest, info: Reque
     with tenant.lock:
         client = tenant.directory.clients.get(request.client_id)
     logs.record(tenant, "fsa", LOGIN_REQUIRED, request=info, client=client, audience=request.audience or "",
-                scope=request.scope, details={"qs": authorization.describe(request)})
-    return authorization.error_response(request, "login_required", LOGIN_REQUIRED)
+                scope=request.scope, details={"qs": authorize.describe(request)})
+    return authorize.error_response(request, "login_required", LOGIN_REQUIRED)
 
 
 def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, profile: dict,
@@ -74,12 +78,17 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
         if count:
             profile = logins.count_login(tenant, tenant.directory.users[profile["user_id"]], info)
         client = tenant.directory.clients.get(request.client_id) or {"client_id": request.client_id}
-    context = login_context(request, client, connection, info, None)
+    refused = organization_gate(tenant, request, profile, connection, client, info)
+    if refused is not None:
+        with tenant.lock:
+            authorize.end_transaction(tenant, transaction_id)
+        return refused, None
+    context = login_context(tenant, request, client, connection, info, None)
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:
         with tenant.lock:
-            authorization.end_transaction(tenant, transaction_id)
-        return authorization.error_response(request, "access_denied", outcome.denied), None
+            authorize.end_transaction(tenant, transaction_id)
+        return authorize.error_response(request, "access_denied", outcome.denied), None
     profile = outcome.profile
     with tenant.lock:
         if current_session and current_session["user_id"] == profile["user_id"]:
@@ -88,7 +97,7 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
             sessions.end(tenant, (current_session or {}).get("id"))
             session = sessions.start(tenant, profile["user_id"], connection["name"],
                                      client_id=request.client_id, request=info)
-        authorization.end_transaction(tenant, transaction_id)
+        authorize.end_transaction(tenant, transaction_id)
         client = tenant.directory.clients.get(request.client_id)
         logs.record(tenant, "s", "", request=info, client=client, connection=connection,
                     user=profile, details=_details(request, session, profile))
@@ -100,9 +109,9 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
     """The code and/or tokens for the request, in Auth0's parameter order."""
     with tenant.lock:
         client = tenant.directory.clients.get(request.client_id)
-        organization = authorization.find_organization(tenant, request.organization) if request.organization else None
+        organization = tenant.directory.organizations.get(request.organization) if request.organization else None
     if client is None:  # deleted during the login
-        return authorization.error_response(request, "unauthorized_client", f"Unknown client: {request.client_id}")
+        return authorize.error_response(request, "unauthorized_client", f"Unknown client: {request.client_id}")
     scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience)
     organization_id = (organization or {}).get("id")
     claims = {"id_token_claims": dict(outcome.id_token_claims if outcome else {}),
@@ -110,7 +119,7 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
     params: list[tuple[str, str]] = []
     code = None
     if "code" in request.response_types:
-        code = authorization.issue_code(tenant, request, user_id=profile["user_id"], scope=list(scope),
+        code = authorize.issue_code(tenant, request, user_id=profile["user_id"], scope=list(scope),
                                         session_id=session["id"], auth_time=session["authenticated_at"],
                                         organization_id=organization_id, custom_claims=claims)
         params.append(("code", code))
@@ -131,8 +140,23 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
     return AuthorizationResponse(request.redirect_uri, request.response_mode, tuple(params))
 
 
-def login_context(request: AuthorizeRequest, client: dict, connection: dict | None, info: RequestInfo,
-                  session_id: str | None, *, method: str = "POST",
+def organization_gate(tenant: "Tenant", request: AuthorizeRequest, profile: dict, connection: dict | None,
+                      client: dict, info: RequestInfo) -> AuthorizationResponse | None:
+    """A login for an organization lets in members only (or makes the user one: an invitation, or
+    a connection that assigns membership); the error for the app otherwise, before any Action."""
+    if not request.organization:
+        return None
+    try:
+        login = org_login.check_request(tenant, client, request.organization, None)
+        if login is not None:
+            org_login.admit(tenant, login._replace(ticket=request.invitation), profile, connection, client, info)
+    except org_login.OrganizationRefused as refused:
+        return authorize.error_response(request, refused.error, refused.description)
+    return None
+
+
+def login_context(tenant: "Tenant", request: AuthorizeRequest, client: dict, connection: dict | None,
+                  info: RequestInfo, session_id: str | None, *, method: str = "POST",
                   authenticated_at: int | None = None) -> action_triggers.LoginContext:
     """What post-login Actions see of a browser login: /authorize's parameters and transaction."""
     transaction = {"redirect_uri": request.redirect_uri, "requested_scopes": request.scope.split(),
@@ -141,9 +165,10 @@ def login_context(request: AuthorizeRequest, client: dict, connection: dict | No
     for name in ("state", "login_hint"):
         if getattr(request, name) is not None:
             transaction[name] = getattr(request, name)
+    organization = tenant.directory.organizations.get(request.organization) if request.organization else None
     return action_triggers.LoginContext(client, connection, info, _protocol(request), dict(request.query),
                                         transaction, session_id, method=method,
-                                        authenticated_at=authenticated_at)
+                                        authenticated_at=authenticated_at, organization=organization)
 
 
 def _protocol(request: AuthorizeRequest) -> str:
@@ -153,5 +178,5 @@ def _protocol(request: AuthorizeRequest) -> str:
 
 
 def _details(request: AuthorizeRequest, session: dict, profile: dict) -> dict:
-    return {"prompts": [], "session_id": session["id"], "qs": authorization.describe(request),
+    return {"prompts": [], "session_id": session["id"], "qs": authorize.describe(request),
             "stats": {"loginsCount": profile.get("logins_count", 0)}}

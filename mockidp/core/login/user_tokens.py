@@ -127,8 +127,7 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
         issuer=issuer, subject=grant.user["user_id"], audience=audience,
         client_id=grant.client["client_id"], scope=" ".join(grant.scope), issued_at=now,
         lifetime=lifetime, grant_type=gty)
-    if grant.organization_id:
-        claims["org_id"] = grant.organization_id
+    claims.update(_organization_claims(tenant, grant.organization_id))
     claims = {**grant.access_token_claims, **claims}  # an Action's claim never replaces ours
     if server is not None and server.get("signing_alg") == "HS256" and server.get("signing_secret"):
         return tokens.sign_hs256(claims, server["signing_secret"]), lifetime
@@ -163,8 +162,7 @@ def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: s
         claims["at_hash"] = half_hash(access_token)
     if code:
         claims["c_hash"] = half_hash(code)
-    if grant.organization_id:
-        claims["org_id"] = grant.organization_id
+    claims.update(_organization_claims(tenant, grant.organization_id))
     return tokens.sign(tenant.keys.signing_key, claims)
 
 
@@ -214,4 +212,16 @@ def userinfo_claims(profile: dict, scopes: list[str]) -> dict:
     if "phone" in scopes and "phone_number" in profile:
         claims["phone_number"] = profile["phone_number"]
         claims["phone_number_verified"] = bool(profile.get("phone_verified", False))
+    return claims
+
+
+def _organization_claims(tenant: "Tenant", organization_id: str | None) -> dict:
+    """`org_id`, and `org_name` too when the tenant allows organization names in the
+    Authentication API (its `allow_organization_name_in_authentication_api` setting)."""
+    if not organization_id:
+        return {}
+    claims = {"org_id": organization_id}
+    organization = tenant.directory.organizations.get(organization_id)
+    if organization and tenant.tenant_settings.get("allow_organization_name_in_authentication_api"):
+        claims["org_name"] = organization["name"]
     return claims

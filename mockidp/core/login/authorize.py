@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..applications import resource_servers
+from ..organizations import login as org_login
 from ..tenant.errors import OAuthError
 
 if TYPE_CHECKING:
@@ -58,7 +59,8 @@ class AuthorizeRequest(NamedTuple):
     connection: str | None = None
     screen_hint: str | None = None
     login_hint: str | None = None
-    organization: str | None = None
+    organization: str | None = None   # the organization's id once checked (the parameter takes a name too)
+    invitation: str | None = None     # an organization invitation's ticket
     query: tuple[tuple[str, str], ...] = ()  # every parameter as sent (post-login's event.request.query)
 
     @property
@@ -124,7 +126,7 @@ def parse(tenant: "Tenant", params: dict[str, str]) -> AuthorizeRequest:
             code_challenge_method=params.get("code_challenge_method") or None,
             prompt=tuple((params.get("prompt") or "").split()), connection=params.get("connection") or None,
             screen_hint=params.get("screen_hint") or None, login_hint=params.get("login_hint") or None,
-            organization=params.get("organization") or None,
+            organization=params.get("organization") or None, invitation=params.get("invitation") or None,
             query=tuple((name, value) for name, value in params.items() if isinstance(value, str)))
         _check_response_mode(request, params.get("response_mode"))
         _check_web_message_origin(request, client)
@@ -134,8 +136,7 @@ def parse(tenant: "Tenant", params: dict[str, str]) -> AuthorizeRequest:
         _check_prompt(request)
         _check_audience(tenant, request)
         _check_connection(tenant, request)
-        _check_organization(tenant, request)
-        return request
+        return _check_organization(tenant, request, client)
 
 
 def _client(tenant: "Tenant", client_id: str | None) -> dict:
@@ -159,13 +160,26 @@ def _redirect_uri(client: dict, redirect_uri: str | None) -> str:
     return redirect_uri
 
 
-def url_matches(allowed: str, url: str) -> bool:
-    """Auth0's allow-list match: exact, or `*` standing for one subdomain label
-    (https://*.example.com matches https://app.example.com)."""
+def url_matches(allowed: str, url: str, *, ignore_query: bool = False) -> bool:
+    """Auth0's allow-list match (callbacks, logout URLs, web origins): scheme and host compare
+    without regard to case, a `*` in the host stands for one subdomain label
+    (https://*.example.com matches https://app.example.com), an empty path is `/`, and the rest
+    compares exactly. Logout URLs ignore the query string and fragment (`ignore_query`), as Auth0
+    documents for Allowed Logout URLs."""
+    wanted, got = urlsplit(allowed), urlsplit(url)
+    if wanted.scheme.lower() != got.scheme.lower() or not _host_matches(wanted.netloc, got.netloc):
+        return False
+    if (wanted.path or "/") != (got.path or "/"):
+        return False
+    return ignore_query or (wanted.query, wanted.fragment) == (got.query, got.fragment)
+
+
+def _host_matches(allowed: str, host: str) -> bool:
+    allowed, host = allowed.lower(), host.lower()
     if "*" not in allowed:
-        return allowed == url
-    pattern = "".join("[^./]+" if part == "*" else re.escape(part) for part in re.split(r"(\*)", allowed))
-    return re.fullmatch(pattern, url) is not None
+        return allowed == host
+    pattern = "".join("[^./:@]+" if part == "*" else re.escape(part) for part in re.split(r"(\*)", allowed))
+    return re.fullmatch(pattern, host) is not None
 
 
 def _response_mode(mode: str | None, types: tuple[str, ...]) -> str:
@@ -258,19 +272,23 @@ def _check_connection(tenant: "Tenant", request: AuthorizeRequest) -> None:
                                                                  f"connections only; {request.connection} is not one")
 
 
-def _check_organization(tenant: "Tenant", request: AuthorizeRequest) -> None:
-    if request.organization and find_organization(tenant, request.organization) is None:
-        raise AuthorizeRedirectError(request, "invalid_request",
-                                     f"parameter organization is invalid: {request.organization}")
-
-
-def find_organization(tenant: "Tenant", id_or_name: str) -> dict | None:
-    """Organizations are another module's; this reads them where the directory has them."""
-    organizations = getattr(tenant.directory, "organizations", None) or {}
-    found = organizations.get(id_or_name)
-    if found is None:
-        found = next((org for org in organizations.values() if org.get("name") == id_or_name), None)
-    return found
+def _check_organization(tenant: "Tenant", request: AuthorizeRequest, client: dict) -> AuthorizeRequest:
+    """The client's organization settings (core/organizations/login.py). An invitation's link
+    prefills the invitee's email and opens the sign-up page when the invitee has no account."""
+    try:
+        login = org_login.check_request(tenant, client, request.organization, request.invitation)
+    except org_login.OrganizationRefused as refused:
+        raise AuthorizeRedirectError(request, refused.error, refused.description) from None
+    if login is None:
+        return request
+    request = request._replace(organization=login.organization["id"])
+    if login.invitation is not None:
+        email = login.invitation["invitee"]["email"]
+        connection = login_connection(tenant, request)
+        known = connection is not None and (connection["name"], email.lower()) in tenant.directory.users_by_connection_email
+        request = request._replace(login_hint=request.login_hint or email,
+                                   screen_hint=request.screen_hint or (None if known else "signup"))
+    return request
 
 
 def login_connections(tenant: "Tenant", client_id: str) -> list[dict]:
