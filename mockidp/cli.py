@@ -82,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the CA and certificates are kept (MOCKIDP_CERT_DIR; default ~/.cache/mockidp/certs)")
     serve.add_argument("--public-url", default=_env("PUBLIC_URL"),
                        help="base URL clients use, e.g. behind a container host name (MOCKIDP_PUBLIC_URL); sets the issuer")
+    serve.add_argument("--allowed-host", action="append", dest="allowed_hosts",
+                       default=[h for h in (_env("ALLOWED_HOSTS") or "").split(",") if h.strip()],
+                       help="a host name, besides loopback names and the --public-url host, that may use "
+                            "the control plane and appear in emailed links; repeatable "
+                            "(MOCKIDP_ALLOWED_HOSTS, comma-separated)")
+    serve.add_argument("--control-token", default=_env("CONTROL_TOKEN"),
+                       help="require 'Authorization: Bearer <token>' on /_mock (MOCKIDP_CONTROL_TOKEN; "
+                            "the pytest plugin sends it)")
     serve.add_argument("--threads", type=THREADS, default=_env("THREADS", "16"), help="worker threads per listener (MOCKIDP_THREADS)")
     serve.add_argument("--latency", default=_env("LATENCY"),
                        help='injected latency (MOCKIDP_LATENCY): milliseconds for every route, e.g. 200, or the '
@@ -165,7 +173,8 @@ def _build(args: argparse.Namespace):
         return MockIdP(fixtures=fixtures, seed=args.seed, host=args.host, port=args.port,
                        tls=args.tls, tls_port=args.tls_port, cert_dir=args.cert_dir,
                        public_url=args.public_url, threads=args.threads, latency=latency,
-                       email=_startup_email(args))
+                       email=_startup_email(args), control_token=args.control_token,
+                       allowed_hosts=tuple(h.strip() for h in args.allowed_hosts))
     except FixtureError as exc:
         print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
     except OSError as exc:
@@ -213,7 +222,8 @@ def startup_banner(mock) -> str:
         lines.append(f"    {client['client_id']}  {client.get('app_type', '-'):16} {client['name']}")
     lines.append(f"  outbox      {(mock.public_url or mock.urls[0]).rstrip('/')}/_mock/outbox.html"
                  f"   (email delivery: {mock.tenant.mailroom.settings.delivery})")
-    lines.append("  control     /_mock/health, /_mock/reset, /_mock/clock   (Ctrl-C to stop)")
+    guarded = "; needs the control token" if mock.control_token else ""
+    lines.append(f"  control     /_mock/health, /_mock/reset, /_mock/clock{guarded}   (Ctrl-C to stop)")
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.tenant.errors import Auth0Error, ManagementError
+from .posture import request_host_allowed
 
 if TYPE_CHECKING:
     from ..core.tenant.tenant import Tenant
@@ -44,10 +45,15 @@ def error_response(error: Auth0Error) -> Response:
 
 
 def public_base_url() -> str:
-    """The base URL clients use: --public-url when set, else the scheme and host of this request."""
+    """The base URL clients use: --public-url when set, else the scheme and host of this request
+    when that host is allowed (api/posture.py), else the loopback name and port it arrived on: an
+    arbitrary Host header never reaches an issuer or an emailed link."""
     configured = tenant().public_url
-    base = configured or request.host_url
-    return base.rstrip("/")
+    if configured:
+        return configured.rstrip("/")
+    if request_host_allowed():
+        return request.host_url.rstrip("/")
+    return f"{request.scheme}://localhost:{request.environ.get('SERVER_PORT', '80')}"
 
 
 def issuer() -> str:
