@@ -14,23 +14,19 @@ import html
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from browser_helpers import WAIT_MS, needs_chromium
 from oauth_helpers import VERIFIER, s256, verify_id_token
 
 from mockidp.core.fixtures.files import DEFAULT_FIXTURE
 from mockidp.testing import MockIdPServer
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CLIENT_ID = "inviteOnlyApp0000000000000000000"
-WAIT_MS = 15_000
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed")
+pytestmark = needs_chromium
 
 
 class InviteOnlyApp:
@@ -119,16 +115,6 @@ organizations:
     yield app, server
     server.stop()
     app.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 def invite(server: MockIdPServer, email: str) -> str:

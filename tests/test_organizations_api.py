@@ -95,7 +95,7 @@ def test_bad_names_and_duplicates_change_nothing(api):
                  "(The name of this organization).", "invalid_body")
     assert [org["name"] for org in api.get("/api/v2/organizations").json()] == ["acme"]
     assert_error(api.get("/api/v2/organizations/org_doesnotexist0000"), 404,
-                 "No organization found by that id or name", "inexistent_organization")
+                 "No organization found by that id or name")
 
 
 def test_patch_replaces_attributes_and_merges_metadata(api):
@@ -173,8 +173,7 @@ def test_deleting_an_organization_or_a_user_removes_memberships_never_users(api)
     for organization in (org, other):
         api.post(f"/api/v2/organizations/{organization['id']}/members", json={"members": [alice]})
     assert api.delete(f"/api/v2/organizations/{org['id']}").status_code == 204
-    assert_error(api.get(f"/api/v2/organizations/{org['id']}"), 404, "No organization found by that id or name",
-                 "inexistent_organization")
+    assert_error(api.get(f"/api/v2/organizations/{org['id']}"), 404, "No organization found by that id or name")
     assert api.get(f"/api/v2/users/{alice}").status_code == 200
     assert [o["name"] for o in api.get(f"/api/v2/users/{alice}/organizations").json()] == ["other"]
     assert api.delete(f"/api/v2/users/{alice}").status_code == 204
@@ -279,3 +278,33 @@ def test_a_fixture_organization_naming_an_unknown_user_fails_start_up(tmp_path):
     bad.write_text("organizations:\n  - name: initech\n    members: [nobody@example.com]\n")
     with pytest.raises(FixtureError, match=r"orgs.yaml: organizations\[0\]: no user with user_id or email 'nobody@example.com'"):
         build_tenant([DEFAULT_FIXTURE, bad], state_dir=tmp_path)
+
+
+def test_member_checkpoint_paging_ends_on_an_empty_page(api):
+    """As recorded: a non-empty page of members always carries `next`; the empty one does not."""
+    org = create(api)
+    everyone = [user["user_id"] for user in api.get("/api/v2/users").json()]
+    api.post(f"/api/v2/organizations/{org['id']}/members", json={"members": everyone})
+    seen, checkpoint = [], None
+    for _ in range(len(everyone) + 2):
+        page = api.get(f"/api/v2/organizations/{org['id']}/members",
+                       params={"take": 2, **({"from": checkpoint} if checkpoint else {})}).json()
+        seen += [member["user_id"] for member in page["members"]]
+        if "next" not in page:
+            assert page["members"] == []
+            break
+        checkpoint = page["next"]
+    assert seen == everyone
+
+
+def test_signup_through_an_organization_needs_membership_on_login(api):
+    org = create(api)
+    path = f"/api/v2/organizations/{org['id']}/enabled_connections"
+    database = connection_id(api)
+    message = "Only database connections with assign_membership_on_login = true support is_signup_enabled = true."
+    assert_error(api.post(path, json={"connection_id": database, "is_signup_enabled": True}), 400, message, "invalid_body")
+    assert api.post(path, json={"connection_id": database, "is_signup_enabled": True,
+                                "assign_membership_on_login": True}).status_code == 201
+    assert_error(api.patch(f"{path}/{database}", json={"assign_membership_on_login": False}), 400, message,
+                 "invalid_body")
+    assert api.get(f"{path}/{database}").json()["assign_membership_on_login"] is True

@@ -231,3 +231,23 @@ def test_two_concurrent_acceptances_of_one_invitation_exactly_one_wins(server, a
     [refused] = [result for result in results if "code" not in result]
     assert refused["error_description"] == "invitation not found or expired"
     assert [m["email"] for m in api.get(f"/api/v2/organizations/{acme['id']}/members").json()] == [ALICE[0]]
+
+
+def test_a_client_that_asks_for_the_organization_first_shows_the_prompt(server, api, acme):
+    api.patch("/api/v2/clients/orgOnlyApp0000000000000000000000",
+              json={"organization_require_behavior": "pre_login_prompt"})
+    api.post(f"/api/v2/organizations/{acme['id']}/members", json={"members": [user_id(api, ALICE[0])]})
+    browser = Browser(server.url)
+    prompt = browser.authorize(client_id="orgOnlyApp0000000000000000000000", redirect_uri=CALLBACK).headers["Location"]
+    assert prompt.startswith("/u/organization?state=")
+    assert "Enter your organization" in browser.get(prompt).text
+    unknown = browser.post(prompt, data={"organizationName": "initech"})
+    assert unknown.status_code == 400 and "We could not find an organization with that name" in unknown.text
+    login_page = browser.post(prompt, data={"organizationName": "acme"}).headers["Location"]
+    assert login_page.startswith("/u/login?state=")
+    result = redirect_params(browser.post(login_page, data={"username": ALICE[0], "password": ALICE[1]}))
+    tokens = exchange_code(server.url, result["code"], client_id="orgOnlyApp0000000000000000000000",
+                           redirect_uri=CALLBACK).json()
+    assert verify_id_token(server.url, tokens["id_token"], audience="orgOnlyApp0000000000000000000000")["org_id"] == acme["id"]
+    silent = browser.authorize(client_id="orgOnlyApp0000000000000000000000", redirect_uri=CALLBACK, prompt="none")
+    assert redirect_params(silent)["error"] == "interaction_required"

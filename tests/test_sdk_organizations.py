@@ -71,5 +71,4 @@ def test_node_auth0_manages_organizations(mockidp, inviting_client):
     assert out["invitation"]["invitee"] == {"email": "node.invitee@example.com"}
     assert out["invitations"] == [out["invitation"]["id"]] and out["organizations"] == ["node-org"]
     assert out["afterDelete"] == {"statusCode": 404, "body": {
-        "statusCode": 404, "error": "Not Found", "message": "No organization found by that id or name",
-        "errorCode": "inexistent_organization"}}
+        "statusCode": 404, "error": "Not Found", "message": "No organization found by that id or name"}}

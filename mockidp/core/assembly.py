@@ -6,6 +6,8 @@ other: the directory's account changes exist before login subscribes to them.
 from __future__ import annotations
 
 from .actions.triggers import ActionRuns
+from .applications.resource_servers import ResourceServerChanges
+from .authorization import install as install_authorization
 from .directory.changes import AccountChanges
 from .directory.records import Directory
 from .email.mailroom import Mailroom, startup_email_settings
@@ -26,6 +28,8 @@ def build_tenant(config: TenantConfig) -> Tenant:
     tenant.mailroom = Mailroom(tenant, startup_email_settings(config.fixture))
     tenant.actions = ActionRuns(tenant)
     tenant.account_changes = AccountChanges()
+    tenant.resource_server_changes = ResourceServerChanges()
+    install_authorization(tenant)
     install_login(tenant)
     install_organizations(tenant)
     tenant.directory = Directory()

@@ -112,7 +112,7 @@ def list_members(id: str):
     found = members.list_members(tenant(), id, with_roles=with_roles)
     view = lambda member: select(member, fields, include)  # noqa: E731
     if wants_checkpoint(args):
-        return json_response(checkpoint(found, args, "members", "user_id", view))
+        return json_response(checkpoint(found, args, "members", "user_id", view, next_while_nonempty=True))
     return json_response(paged(_views(found, view), args, "members"))
 
 

@@ -1,7 +1,8 @@
 """Changes to an account that other domains react to, without the directory knowing them.
 
 A new password ends the user's sessions and brute-force blocks; linking an account ends the
-secondary's sessions; a deleted user leaves its organizations. Sessions and brute-force counters belong to login/, which sits above the
+secondary's sessions; a deleted user leaves its organizations and loses its roles and permissions
+(authorization/). Sessions and brute-force counters belong to login/, which sits above the
 directory, so login subscribes here (login.install) and the directory only announces. Listeners
 run under the tenant lock, right after the change is stored.
 """

@@ -69,6 +69,12 @@ class Directory:
     # inside), and trigger id -> its bindings in execution order.
     actions: dict[str, dict]
     action_bindings: dict[str, tuple]
+    # RBAC (core/authorization/): role id -> its permissions, user id -> role ids, user id -> its
+    # direct permissions. Each value is a tuple (a permission is (API identifier, scope name)),
+    # replaced whole on every change.
+    role_permissions: dict[str, tuple]
+    user_roles: dict[str, tuple]
+    user_permissions: dict[str, tuple]
     # Organizations (core/organizations/): org id -> organization (its enabled connections
     # inside), (org id, user_id) -> membership, (org id, user_id) -> member role ids, and
     # invitation id -> invitation.

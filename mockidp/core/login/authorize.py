@@ -61,6 +61,7 @@ class AuthorizeRequest(NamedTuple):
     login_hint: str | None = None
     organization: str | None = None   # the organization's id once checked (the parameter takes a name too)
     invitation: str | None = None     # an organization invitation's ticket
+    organization_prompt: bool = False  # ask for the organization before the login page
     query: tuple[tuple[str, str], ...] = ()  # every parameter as sent (post-login's event.request.query)
 
     @property
@@ -277,6 +278,8 @@ def _check_organization(tenant: "Tenant", request: AuthorizeRequest, client: dic
     prefills the invitee's email and opens the sign-up page when the invitee has no account."""
     try:
         login = org_login.check_request(tenant, client, request.organization, request.invitation)
+    except org_login.OrganizationPrompt:
+        return request._replace(organization_prompt=True)
     except org_login.OrganizationRefused as refused:
         raise AuthorizeRedirectError(request, refused.error, refused.description) from None
     if login is None:
@@ -340,6 +343,21 @@ def find_transaction(tenant: "Tenant", transaction_id: str | None) -> AuthorizeR
             del tenant.directory.login_transactions[transaction_id]
             return None
         return AuthorizeRequest.from_record(transaction["request"])
+
+
+def choose_organization(tenant: "Tenant", transaction_id: str, name: str) -> AuthorizeRequest:
+    """The hosted organization prompt's answer: the transaction goes on for that organization.
+    Raises OrganizationRefused (an unknown name) for the page to show."""
+    with tenant.lock:
+        request = find_transaction(tenant, transaction_id)
+        client = tenant.directory.clients.get(request.client_id) if request else None
+        if request is None or client is None:
+            raise org_login.OrganizationRefused("invalid_request", "the login transaction has expired")
+        login = org_login.check_request(tenant, {**client, "organization_usage": "require"}, name.strip(), None)
+        chosen = request._replace(organization=login.organization["id"], organization_prompt=False)
+        tenant.directory.login_transactions[transaction_id] = {
+            **tenant.directory.login_transactions[transaction_id], "request": chosen.as_record()}
+        return chosen
 
 
 def end_transaction(tenant: "Tenant", transaction_id: str) -> None:

@@ -44,8 +44,8 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
     refused = organization_gate(tenant, request, profile, connection, client, info)
     if refused is not None:
         return refused
-    context = login_context(tenant, request, client, connection, info, session["id"], method="GET",
-                            authenticated_at=session["authenticated_at"])
+    context = login_context(tenant, request, client, connection, info, session["id"], profile["user_id"],
+                            method="GET", authenticated_at=session["authenticated_at"])
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:  # logged `f` by post_login
         return authorize.error_response(request, "access_denied", outcome.denied)
@@ -83,7 +83,7 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
         with tenant.lock:
             authorize.end_transaction(tenant, transaction_id)
         return refused, None
-    context = login_context(tenant, request, client, connection, info, None)
+    context = login_context(tenant, request, client, connection, info, None, profile["user_id"])
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:
         with tenant.lock:
@@ -112,8 +112,9 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
         organization = tenant.directory.organizations.get(request.organization) if request.organization else None
     if client is None:  # deleted during the login
         return authorize.error_response(request, "unauthorized_client", f"Unknown client: {request.client_id}")
-    scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience)
     organization_id = (organization or {}).get("id")
+    scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience, profile["user_id"],
+                                       organization_id)
     claims = {"id_token_claims": dict(outcome.id_token_claims if outcome else {}),
               "access_token_claims": dict(outcome.access_token_claims if outcome else {})}
     params: list[tuple[str, str]] = []
@@ -156,7 +157,7 @@ def organization_gate(tenant: "Tenant", request: AuthorizeRequest, profile: dict
 
 
 def login_context(tenant: "Tenant", request: AuthorizeRequest, client: dict, connection: dict | None,
-                  info: RequestInfo, session_id: str | None, *, method: str = "POST",
+                  info: RequestInfo, session_id: str | None, profile_id: str, *, method: str = "POST",
                   authenticated_at: int | None = None) -> action_triggers.LoginContext:
     """What post-login Actions see of a browser login: /authorize's parameters and transaction."""
     transaction = {"redirect_uri": request.redirect_uri, "requested_scopes": request.scope.split(),
@@ -166,9 +167,11 @@ def login_context(tenant: "Tenant", request: AuthorizeRequest, client: dict, con
         if getattr(request, name) is not None:
             transaction[name] = getattr(request, name)
     organization = tenant.directory.organizations.get(request.organization) if request.organization else None
+    role_ids = user_tokens.organization_role_ids(tenant, profile_id, (organization or {}).get("id"))
     return action_triggers.LoginContext(client, connection, info, _protocol(request), dict(request.query),
                                         transaction, session_id, method=method,
-                                        authenticated_at=authenticated_at, organization=organization)
+                                        authenticated_at=authenticated_at, organization=organization,
+                                        role_ids=role_ids)
 
 
 def _protocol(request: AuthorizeRequest) -> str:

@@ -27,6 +27,11 @@ class OrganizationRefused(Exception):
         self.description = description
 
 
+class OrganizationPrompt(Exception):
+    """The client requires an organization and asks for it before the login
+    (`organization_require_behavior: pre_login_prompt`): the hosted organization page."""
+
+
 class OrganizationLogin(NamedTuple):
     organization: dict
     invitation: dict | None  # the live invitation the link carried
@@ -42,6 +47,8 @@ def check_request(tenant: "Tenant", client: dict, reference: str | None,
         if ticket:
             raise OrganizationRefused("invalid_request", "parameter organization is required when using invitation")
         if usage == "require":
+            if client.get("organization_require_behavior") == "pre_login_prompt":
+                raise OrganizationPrompt()
             raise OrganizationRefused("invalid_request", "parameter organization is required for this client")
         return None
     organization = by_id_or_name(tenant, reference)

@@ -27,7 +27,7 @@ SORTABLE = ("name", "display_name", "created_at")
 
 
 def organization_not_found() -> ManagementError:
-    return ManagementError(404, "No organization found by that id or name", "inexistent_organization")
+    return ManagementError(404, "No organization found by that id or name")  # no errorCode (recorded)
 
 
 def public_view(organization: dict) -> dict:
@@ -168,8 +168,7 @@ def enabled_connection(tenant: "Tenant", organization_id: str, connection_id: st
     for entry in enabled_connections(tenant, organization_id):
         if entry["connection_id"] == connection_id:
             return entry
-    raise ManagementError(404, "No connection found by that id for this organization",
-                          "inexistent_organization_connection")
+    raise ManagementError(404, "No connection found by that id for this organization")  # no errorCode, as above
 
 
 def enable_connection(tenant: "Tenant", organization_id: str, body: dict) -> dict:
@@ -191,6 +190,7 @@ def update_connection(tenant: "Tenant", organization_id: str, connection_id: str
         organization = find(tenant, organization_id)
         replaced = tuple({**entry, **body} if entry["connection_id"] == connection_id else entry
                          for entry in organization.get("enabled_connections", ()))
+        _check_signup(tenant, next(entry for entry in replaced if entry["connection_id"] == connection_id))
         _store_connections(tenant, organization, replaced)
         return enabled_connection(tenant, organization_id, connection_id)
 
@@ -217,4 +217,14 @@ def _enabled_connection(tenant: "Tenant", body: dict) -> dict[str, Any]:
              "show_as_button": bool(body.get("show_as_button", True))}
     if "is_signup_enabled" in body:
         entry["is_signup_enabled"] = bool(body["is_signup_enabled"])
+    _check_signup(tenant, entry)
     return entry
+
+
+def _check_signup(tenant: "Tenant", entry: dict) -> None:
+    """Sign-up through an organization needs a database connection that makes members (recorded)."""
+    connection = tenant.directory.connections.get(entry["connection_id"]) or {}
+    if entry.get("is_signup_enabled") and (connection.get("strategy") != "auth0"
+                                           or not entry.get("assign_membership_on_login")):
+        raise bad_request("Only database connections with assign_membership_on_login = true support "
+                          "is_signup_enabled = true.")
