@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .api.authentication.authorize import authorize_endpoint
+from .api.authentication.callback import callback_endpoint
 from .api.authentication.dbconnections import dbconnections
 from .api.authentication.discovery import discovery
 from .api.authentication.logout import logout_endpoints
@@ -23,6 +24,7 @@ from .api.outbox import outbox
 from .api.posture import ALLOWED_HOSTS_KEY, CONTROL_TOKEN_KEY, guard_control_plane, hostname_of
 from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
+from .api.upstream import upstream
 from .core.tenant.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
 
 if TYPE_CHECKING:
@@ -45,7 +47,8 @@ def create_app(tenant: Tenant, ca_file: Path | None = None, *, allowed_hosts: tu
     app.config[CONTROL_TOKEN_KEY] = control_token or None
     app.before_request(guard_control_plane)
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
-                      authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints):
+                      authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints, callback_endpoint,
+                      upstream):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)

@@ -69,6 +69,11 @@ class Directory:
     # inside), and trigger id -> its bindings in execution order.
     actions: dict[str, dict]
     action_bindings: dict[str, tuple]
+    # Social/enterprise sign-in (core/upstream/): (connection, upstream id) -> an identity the mock
+    # provider knows, and upstream state -> a login waiting at (or answered by) the provider.
+    upstream_identities: dict[tuple, dict]
+    upstream_logins: dict[str, dict]
+    upstream_next: dict[str, str]         # connection -> the upstream id its next login answers with
     # RBAC (core/authorization/): role id -> its permissions, user id -> role ids, user id -> its
     # direct permissions. Each value is a tuple (a permission is (API identifier, scope name)),
     # replaced whole on every change.
