@@ -23,6 +23,6 @@ USER mockidp
 WORKDIR /var/lib/mockidp
 EXPOSE 8080 8443
 HEALTHCHECK --interval=5s --timeout=3s --retries=10 \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/_mock/health', timeout=2)"
+    CMD python -c "import os, urllib.request as u; t = os.environ.get('MOCKIDP_CONTROL_TOKEN'); u.urlopen(u.Request('http://127.0.0.1:8080/_mock/health', headers={'Authorization': 'Bearer ' + t} if t else {}), timeout=2)"
 ENTRYPOINT ["mockidp"]
 CMD ["serve", "--host", "0.0.0.0"]

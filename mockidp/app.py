@@ -25,6 +25,7 @@ from .api.http import MAX_BODY_BYTES, error_response, json_response
 from .api.login import login_pages
 from .api.management.registry import load_resources
 from .api.outbox import outbox
+from .api.posture import ALLOWED_HOSTS_KEY, CONTROL_TOKEN_KEY, guard_control_plane, hostname_of
 from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
 from .api.upstream import upstream
@@ -36,13 +37,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("mockidp")
 
 
-def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
+def create_app(tenant: Tenant, ca_file: Path | None = None, *, allowed_hosts: tuple[str, ...] = (),
+               control_token: str | None = None) -> Flask:
     app = Flask("mockidp")
     app.url_rule_class = LazyBuilderRule  # before any blueprint adds its rules
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["MOCKIDP_CA_FILE"] = ca_file
     app.json.sort_keys = False
     app.extensions["mockidp.tenant"] = tenant
+    public_host = hostname_of(tenant.public_url) if tenant.public_url else None
+    app.config[ALLOWED_HOSTS_KEY] = frozenset(
+        name.lower() for name in (*allowed_hosts, public_host) if name)
+    app.config[CONTROL_TOKEN_KEY] = control_token or None
+    app.before_request(guard_control_plane)
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
                       authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints, callback_endpoint,
                       upstream, passwordless_endpoints, mfa_endpoints, mfa_pages, factors_control):

@@ -36,7 +36,8 @@ class MockIdP:
     def __init__(self, *, fixtures: list[Path] | None = None, seed: int | None = None,
                  host: str = "127.0.0.1", port: int = 0, tls: bool = False, tls_port: int = 0,
                  cert_dir: Path | None = None, public_url: str | None = None, threads: int = 16,
-                 http: bool = True, latency: dict | int | None = None, email: dict | None = None):
+                 http: bool = True, latency: dict | int | None = None, email: dict | None = None,
+                 allowed_hosts: tuple[str, ...] = (), control_token: str | None = None):
         from .app import create_app
         from .server import ServerThread, TlsConfig, quiet_cheroot
 
@@ -54,7 +55,9 @@ class MockIdP:
             self.ca_file = files.ca_cert
             tls_config = TlsConfig(files.cert, files.key)
         self.tenant.actions.ca_file = self.ca_file  # Actions calling mockidp over HTTPS trust it
-        self.app = create_app(self.tenant, self.ca_file)
+        self.control_token = control_token or None
+        self.app = create_app(self.tenant, self.ca_file, allowed_hosts=tuple(allowed_hosts),
+                              control_token=self.control_token)
         self.listeners = []
         if http:
             self.listeners.append(ServerThread(self.app, host, port, threads=threads))
@@ -62,8 +65,17 @@ class MockIdP:
             self.listeners.append(ServerThread(self.app, host, tls_port, tls_config, threads))
 
     def start(self) -> "MockIdP":
-        for listener in self.listeners:
-            listener.start()
+        """Start every listener, or none: if one cannot bind (a busy TLS port), those already
+        started are stopped before the OSError propagates."""
+        started = []
+        try:
+            for listener in self.listeners:
+                listener.start()
+                started.append(listener)
+        except OSError:
+            for listener in started:
+                listener.stop()
+            raise
         return self
 
     def stop(self) -> None:

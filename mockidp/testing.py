@@ -12,6 +12,7 @@ Options: --mockidp-fixtures PATH (repeatable), --mockidp-seed N. HTTPS is served
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,11 @@ class MockIdPServer:
                  cert_dir: Path | None = None, tls: bool = True):
         from .runtime import MockIdP
 
-        self._mock = MockIdP(fixtures=fixtures, seed=seed, tls=tls, cert_dir=cert_dir).start()
+        # MOCKIDP_CONTROL_TOKEN, as `mockidp serve` reads it: the server then wants it on /_mock,
+        # and this client sends it.
+        self.control_token = os.environ.get("MOCKIDP_CONTROL_TOKEN") or None
+        self._mock = MockIdP(fixtures=fixtures, seed=seed, tls=tls, cert_dir=cert_dir,
+                             control_token=self.control_token).start()
         self.url = self._mock.url_for("http")
         self.https_url = self._mock.url_for("https") if tls else None
         self.ca_file = self._mock.ca_file
@@ -55,7 +60,7 @@ class MockIdPServer:
     # --- control plane ---------------------------------------------------------------------
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        return _send_json(method, f"{self.url}/_mock{path}", body)
+        return _send_json(method, f"{self.url}/_mock{path}", body, token=self.control_token)
 
     def reset(self) -> None:
         self.control("POST", "/reset")
@@ -102,7 +107,7 @@ class MockIdPServer:
     def wait_for_actions(self, timeout: float = 30) -> None:
         """Block until no asynchronous Action (post-change-password) is queued or running."""
         _send_json("POST", f"{self.url}/_mock/actions/wait", {"timeout_seconds": timeout},
-                   timeout=timeout + 10)
+                   timeout=timeout + 10, token=self.control_token)
 
     def action_executions(self) -> list[dict]:
         """Recent Action executions, oldest first: api calls, console output, error."""
@@ -119,11 +124,14 @@ class MockIdPServer:
         return _send_json("POST", f"{self.url}/oauth/token", body)["access_token"]
 
 
-def _send_json(method: str, url: str, body: Any = None, timeout: float = 30) -> Any:
+def _send_json(method: str, url: str, body: Any = None, timeout: float = 30,
+               token: str | None = None) -> Any:
     """One JSON request to the mock; the parsed answer (None when empty)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - our own server
         return json.loads(response.read() or b"null")
 

@@ -3,12 +3,14 @@ and the issuer/domain the caller sees."""
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.tenant.errors import Auth0Error, ManagementError
+from .posture import request_host_allowed
 
 if TYPE_CHECKING:
     from ..core.tenant.tenant import Tenant
@@ -43,10 +45,15 @@ def error_response(error: Auth0Error) -> Response:
 
 
 def public_base_url() -> str:
-    """The base URL clients use: --public-url when set, else the scheme and host of this request."""
+    """The base URL clients use: --public-url when set, else the scheme and host of this request
+    when that host is allowed (api/posture.py), else the loopback name and port it arrived on: an
+    arbitrary Host header never reaches an issuer or an emailed link."""
     configured = tenant().public_url
-    base = configured or request.host_url
-    return base.rstrip("/")
+    if configured:
+        return configured.rstrip("/")
+    if request_host_allowed():
+        return request.host_url.rstrip("/")
+    return f"{request.scheme}://localhost:{request.environ.get('SERVER_PORT', '80')}"
 
 
 def issuer() -> str:
@@ -73,7 +80,7 @@ def read_body(invalid_json: Auth0Error | None = None) -> dict[str, Any] | Any:
         body = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError):
         body = _INVALID
-    if body is _INVALID or nesting_depth(body) > MAX_JSON_DEPTH:
+    if body is _INVALID or nesting_depth(body) > MAX_JSON_DEPTH or has_lone_surrogate(body):
         raise invalid_json or ManagementError(400, "Invalid request payload JSON format")
     return body
 
@@ -90,6 +97,27 @@ def _finite_float(text: str) -> float:
     if number in (float("inf"), float("-inf")):
         raise ValueError(f"{text} overflows a double")  # would come back as null from Auth0
     return number
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """True if a string (key or value) holds a lone UTF-16 surrogate such as "\\ud800": valid
+    JSON text, but no UTF-8 string, so MongoDB (Auth0's store) cannot hold it and hashing,
+    emailing or rendering it fails. Refused as malformed JSON on the way in."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return True
+        elif isinstance(node, dict):
+            pending.extend(node.keys())
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def nesting_depth(value: Any) -> int:

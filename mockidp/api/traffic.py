@@ -106,8 +106,8 @@ class _BodyReader:
             return dict(parse_qsl(raw.decode("utf-8", "replace")))
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return None
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return None  # deep or broken JSON matches no rule; the endpoint itself refuses it
 
 
 # --- /_mock/faults and /_mock/barriers ------------------------------------------------------------
