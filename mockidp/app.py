@@ -1,4 +1,4 @@
-"""create_app(): the Flask application for one tenant, with Auth0-shaped errors everywhere."""
+"""create_app(): the Flask application for a server's tenants, with Auth0-shaped errors everywhere."""
 from __future__ import annotations
 
 import logging
@@ -20,6 +20,7 @@ from .api.login import login_pages
 from .api.management.registry import load_resources
 from .api.outbox import outbox
 from .api.routing import LazyBuilderRule
+from .api.tenants import TenantFactory, TenantRouter, tenants_control
 from .api.traffic import TrafficMiddleware, traffic_control
 from .core.tenant.errors import (
     Auth0Error,
@@ -28,18 +29,24 @@ from .core.tenant.errors import (
     ManagementError,
     OAuthError,
 )
+from .core.tenant.registry import TenantRegistry
 from .core.tenant.tenant import Tenant
 
 log = logging.getLogger("mockidp")
 
 
-def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
+def create_app(tenant: Tenant, ca_file: Path | None = None,
+               tenant_factory: TenantFactory | None = None) -> Flask:
+    """The app serving `tenant` at the root and named tenants under /t/{name}/ (built by
+    `tenant_factory` on POST /_mock/tenants)."""
     app = Flask("mockidp")
     app.url_rule_class = LazyBuilderRule  # before any blueprint adds its rules
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["MOCKIDP_CA_FILE"] = ca_file
     app.json.sort_keys = False
+    app.config["MOCKIDP_TENANT_FACTORY"] = tenant_factory
     app.extensions["mockidp.tenant"] = tenant
+    app.extensions["mockidp.tenants"] = tenants = TenantRegistry(tenant)
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
                       authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints):
         app.register_blueprint(blueprint)
@@ -47,8 +54,10 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.register_blueprint(traffic_control)  # /_mock/faults, /_mock/barriers
-    # Latency, faults and barriers act before Flask routes a request (see api/traffic.py).
-    app.wsgi_app = TrafficMiddleware(app.wsgi_app, tenant)
+    app.register_blueprint(tenants_control)  # /_mock/tenants
+    # Latency, faults and barriers act before Flask routes a request (see api/traffic.py), on
+    # the tenant the request addressed (api/tenants.py).
+    app.wsgi_app = TenantRouter(TrafficMiddleware(app.wsgi_app), tenants)
     return app
 
 

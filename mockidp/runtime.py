@@ -1,5 +1,5 @@
-"""MockIdP: a tenant, its app and its listeners, started and stopped as one. The CLI and the
-pytest plugin both use it."""
+"""MockIdP: the default tenant, the named tenants created at run time, the app and its
+listeners, started and stopped as one. The CLI and the pytest plugin both use it."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,13 +7,18 @@ from urllib.parse import urlsplit
 
 from .api.management.registry import supported_scopes
 from .core.assembly import build_tenant as assemble
-from .core.fixtures.files import DEFAULT_FIXTURE, clock_settings, load_files
+from .core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument, clock_settings, load_files
+from .core.tenant.state import default_state_dir
 from .core.tenant.tenant import Tenant, TenantConfig
 
 
-def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,
+def build_tenant(fixtures: list[Path | FixtureDocument] | None = None, seed: int | None = None,
                  public_url: str | None = None, state_dir: Path | None = None,
-                 latency: dict | int | None = None, email: dict | None = None) -> Tenant:
+                 latency: dict | int | None = None, email: dict | None = None,
+                 key_dir: Path | None = None) -> Tenant:
+    """A tenant from fixture files or documents (default: mockidp's default fixture); the
+    options win over the fixtures' `mockidp` section. `key_dir` keeps its signing key
+    (default: the state directory)."""
     data = load_files(list(fixtures) if fixtures else [DEFAULT_FIXTURE], cache_dir=state_dir)
     if email:  # --email-* options win over the fixture's mockidp.email, key by key
         settings = data.setdefault("mockidp", {})
@@ -23,7 +28,7 @@ def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,
     if seed is None:
         seed = int((data.get("mockidp") or {}).get("seed", 0))
     start, frozen = clock_settings(data)
-    return assemble(TenantConfig(fixture=data, seed=seed, public_url=public_url, state_dir=state_dir,
+    return assemble(TenantConfig(fixture=data, seed=seed, public_url=public_url, state_dir=key_dir or state_dir,
                                  clock_start=start, clock_frozen=frozen,
                                  management_scopes=tuple(supported_scopes())))  # what the routes accept
 
@@ -38,6 +43,7 @@ class MockIdP:
 
         quiet_cheroot()
         self.public_url = public_url.rstrip("/") if public_url else None
+        self._startup = {"fixtures": list(fixtures) if fixtures else None, "latency": latency, "email": email}
         self.tenant = build_tenant(fixtures, seed, self.public_url, latency=latency, email=email)
         self.ca_file: Path | None = None
         tls_config = None
@@ -50,7 +56,9 @@ class MockIdP:
             self.ca_file = files.ca_cert
             tls_config = TlsConfig(files.cert, files.key)
         self.tenant.actions.ca_file = self.ca_file  # Actions calling mockidp over HTTPS trust it
-        self.app = create_app(self.tenant, self.ca_file)
+        self.app = create_app(self.tenant, self.ca_file, self._build_named_tenant)
+        self.app.config["MOCKIDP_PUBLIC_URL"] = self.public_url
+        self.app.config["MOCKIDP_LISTENERS"] = lambda: {listener.scheme: listener.url for listener in self.listeners}
         self.listeners = []
         if http:
             self.listeners.append(ServerThread(self.app, host, port, threads=threads))
@@ -62,9 +70,27 @@ class MockIdP:
             listener.start()
         return self
 
+    def _build_named_tenant(self, name: str, fixtures: list | None, settings: dict) -> Tenant:
+        """POST /_mock/tenants: the start-up fixtures (or the body's), then the body's seed and
+        clock; the start-up --latency and --email-* options as for the default tenant. Its
+        signing key is its own, kept under the state directory by tenant name."""
+        sources = list(fixtures if fixtures is not None else self._startup["fixtures"] or [DEFAULT_FIXTURE])
+        if settings:
+            sources.append(FixtureDocument("request body", {"mockidp": settings}))
+        tenant = build_tenant(sources, settings.get("seed"), self.public_url, latency=self._startup["latency"],
+                              email=self._startup["email"], key_dir=default_state_dir() / "tenants" / name)
+        tenant.actions.ca_file = self.ca_file
+        return tenant
+
+    @property
+    def tenants(self):
+        """The server's TenantRegistry: the default tenant and the named ones."""
+        return self.app.extensions["mockidp.tenants"]
+
     def stop(self) -> None:
         for listener in self.listeners:
             listener.stop()
+        self.tenants.close()
         self.tenant.close()
 
     @property

@@ -18,8 +18,12 @@ JSON_TYPE = "application/json; charset=utf-8"
 MAX_JSON_DEPTH = 100
 
 
+TENANT_KEY = "mockidp.tenant"  # the WSGI environ key api/tenants.py's TenantRouter sets
+
+
 def tenant() -> Tenant:
-    return current_app.extensions["mockidp.tenant"]
+    """The tenant this request addresses: a named one under /t/{name}/, else the default."""
+    return request.environ.get(TENANT_KEY) or current_app.extensions[TENANT_KEY]
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -41,10 +45,16 @@ def error_response(error: Auth0Error) -> Response:
 
 
 def public_base_url() -> str:
-    """The base URL clients use: --public-url when set, else the scheme and host of this request."""
+    """The base URL clients use: --public-url when set, else the scheme and host of this request;
+    then the tenant's prefix (/t/{name}) when the request addressed a named tenant."""
     configured = tenant().public_url
     base = configured or request.host_url
-    return base.rstrip("/")
+    return base.rstrip("/") + request.script_root
+
+
+def local_path(path: str) -> str:
+    """An absolute path on this tenant (`/u/login` → `/t/{name}/u/login` for a named tenant)."""
+    return request.script_root + path
 
 
 def issuer() -> str:
