@@ -8,17 +8,16 @@ from urllib.parse import urlsplit
 from .api.management.registry import supported_scopes
 from .core.assembly import build_tenant as assemble
 from .core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument, clock_settings, load_files
-from .core.tenant.state import default_state_dir
 from .core.tenant.tenant import Tenant, TenantConfig
 
 
 def build_tenant(fixtures: list[Path | FixtureDocument] | None = None, seed: int | None = None,
                  public_url: str | None = None, state_dir: Path | None = None,
                  latency: dict | int | None = None, email: dict | None = None,
-                 key_dir: Path | None = None) -> Tenant:
+                 keep_signing_key: bool = True) -> Tenant:
     """A tenant from fixture files or documents (default: mockidp's default fixture); the
-    options win over the fixtures' `mockidp` section. `key_dir` keeps its signing key
-    (default: the state directory)."""
+    options win over the fixtures' `mockidp` section. Its signing key is kept in the state
+    directory unless keep_signing_key is False (then it lives in memory only)."""
     data = load_files(list(fixtures) if fixtures else [DEFAULT_FIXTURE], cache_dir=state_dir)
     if email:  # --email-* options win over the fixture's mockidp.email, key by key
         settings = data.setdefault("mockidp", {})
@@ -28,7 +27,8 @@ def build_tenant(fixtures: list[Path | FixtureDocument] | None = None, seed: int
     if seed is None:
         seed = int((data.get("mockidp") or {}).get("seed", 0))
     start, frozen = clock_settings(data)
-    return assemble(TenantConfig(fixture=data, seed=seed, public_url=public_url, state_dir=key_dir or state_dir,
+    return assemble(TenantConfig(fixture=data, seed=seed, public_url=public_url, state_dir=state_dir,
+                                 keep_signing_key=keep_signing_key,
                                  clock_start=start, clock_frozen=frozen,
                                  management_scopes=tuple(supported_scopes())))  # what the routes accept
 
@@ -73,12 +73,13 @@ class MockIdP:
     def _build_named_tenant(self, name: str, fixtures: list | None, settings: dict) -> Tenant:
         """POST /_mock/tenants: the start-up fixtures (or the body's), then the body's seed and
         clock; the start-up --latency and --email-* options as for the default tenant. Its
-        signing key is its own, kept under the state directory by tenant name."""
+        signing key is its own, made on its first token and kept in memory only (tenants come
+        and go with test runs: nothing of theirs is left on disk)."""
         sources = list(fixtures if fixtures is not None else self._startup["fixtures"] or [DEFAULT_FIXTURE])
         if settings:
             sources.append(FixtureDocument("request body", {"mockidp": settings}))
         tenant = build_tenant(sources, settings.get("seed"), self.public_url, latency=self._startup["latency"],
-                              email=self._startup["email"], key_dir=default_state_dir() / "tenants" / name)
+                              email=self._startup["email"], keep_signing_key=False)
         tenant.actions.ca_file = self.ca_file
         return tenant
 

@@ -153,6 +153,8 @@ class Mailroom:
         self._worker: threading.Thread | None = None
         tenant.mock_settings.register(EmailSettingsSection(self))
         tenant.on_reset(self._reset)
+        tenant.on_close(self._stop_worker)  # a deleted tenant (DELETE /_mock/tenants) leaves no thread
+        self._closed = False
         tenant.clock.on_change(self._clock_moved)
 
     # --- settings and reset (called under the tenant lock) ---------------------------------
@@ -354,7 +356,7 @@ class Mailroom:
         return any(envelope.due_at is not None for envelope in self._queue)
 
     def _start_worker(self) -> None:
-        if self._worker is not None and self._worker.is_alive():
+        if self._closed or (self._worker is not None and self._worker.is_alive()):
             return
         self._worker = threading.Thread(target=self._work, name="mockidp-mailroom", daemon=True)
         self._worker.start()
@@ -364,10 +366,17 @@ class Mailroom:
         while True:
             timeout = self._seconds_until_next_due()
             with self._wakeup:
-                if not self._wakeup_pending:
+                if not self._wakeup_pending and not self._closed:
                     self._wakeup.wait(timeout)
                 self._wakeup_pending = False
+                if self._closed:
+                    return
             self.deliver_due()
+
+    def _stop_worker(self) -> None:
+        with self._wakeup:
+            self._closed = True
+            self._wakeup.notify()
 
     def _seconds_until_next_due(self) -> float | None:
         tenant = self._tenant

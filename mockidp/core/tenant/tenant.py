@@ -49,6 +49,7 @@ class TenantConfig(NamedTuple):
     clock_start: datetime | None = None
     clock_frozen: bool = False
     management_scopes: tuple[str, ...] = ()
+    keep_signing_key: bool = True  # False: its key lives in memory only (POST /_mock/tenants)
 
 
 class Tenant:
