@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -22,15 +23,11 @@ from .api.outbox import outbox
 from .api.routing import LazyBuilderRule
 from .api.tenants import TenantFactory, TenantRouter, tenants_control
 from .api.traffic import TrafficMiddleware, traffic_control
-from .core.tenant.errors import (
-    Auth0Error,
-    ControlError,
-    DbConnectionError,
-    ManagementError,
-    OAuthError,
-)
+from .core.tenant.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
 from .core.tenant.registry import TenantRegistry
-from .core.tenant.tenant import Tenant
+
+if TYPE_CHECKING:
+    from .core.tenant.tenant import Tenant
 
 log = logging.getLogger("mockidp")
 

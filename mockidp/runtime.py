@@ -3,12 +3,16 @@ listeners, started and stopped as one. The CLI and the pytest plugin both use it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .api.management.registry import supported_scopes
 from .core.assembly import build_tenant as assemble
 from .core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument, clock_settings, load_files
-from .core.tenant.tenant import Tenant, TenantConfig
+from .core.tenant.tenant import TenantConfig
+
+if TYPE_CHECKING:
+    from .core.tenant.tenant import Tenant
 
 
 def build_tenant(fixtures: list[Path | FixtureDocument] | None = None, seed: int | None = None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 from html import unescape
 from urllib.parse import quote
 
+import pytest
+
 from oauth_helpers import (
     ALICE,
     SPA_CALLBACK,
@@ -105,3 +107,31 @@ def test_over_https_the_cookie_is_samesite_none_and_secure(mockidp):
                                                 "code": code, "code_verifier": VERIFIER,
                                                 "redirect_uri": SPA_CALLBACK})
     assert unverified_claims(tokens.json()["id_token"])["iss"] == f"{mockidp.https_url}/"
+
+
+@pytest.mark.parametrize("return_to", [
+    APP + "/",                                # Authlib's logout sends the trailing slash
+    APP + "/?signed_out=1#top",               # the query string and fragment are ignored
+    "HTTP://LocalHost:3000",                  # scheme and host compare without regard to case
+])
+def test_v2_logout_matches_return_to_as_auth0_does(mockidp, return_to):
+    browser = signed_in(mockidp)
+    response = browser.get(f"/v2/logout?client_id={SPA_ID}&returnTo={quote(return_to)}")
+    assert response.status_code == 302, response.text
+    assert response.headers["Location"].lower() == return_to.lower()  # werkzeug lowercases the host
+    assert not still_signed_in(browser)
+
+
+@pytest.mark.parametrize("return_to", [APP + "/other", "https://localhost:3000", "http://localhost:3001"])
+def test_v2_logout_still_refuses_another_path_scheme_or_port(mockidp, return_to):
+    browser = signed_in(mockidp)
+    assert browser.get(f"/v2/logout?client_id={SPA_ID}&returnTo={quote(return_to)}").status_code == 400
+    assert still_signed_in(browser)
+
+
+def test_a_callback_matches_with_another_case_of_scheme_and_host_but_not_of_path(mockidp):
+    browser = signed_in(mockidp)
+    accepted = browser.authorize(prompt="none", redirect_uri="HTTP://LOCALHOST:3000/callback")
+    assert accepted.status_code == 302 and "code" in redirect_params(accepted)
+    refused = browser.authorize(prompt="none", redirect_uri="http://localhost:3000/CALLBACK")
+    assert refused.status_code == 400

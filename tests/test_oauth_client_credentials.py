@@ -122,13 +122,18 @@ def test_client_without_a_grant_for_the_api(mockidp):
         'associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants')
 
 
-def test_basic_auth_is_refused_for_a_client_secret_post_client(mockidp):
-    credentials = base64.b64encode(f"{M2M_ID}:{M2M_SECRET}".encode()).decode()
-    response = requests.post(f"{mockidp.url}/oauth/token", timeout=30,
+def test_basic_auth_works_for_a_client_secret_post_client(mockidp):
+    """Auth0's dashboard default is Post, and quickstarts that send Basic work against it."""
+    def basic(secret: str) -> requests.Response:
+        credentials = base64.b64encode(f"{M2M_ID}:{secret}".encode()).decode()
+        return requests.post(f"{mockidp.url}/oauth/token", timeout=30,
                              headers={"Authorization": f"Basic {credentials}"},
                              data={"grant_type": "client_credentials", "audience": f"{mockidp.url}/api/v2/"})
-    assert response.status_code == 401
-    assert response.json() == {"error": "access_denied", "error_description": "Unauthorized"}
+
+    assert basic(M2M_SECRET).status_code == 200
+    refused = basic("not-the-secret")
+    assert refused.status_code == 401
+    assert refused.json() == {"error": "access_denied", "error_description": "Unauthorized"}
 
 
 def test_malformed_json_body(mockidp):
@@ -182,3 +187,36 @@ def test_client_secret_basic_and_a_custom_api(custom_server):
     users = Api(custom_server.url, body["access_token"]).get("/api/v2/users")
     assert users.status_code == 401
     assert users.json()["message"] == "Bad audience: https://api.example.test/"
+
+
+def test_a_client_secret_basic_client_may_send_its_secret_in_the_body(custom_server):
+    custom_server.reset()
+    form = {"grant_type": "client_credentials", "audience": "https://api.example.test/",
+            "client_id": "basicM2M00000000000000000000000", "client_secret": "basic-secret"}
+    response = requests.post(f"{custom_server.url}/oauth/token", data=form, timeout=30)
+    assert response.status_code == 200, response.text
+    refused = requests.post(f"{custom_server.url}/oauth/token", timeout=30,
+                            data={**form, "client_secret": "not-the-secret"})
+    assert refused.status_code == 401
+    assert refused.json() == {"error": "access_denied", "error_description": "Unauthorized"}
+
+
+def test_a_confidential_client_without_its_secret_is_refused(custom_server):
+    custom_server.reset()
+    response = requests.post(f"{custom_server.url}/oauth/token", timeout=30,
+                             data={"grant_type": "client_credentials", "client_id": "basicM2M00000000000000000000000",
+                                   "audience": "https://api.example.test/"})
+    assert response.status_code == 401
+
+
+def test_discovery_advertises_only_endpoints_that_are_served(mockidp):
+    """Every endpoint the discovery document names answers (a 404 would send a client library
+    down a path that cannot work); a POST-only endpoint answers 405 to GET, not 404."""
+    config = requests.get(f"{mockidp.url}/.well-known/openid-configuration", timeout=30).json()
+    endpoints = {key: url for key, url in config.items() if key.endswith(("_endpoint", "_uri"))}
+    assert set(endpoints) == {"authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
+                              "revocation_endpoint", "end_session_endpoint"}
+    for key, url in endpoints.items():
+        assert url.startswith(f"{mockidp.url}/")
+        status = requests.get(url, allow_redirects=False, timeout=30).status_code
+        assert status not in (404, 500), (key, url, status)

@@ -3,13 +3,15 @@ and the issuer/domain the caller sees."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.tenant.errors import Auth0Error, ManagementError
-from ..core.tenant.tenant import Tenant
+
+if TYPE_CHECKING:
+    from ..core.tenant.tenant import Tenant
 
 MAX_BODY_BYTES = 1024 * 1024  # Auth0 caps payloads at 1 MB
 JSON_TYPE = "application/json; charset=utf-8"

@@ -13,15 +13,8 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request
 
 from ..core.applications.passwords import check_password
-from ..core.login import (
-    account_events,
-    authorization,
-    bruteforce,
-    login_flow,
-    logins,
-    sessions,
-)
-from ..core.login.authorization import AuthorizeRequest
+from ..core.login import account_events, authorize, bruteforce, login_flow, logins, sessions
+from ..core.login.authorize import AuthorizeRequest
 from ..core.login.dbconnections import EMAIL
 from ..core.tenant.errors import DbConnectionError
 from .authentication.authorize import error_page, send, set_session_cookie
@@ -52,7 +45,7 @@ class Transaction:
         current = tenant()
         self.state = state
         self.request = auth_request
-        self.connection = authorization.login_connection(current, auth_request) or {}
+        self.connection = authorize.login_connection(current, auth_request) or {}
         with current.lock:
             self.client = current.directory.clients.get(auth_request.client_id)
         self.application = (self.client or {}).get("name", "the application")
@@ -75,7 +68,7 @@ def _transaction() -> Transaction | None:
     """The page's transaction, if it is still usable (its client and a database connection
     still exist)."""
     state = request.args.get("state", "")
-    auth_request = authorization.find_transaction(tenant(), state)
+    auth_request = authorize.find_transaction(tenant(), state)
     if auth_request is None:
         return None
     transaction = Transaction(state, auth_request)
@@ -122,8 +115,8 @@ def login():
         if failure.reason == "too_many_attempts":  # brute-force block: the page says so
             return _login_form(transaction, error=TEXTS["too-many-attempts"], username=username)
         if failure.reason == "blocked":  # back to the application, as Auth0 does (§5.4)
-            authorization.end_transaction(current, transaction.state)
-            return send(authorization.error_response(transaction.request, "unauthorized", logins.USER_BLOCKED))
+            authorize.end_transaction(current, transaction.state)
+            return send(authorize.error_response(transaction.request, "unauthorized", logins.USER_BLOCKED))
         return _login_form(transaction, error=TEXTS["wrong-email-credentials"], username=username)
     return _finish(transaction, profile, count=False)
 

@@ -10,20 +10,22 @@ then serves whichever tenant the request addressed, and URLs it builds keep the 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from flask import Blueprint, current_app, request
 
 from ..core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument
 from ..core.tenant.errors import ControlError, FixtureError, reason_phrase
 from ..core.tenant.registry import DEFAULT_NAME, TenantRegistry, check_name
-from ..core.tenant.tenant import Tenant
 from .http import TENANT_KEY, empty_response, json_response, read_body
+
+if TYPE_CHECKING:
+    from ..core.tenant.tenant import Tenant
 
 PREFIX = "/t/"
 CREATE_KEYS = {"name", "fixtures", "seed", "clock"}
 # Builds a named tenant from its fixtures (None: the server's) and a `mockidp` settings section.
-TenantFactory = Callable[[str, "list[Any] | None", dict], Tenant]
+TenantFactory = Callable[[str, "list[Any] | None", dict], "Tenant"]
 
 tenants_control = Blueprint("tenants", __name__, url_prefix="/_mock/tenants")
 

@@ -12,16 +12,18 @@ import errno
 import io
 import json
 import logging
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, request
 
 from ..core.tenant.errors import ControlError, reason_phrase
-from ..core.tenant.tenant import Tenant
 from ..core.traffic.controls import Verdict
 from .control import json_body
 from .http import MAX_BODY_BYTES, TENANT_KEY, empty_response, json_response, tenant
+
+if TYPE_CHECKING:
+    from ..core.tenant.tenant import Tenant
 
 log = logging.getLogger("mockidp")
 

@@ -13,7 +13,6 @@ from .cassettes import Cassette, Recorded
 from .idmap import IdMap, path_template
 from .transport import LiveResponse, MockIdPConnection
 
-
 _EXCERPT_CHARS = 300
 _EXPLAINED = (compare.MISMATCH_STATUS, compare.SERVER_ERROR)
 

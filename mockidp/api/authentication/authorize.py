@@ -10,12 +10,9 @@ from urllib.parse import quote, urlencode, urlsplit
 from flask import Blueprint, Response, redirect, render_template, request
 
 from ...core.email.tickets import with_query
-from ...core.login import authorization, login_flow, sessions
-from ...core.login.authorization import (
-    AuthorizationResponse,
-    AuthorizePageError,
-    AuthorizeRedirectError,
-)
+from ...core.login import authorize as authorization
+from ...core.login import login_flow, sessions
+from ...core.login.authorize import AuthorizationResponse, AuthorizePageError, AuthorizeRedirectError
 from ..caller import request_info
 from ..hosted import page
 from ..http import issuer, local_path, public_base_url, tenant

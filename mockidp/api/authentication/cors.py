@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, request
 
-from ...core.login.authorization import url_matches
+from ...core.login.authorize import url_matches
 from ..http import tenant
 
 PREFLIGHT_MAX_AGE = "86400"

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, redirect, request
 
 from ...core.email.tickets import with_query
 from ...core.login import sessions
-from ...core.login.authorization import url_matches
+from ...core.login.authorize import url_matches
 from ...core.logs import events as logs
 from ...core.tokens import jwt as tokens
 from ..caller import request_info
@@ -32,7 +32,7 @@ def v2_logout():
     if client_id and client is None:
         return error_page("invalid_request", f"Unknown client: {client_id}")
     allowed = _allowed_logout_urls(client)
-    if return_to and not any(url_matches(url, return_to) for url in allowed):
+    if return_to and not any(url_matches(url, return_to, ignore_query=True) for url in allowed):
         settings_page = f"{DASHBOARD}/applications/{client_id}/settings" if client else f"{DASHBOARD}/tenant/advanced"
         return error_page("invalid_request", f'The "returnTo" querystring parameter "{return_to}" is not defined '
                           f'as a valid URL in "Allowed Logout URLs". To add a new URL, please do it here: '
@@ -61,7 +61,7 @@ def oidc_logout():
         return error_page("invalid_request", f"Unknown client: {client_id}")
     target = params.get("post_logout_redirect_uri")
     allowed = _allowed_logout_urls(client)
-    if target and not any(url_matches(url, target) for url in allowed):
+    if target and not any(url_matches(url, target, ignore_query=True) for url in allowed):
         return error_page("invalid_request", f'The "post_logout_redirect_uri" parameter "{target}" is not '
                           'defined as a valid URL in "Allowed Logout URLs"')
     session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))

@@ -10,13 +10,7 @@ from __future__ import annotations
 from ...core.logs import events as logs
 from ...core.tenant.errors import ManagementError, bad_request
 from ..http import json_response, tenant
-from .common import (
-    paged,
-    projection,
-    query_args,
-    select,
-    wants_checkpoint,
-)
+from .common import paged, projection, query_args, select, wants_checkpoint
 from .registry import operation
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "

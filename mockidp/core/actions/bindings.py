@@ -7,8 +7,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..tenant import ids
 from ..tenant.errors import bad_request
-from .storage import (DEFAULT_PER_PAGE, TRIGGERS, check_paging, check_trigger_id, deployed_version, find_by_name,
-                      public_view, stored_secrets, timestamp)
+from .storage import (
+    DEFAULT_PER_PAGE,
+    TRIGGERS,
+    check_paging,
+    check_trigger_id,
+    deployed_version,
+    find_by_name,
+    public_view,
+    stored_secrets,
+    timestamp,
+)
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant

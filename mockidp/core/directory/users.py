@@ -20,8 +20,8 @@ from .projection import json_copy, select_fields
 from .records import UserRecord
 
 if TYPE_CHECKING:
-    from .search import UserQuery
     from ..tenant.tenant import Tenant
+    from .search import UserQuery
 
 # Fields `fields=` may name on GET /users and GET /users/{id} (from Auth0's validation error).
 SELECTABLE_FIELDS = ("phone_number", "email", "email_verified", "picture", "username", "user_id",

@@ -187,10 +187,7 @@ class Renderer:
         html = self.render("body", template.get("body") or "", variables)
         subject = " ".join(self.render("subject", template.get("subject") or "", variables).split())
         sender = " ".join(self.render("from", template.get("from") or "", variables).split())
-        from .html_text import (  # html.parser: only when rendering
-            extract_links,
-            html_to_text,
-        )
+        from .html_text import extract_links, html_to_text  # html.parser: only when rendering
 
         return RenderedEmail(sender, subject, html, html_to_text(html), extract_links(html))
 

@@ -22,8 +22,8 @@ import copy
 import ipaddress
 from typing import TYPE_CHECKING
 
-from ..email import templates
 from ..directory.users import find_user
+from ..email import templates
 from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..tenant import ids

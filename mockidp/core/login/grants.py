@@ -10,7 +10,7 @@ from ..applications import client_grants, clients, connections, resource_servers
 from ..logs import events as logs
 from ..tenant.errors import OAuthError
 from ..tokens import jwt as tokens
-from . import authorization, bruteforce, logins, refresh_tokens, user_tokens
+from . import authorize, bruteforce, logins, refresh_tokens, user_tokens
 
 if TYPE_CHECKING:
     from ..logs.events import RequestInfo
@@ -29,8 +29,15 @@ def unauthorized_client_auth() -> OAuthError:
     return OAuthError(401, "access_denied", "Unauthorized")
 
 
+# Auth0 takes a confidential client's secret in the body or in a Basic header, whichever of the
+# two its `token_endpoint_auth_method` names: Auth0's quickstarts (express-openid-connect,
+# Authlib) send Basic to a Regular Web App whose dashboard default is Post, and they work.
+SECRET_METHODS = frozenset({"client_secret_post", "client_secret_basic"})
+
+
 def authenticate_client(tenant: "Tenant", credentials: ClientCredentials) -> dict:
-    """A confidential client must present its secret the way it is configured to."""
+    """A public client (`none`) needs no secret; a confidential one must present its secret by
+    either secret method (docs/behaviour.md)."""
     if not credentials.client_id:
         raise unauthorized_client_auth()
     with tenant.lock:
@@ -40,7 +47,9 @@ def authenticate_client(tenant: "Tenant", credentials: ClientCredentials) -> dic
     configured = client.get("token_endpoint_auth_method", "client_secret_post")
     if configured == "none":
         return client
-    if credentials.method != configured or not clients.secret_matches(client, credentials.client_secret):
+    if configured not in SECRET_METHODS or credentials.method not in SECRET_METHODS:
+        raise unauthorized_client_auth()  # private_key_jwt is not emulated; no secret at all
+    if not clients.secret_matches(client, credentials.client_secret):
         raise unauthorized_client_auth()
     return client
 
@@ -146,12 +155,12 @@ def authorization_code(tenant: "Tenant", client: dict, params: dict[str, str], i
                        request: "RequestInfo") -> dict:
     require_grant_type(client, "authorization_code")
     code = params.get("code")
-    granted = authorization.redeem_code(tenant, code, client["client_id"], params.get("redirect_uri"),
+    granted = authorize.redeem_code(tenant, code, client["client_id"], params.get("redirect_uri"),
                                         params.get("code_verifier"))
     with tenant.lock:
         record = tenant.directory.users.get(granted["user_id"])
     if record is None:  # the user was deleted after logging in
-        raise authorization.invalid_code()
+        raise authorize.invalid_code()
     grant = user_tokens.UserGrant(
         client=client, user=record.profile, scope=tuple(granted["scope"]), audience=granted["audience"],
         auth_time=granted["auth_time"], session_id=granted["session_id"], nonce=granted["nonce"],

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from ..actions import triggers as action_triggers
 from ..logs import events as logs
 from ..logs.events import RequestInfo
-from . import authorization, logins, sessions, user_tokens
-from .authorization import AuthorizationResponse, AuthorizeRequest
+from . import authorize, logins, sessions, user_tokens
+from .authorize import AuthorizationResponse, AuthorizeRequest
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -33,18 +33,18 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
         record = tenant.directory.users.get(session["user_id"])
         client = tenant.directory.clients.get(request.client_id)
         if record is None or client is None:  # deleted since /authorize looked
-            return authorization.error_response(request, "login_required", LOGIN_REQUIRED)
+            return authorize.error_response(request, "login_required", LOGIN_REQUIRED)
         connection = tenant.directory.connection_by_name(session["connection"])
         if record.profile.get("blocked"):
             profile = logins.count_login(tenant, record, info)  # blocked attempts count too (§5.4)
             logins.log_blocked(tenant, connection, client, info, profile)
-            return authorization.error_response(request, "unauthorized", logins.USER_BLOCKED)
+            return authorize.error_response(request, "unauthorized", logins.USER_BLOCKED)
         profile = dict(record.profile) if request.silent else logins.count_login(tenant, record, info)
     context = login_context(request, client, connection, info, session["id"], method="GET",
                             authenticated_at=session["authenticated_at"])
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:  # logged `f` by post_login
-        return authorization.error_response(request, "access_denied", outcome.denied)
+        return authorize.error_response(request, "access_denied", outcome.denied)
     profile = outcome.profile
     with tenant.lock:
         if request.silent:
@@ -61,8 +61,8 @@ def silent_login_failed(tenant: "Tenant", request: AuthorizeRequest, info: Reque
     with tenant.lock:
         client = tenant.directory.clients.get(request.client_id)
     logs.record(tenant, "fsa", LOGIN_REQUIRED, request=info, client=client, audience=request.audience or "",
-                scope=request.scope, details={"qs": authorization.describe(request)})
-    return authorization.error_response(request, "login_required", LOGIN_REQUIRED)
+                scope=request.scope, details={"qs": authorize.describe(request)})
+    return authorize.error_response(request, "login_required", LOGIN_REQUIRED)
 
 
 def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, profile: dict,
@@ -78,8 +78,8 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:
         with tenant.lock:
-            authorization.end_transaction(tenant, transaction_id)
-        return authorization.error_response(request, "access_denied", outcome.denied), None
+            authorize.end_transaction(tenant, transaction_id)
+        return authorize.error_response(request, "access_denied", outcome.denied), None
     profile = outcome.profile
     with tenant.lock:
         if current_session and current_session["user_id"] == profile["user_id"]:
@@ -88,7 +88,7 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
             sessions.end(tenant, (current_session or {}).get("id"))
             session = sessions.start(tenant, profile["user_id"], connection["name"],
                                      client_id=request.client_id, request=info)
-        authorization.end_transaction(tenant, transaction_id)
+        authorize.end_transaction(tenant, transaction_id)
         client = tenant.directory.clients.get(request.client_id)
         logs.record(tenant, "s", "", request=info, client=client, connection=connection,
                     user=profile, details=_details(request, session, profile))
@@ -100,9 +100,9 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
     """The code and/or tokens for the request, in Auth0's parameter order."""
     with tenant.lock:
         client = tenant.directory.clients.get(request.client_id)
-        organization = authorization.find_organization(tenant, request.organization) if request.organization else None
+        organization = authorize.find_organization(tenant, request.organization) if request.organization else None
     if client is None:  # deleted during the login
-        return authorization.error_response(request, "unauthorized_client", f"Unknown client: {request.client_id}")
+        return authorize.error_response(request, "unauthorized_client", f"Unknown client: {request.client_id}")
     scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience)
     organization_id = (organization or {}).get("id")
     claims = {"id_token_claims": dict(outcome.id_token_claims if outcome else {}),
@@ -110,7 +110,7 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
     params: list[tuple[str, str]] = []
     code = None
     if "code" in request.response_types:
-        code = authorization.issue_code(tenant, request, user_id=profile["user_id"], scope=list(scope),
+        code = authorize.issue_code(tenant, request, user_id=profile["user_id"], scope=list(scope),
                                         session_id=session["id"], auth_time=session["authenticated_at"],
                                         organization_id=organization_id, custom_claims=claims)
         params.append(("code", code))
@@ -153,5 +153,5 @@ def _protocol(request: AuthorizeRequest) -> str:
 
 
 def _details(request: AuthorizeRequest, session: dict, profile: dict) -> dict:
-    return {"prompts": [], "session_id": session["id"], "qs": authorization.describe(request),
+    return {"prompts": [], "session_id": session["id"], "qs": authorize.describe(request),
             "stats": {"loginsCount": profile.get("logins_count", 0)}}

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .errors import ControlError
-from .tenant import Tenant
+
+if TYPE_CHECKING:
+    from .tenant import Tenant
 
 NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 NAME_RULE = "1 to 63 lower-case letters, digits and inner hyphens (it becomes part of URLs: /t/{name}/)"

@@ -159,13 +159,26 @@ def _redirect_uri(client: dict, redirect_uri: str | None) -> str:
     return redirect_uri
 
 
-def url_matches(allowed: str, url: str) -> bool:
-    """Auth0's allow-list match: exact, or `*` standing for one subdomain label
-    (https://*.example.com matches https://app.example.com)."""
+def url_matches(allowed: str, url: str, *, ignore_query: bool = False) -> bool:
+    """Auth0's allow-list match (callbacks, logout URLs, web origins): scheme and host compare
+    without regard to case, a `*` in the host stands for one subdomain label
+    (https://*.example.com matches https://app.example.com), an empty path is `/`, and the rest
+    compares exactly. Logout URLs ignore the query string and fragment (`ignore_query`), as Auth0
+    documents for Allowed Logout URLs."""
+    wanted, got = urlsplit(allowed), urlsplit(url)
+    if wanted.scheme.lower() != got.scheme.lower() or not _host_matches(wanted.netloc, got.netloc):
+        return False
+    if (wanted.path or "/") != (got.path or "/"):
+        return False
+    return ignore_query or (wanted.query, wanted.fragment) == (got.query, got.fragment)
+
+
+def _host_matches(allowed: str, host: str) -> bool:
+    allowed, host = allowed.lower(), host.lower()
     if "*" not in allowed:
-        return allowed == url
-    pattern = "".join("[^./]+" if part == "*" else re.escape(part) for part in re.split(r"(\*)", allowed))
-    return re.fullmatch(pattern, url) is not None
+        return allowed == host
+    pattern = "".join("[^./:@]+" if part == "*" else re.escape(part) for part in re.split(r"(\*)", allowed))
+    return re.fullmatch(pattern, host) is not None
 
 
 def _response_mode(mode: str | None, types: tuple[str, ...]) -> str:
