@@ -21,6 +21,7 @@ from .api.login import login_pages
 from .api.management.registry import load_resources
 from .api.outbox import outbox
 from .api.routing import LazyBuilderRule
+from .api.snapshots import snapshots
 from .api.tenants import TenantFactory, TenantRouter, tenants_control
 from .api.traffic import TrafficMiddleware, traffic_control
 from .core.tenant.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
@@ -52,6 +53,7 @@ def create_app(tenant: Tenant, ca_file: Path | None = None,
     app.register_error_handler(Exception, _unexpected_error)
     app.register_blueprint(traffic_control)  # /_mock/faults, /_mock/barriers
     app.register_blueprint(tenants_control)  # /_mock/tenants
+    app.register_blueprint(snapshots)  # /_mock/snapshots
     # Latency, faults and barriers act before Flask routes a request (see api/traffic.py), on
     # the tenant the request addressed (api/tenants.py).
     app.wsgi_app = TenantRouter(TrafficMiddleware(app.wsgi_app), tenants)

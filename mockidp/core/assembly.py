@@ -41,3 +41,5 @@ def _reset_directory_to_what_was_loaded(tenant: Tenant) -> None:
         tenant.directory = pristine.snapshot()
 
     tenant.on_reset(restore)
+    tenant.on_snapshot(lambda: tenant.directory.snapshot(),
+                       lambda captured: setattr(tenant, "directory", captured.snapshot()))

@@ -154,6 +154,7 @@ class Mailroom:
         tenant.mock_settings.register(EmailSettingsSection(self))
         tenant.on_reset(self._reset)
         tenant.on_close(self._stop_worker)  # a deleted tenant (DELETE /_mock/tenants) leaves no thread
+        tenant.on_snapshot(self._capture_state, self._restore_state)
         self._closed = False
         tenant.clock.on_change(self._clock_moved)
 
@@ -170,6 +171,15 @@ class Mailroom:
         self._outcomes = {}
         self._generation += 1
         self.settings = self.startup_settings
+        self._wake_worker()
+
+    def _capture_state(self) -> tuple:
+        return list(self._queue), copy.deepcopy(self._outbox), dict(self._outcomes), self.settings
+
+    def _restore_state(self, captured: tuple) -> None:
+        queue, outbox, outcomes, self.settings = captured
+        self._queue, self._outbox, self._outcomes = list(queue), copy.deepcopy(outbox), dict(outcomes)
+        self._generation += 1  # a delivery in flight belongs to the state left behind
         self._wake_worker()
 
     # --- enqueue ----------------------------------------------------------------------------

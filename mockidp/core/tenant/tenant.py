@@ -4,7 +4,9 @@ seeded RNG, settings and reset), plus the parts the domains attach to it.
 This module knows no domain: core/assembly.py builds a Tenant and has each domain attach its
 part (the directory, the mailroom, the traffic controls, the signing keys, the Action runs...).
 Each part registers what a reset does to it with `on_reset`, and what a shutdown does with
-`on_close`. Reset returns to the state right after the fixtures were loaded, in O(records).
+`on_close`, and how to capture and restore its state with `on_snapshot`. Reset returns to the
+state right after the fixtures were loaded, in O(records); a snapshot (`capture`/`restore`)
+returns to any moment the same way.
 """
 from __future__ import annotations
 
@@ -52,6 +54,14 @@ class TenantConfig(NamedTuple):
     keep_signing_key: bool = True  # False: its key lives in memory only (POST /_mock/tenants)
 
 
+class TenantSnapshot(NamedTuple):
+    """A tenant's state at one moment (Tenant.capture), in memory."""
+
+    rng: object
+    clock: tuple[datetime, bool]
+    parts: tuple[Any, ...]
+
+
 class Tenant:
     # The parts the domains attach (core/assembly.py), named here for readers and type checkers.
     directory: "Directory"              # directory/: users, applications, APIs, tickets, ...
@@ -75,6 +85,8 @@ class Tenant:
         # it before touching state, so a test never sees the previous test's leftovers.
         self.generation = 0
         self._reset_hooks: list[Callable[[], None]] = []
+        self._snapshot_parts: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+        self.snapshots: dict[str, TenantSnapshot] = {}  # named by /_mock/snapshots; survive resets
         self._close_hooks: list[Callable[[], None]] = []
         self._pristine_rng: object = None
 
@@ -89,6 +101,27 @@ class Tenant:
     def on_close(self, hook: Callable[[], None]) -> None:
         """Run `hook` when the server stops (background work of a part)."""
         self._close_hooks.append(hook)
+
+    def on_snapshot(self, capture: Callable[[], Any], restore: Callable[[Any], None]) -> None:
+        """A part's state: `capture()` returns it (a copy later changes cannot reach) and
+        `restore(captured)` puts it back (copying again, so a snapshot can be restored often).
+        Both run under the tenant lock."""
+        self._snapshot_parts.append((capture, restore))
+
+    def capture(self) -> "TenantSnapshot":
+        """The whole state of the tenant now: RNG, clock and every part's state."""
+        with self.lock:
+            return TenantSnapshot(self.rng.getstate(), self.clock.capture(),
+                                  tuple(capture() for capture, _ in self._snapshot_parts))
+
+    def restore(self, snapshot: "TenantSnapshot") -> None:
+        """Back to a captured state: the same requests then give the same ids and bytes."""
+        with self.lock:
+            self.rng.setstate(snapshot.rng)
+            self.clock.restore(snapshot.clock)
+            self.generation += 1  # work begun before the restore must not land after it
+            for (_, restore), captured in zip(self._snapshot_parts, snapshot.parts):
+                restore(captured)
 
     def seal(self) -> None:
         """The fixtures are loaded: from now on, reset returns here."""

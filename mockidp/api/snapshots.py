@@ -1,0 +1,77 @@
+"""/_mock/snapshots: name the whole state of a tenant and return to it.
+
+A snapshot is taken in memory (Tenant.capture): the directory (users, clients, tickets, sessions,
+codes, refresh tokens, logs, brute-force counters, counters), the email queue and outbox, the
+clock, the RNG and Action executions. Restoring it makes the same requests give the same ids.
+Snapshots belong to the tenant they were taken on (its URL addresses them) and survive resets.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint
+
+from ..core.tenant.clock import iso
+from ..core.tenant.errors import ControlError
+from .control import json_body
+from .http import empty_response, json_response, tenant
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+snapshots = Blueprint("snapshots", __name__, url_prefix="/_mock/snapshots")
+
+
+@snapshots.post("")
+def take_snapshot():
+    body = json_body()
+    if not isinstance(body, dict) or set(body) != {"name"}:
+        raise ControlError(400, 'Send {"name": "..."}: the snapshot\'s name, and nothing else.')
+    name = body["name"]
+    if not isinstance(name, str) or not NAME.match(name):
+        raise ControlError(400, '"name" must be 1 to 64 letters, digits, ".", "_" or "-", starting with a '
+                                'letter or digit.')
+    current = tenant()
+    with current.lock:
+        if name in current.snapshots:
+            raise ControlError(409, f"A snapshot named {name!r} exists; DELETE it first to take it again.",
+                               "conflict")
+        current.snapshots[name] = current.capture()
+        return json_response(_describe(name), 201)
+
+
+@snapshots.get("")
+def list_snapshots():
+    current = tenant()
+    with current.lock:
+        return json_response({"snapshots": [_describe(name) for name in current.snapshots]})
+
+
+@snapshots.post("/<name>/restore")
+def restore_snapshot(name: str):
+    current = tenant()
+    with current.lock:
+        current.restore(_find(name))
+        now, frozen = current.clock.capture()
+    return json_response({"restored": name, "clock": {"now": iso(now), "frozen": frozen}})
+
+
+@snapshots.delete("/<name>")
+def delete_snapshot(name: str):
+    current = tenant()
+    with current.lock:
+        _find(name)
+        del current.snapshots[name]
+    return empty_response(204)
+
+
+def _find(name: str):
+    found = tenant().snapshots.get(name)
+    if found is None:
+        raise ControlError(404, f"No snapshot named {name!r} on this tenant; GET /_mock/snapshots lists them.",
+                           "not_found")
+    return found
+
+
+def _describe(name: str) -> dict:
+    now, frozen = tenant().snapshots[name].clock
+    return {"name": name, "clock": {"now": iso(now), "frozen": frozen}}
