@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--email-render", choices=("delivery", "enqueue"), default=_env("EMAIL_RENDER"),
                        help="render emails with the user and template as at delivery (default) or as "
                             "when queued (MOCKIDP_EMAIL_RENDER)")
+    serve.add_argument("--state", type=Path, default=_env("STATE"),
+                       help="start the default tenant from a state document saved from GET /_mock/state "
+                            "(MOCKIDP_STATE); reset returns to it")
     bundle = commands.add_parser("ca-bundle", help="print the path of a CA bundle (public roots + mockidp's CA)")
     bundle.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"))
     commands.add_parser("parity", add_help=False, help="replay recorded Auth0 traffic against mockidp (docs/parity.md)")
@@ -108,22 +111,43 @@ def _no_cyclic_gc():
 def _build(args: argparse.Namespace):
     """The MockIdP the options describe, or None after saying why it cannot start."""
     from .core.tenant.errors import FixtureError
+    from .core.tenant.statefile import StateError
     from .runtime import MockIdP
 
     fixtures = args.fixtures or _env_paths("FIXTURES") or None
     latency = _startup_latency(args.latency)
     if latency is False:
         return None
+    state = _startup_state(args.state)
+    if state is False:
+        return None
     try:
         return MockIdP(fixtures=fixtures, seed=args.seed, host=args.host, port=args.port,
                        tls=args.tls, tls_port=args.tls_port, cert_dir=args.cert_dir,
                        public_url=args.public_url, threads=args.threads, latency=latency,
-                       email=_startup_email(args))
+                       email=_startup_email(args), state=state)
     except FixtureError as exc:
         print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
+    except StateError as exc:
+        print(f"mockidp: invalid --state {args.state}: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"mockidp: cannot start: {exc}", file=sys.stderr)
     return None
+
+
+def _startup_state(path: Path | None):
+    """The parsed --state document, None if not given, False (after saying why) if unreadable."""
+    if path is None:
+        return None
+    import json
+
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        print(f"mockidp: cannot read --state {path}: {exc.strerror or exc}", file=sys.stderr)
+    except ValueError as exc:
+        print(f"mockidp: invalid --state {path}: not JSON: {exc}", file=sys.stderr)
+    return False
 
 
 def _startup_latency(text: str | None):

@@ -41,7 +41,8 @@ class MockIdP:
     def __init__(self, *, fixtures: list[Path] | None = None, seed: int | None = None,
                  host: str = "127.0.0.1", port: int = 0, tls: bool = False, tls_port: int = 0,
                  cert_dir: Path | None = None, public_url: str | None = None, threads: int = 16,
-                 http: bool = True, latency: dict | int | None = None, email: dict | None = None):
+                 http: bool = True, latency: dict | int | None = None, email: dict | None = None,
+                 state: dict | None = None):
         from .app import create_app
         from .server import ServerThread, TlsConfig, quiet_cheroot
 
@@ -49,6 +50,8 @@ class MockIdP:
         self.public_url = public_url.rstrip("/") if public_url else None
         self._startup = {"fixtures": list(fixtures) if fixtures else None, "latency": latency, "email": email}
         self.tenant = build_tenant(fixtures, seed, self.public_url, latency=latency, email=email)
+        if state is not None:  # a state document (GET /_mock/state); StateError if unreadable
+            self.tenant.import_state(state)
         self.ca_file: Path | None = None
         tls_config = None
         if tls:

@@ -1,4 +1,5 @@
-"""/_mock/snapshots: name the whole state of a tenant and return to it.
+"""/_mock/snapshots: name the whole state of a tenant and return to it; /_mock/state: the same
+state as a JSON document to keep (in git) and load again.
 
 A snapshot is taken in memory (Tenant.capture): the directory (users, clients, tickets, sessions,
 codes, refresh tokens, logs, brute-force counters, counters), the email queue and outbox, the
@@ -9,19 +10,20 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from ..core.tenant.clock import iso
 from ..core.tenant.errors import ControlError
+from ..core.tenant.statefile import StateError
 from .control import json_body
-from .http import empty_response, json_response, tenant
+from .http import JSON_TYPE, empty_response, json_response, tenant
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
-snapshots = Blueprint("snapshots", __name__, url_prefix="/_mock/snapshots")
+snapshots = Blueprint("snapshots", __name__, url_prefix="/_mock")
 
 
-@snapshots.post("")
+@snapshots.post("/snapshots")
 def take_snapshot():
     body = json_body()
     if not isinstance(body, dict) or set(body) != {"name"}:
@@ -39,29 +41,52 @@ def take_snapshot():
         return json_response(_describe(name), 201)
 
 
-@snapshots.get("")
+@snapshots.get("/snapshots")
 def list_snapshots():
     current = tenant()
     with current.lock:
         return json_response({"snapshots": [_describe(name) for name in current.snapshots]})
 
 
-@snapshots.post("/<name>/restore")
+@snapshots.post("/snapshots/<name>/restore")
 def restore_snapshot(name: str):
     current = tenant()
     with current.lock:
         current.restore(_find(name))
-        now, frozen = current.clock.capture()
-    return json_response({"restored": name, "clock": {"now": iso(now), "frozen": frozen}})
+        return json_response({"restored": name, "clock": _clock()})
 
 
-@snapshots.delete("/<name>")
+@snapshots.delete("/snapshots/<name>")
 def delete_snapshot(name: str):
     current = tenant()
     with current.lock:
         _find(name)
         del current.snapshots[name]
     return empty_response(204)
+
+
+@snapshots.get("/state")
+def export_state():
+    """Deterministic: the same state gives the same bytes (freeze the clock to compare files)."""
+    return Response(tenant().export_state().encode("utf-8"), 200, content_type=JSON_TYPE)
+
+
+@snapshots.put("/state")
+def import_state():
+    load_state(json_body())
+    return json_response({"status": "loaded", "clock": _clock()})
+
+
+def load_state(document) -> None:
+    try:
+        tenant().import_state(document)
+    except StateError as problem:  # nothing was loaded
+        raise ControlError(400, f"Cannot load this state: {problem}", "invalid_state") from None
+
+
+def _clock() -> dict:
+    now, frozen = tenant().clock.capture()
+    return {"now": iso(now), "frozen": frozen}
 
 
 def _find(name: str):

@@ -17,13 +17,14 @@ from flask import Blueprint, current_app, request
 from ..core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument
 from ..core.tenant.errors import ControlError, FixtureError, reason_phrase
 from ..core.tenant.registry import DEFAULT_NAME, TenantRegistry, check_name
+from ..core.tenant.statefile import StateError
 from .http import TENANT_KEY, empty_response, json_response, read_body
 
 if TYPE_CHECKING:
     from ..core.tenant.tenant import Tenant
 
 PREFIX = "/t/"
-CREATE_KEYS = {"name", "fixtures", "seed", "clock"}
+CREATE_KEYS = {"name", "fixtures", "seed", "clock", "state"}
 # Builds a named tenant from its fixtures (None: the server's) and a `mockidp` settings section.
 TenantFactory = Callable[[str, "list[Any] | None", dict], "Tenant"]
 
@@ -91,7 +92,10 @@ def create_tenant():
     if factory is None:
         raise ControlError(501, "This app was built without a tenant factory (use mockidp.runtime.MockIdP).",
                            "not_implemented")
-    registry().create(name, lambda: _built(factory, name, fixtures, settings))
+    state = body.get("state")
+    if state is not None and not isinstance(state, dict):
+        raise ControlError(400, '"state" must be a state document (GET /_mock/state of another tenant).')
+    registry().create(name, lambda: _built(factory, name, fixtures, settings, state))
     return json_response(_describe(name), 201)
 
 
@@ -110,11 +114,20 @@ def delete_tenant(name: str):
     return empty_response(204)
 
 
-def _built(factory: TenantFactory, name: str, fixtures: list[Any] | None, settings: dict) -> Tenant:
+def _built(factory: TenantFactory, name: str, fixtures: list[Any] | None, settings: dict,
+           state: dict | None) -> "Tenant":
+    """The tenant, or a 400 naming the problem; nothing is registered then (the name stays free)."""
     try:
-        return factory(name, fixtures, settings)
-    except FixtureError as problem:  # nothing was registered: the name stays free
+        tenant = factory(name, fixtures, settings)
+    except FixtureError as problem:
         raise ControlError(400, f"The tenant's fixtures are invalid: {problem}", "invalid_fixture") from None
+    if state is not None:
+        try:
+            tenant.import_state(state)
+        except StateError as problem:
+            tenant.close()
+            raise ControlError(400, f"Cannot load this state: {problem}", "invalid_state") from None
+    return tenant
 
 
 def _fixtures(body: dict) -> list[Any] | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .actions.triggers import ActionRuns
 from .directory.changes import AccountChanges
-from .directory.records import Directory
+from .directory.records import Directory, LinkedAccount, UserRecord
 from .email.mailroom import Mailroom, startup_email_settings
 from .fixtures.populate import populate
 from .login import install as install_login
@@ -42,4 +42,5 @@ def _reset_directory_to_what_was_loaded(tenant: Tenant) -> None:
 
     tenant.on_reset(restore)
     tenant.on_snapshot(lambda: tenant.directory.snapshot(),
-                       lambda captured: setattr(tenant, "directory", captured.snapshot()))
+                       lambda captured: setattr(tenant, "directory", captured.snapshot()),
+                       types=(Directory, UserRecord, LinkedAccount))

@@ -154,7 +154,7 @@ class Mailroom:
         tenant.mock_settings.register(EmailSettingsSection(self))
         tenant.on_reset(self._reset)
         tenant.on_close(self._stop_worker)  # a deleted tenant (DELETE /_mock/tenants) leaves no thread
-        tenant.on_snapshot(self._capture_state, self._restore_state)
+        tenant.on_snapshot(self._capture_state, self._restore_state, types=(Envelope, RenderInput, EmailSettings))
         self._closed = False
         tenant.clock.on_change(self._clock_moved)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
+from . import statefile
 from .clock import Clock
 from .rng import TenantRandom
 from .settings import MockSettings
@@ -87,6 +88,8 @@ class Tenant:
         self._reset_hooks: list[Callable[[], None]] = []
         self._snapshot_parts: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
         self.snapshots: dict[str, TenantSnapshot] = {}  # named by /_mock/snapshots; survive resets
+        self._state_types: dict[str, type] = {}
+        self._baseline: TenantSnapshot | None = None  # an imported state: what reset returns to
         self._close_hooks: list[Callable[[], None]] = []
         self._pristine_rng: object = None
 
@@ -102,11 +105,28 @@ class Tenant:
         """Run `hook` when the server stops (background work of a part)."""
         self._close_hooks.append(hook)
 
-    def on_snapshot(self, capture: Callable[[], Any], restore: Callable[[Any], None]) -> None:
+    def on_snapshot(self, capture: Callable[[], Any], restore: Callable[[Any], None],
+                    types: tuple[type, ...] = ()) -> None:
         """A part's state: `capture()` returns it (a copy later changes cannot reach) and
         `restore(captured)` puts it back (copying again, so a snapshot can be restored often).
-        Both run under the tenant lock."""
+        Both run under the tenant lock. `types` are the record classes in it, which state files
+        write by name (core/tenant/statefile.py)."""
         self._snapshot_parts.append((capture, restore))
+        self._state_types.update((cls.__name__, cls) for cls in types)
+
+    def export_state(self) -> str:
+        """The tenant's whole state as a deterministic JSON document (GET /_mock/state)."""
+        snapshot = self.capture()
+        return statefile.dumps(snapshot.rng, snapshot.clock, snapshot.parts, self._state_types)
+
+    def import_state(self, document: Any) -> None:
+        """Load a state document (raises StateError, changing nothing, if it cannot be read);
+        from then on reset returns to it."""
+        rng, clock, parts = statefile.loads(document, self._state_types, len(self._snapshot_parts))
+        snapshot = TenantSnapshot(rng, clock, parts)
+        with self.lock:
+            self.restore(snapshot)
+            self._baseline = snapshot
 
     def capture(self) -> "TenantSnapshot":
         """The whole state of the tenant now: RNG, clock and every part's state."""
@@ -136,6 +156,8 @@ class Tenant:
             self.generation += 1
             for hook in self._reset_hooks:
                 hook()
+            if self._baseline is not None:
+                self.restore(self._baseline)
 
     def close(self) -> None:
         for hook in self._close_hooks:
