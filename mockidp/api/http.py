@@ -68,10 +68,13 @@ def domain() -> str:
     return public_base_url().split("://", 1)[1]
 
 
-def read_body(invalid_json: Auth0Error | None = None) -> dict[str, Any] | Any:
-    """The request body as JSON (or a form as a flat dict). Empty bodies read as {}."""
-    raw = request.get_data(cache=True)  # raises RequestEntityTooLarge past MAX_CONTENT_LENGTH
-    if request.content_length is None and len(raw) >= MAX_BODY_BYTES:
+def read_body(invalid_json: Auth0Error | None = None, limit: int = MAX_BODY_BYTES) -> dict[str, Any] | Any:
+    """The request body as JSON (or a form as a flat dict). Empty bodies read as {}. `limit`:
+    Auth0's 1 MB, unless a control-plane endpoint takes more (a state document)."""
+    if limit != MAX_BODY_BYTES:
+        request.max_content_length = limit
+    raw = request.get_data(cache=True)  # raises RequestEntityTooLarge past the limit
+    if request.content_length is None and len(raw) >= limit:
         # A chunked body: werkzeug stops reading at the limit instead of failing, so a body that
         # fills it is taken as too large (one of exactly 1 MB is the price of not reading on).
         raise RequestEntityTooLarge()

@@ -16,8 +16,9 @@ from ..core.tenant.clock import iso
 from ..core.tenant.errors import ControlError
 from ..core.tenant.statefile import StateError
 from .control import json_body
-from .http import JSON_TYPE, empty_response, json_response, tenant
+from .http import JSON_TYPE, empty_response, json_response, read_body, tenant
 
+STATE_MAX_BYTES = 256 * 1024 * 1024  # a state of many thousand users is well over Auth0's 1 MB
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 snapshots = Blueprint("snapshots", __name__, url_prefix="/_mock")
@@ -73,7 +74,7 @@ def export_state():
 
 @snapshots.put("/state")
 def import_state():
-    load_state(json_body())
+    load_state(read_body(ControlError(400, "The body is not valid JSON."), STATE_MAX_BYTES))
     return json_response({"status": "loaded", "clock": _clock()})
 
 

@@ -18,6 +18,7 @@ from ..core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument
 from ..core.tenant.errors import ControlError, FixtureError, reason_phrase
 from ..core.tenant.registry import DEFAULT_NAME, TenantRegistry, check_name
 from ..core.tenant.statefile import StateError
+from .snapshots import STATE_MAX_BYTES
 from .http import TENANT_KEY, empty_response, json_response, read_body
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def list_tenants():
 
 @tenants_control.post("")
 def create_tenant():
-    body = read_body(ControlError(400, "The body is not valid JSON."))
+    body = read_body(ControlError(400, "The body is not valid JSON."), STATE_MAX_BYTES)  # may hold a state
     if not isinstance(body, dict):
         raise ControlError(400, "The body must be a JSON object.")
     unknown = sorted(set(body) - CREATE_KEYS)

@@ -174,11 +174,13 @@ class Mailroom:
         self._wake_worker()
 
     def _capture_state(self) -> tuple:
-        return list(self._queue), copy.deepcopy(self._outbox), dict(self._outcomes), self.settings
+        # Shallow copies suffice: a message is complete before it enters the outbox and is only
+        # handed out as a deep copy (messages()), so stored messages never change.
+        return list(self._queue), list(self._outbox), dict(self._outcomes), self.settings
 
     def _restore_state(self, captured: tuple) -> None:
         queue, outbox, outcomes, self.settings = captured
-        self._queue, self._outbox, self._outcomes = list(queue), copy.deepcopy(outbox), dict(outcomes)
+        self._queue, self._outbox, self._outcomes = list(queue), list(outbox), dict(outcomes)
         self._generation += 1  # a delivery in flight belongs to the state left behind
         self._wake_worker()
 
