@@ -17,6 +17,7 @@ from .api.authentication.userinfo import userinfo_endpoint
 from .api.control import control
 from .api.hosted import hosted, http_error_page
 from .api.http import MAX_BODY_BYTES, error_response, json_response
+from .api.journal import JournalMiddleware, journal
 from .api.login import login_pages
 from .api.management.registry import load_resources
 from .api.outbox import outbox
@@ -53,10 +54,13 @@ def create_app(tenant: Tenant, ca_file: Path | None = None,
     app.register_error_handler(Exception, _unexpected_error)
     app.register_blueprint(traffic_control)  # /_mock/faults, /_mock/barriers
     app.register_blueprint(tenants_control)  # /_mock/tenants
-    app.register_blueprint(snapshots)  # /_mock/snapshots
+    app.register_blueprint(snapshots)  # /_mock/snapshots, /_mock/state
+    app.register_blueprint(journal)  # /_mock/journal, /_mock/journal.har
     # Latency, faults and barriers act before Flask routes a request (see api/traffic.py), on
     # the tenant the request addressed (api/tenants.py).
-    app.wsgi_app = TenantRouter(TrafficMiddleware(app.wsgi_app), tenants)
+    # The journal records what the tenant's traffic controls did too (latency, faults).
+    app.extensions["mockidp.journal"] = recorder = JournalMiddleware(TrafficMiddleware(app.wsgi_app))
+    app.wsgi_app = TenantRouter(recorder, tenants)
     return app
 
 

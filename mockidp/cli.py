@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--state", type=Path, default=_env("STATE"),
                        help="start the default tenant from a state document saved from GET /_mock/state "
                             "(MOCKIDP_STATE); reset returns to it")
+    serve.add_argument("--journal-size", type=int, default=int(_env("JOURNAL_SIZE", 1000)),
+                       help="requests each tenant's journal keeps, newest last (MOCKIDP_JOURNAL_SIZE; 0 = off)")
     bundle = commands.add_parser("ca-bundle", help="print the path of a CA bundle (public roots + mockidp's CA)")
     bundle.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"))
     commands.add_parser("parity", add_help=False, help="replay recorded Auth0 traffic against mockidp (docs/parity.md)")
@@ -125,7 +127,7 @@ def _build(args: argparse.Namespace):
         return MockIdP(fixtures=fixtures, seed=args.seed, host=args.host, port=args.port,
                        tls=args.tls, tls_port=args.tls_port, cert_dir=args.cert_dir,
                        public_url=args.public_url, threads=args.threads, latency=latency,
-                       email=_startup_email(args), state=state)
+                       email=_startup_email(args), state=state, journal_size=max(args.journal_size, 0))
     except FixtureError as exc:
         print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
     except StateError as exc:

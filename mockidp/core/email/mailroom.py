@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from ..logs import events as logs
-from ..tenant import ids
+from ..tenant import ids, journal
 from ..tenant.clock import iso
 from ..tenant.errors import ControlError, FixtureError
 from . import templates
@@ -129,11 +129,12 @@ class Envelope(NamedTuple):
     due_at: datetime | None             # None: held until flushed (manual delivery)
     extra: Mapping[str, Any] = MappingProxyType({})  # read-only: shared by default
     snapshot: RenderInput | None = None  # render mode "enqueue": the state when queued
+    request_id: str | None = None       # the request that queued it (the journal's id)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "to": self.to, "template": self.template, "user_id": self.user_id,
                 "url": self.url, "status": "queued", "queued_at": iso(self.queued_at),
-                "due_at": iso(self.due_at) if self.due_at else None}
+                "due_at": iso(self.due_at) if self.due_at else None, "request_id": self.request_id}
 
 
 class Mailroom:
@@ -196,7 +197,8 @@ class Mailroom:
         envelope = Envelope(id=ids.prefixed("msg", tenant.rng), template=template, to=to,
                             user_id=user_id, url=url, client_id=client_id,
                             base_url=base_url, queued_at=now, due_at=self._due_at(now),
-                            extra=copy.deepcopy(extra or {}))
+                            extra=copy.deepcopy(extra or {}), request_id=journal.current_request_id())
+        journal.note_email(envelope.id)
         if self.settings.render == "enqueue":
             envelope = envelope._replace(snapshot=self._capture(envelope))
         self._queue.append(envelope)
@@ -289,7 +291,7 @@ class Mailroom:
                    "template": envelope.template, "html": None, "text": None, "links": [],
                    "user_id": envelope.user_id, "url": envelope.url, "status": "delivered",
                    "error": None, "queued_at": iso(envelope.queued_at),
-                   "delivered_at": iso(max(delivered_at, envelope.queued_at))}
+                   "delivered_at": iso(max(delivered_at, envelope.queued_at)), "request_id": envelope.request_id}
         try:
             if render_input.problem:
                 raise templates.TemplateError("user", render_input.problem)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from . import statefile
 from .clock import Clock
+from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
+from .journal import Journal
 from .rng import TenantRandom
 from .settings import MockSettings
 
@@ -53,6 +55,7 @@ class TenantConfig(NamedTuple):
     clock_frozen: bool = False
     management_scopes: tuple[str, ...] = ()
     keep_signing_key: bool = True  # False: its key lives in memory only (POST /_mock/tenants)
+    journal_size: int = DEFAULT_JOURNAL_SIZE  # requests the journal keeps (0: none)
 
 
 class TenantSnapshot(NamedTuple):
@@ -82,6 +85,8 @@ class Tenant:
         self.tenant_settings = {**DEFAULT_TENANT_SETTINGS, **(config.fixture.get("tenant") or {})}
         # The mock's knobs (/_mock/settings): each part registers its sections.
         self.mock_settings = MockSettings()
+        # Every request and what it caused (not part of the state: it records, never decides).
+        self.journal = Journal(config.journal_size)
         # Bumped by every reset: work that began before one (an Action running in Node) checks
         # it before touching state, so a test never sees the previous test's leftovers.
         self.generation = 0
