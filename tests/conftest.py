@@ -51,3 +51,12 @@ def new_user(api: Api, **overrides) -> dict:
     response = api.post("/api/v2/users", json=body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium driven by Playwright (tests/browser_helpers.py), one per test module."""
+    from browser_helpers import launched_chromium
+
+    with launched_chromium() as browser:
+        yield browser

@@ -73,7 +73,9 @@ def test_an_unknown_response_mode_is_refused_in_the_default_mode(browser):
     assert response.headers["Location"].startswith(SPA_CALLBACK + "?error=invalid_request")
 
 
-def test_a_grant_type_the_client_lacks(browser):
+def test_a_grant_type_the_client_lacks(browser, api):
+    # The fixture's Regular Web App has Auth0's default grants, implicit included: take it away.
+    assert api.patch(f"/api/v2/clients/{WEB_ID}", json={"grant_types": ["authorization_code"]}).status_code == 200
     params = redirect_params(browser.authorize(client_id=WEB_ID, redirect_uri=WEB_CALLBACK, response_type="token",
                                                code_challenge=None, code_challenge_method=None))
     assert params["error"] == "unauthorized_client"

@@ -2,9 +2,8 @@
 reset-password page: what a developer does with mockidp open in a tab."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from browser_helpers import WAIT_MS, needs_chromium
 from email_helpers import (
     STRONG_PASSWORD,
     change_password,
@@ -13,29 +12,13 @@ from email_helpers import (
     outbox,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT_MS = 15_000
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
-def page(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
+def page(chromium, tmp_path):
+    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(WAIT_MS)
     tab = context.new_page()
     yield tab
     tab.screenshot(path=str(tmp_path / "last.png"))  # kept by pytest for a look after a failure

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from browser_helpers import WAIT_MS, needs_chromium
 from npm_packages import ensure_installed
 
 from mockidp.testing import (
@@ -23,15 +24,11 @@ from mockidp.testing import (
     MockIdPServer,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 SPA_DIR = Path(__file__).resolve().parent / "spa"
 SPA_BUILD = SPA_DIR / "node_modules" / "@auth0" / "auth0-spa-js" / "dist" / "auth0-spa-js.production.js"
 CLIENT_ID = "browserSpaClient0000000000000000"
-LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-WAIT_MS = 15_000
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="session")
@@ -127,16 +124,6 @@ def spa(spa_build, tmp_path_factory):
     site.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
-
-
 def app_call(page, expression: str):
     """Await `expression` on the page's auth0 client (`c`); errors come back as {error: ...}."""
     return page.evaluate(f"""async () => {{
@@ -154,10 +141,10 @@ def log_types(server: MockIdPServer) -> list[str]:
     return [event["type"] for event in events if event["type"] != "seccft"]  # not the token above
 
 
-def test_login_silent_auth_and_logout_with_auth0_spa_js(spa, browser):
+def test_login_silent_auth_and_logout_with_auth0_spa_js(spa, chromium):
     site, server = spa
     server.reset()
-    context = browser.new_context()
+    context = chromium.new_context()
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     try:
@@ -202,10 +189,10 @@ def test_login_silent_auth_and_logout_with_auth0_spa_js(spa, browser):
         context.close()
 
 
-def test_wrong_password_stays_on_the_login_page(spa, browser):
+def test_wrong_password_stays_on_the_login_page(spa, chromium):
     site, server = spa
     server.reset()
-    context = browser.new_context()
+    context = chromium.new_context()
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     try:

@@ -106,6 +106,9 @@ BAD_FIXTURES = {
     "top level list": ("- a\n- b\n", "the top level must be a mapping"),
     "databases not a list": ("databases: {name: db}\n", "databases: {'name': 'db'} is not of type 'array'"),
     "database without a name": ("databases:\n  - {strategy: auth0}\n", "databases[0]: 'name' is a required property"),
+    "a role permission of an undeclared API": (
+        "roles:\n  - {name: r, permissions: [{permission_name: x, resource_server_identifier: 'https://nope/'}]}\n",
+        "roles[0]: The resource server does not exist: 'https://nope/'"),
     "a typo next to deploy-cli sections": ("pages: []\npagez: []\n", "(top level): unknown key(s): 'pagez'"),
 }
 

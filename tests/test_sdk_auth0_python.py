@@ -85,3 +85,31 @@ def test_token_without_update_scope_is_refused(trust_mockidp):
     assert raised.value.body == {"statusCode": 403, "error": "Forbidden",
                                  "message": "Insufficient scope, expected any of: update:users,update:users_app_metadata,update:current_user_metadata",
                                  "errorCode": "insufficient_scope"}
+
+
+def test_roles_user_roles_and_user_permissions(sdk):
+    api = "https://py.example.com/"
+    sdk.resource_servers.create(identifier=api, name="Python API",
+                                scopes=[{"value": "read:things", "description": "Read things"}, {"value": "write:things"}])
+    user = sdk.users.create(connection=CONNECTION, email="py.roles@example.com", password="Sup3r$ecret!")
+    role = sdk.roles.create(name="py-editor", description="Edits things")
+    assert role.id.startswith("rol_") and role.name == "py-editor"
+    sdk.roles.permissions.add(role.id, permissions=[{"resource_server_identifier": api, "permission_name": "read:things"}])
+    assert [(p.permission_name, p.resource_server_name) for p in sdk.roles.permissions.list(role.id)] == [
+        ("read:things", "Python API")]
+    sdk.roles.users.assign(role.id, users=[user.user_id])
+    assert [u.email for u in sdk.roles.users.list(role.id)] == ["py.roles@example.com"]
+    assert [r.id for r in sdk.users.roles.list(user.user_id)] == [role.id]
+    sdk.users.permissions.create(user.user_id, permissions=[{"resource_server_identifier": api,
+                                                             "permission_name": "write:things"}])
+    # auth0-python's model does not declare `sources`: it keeps them as plain dicts.
+    held = {p.permission_name: [s["source_type"] for s in p.sources] for p in sdk.users.permissions.list(user.user_id)}
+    assert held == {"read:things": ["ROLE"], "write:things": ["DIRECT"]}
+    assert sdk.roles.update(role.id, description="Edits all things").description == "Edits all things"
+    with pytest.raises(ConflictError):
+        sdk.roles.create(name="py-editor")
+    sdk.users.roles.delete(user.user_id, roles=[role.id])
+    assert list(sdk.users.roles.list(user.user_id)) == []
+    sdk.roles.delete(role.id)
+    with pytest.raises(NotFoundError):
+        sdk.roles.get(role.id)

@@ -48,3 +48,28 @@ def test_management_client_crud_search_and_errors(mockidp, node_sdk):
     assert out["afterDelete"] == {"statusCode": 404, "body": {
         "statusCode": 404, "error": "Not Found", "message": "The user does not exist.",
         "errorCode": "inexistent_user"}}
+
+
+def test_management_client_manages_roles(mockidp, node_sdk):
+    env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(mockidp.ca_file), "MOCKIDP_DOMAIN": mockidp.domain,
+           "MOCKIDP_CLIENT_ID": DEFAULT_M2M_CLIENT_ID, "MOCKIDP_CLIENT_SECRET": DEFAULT_M2M_CLIENT_SECRET}
+    result = subprocess.run(["node", str(node_sdk.with_name("roles.mjs"))], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    role = out["role"]
+    assert role == {"id": role["id"], "name": "node-editor", "description": "Edits things"}
+    api = "https://node.example.com/"
+    assert out["rolePermissions"] == [{"permission_name": "read:things", "description": "Read things",
+                                       "resource_server_name": "Node API", "resource_server_identifier": api}]
+    assert [user["email"] for user in out["roleUsers"]] == ["roles.user@example.com"]
+    assert out["userRoles"] == [role]
+    assert [(p["permission_name"], [s["source_type"] for s in p["sources"]]) for p in out["userPermissions"]] == [
+        ("read:things", ["ROLE"]), ("write:things", ["DIRECT"])]
+    assert out["updated"]["description"] == "Edits all things"
+    assert out["filtered"] == ["node-editor"]
+    assert out["duplicate"] == {"statusCode": 409, "body": {
+        "statusCode": 409, "error": "Conflict", "message": "The role already exists."}}
+    assert out["userRolesAfterDelete"] == []
+    assert out["afterDelete"] == {"statusCode": 404, "body": {
+        "statusCode": 404, "error": "Not Found", "message": "The role does not exist."}}

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, redirect, request
 
 from ..core.applications.passwords import check_password
 from ..core.login import account_events, authorize, bruteforce, login_flow, logins, sessions
 from ..core.login.authorize import AuthorizeRequest
+from ..core.organizations import login as org_login
 from ..core.login.dbconnections import EMAIL
 from ..core.tenant.errors import DbConnectionError
 from .authentication.authorize import error_page, send, set_session_cookie
@@ -33,6 +34,8 @@ TEXTS = {
     "user-exists": "The user already exists.",
     "signup-failed": "Something went wrong, please try again later",
     "signup-disabled": "Sign ups are not allowed for this application",
+    "no-organization": "Please enter your organization name",
+    "unknown-organization": "We could not find an organization with that name",
     "too-many-attempts": bruteforce.TOO_MANY_ATTEMPTS,
     "invalid-state": "The login session is unknown or has expired. Start again from the application.",
 }
@@ -136,6 +139,34 @@ def _login_form(transaction: Transaction, *, username: str | None = None, error:
     return page("ul_login.html", 400 if error else 200, page_title="Log in", error=error,
                 username=username or "", application=transaction.application,
                 action=transaction.url("/u/login"), **transaction.links())
+
+
+# --- /u/organization: the pre-login organization prompt ---------------------------------------------
+
+@login_pages.route("/u/organization", methods=["GET", "POST"])
+def organization():
+    """A client that requires an organization and asks for it first (`organization_require_behavior:
+    pre_login_prompt`); the answer is checked and the transaction goes on to the login page."""
+    transaction = _transaction()
+    if transaction is None:
+        return _invalid_state()
+    if request.method == "GET":
+        return _organization_form(transaction)
+    name = request.form.get("organizationName", "")
+    if not name.strip():
+        return _organization_form(transaction, error=TEXTS["no-organization"])
+    try:
+        chosen = authorize.choose_organization(tenant(), transaction.state, name)
+    except org_login.OrganizationRefused:
+        return _organization_form(transaction, error=TEXTS["unknown-organization"], name=name)
+    screen = "signup" if chosen.screen_hint == "signup" else "login"
+    return redirect(transaction.url(f"/u/{screen}"), 302)
+
+
+def _organization_form(transaction: Transaction, *, error: str | None = None, name: str = "") -> Response:
+    return page("ul_organization.html", 400 if error else 200, page_title="Enter your organization",
+                error=error, name=name, application=transaction.application,
+                action=transaction.url("/u/organization"))
 
 
 # --- /u/signup -----------------------------------------------------------------------------------

@@ -4,6 +4,6 @@ Functions take a Tenant and plain inputs and return plain data or raise Auth0Err
 The domains, lowest first; each may import only those below it (checked by import-linter, see
 [tool.importlinter] in pyproject.toml and tests/test_architecture.py):
 
-    tenant < applications | traffic < tokens < directory < logs < email | actions < login
-    < fixtures < assembly (builds a Tenant from every domain's part)
+    tenant < applications | traffic < tokens < directory < logs < authorization < email | actions
+    < organizations < login < fixtures < assembly (builds a Tenant from every domain's part)
 """

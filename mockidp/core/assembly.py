@@ -6,11 +6,14 @@ other: the directory's account changes exist before login subscribes to them.
 from __future__ import annotations
 
 from .actions.triggers import ActionRuns
+from .applications.resource_servers import ResourceServerChanges
+from .authorization import install as install_authorization
 from .directory.changes import AccountChanges
 from .directory.records import Directory, LinkedAccount, UserRecord
 from .email.mailroom import Mailroom, startup_email_settings
 from .fixtures.populate import populate
 from .login import install as install_login
+from .organizations import install as install_organizations
 from .tenant.tenant import Tenant, TenantConfig
 from .tokens.jwt import VerifiedTokens
 from .tokens.keyring import Keyring
@@ -25,7 +28,10 @@ def build_tenant(config: TenantConfig) -> Tenant:
     tenant.mailroom = Mailroom(tenant, startup_email_settings(config.fixture))
     tenant.actions = ActionRuns(tenant)
     tenant.account_changes = AccountChanges()
+    tenant.resource_server_changes = ResourceServerChanges()
+    install_authorization(tenant)
     install_login(tenant)
+    install_organizations(tenant)
     tenant.directory = Directory()
     populate(tenant, config.fixture)
     _reset_directory_to_what_was_loaded(tenant)

@@ -62,7 +62,7 @@ def wants_checkpoint(args: dict[str, Any]) -> bool:
 
 
 def checkpoint(records: list[dict], args: dict[str, Any], collection: str, id_key: str,
-               view: Callable[[dict], dict]) -> dict:
+               view: Callable[[dict], dict], *, next_while_nonempty: bool = False) -> dict:
     """Checkpoint paging: `{<collection>: [...], "next": ...}`, `next` only while records remain.
     mockidp's opaque `next` is the id of the next page's first record; an unknown `from` reads
     as past the end. Ids come from the records, so `fields` may leave them out of the views."""
@@ -72,7 +72,12 @@ def checkpoint(records: list[dict], args: dict[str, Any], collection: str, id_ke
     body: dict[str, Any] = {collection: [view(record) for record in records[start:start + take]]}
     if start + take < len(records):
         body["next"] = ids[start + take]
+    elif next_while_nonempty and body[collection]:
+        body["next"] = END_OF_LIST  # some lists (organization members) end on an empty page
     return body
+
+
+END_OF_LIST = "end"
 
 
 def _checkpoint_start(ids: list[str], checkpoint_from: str | None) -> int:

@@ -2,4 +2,4 @@
 (bindings.py), running the bound Actions of a trigger with their events and api calls
 (triggers.py), and the one place Node runs (runtime.py).
 
-May import: tenant, applications, tokens, directory, logs. Never email or login."""
+May import: tenant, applications, tokens, directory, logs, authorization. Never email or login."""

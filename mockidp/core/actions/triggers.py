@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import connections
+from ..authorization import roles
 from ..directory.users import update_user
 from ..logs import events as logs
 from ..logs.events import RequestInfo
@@ -76,6 +77,8 @@ class LoginContext(NamedTuple):
     body: Mapping[str, Any] = MappingProxyType({})  # a grant's parameters, secrets left out
     method: str = "POST"           # of the request the login completes on (GET /authorize for SSO)
     authenticated_at: int | None = None  # when the password was checked (the session's, for SSO)
+    organization: dict | None = None     # the organization the login is for
+    role_ids: tuple | None = None        # its member roles, which replace the user's tenant roles
 
 
 def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLoginOutcome:
@@ -303,10 +306,16 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
                          "query": dict(context.query), "body": dict(context.body)},
              "transaction": {"protocol": context.protocol, **context.transaction},
              "authentication": {"methods": [{"name": "pwd", "timestamp": _authenticated_at(tenant, context)}]},
-             "authorization": {"roles": []}, "secrets": dict(action.secrets),
+             "authorization": {"roles": roles.role_names(tenant, profile["user_id"], context.role_ids)},
+             "secrets": dict(action.secrets),
              "tenant": {"id": _tenant_id(tenant)}}
     if context.session_id:
         event["session"] = {"id": context.session_id}
+    if context.organization is not None:
+        organization = context.organization
+        event["organization"] = {"id": organization["id"], "name": organization["name"],
+                                 "display_name": organization.get("display_name", organization["name"]),
+                                 "metadata": dict(organization.get("metadata") or {})}
     return event
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..tenant import ids
 from ..tenant.errors import ManagementError, bad_request, conflict
@@ -19,6 +19,30 @@ MANAGEMENT_API_PATTERN = re.compile(r"^https?://[^/]+(?:/t/[a-z0-9-]+)?/api/v2/?
 # refused as an additional property, as Auth0 does.
 SYSTEM_UPDATABLE = ("token_lifetime", "skip_consent_for_verifiable_first_party_clients")
 DEFAULT_TOKEN_LIFETIME_FOR_WEB = 7200
+
+
+# A listener gets the API's identifier and the scope names it still defines (empty when the API
+# is gone). Roles and user permissions (authorization/, above applications) subscribe, so the
+# permissions that named a removed scope go with it; listeners run under the tenant lock.
+ScopesRemovedListener = Callable[["Tenant", str, frozenset], None]
+
+
+class ResourceServerChanges:
+    """The listeners of one tenant (`tenant.resource_server_changes`)."""
+
+    def __init__(self) -> None:
+        self.scopes_removed: list[ScopesRemovedListener] = []
+
+
+def _announce_scopes(tenant: "Tenant", before: dict, after: dict | None) -> None:
+    remaining = frozenset(scope_names(after)) if after is not None else frozenset()
+    if set(scope_names(before)) - remaining or after is None:
+        for listener in tenant.resource_server_changes.scopes_removed:
+            listener(tenant, before["identifier"], remaining)
+
+
+def scope_names(server: dict) -> list[str]:
+    return [entry.get("value") for entry in server.get("scopes") or []]
 
 
 def inexistent_resource_server() -> ManagementError:
@@ -130,6 +154,7 @@ def update_resource_server(tenant: "Tenant", id_or_identifier: str, body: dict) 
         if updated.get("signing_alg") == "HS256" and "signing_secret" not in updated:
             updated["signing_secret"] = tenant.rng.alnum(32)
         tenant.directory.resource_servers[server["id"]] = updated
+        _announce_scopes(tenant, server, updated)
         return copy.deepcopy(updated)
 
 
@@ -147,3 +172,4 @@ def delete_resource_server(tenant: "Tenant", id_or_identifier: str) -> None:
         for grant_id in [g["id"] for g in directory.client_grants.values()
                          if g["audience"] == server["identifier"]]:
             del directory.client_grants[grant_id]
+        _announce_scopes(tenant, server, None)

@@ -69,15 +69,30 @@ class Directory:
     # inside), and trigger id -> its bindings in execution order.
     actions: dict[str, dict]
     action_bindings: dict[str, tuple]
+    # RBAC (core/authorization/): role id -> its permissions, user id -> role ids, user id -> its
+    # direct permissions. Each value is a tuple (a permission is (API identifier, scope name)),
+    # replaced whole on every change.
+    role_permissions: dict[str, tuple]
+    user_roles: dict[str, tuple]
+    user_permissions: dict[str, tuple]
+    # Organizations (core/organizations/): org id -> organization (its enabled connections
+    # inside), (org id, user_id) -> membership, (org id, user_id) -> member role ids, and
+    # invitation id -> invitation.
+    organizations: dict[str, dict]
+    organization_members: dict[tuple[str, str], dict]
+    organization_member_roles: dict[tuple[str, str], tuple[str, ...]]
+    organization_invitations: dict[str, dict]
     next_log_sequence: int
     next_user_sequence: int
+    next_organization_sequence: int
+    next_membership_sequence: int
 
     def __init__(self, **state: Any):
         """Empty tables and counters at 0, except what `state` gives (snapshot() passes copies)."""
         for name in _TABLES:
             setattr(self, name, state.pop(name, None) or {})
-        self.next_log_sequence = state.pop("next_log_sequence", 0)
-        self.next_user_sequence = state.pop("next_user_sequence", 0)
+        for name in _COUNTERS:
+            setattr(self, name, state.pop(name, 0))
         if state:
             raise TypeError(f"unknown directory fields: {', '.join(state)}")
 
@@ -137,5 +152,6 @@ class Directory:
         return None
 
 
-# Every dict-valued field, from the annotations above (the two counters are ints).
-_TABLES = tuple(name for name in Directory.__annotations__ if not name.startswith("next_"))
+# Every dict-valued field, from the annotations above; the `next_*` counters are ints.
+_COUNTERS = tuple(name for name in Directory.__annotations__ if name.startswith("next_"))
+_TABLES = tuple(name for name in Directory.__annotations__ if name not in _COUNTERS)

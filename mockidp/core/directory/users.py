@@ -295,6 +295,7 @@ def delete_user(tenant: "Tenant", user_id: str) -> None:
         if record is not None:
             tenant.directory.remove_user(record)
             identities.delete_linked(tenant, user_id)  # the primary takes its secondaries along
+            changes.deleted(tenant, record)
 
 
 # --- list and search -------------------------------------------------------------------------

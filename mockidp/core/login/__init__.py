@@ -2,7 +2,7 @@
 database logins and signups, SSO sessions, brute-force protection, the /oauth/token grants,
 user tokens and refresh tokens, and the tenant log events of these flows.
 
-May import: tenant, applications, tokens, directory, logs, email, actions.
+May import: tenant, applications, tokens, directory, logs, authorization, email, actions.
 """
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..applications import resource_servers
+from ..organizations import login as org_login
 from ..tenant.errors import OAuthError
 
 if TYPE_CHECKING:
@@ -58,7 +59,9 @@ class AuthorizeRequest(NamedTuple):
     connection: str | None = None
     screen_hint: str | None = None
     login_hint: str | None = None
-    organization: str | None = None
+    organization: str | None = None   # the organization's id once checked (the parameter takes a name too)
+    invitation: str | None = None     # an organization invitation's ticket
+    organization_prompt: bool = False  # ask for the organization before the login page
     query: tuple[tuple[str, str], ...] = ()  # every parameter as sent (post-login's event.request.query)
 
     @property
@@ -124,7 +127,7 @@ def parse(tenant: "Tenant", params: dict[str, str]) -> AuthorizeRequest:
             code_challenge_method=params.get("code_challenge_method") or None,
             prompt=tuple((params.get("prompt") or "").split()), connection=params.get("connection") or None,
             screen_hint=params.get("screen_hint") or None, login_hint=params.get("login_hint") or None,
-            organization=params.get("organization") or None,
+            organization=params.get("organization") or None, invitation=params.get("invitation") or None,
             query=tuple((name, value) for name, value in params.items() if isinstance(value, str)))
         _check_response_mode(request, params.get("response_mode"))
         _check_web_message_origin(request, client)
@@ -134,8 +137,7 @@ def parse(tenant: "Tenant", params: dict[str, str]) -> AuthorizeRequest:
         _check_prompt(request)
         _check_audience(tenant, request)
         _check_connection(tenant, request)
-        _check_organization(tenant, request)
-        return request
+        return _check_organization(tenant, request, client)
 
 
 def _client(tenant: "Tenant", client_id: str | None) -> dict:
@@ -271,19 +273,25 @@ def _check_connection(tenant: "Tenant", request: AuthorizeRequest) -> None:
                                                                  f"connections only; {request.connection} is not one")
 
 
-def _check_organization(tenant: "Tenant", request: AuthorizeRequest) -> None:
-    if request.organization and find_organization(tenant, request.organization) is None:
-        raise AuthorizeRedirectError(request, "invalid_request",
-                                     f"parameter organization is invalid: {request.organization}")
-
-
-def find_organization(tenant: "Tenant", id_or_name: str) -> dict | None:
-    """Organizations are another module's; this reads them where the directory has them."""
-    organizations = getattr(tenant.directory, "organizations", None) or {}
-    found = organizations.get(id_or_name)
-    if found is None:
-        found = next((org for org in organizations.values() if org.get("name") == id_or_name), None)
-    return found
+def _check_organization(tenant: "Tenant", request: AuthorizeRequest, client: dict) -> AuthorizeRequest:
+    """The client's organization settings (core/organizations/login.py). An invitation's link
+    prefills the invitee's email and opens the sign-up page when the invitee has no account."""
+    try:
+        login = org_login.check_request(tenant, client, request.organization, request.invitation)
+    except org_login.OrganizationPrompt:
+        return request._replace(organization_prompt=True)
+    except org_login.OrganizationRefused as refused:
+        raise AuthorizeRedirectError(request, refused.error, refused.description) from None
+    if login is None:
+        return request
+    request = request._replace(organization=login.organization["id"])
+    if login.invitation is not None:
+        email = login.invitation["invitee"]["email"]
+        connection = login_connection(tenant, request)
+        known = connection is not None and (connection["name"], email.lower()) in tenant.directory.users_by_connection_email
+        request = request._replace(login_hint=request.login_hint or email,
+                                   screen_hint=request.screen_hint or (None if known else "signup"))
+    return request
 
 
 def login_connections(tenant: "Tenant", client_id: str) -> list[dict]:
@@ -335,6 +343,21 @@ def find_transaction(tenant: "Tenant", transaction_id: str | None) -> AuthorizeR
             del tenant.directory.login_transactions[transaction_id]
             return None
         return AuthorizeRequest.from_record(transaction["request"])
+
+
+def choose_organization(tenant: "Tenant", transaction_id: str, name: str) -> AuthorizeRequest:
+    """The hosted organization prompt's answer: the transaction goes on for that organization.
+    Raises OrganizationRefused (an unknown name) for the page to show."""
+    with tenant.lock:
+        request = find_transaction(tenant, transaction_id)
+        client = tenant.directory.clients.get(request.client_id) if request else None
+        if request is None or client is None:
+            raise org_login.OrganizationRefused("invalid_request", "the login transaction has expired")
+        login = org_login.check_request(tenant, {**client, "organization_usage": "require"}, name.strip(), None)
+        chosen = request._replace(organization=login.organization["id"], organization_prompt=False)
+        tenant.directory.login_transactions[transaction_id] = {
+            **tenant.directory.login_transactions[transaction_id], "request": chosen.as_record()}
+        return chosen
 
 
 def end_transaction(tenant: "Tenant", transaction_id: str) -> None:

@@ -82,6 +82,8 @@ def client_credentials(tenant: "Tenant", client: dict, audience: str | None, sco
         issuer=issuer, subject=f"{client['client_id']}@clients", audience=audience,
         client_id=client["client_id"], scope=" ".join(granted), issued_at=tenant.clock.timestamp(),
         lifetime=lifetime, grant_type="client-credentials")
+    if user_tokens.adds_permissions(server):  # a client's permissions are its granted scopes
+        claims["permissions"] = list(granted)
     return {"access_token": tokens.sign(tenant.keys.signing_key, claims), "scope": " ".join(granted),
             "expires_in": lifetime, "token_type": "Bearer"}
 
@@ -177,9 +179,13 @@ def refresh_token(tenant: "Tenant", client: dict, params: dict[str, str], issuer
                   request: "RequestInfo") -> dict:
     require_grant_type(client, "refresh_token")
     record, profile = refresh_tokens.exchange(tenant, params.get("refresh_token"), client, params.get("scope"))
-    scope = tuple(params["scope"].split()) if params.get("scope") else tuple(record["scope"])
+    # The token's scopes (or fewer), re-checked against the user's permissions as they are now.
+    requested = params["scope"] if params.get("scope") else " ".join(record["scope"])
+    scope = user_tokens.granted_scopes(tenant, client, requested, record["audience"], profile["user_id"],
+                                       record["organization_id"])
     outcome = _post_login(tenant, profile, client, connections.connection_of(tenant, profile), request,
-                          params, " ".join(scope), record["audience"], protocol="oauth2-refresh-token")
+                          params, " ".join(scope), record["audience"], protocol="oauth2-refresh-token",
+                          organization_id=record["organization_id"])
     grant = user_tokens.UserGrant(
         client=client, user=outcome.profile, scope=scope, audience=record["audience"],
         auth_time=record["auth_time"], session_id=record["session_id"],
@@ -212,7 +218,7 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
         raise _credential_error(failure) from None
     requested = params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE
     outcome = _post_login(tenant, profile, client, connection, request, params, requested, audience)
-    scope = user_tokens.granted_scopes(tenant, client, requested, audience)
+    scope = user_tokens.granted_scopes(tenant, client, requested, audience, profile["user_id"])
     grant = user_tokens.UserGrant(client=client, user=outcome.profile, scope=scope, audience=audience,
                                   auth_time=tenant.clock.timestamp(),
                                   id_token_claims=outcome.id_token_claims,
@@ -226,7 +232,8 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
 
 def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict | None, request: "RequestInfo",
                 params: dict[str, str], scope: str, audience: str | None,
-                protocol: str = "oauth2-password") -> "action_triggers.PostLoginOutcome":
+                protocol: str = "oauth2-password",
+                organization_id: str | None = None) -> "action_triggers.PostLoginOutcome":
     """Post-login Actions for a password or refresh-token grant (Auth0 runs them on both): a
     denial is a 403 access_denied, as Auth0's."""
     body = {key: value for key, value in params.items()
@@ -235,7 +242,9 @@ def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict 
                    "acr_values": []}
     if audience:
         transaction["audience"] = audience
-    context = action_triggers.LoginContext(client, connection, request, protocol, {}, transaction, body=body)
+    role_ids = user_tokens.organization_role_ids(tenant, profile["user_id"], organization_id)
+    context = action_triggers.LoginContext(client, connection, request, protocol, {}, transaction, body=body,
+                                           role_ids=role_ids)
     outcome = action_triggers.post_login(tenant, profile, context)
     if outcome.denied is not None:  # logged `f` by post_login
         raise OAuthError(403, "access_denied", outcome.denied)

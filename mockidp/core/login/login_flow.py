@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..actions import triggers as action_triggers
 from ..logs import events as logs
 from ..logs.events import RequestInfo
+from ..organizations import login as org_login
 from . import authorize, logins, sessions, user_tokens
 from .authorize import AuthorizationResponse, AuthorizeRequest
 
@@ -40,8 +41,11 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
             logins.log_blocked(tenant, connection, client, info, profile)
             return authorize.error_response(request, "unauthorized", logins.USER_BLOCKED)
         profile = dict(record.profile) if request.silent else logins.count_login(tenant, record, info)
-    context = login_context(request, client, connection, info, session["id"], method="GET",
-                            authenticated_at=session["authenticated_at"])
+    refused = organization_gate(tenant, request, profile, connection, client, info)
+    if refused is not None:
+        return refused
+    context = login_context(tenant, request, client, connection, info, session["id"], profile["user_id"],
+                            method="GET", authenticated_at=session["authenticated_at"])
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:  # logged `f` by post_login
         return authorize.error_response(request, "access_denied", outcome.denied)
@@ -74,7 +78,12 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
         if count:
             profile = logins.count_login(tenant, tenant.directory.users[profile["user_id"]], info)
         client = tenant.directory.clients.get(request.client_id) or {"client_id": request.client_id}
-    context = login_context(request, client, connection, info, None)
+    refused = organization_gate(tenant, request, profile, connection, client, info)
+    if refused is not None:
+        with tenant.lock:
+            authorize.end_transaction(tenant, transaction_id)
+        return refused, None
+    context = login_context(tenant, request, client, connection, info, None, profile["user_id"])
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:
         with tenant.lock:
@@ -100,11 +109,12 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
     """The code and/or tokens for the request, in Auth0's parameter order."""
     with tenant.lock:
         client = tenant.directory.clients.get(request.client_id)
-        organization = authorize.find_organization(tenant, request.organization) if request.organization else None
+        organization = tenant.directory.organizations.get(request.organization) if request.organization else None
     if client is None:  # deleted during the login
         return authorize.error_response(request, "unauthorized_client", f"Unknown client: {request.client_id}")
-    scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience)
     organization_id = (organization or {}).get("id")
+    scope = user_tokens.granted_scopes(tenant, client, request.scope, request.audience, profile["user_id"],
+                                       organization_id)
     claims = {"id_token_claims": dict(outcome.id_token_claims if outcome else {}),
               "access_token_claims": dict(outcome.access_token_claims if outcome else {})}
     params: list[tuple[str, str]] = []
@@ -131,8 +141,23 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
     return AuthorizationResponse(request.redirect_uri, request.response_mode, tuple(params))
 
 
-def login_context(request: AuthorizeRequest, client: dict, connection: dict | None, info: RequestInfo,
-                  session_id: str | None, *, method: str = "POST",
+def organization_gate(tenant: "Tenant", request: AuthorizeRequest, profile: dict, connection: dict | None,
+                      client: dict, info: RequestInfo) -> AuthorizationResponse | None:
+    """A login for an organization lets in members only (or makes the user one: an invitation, or
+    a connection that assigns membership); the error for the app otherwise, before any Action."""
+    if not request.organization:
+        return None
+    try:
+        login = org_login.check_request(tenant, client, request.organization, None)
+        if login is not None:
+            org_login.admit(tenant, login._replace(ticket=request.invitation), profile, connection, client, info)
+    except org_login.OrganizationRefused as refused:
+        return authorize.error_response(request, refused.error, refused.description)
+    return None
+
+
+def login_context(tenant: "Tenant", request: AuthorizeRequest, client: dict, connection: dict | None,
+                  info: RequestInfo, session_id: str | None, profile_id: str, *, method: str = "POST",
                   authenticated_at: int | None = None) -> action_triggers.LoginContext:
     """What post-login Actions see of a browser login: /authorize's parameters and transaction."""
     transaction = {"redirect_uri": request.redirect_uri, "requested_scopes": request.scope.split(),
@@ -141,9 +166,12 @@ def login_context(request: AuthorizeRequest, client: dict, connection: dict | No
     for name in ("state", "login_hint"):
         if getattr(request, name) is not None:
             transaction[name] = getattr(request, name)
+    organization = tenant.directory.organizations.get(request.organization) if request.organization else None
+    role_ids = user_tokens.organization_role_ids(tenant, profile_id, (organization or {}).get("id"))
     return action_triggers.LoginContext(client, connection, info, _protocol(request), dict(request.query),
                                         transaction, session_id, method=method,
-                                        authenticated_at=authenticated_at)
+                                        authenticated_at=authenticated_at, organization=organization,
+                                        role_ids=role_ids)
 
 
 def _protocol(request: AuthorizeRequest) -> str:

@@ -4,9 +4,14 @@ scopes a request gets, the ID token, and the access token for an API or for /use
 Scopes. OIDC scopes (openid profile email address phone) are granted as requested;
 `offline_access` only when a refresh token may be issued (the client allows the refresh_token
 grant and the API allows offline access, or there is no API). For an API, requested scopes the API
-defines are granted, except with RBAC on (`enforce_policies`), where mockidp grants none because
-it does not model user permissions yet; for the Management API only `*current_user*` scopes.
-Anything else requested is dropped, as Auth0 drops unknown scopes.
+defines are granted; with RBAC on (`enforce_policies`) only those the user holds as permissions
+(direct or through a role, core/authorization/); for the Management API only `*current_user*`
+scopes. Anything else requested is dropped, as Auth0 drops unknown scopes.
+
+The `permissions` claim. With RBAC on and a token dialect that asks for it (`access_token_authz`,
+`rfc9068_profile_authz`), the access token lists every permission the user holds on the API,
+requested or not, as Auth0 documents; computed when the token is signed, so a refreshed token
+reflects the user's permissions at refresh time.
 
 Access tokens without an audience: Auth0 issues an opaque token only /userinfo accepts; mockidp
 issues an RS256 JWT whose `aud` is `<issuer>userinfo` (documented in docs/authentication.md).
@@ -21,6 +26,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import resource_servers
+from ..authorization import permissions as rbac
+from ..organizations import members as organization_members
 from ..tokens import jwt as tokens
 
 if TYPE_CHECKING:
@@ -31,6 +38,7 @@ PROFILE_CLAIMS = ("given_name", "family_name", "nickname", "name", "picture", "u
 USERINFO_ACCESS_TOKEN_LIFETIME = 86400
 DEFAULT_ID_TOKEN_LIFETIME = 36000
 DEFAULT_PASSWORD_GRANT_SCOPE = "openid profile email address phone"
+PERMISSIONS_DIALECTS = ("access_token_authz", "rfc9068_profile_authz")
 NO_CLAIMS: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -58,19 +66,48 @@ class UserGrant(NamedTuple):
         return "offline_access" in self.scope
 
 
-def granted_scopes(tenant: "Tenant", client: dict, requested: str | None, audience: str | None) -> tuple[str, ...]:
-    """The scopes a user token gets for `requested` (see the module docstring)."""
+def granted_scopes(tenant: "Tenant", client: dict, requested: str | None, audience: str | None,
+                   user_id: str, organization_id: str | None = None) -> tuple[str, ...]:
+    """The scopes `user_id`'s token gets for `requested` (see the module docstring)."""
     wanted = list(dict.fromkeys((requested or "").split()))
     with tenant.lock:
         server = resource_servers.find_by_audience(tenant, audience) if audience else None
+    held = _held_permissions(tenant, server, user_id, organization_id)
     granted = []
     for scope in wanted:
         if scope == "offline_access":
             if refresh_allowed(client, server, audience):
                 granted.append(scope)
-        elif scope in OIDC_SCOPES or _api_grants(server, scope):
+        elif scope in OIDC_SCOPES or _api_grants(server, scope, held):
             granted.append(scope)
     return tuple(granted)
+
+
+def adds_permissions(server: dict | None) -> bool:
+    """RBAC on and a dialect with the `permissions` claim."""
+    return _rbac_enforced(server) and (server or {}).get("token_dialect") in PERMISSIONS_DIALECTS
+
+
+def _rbac_enforced(server: dict | None) -> bool:
+    return bool(server and server.get("enforce_policies")
+                and not resource_servers.is_management_audience(server["identifier"]))
+
+
+def _held_permissions(tenant: "Tenant", server: dict | None, user_id: str,
+                      organization_id: str | None) -> list[str] | None:
+    """The user's permissions on an API with RBAC on; None when RBAC does not apply."""
+    if not _rbac_enforced(server):
+        return None
+    return rbac.scopes_for_api(tenant, user_id, server["identifier"],
+                               organization_role_ids(tenant, user_id, organization_id))
+
+
+def organization_role_ids(tenant: "Tenant", user_id: str, organization_id: str | None) -> tuple | None:
+    """A login through an organization applies the member's roles there instead of the user's
+    tenant roles (Auth0: member roles "are applied when users log in through the organization")."""
+    if not organization_id:
+        return None
+    return tuple(organization_members.role_ids(tenant, organization_id, user_id))
 
 
 def refresh_allowed(client: dict, server: dict | None, audience: str | None) -> bool:
@@ -79,14 +116,14 @@ def refresh_allowed(client: dict, server: dict | None, audience: str | None) -> 
     return audience is None or bool(server and server.get("allow_offline_access"))
 
 
-def _api_grants(server: dict | None, scope: str) -> bool:
+def _api_grants(server: dict | None, scope: str, held: list[str] | None) -> bool:
     if server is None:
         return False
     if resource_servers.is_management_audience(server["identifier"]):
         return "current_user" in scope
-    if server.get("enforce_policies"):
+    if held is not None and scope not in held:
         return False
-    return scope in {entry.get("value") for entry in server.get("scopes") or []}
+    return scope in resource_servers.scope_names(server)
 
 
 def token_response(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: str | None,
@@ -127,12 +164,25 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
         issuer=issuer, subject=grant.user["user_id"], audience=audience,
         client_id=grant.client["client_id"], scope=" ".join(grant.scope), issued_at=now,
         lifetime=lifetime, grant_type=gty)
-    if grant.organization_id:
-        claims["org_id"] = grant.organization_id
+    claims.update(_organization_claims(tenant, grant.organization_id))
+    dialect = (server or {}).get("token_dialect") or "access_token"
+    if adds_permissions(server):
+        claims["permissions"] = _held_permissions(tenant, server, grant.user["user_id"], grant.organization_id)
+    typ = "JWT"
+    if dialect.startswith("rfc9068_profile"):
+        claims, typ = _rfc9068(tenant, claims), "at+jwt"
     claims = {**grant.access_token_claims, **claims}  # an Action's claim never replaces ours
     if server is not None and server.get("signing_alg") == "HS256" and server.get("signing_secret"):
-        return tokens.sign_hs256(claims, server["signing_secret"]), lifetime
-    return tokens.sign(tenant.keys.signing_key, claims), lifetime
+        return tokens.sign_hs256(claims, server["signing_secret"], typ), lifetime
+    return tokens.sign(tenant.keys.signing_key, claims, typ), lifetime
+
+
+def _rfc9068(tenant: "Tenant", claims: dict) -> dict:
+    """Auth0's RFC 9068 profile: `client_id` instead of `azp`, a `jti`, no `gty`."""
+    profiled = {key: value for key, value in claims.items() if key not in ("azp", "gty")}
+    profiled["client_id"] = claims["azp"]
+    profiled["jti"] = tenant.rng.hex(32)
+    return profiled
 
 
 def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: str | None = None,
@@ -163,8 +213,7 @@ def id_token(tenant: "Tenant", grant: UserGrant, *, issuer: str, access_token: s
         claims["at_hash"] = half_hash(access_token)
     if code:
         claims["c_hash"] = half_hash(code)
-    if grant.organization_id:
-        claims["org_id"] = grant.organization_id
+    claims.update(_organization_claims(tenant, grant.organization_id))
     return tokens.sign(tenant.keys.signing_key, claims)
 
 
@@ -214,4 +263,16 @@ def userinfo_claims(profile: dict, scopes: list[str]) -> dict:
     if "phone" in scopes and "phone_number" in profile:
         claims["phone_number"] = profile["phone_number"]
         claims["phone_number_verified"] = bool(profile.get("phone_verified", False))
+    return claims
+
+
+def _organization_claims(tenant: "Tenant", organization_id: str | None) -> dict:
+    """`org_id`, and `org_name` too when the tenant allows organization names in the
+    Authentication API (its `allow_organization_name_in_authentication_api` setting)."""
+    if not organization_id:
+        return {}
+    claims = {"org_id": organization_id}
+    organization = tenant.directory.organizations.get(organization_id)
+    if organization and tenant.tenant_settings.get("allow_organization_name_in_authentication_api"):
+        claims["org_name"] = organization["name"]
     return claims

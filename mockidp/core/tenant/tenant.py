@@ -26,6 +26,7 @@ from .settings import MockSettings
 
 if TYPE_CHECKING:
     from ..actions.triggers import ActionRuns
+    from ..applications.resource_servers import ResourceServerChanges
     from ..directory.changes import AccountChanges
     from ..directory.records import Directory
     from ..email.mailroom import Mailroom
@@ -70,6 +71,7 @@ class Tenant:
     # The parts the domains attach (core/assembly.py), named here for readers and type checkers.
     directory: "Directory"              # directory/: users, applications, APIs, tickets, ...
     account_changes: "AccountChanges"   # directory/: who reacts to a password change or a link
+    resource_server_changes: "ResourceServerChanges"  # applications/: who reacts to a removed scope
     keys: "Keyring"                     # tokens/: the signing key, loaded on first use
     verified_tokens: "VerifiedTokens"   # tokens/: Management API tokens already verified
     traffic: "Traffic"                  # traffic/: latency, faults, barriers

@@ -30,12 +30,13 @@ def _jwt():
     return jwt
 
 
-def sign(key: "SigningKey", claims: dict[str, Any]) -> str:
-    return _jwt().encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+def sign(key: "SigningKey", claims: dict[str, Any], typ: str = "JWT") -> str:
+    """`typ` is "at+jwt" for RFC 9068 access tokens."""
+    return _jwt().encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": typ})
 
 
-def sign_hs256(claims: dict[str, Any], secret: str) -> str:
-    return _jwt().encode(claims, secret, algorithm="HS256")
+def sign_hs256(claims: dict[str, Any], secret: str, typ: str = "JWT") -> str:
+    return _jwt().encode(claims, secret, algorithm="HS256", headers={"typ": typ})
 
 
 def unverified_header(token: str) -> dict:

@@ -1,0 +1,138 @@
+"""/api/v2/roles and the RBAC routes of users (/users/{id}/roles, /users/{id}/permissions):
+thin translations onto core/authorization/. Status codes and empty bodies are the recorded ones
+(POST /roles 200, DELETE /roles/{id} 200 `{}`, POST .../permissions 201 `{}`, POST
+/roles/{id}/users 200 `{}`, POST /users/{id}/roles and the DELETEs 204)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.authorization import permissions, roles
+from ...core.tenant.errors import bad_request
+from ..http import domain, empty_response, json_response, read_body, tenant
+from ..validation import body_schema_for, validate_body
+from .common import checkpoint, paged, query_args, wants_checkpoint
+from .registry import operation
+
+
+def _payload(key: str) -> Any:
+    """The body of `key`'s request, validated (query first, as hapi does) against its schema."""
+    body = read_body()
+    query_args(key)
+    schema = body_schema_for(key)
+    if schema:
+        validate_body(schema, body)
+    return body
+
+
+# --- roles ----------------------------------------------------------------------------------------
+
+ROLE_TYPES = ("tenant", "organization")
+
+
+@operation("GET /roles")
+def list_roles():
+    # `type` is not in the spec mockidp ships, but auth0-deploy-cli sends `type=tenant` (Auth0's
+    # organization-level roles): every role here is a tenant role, none an organization's.
+    args = query_args("GET /roles", extra_allowed={"type"})
+    role_type = args.get("type")
+    if role_type is not None and role_type not in ROLE_TYPES:
+        raise bad_request(f"Query validation error: 'No enum match for: \"{role_type}\"' on property type.",
+                          "invalid_query_string")
+    found = [] if role_type == "organization" else roles.list_roles(tenant(), args.get("name_filter"))
+    return json_response(paged(found, args, "roles"))
+
+
+@operation("POST /roles")
+def create_role():
+    return json_response(roles.create_role(tenant(), _payload("POST /roles")))
+
+
+@operation("GET /roles/{id}")
+def get_role(id: str):
+    query_args("GET /roles/{id}")
+    return json_response(roles.get_role(tenant(), id))
+
+
+@operation("PATCH /roles/{id}")
+def update_role(id: str):
+    return json_response(roles.update_role(tenant(), id, _payload("PATCH /roles/{id}")))
+
+
+@operation("DELETE /roles/{id}")
+def delete_role(id: str):
+    _payload("DELETE /roles/{id}")
+    roles.delete_role(tenant(), id)
+    return json_response({})
+
+
+# --- a role's permissions and users ---------------------------------------------------------------
+
+@operation("GET /roles/{id}/permissions")
+def list_role_permissions(id: str):
+    args = query_args("GET /roles/{id}/permissions")
+    return json_response(paged(roles.role_permission_views(tenant(), id, domain()), args, "permissions"))
+
+
+@operation("POST /roles/{id}/permissions")
+def add_role_permissions(id: str):
+    roles.add_role_permissions(tenant(), id, _payload("POST /roles/{id}/permissions")["permissions"])
+    return json_response({}, 201)
+
+
+@operation("DELETE /roles/{id}/permissions")
+def remove_role_permissions(id: str):
+    roles.remove_role_permissions(tenant(), id, _payload("DELETE /roles/{id}/permissions")["permissions"])
+    return empty_response(204)
+
+
+@operation("GET /roles/{id}/users")
+def list_role_users(id: str):
+    args = query_args("GET /roles/{id}/users")
+    holders = roles.role_users(tenant(), id)
+    if wants_checkpoint(args):
+        return json_response(checkpoint(holders, args, "users", "user_id", dict))
+    return json_response(paged(holders, args, "users"))
+
+
+@operation("POST /roles/{id}/users")
+def assign_role_users(id: str):
+    roles.assign_users(tenant(), id, _payload("POST /roles/{id}/users")["users"])
+    return json_response({})
+
+
+# --- a user's roles and permissions ---------------------------------------------------------------
+
+@operation("GET /users/{id}/roles")
+def list_user_roles(id: str):
+    args = query_args("GET /users/{id}/roles")
+    return json_response(paged(roles.user_roles(tenant(), id), args, "roles"))
+
+
+@operation("POST /users/{id}/roles")
+def assign_user_roles(id: str):
+    roles.assign_roles(tenant(), id, _payload("POST /users/{id}/roles")["roles"])
+    return empty_response(204)
+
+
+@operation("DELETE /users/{id}/roles")
+def unassign_user_roles(id: str):
+    roles.unassign_roles(tenant(), id, _payload("DELETE /users/{id}/roles")["roles"])
+    return empty_response(204)
+
+
+@operation("GET /users/{id}/permissions")
+def list_user_permissions(id: str):
+    args = query_args("GET /users/{id}/permissions")
+    return json_response(paged(permissions.user_permission_views(tenant(), id, domain()), args, "permissions"))
+
+
+@operation("POST /users/{id}/permissions")
+def add_user_permissions(id: str):
+    permissions.add_user_permissions(tenant(), id, _payload("POST /users/{id}/permissions")["permissions"])
+    return json_response({}, 201)
+
+
+@operation("DELETE /users/{id}/permissions")
+def remove_user_permissions(id: str):
+    permissions.remove_user_permissions(tenant(), id, _payload("DELETE /users/{id}/permissions")["permissions"])
+    return empty_response(204)
