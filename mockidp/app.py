@@ -15,15 +15,15 @@ from .api.authentication.logout import logout_endpoints
 from .api.authentication.oauth import oauth
 from .api.authentication.userinfo import userinfo_endpoint
 from .api.control import control
+from .api.harness.journal import JournalMiddleware, journal
+from .api.harness.snapshots import snapshots
+from .api.harness.tenants import TenantFactory, TenantRouter, tenants_control
 from .api.hosted import hosted, http_error_page
 from .api.http import MAX_BODY_BYTES, error_response, json_response
-from .api.journal import JournalMiddleware, journal
 from .api.login import login_pages
 from .api.management.registry import load_resources
 from .api.outbox import outbox
 from .api.routing import LazyBuilderRule
-from .api.snapshots import snapshots
-from .api.tenants import TenantFactory, TenantRouter, tenants_control
 from .api.traffic import TrafficMiddleware, traffic_control
 from .core.tenant.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
 from .core.tenant.registry import TenantRegistry
@@ -57,7 +57,7 @@ def create_app(tenant: Tenant, ca_file: Path | None = None,
     app.register_blueprint(snapshots)  # /_mock/snapshots, /_mock/state
     app.register_blueprint(journal)  # /_mock/journal, /_mock/journal.har
     # Latency, faults and barriers act before Flask routes a request (see api/traffic.py), on
-    # the tenant the request addressed (api/tenants.py).
+    # the tenant the request addressed (api/harness/tenants.py).
     # The journal records what the tenant's traffic controls did too (latency, faults).
     app.extensions["mockidp.journal"] = recorder = JournalMiddleware(TrafficMiddleware(app.wsgi_app))
     app.wsgi_app = TenantRouter(recorder, tenants)

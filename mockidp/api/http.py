@@ -20,7 +20,7 @@ JSON_TYPE = "application/json; charset=utf-8"
 MAX_JSON_DEPTH = 100
 
 
-TENANT_KEY = "mockidp.tenant"  # the WSGI environ key api/tenants.py's TenantRouter sets
+TENANT_KEY = "mockidp.tenant"  # the WSGI environ key api/harness/tenants.py's TenantRouter sets
 
 
 def tenant() -> Tenant:

@@ -1,7 +1,7 @@
 """The tenant's request journal: what was asked, what was answered and what it caused.
 
 A bounded ring of entries (its size set at start-up, so memory stays flat however long a server
-runs). The api layer records each request (api/journal.py); the core notes what a request
+runs). The api layer records each request (api/harness/journal.py); the core notes what a request
 caused (emails queued, log events) through `effects`, a context variable set for the duration of
 one request on its thread, so core code needs no request object to say "this came from that".
 Request ids count per tenant (`req_00000001`, ...): they never draw from the tenant RNG, so

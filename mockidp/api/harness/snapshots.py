@@ -12,11 +12,11 @@ import re
 
 from flask import Blueprint, Response
 
-from ..core.tenant.clock import iso
-from ..core.tenant.errors import ControlError
-from ..core.tenant.statefile import StateError
-from .control import json_body
-from .http import JSON_TYPE, empty_response, json_response, read_body, tenant
+from ...core.tenant.clock import iso
+from ...core.tenant.errors import ControlError
+from ...core.tenant.statefile import StateError
+from ..control import json_body
+from ..http import JSON_TYPE, empty_response, json_response, read_body, tenant
 
 STATE_MAX_BYTES = 256 * 1024 * 1024  # a state of many thousand users is well over Auth0's 1 MB
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

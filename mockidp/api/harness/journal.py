@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
-from ..core.tenant.clock import iso, monotonic
-from ..core.tenant.errors import ControlError
-from .http import JSON_TYPE, TENANT_KEY, json_response, tenant
+from ...core.tenant.clock import iso, monotonic
+from ...core.tenant.errors import ControlError
+from ..http import JSON_TYPE, TENANT_KEY, json_response, tenant
 
 BODY_LIMIT = 16 * 1024  # bytes of each body kept per entry: enough to read, bounded in memory
 HIDDEN = "[redacted]"
@@ -30,6 +31,7 @@ FILTERS = ("path", "method", "status", "since", "client_id")
 HEADER = "x-mockidp-request-id"
 
 journal = Blueprint("journal", __name__, url_prefix="/_mock")
+log = logging.getLogger("mockidp")
 
 
 class JournalMiddleware:
@@ -65,11 +67,19 @@ class JournalMiddleware:
             raise
         finally:
             current.journal.end(token)
-            entry = _entry(environ, current, effects, recorded, answer, body, started)
-            current.journal.add(entry)
-            if self.access_log:
-                self.access_log(entry)
+            self._record(environ, current, effects, recorded, answer, body, started)
         return [body]
+
+    def _record(self, environ: dict, current, effects, recorded, answer: dict, body: bytes, started: float) -> None:
+        """Never lets a recording problem change the answer already made."""
+        try:
+            entry = _entry(environ, current, effects, recorded, answer, body, started)
+        except Exception:
+            log.exception("mockidp bug: could not journal %s", environ.get("PATH_INFO"))
+            return
+        current.journal.add(entry)
+        if self.access_log:
+            self.access_log(entry)
 
 
 class _TeeInput(io.RawIOBase):
@@ -129,7 +139,7 @@ def _redacted_body(raw: bytes, content_type: str) -> Any:
     if "json" in content_type:
         try:
             return _redacted(json.loads(text))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to walk: keep the text
             return text
     if "x-www-form-urlencoded" in content_type:
         return _redacted(dict(parse_qsl(text, keep_blank_values=True)))
@@ -221,6 +231,6 @@ def _har_entry(entry: dict) -> dict:
 
 
 def _version() -> str:
-    from .. import __version__
+    from ... import __version__
 
     return __version__

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from flask import Blueprint, current_app, request
 
-from ..core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument
-from ..core.tenant.errors import ControlError, FixtureError, reason_phrase
-from ..core.tenant.registry import DEFAULT_NAME, TenantRegistry, check_name
-from ..core.tenant.statefile import StateError
+from ...core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument
+from ...core.tenant.errors import ControlError, FixtureError, reason_phrase
+from ...core.tenant.registry import DEFAULT_NAME, TenantRegistry, check_name
+from ...core.tenant.statefile import StateError
+from ..http import TENANT_KEY, empty_response, json_response, read_body
 from .snapshots import STATE_MAX_BYTES
-from .http import TENANT_KEY, empty_response, json_response, read_body
 
 if TYPE_CHECKING:
-    from ..core.tenant.tenant import Tenant
+    from ...core.tenant.tenant import Tenant
 
 PREFIX = "/t/"
 CREATE_KEYS = {"name", "fixtures", "seed", "clock", "state"}
