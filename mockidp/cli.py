@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "(MOCKIDP_STATE); reset returns to it")
     serve.add_argument("--journal-size", type=int, default=int(_env("JOURNAL_SIZE", 1000)),
                        help="requests each tenant's journal keeps, newest last (MOCKIDP_JOURNAL_SIZE; 0 = off)")
+    serve.add_argument("--quiet", action="store_true", default=_env_flag("QUIET"),
+                       help="print no access-log line per request (MOCKIDP_QUIET)")
     bundle = commands.add_parser("ca-bundle", help="print the path of a CA bundle (public roots + mockidp's CA)")
     bundle.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"))
     commands.add_parser("parity", add_help=False, help="replay recorded Auth0 traffic against mockidp (docs/parity.md)")
@@ -90,11 +92,26 @@ def serve(args: argparse.Namespace) -> int:
         mock = _build(args)
     if mock is None:
         return 2
+    if not args.quiet:
+        mock.log_requests(_access_printer())
     mock.start()
     print(startup_banner(mock), flush=True)
     _wait_for_signal()
     mock.stop()
     return 0
+
+
+def _access_printer():
+    """Prints one line per request (from the tenant's journal entry), whole lines only."""
+    from .api.harness.journal import access_line
+
+    lock = threading.Lock()
+
+    def printer(entry: dict) -> None:
+        with lock:
+            print(access_line(entry), flush=True)
+
+    return printer
 
 
 @contextmanager

@@ -94,6 +94,10 @@ class MockIdP:
         tenant.actions.ca_file = self.ca_file
         return tenant
 
+    def log_requests(self, printer) -> None:
+        """Call `printer(journal entry)` after every request to any tenant (access-log lines)."""
+        self.app.extensions["mockidp.journal"].access_log = printer
+
     @property
     def tenants(self):
         """The server's TenantRegistry: the default tenant and the named ones."""

@@ -2,8 +2,12 @@
 events) under one request id, secrets redacted, filters, HAR export, and the ring's bound."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import requests
 from conftest import Api
+from test_pytest_plugin import _listening_url
 
 SPA = "mockidpSpaClient0000000000000000"
 CONNECTION = "Username-Password-Authentication"
@@ -79,3 +83,28 @@ def test_the_ring_keeps_the_latest_entries():
         assert [e["id"] for e in journal(url).json()["entries"]] == ids[2:]
     finally:
         server.stop()
+
+
+def _serve(tmp_path, *options: str) -> tuple[str, subprocess.Popen]:
+    process = subprocess.Popen([sys.executable, "-m", "mockidp", "serve", "--port", "0", *options],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return _listening_url(process), process
+
+
+def _stop(process: subprocess.Popen) -> str:
+    process.terminate()
+    output, _ = process.communicate(timeout=30)
+    return output.decode()
+
+
+def test_serve_prints_an_access_line_per_request_unless_quiet(tmp_path):
+    url, process = _serve(tmp_path)
+    request_id = requests.get(f"{url}/_mock/clock", params={"x": "1"}, timeout=10).headers["x-mockidp-request-id"]
+    requests.get(f"{url}/api/v2/users", timeout=10)
+    output = _stop(process)
+    assert "GET /_mock/clock?x=1 200 " in output and request_id in output
+    assert "GET /api/v2/users 401 " in output
+
+    url, process = _serve(tmp_path, "--quiet")
+    requests.get(f"{url}/_mock/clock", timeout=10)
+    assert "GET /_mock/clock" not in _stop(process)

@@ -44,7 +44,7 @@ class JournalMiddleware:
     def __call__(self, environ: dict, start_response: Callable):
         current = environ[TENANT_KEY]
         path = environ.get("PATH_INFO") or "/"
-        if path.startswith("/_mock/journal") or not current.journal.enabled:
+        if path.startswith("/_mock/journal") or not (current.journal.enabled or self.access_log):
             return self.wsgi_app(environ, start_response)
         started = monotonic()
         effects, token = current.journal.begin()
@@ -124,6 +124,13 @@ def _entry(environ: dict, current, effects, recorded: _TeeInput, answer: dict, b
             "response": {"content_type": headers.get("Content-Type"),
                          "body": _redacted_body(body[:BODY_LIMIT], headers.get("Content-Type", ""))},
             "emails": list(effects.emails), "logs": list(effects.logs)}
+
+
+def access_line(entry: dict) -> str:
+    """One access-log line (`mockidp serve` prints one per request unless --quiet)."""
+    query = "?" + "&".join(f"{k}={v}" for k, v in entry["query"].items()) if entry["query"] else ""
+    return (f'{entry["time"]}  {entry["method"]} {entry["path"]}{query} {entry["status"]} '
+            f'{entry["duration_ms"]:.1f} ms {entry["id"]}')
 
 
 def _client_id(body: Any, query: str) -> str | None:
