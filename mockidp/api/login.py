@@ -94,6 +94,24 @@ def _finish(transaction: Transaction, profile: dict, *, count: bool) -> Response
     return set_session_cookie(send(response), session["id"])
 
 
+# --- /continue: back from a post-login Action's redirect --------------------------------------
+
+@login_pages.route("/continue", methods=["GET", "POST"])
+def continue_login():
+    """The page a post-login Action sent the user to hands the login back with `state` (and, say, a
+    session_token): the Actions resume, then the login finishes like one on /u/login."""
+    current = tenant()
+    session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
+    resumed = login_flow.resume(current, request.values.get("state", ""), request.args.to_dict(),
+                                request.form.to_dict(), session, issuer=issuer(), info=request_info())
+    if resumed is None:
+        return _invalid_state()
+    response, session = resumed
+    if session is None:  # denied, or redirected again
+        return send(response)
+    return set_session_cookie(send(response), session["id"])
+
+
 # --- /u/login ------------------------------------------------------------------------------------
 
 @login_pages.route("/u/login", methods=["GET", "POST"])
@@ -208,6 +226,8 @@ def _signup_problem(email: str, password: str) -> str | None:
 
 
 def _signup_error_text(error: DbConnectionError) -> str:
+    if error.log_description is not None:  # a pre-user-registration Action refused: its userMessage
+        return str(error.body.get("description") or TEXTS["signup-failed"])
     if error.code == "invalid_password":
         return TEXTS["password-too-weak"]
     if error.code == "user_exists":

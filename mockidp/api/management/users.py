@@ -1,9 +1,11 @@
 """/api/v2/users and /api/v2/users-by-email."""
 from __future__ import annotations
 
+from ...core.actions import registration
 from ...core.directory import identities, users
 from ...core.email import emails
 from ...core.tenant.errors import ManagementError, bad_request
+from ..caller import request_info
 from ..http import empty_response, json_response, public_base_url, read_body, tenant
 from ..validation import schema_enum, schema_property_names, validate_body
 from .common import projection, query_args
@@ -25,6 +27,8 @@ def create_user():
     validate_body("CreateUserRequestContent", body)
     user = users.create_user(tenant(), body)
     emails.after_user_created(tenant(), user, body, public_base_url())  # verify_email, as Auth0
+    registration.user_registered(tenant(), user, request_info(),  # post-user-registration, queued
+                                 {key: value for key, value in body.items() if key != "password"})
     return json_response(user, 201)
 
 
