@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--email-render", choices=("delivery", "enqueue"), default=_env("EMAIL_RENDER"),
                        help="render emails with the user and template as at delivery (default) or as "
                             "when queued (MOCKIDP_EMAIL_RENDER)")
+    serve.add_argument("--state", type=Path, default=_env("STATE"),
+                       help="start the default tenant from a state document saved from GET /_mock/state "
+                            "(MOCKIDP_STATE); reset returns to it")
+    serve.add_argument("--journal-size", type=int, default=int(_env("JOURNAL_SIZE", 1000)),
+                       help="requests each tenant's journal keeps, newest last (MOCKIDP_JOURNAL_SIZE; 0 = off)")
+    serve.add_argument("--quiet", action="store_true", default=_env_flag("QUIET"),
+                       help="print no access-log line per request (MOCKIDP_QUIET)")
     bundle = commands.add_parser("ca-bundle", help="print the path of a CA bundle (public roots + mockidp's CA)")
     bundle.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"))
     commands.add_parser("parity", add_help=False, help="replay recorded Auth0 traffic against mockidp (docs/parity.md)")
@@ -135,6 +142,8 @@ def serve(args: argparse.Namespace) -> int:
         mock = _build(args)
     if mock is None:
         return 2
+    if not args.quiet:
+        mock.log_requests(_access_printer())
     try:
         mock.start()
     except OSError as exc:  # port in use, unknown host: every listener is closed again
@@ -145,6 +154,19 @@ def serve(args: argparse.Namespace) -> int:
     _wait_for_signal()
     mock.stop()
     return 0
+
+
+def _access_printer():
+    """Prints one line per request (from the tenant's journal entry), whole lines only."""
+    from .api.harness.journal import access_line
+
+    lock = threading.Lock()
+
+    def printer(entry: dict) -> None:
+        with lock:
+            print(access_line(entry), flush=True)
+
+    return printer
 
 
 @contextmanager
@@ -163,23 +185,45 @@ def _no_cyclic_gc():
 def _build(args: argparse.Namespace):
     """The MockIdP the options describe, or None after saying why it cannot start."""
     from .core.tenant.errors import FixtureError
+    from .core.tenant.statefile import StateError
     from .runtime import MockIdP
 
     fixtures = args.fixtures or _env_paths("FIXTURES") or None
     latency = _startup_latency(args.latency)
     if latency is False:
         return None
+    state = _startup_state(args.state)
+    if state is False:
+        return None
     try:
         return MockIdP(fixtures=fixtures, seed=args.seed, host=args.host, port=args.port,
                        tls=args.tls, tls_port=args.tls_port, cert_dir=args.cert_dir,
                        public_url=args.public_url, threads=args.threads, latency=latency,
                        email=_startup_email(args), control_token=args.control_token,
-                       allowed_hosts=tuple(h.strip() for h in args.allowed_hosts))
+                       allowed_hosts=tuple(h.strip() for h in args.allowed_hosts),
+                       state=state, journal_size=max(args.journal_size, 0))
     except FixtureError as exc:
         print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
+    except StateError as exc:
+        print(f"mockidp: invalid --state {args.state}: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"mockidp: cannot start: {exc}", file=sys.stderr)
     return None
+
+
+def _startup_state(path: Path | None):
+    """The parsed --state document, None if not given, False (after saying why) if unreadable."""
+    if path is None:
+        return None
+    import json
+
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        print(f"mockidp: cannot read --state {path}: {exc.strerror or exc}", file=sys.stderr)
+    except ValueError as exc:
+        print(f"mockidp: invalid --state {path}: not JSON: {exc}", file=sys.stderr)
+    return False
 
 
 def _startup_latency(text: str | None):
