@@ -33,7 +33,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 MODELLED_PREFIXES = (
     "/users", "/users-by-email", "/clients", "/client-grants", "/connections",
     "/resource-servers", "/email-templates", "/tickets", "/jobs", "/user-blocks", "/roles",
-    "/organizations", "/logs", "/attack-protection", "/emails", "/actions",
+    "/organizations", "/logs", "/attack-protection", "/emails", "/actions", "/guardian",
 )
 RESPONSE_STATUSES = ("200", "201")
 

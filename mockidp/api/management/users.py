@@ -40,6 +40,7 @@ def list_users():
     per_page = args["per_page"] if args.get("per_page") is not None else 50
     found, total = users.list_users(tenant(), query=args.get("q"), page=page, per_page=per_page,
                                     sort=args.get("sort"), fields=fields, include_fields=include)
+    found = [_idp_tokens_if_granted(user) for user in found]
     if not args.get("include_totals"):
         return json_response(found)
     return json_response({"start": page * per_page, "limit": per_page, "length": len(found),
@@ -50,7 +51,13 @@ def list_users():
 def get_user(id: str):
     args = query_args("GET /users/{id}")
     fields, include = _fields(args)
-    return json_response(users.select_fields(users.stored_profile(tenant(), id), fields, include))
+    profile = _idp_tokens_if_granted(users.stored_profile(tenant(), id))
+    return json_response(users.select_fields(profile, fields, include))
+
+
+def _idp_tokens_if_granted(profile: dict) -> dict:
+    """Identities carry the upstream provider's tokens only for read:user_idp_tokens."""
+    return profile if "read:user_idp_tokens" in granted_scopes() else identities.without_idp_tokens(profile)
 
 
 def _refuse_unknown_attributes(body: dict) -> None:
@@ -95,7 +102,7 @@ def users_by_email():
                           "invalid_query_string")
     fields, include = _fields(args)
     found = users.users_by_email(tenant(), args["email"])
-    return json_response([users.select_fields(user, fields, include) for user in found])
+    return json_response([users.select_fields(_idp_tokens_if_granted(user), fields, include) for user in found])
 
 
 # --- account linking (core/identities.py) -----------------------------------------------------

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import connections
 from ..authorization import roles
+from ..directory import identities
 from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..tenant.clock import iso, monotonic
@@ -234,7 +235,8 @@ def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request
 
 def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
                       action: bindings.BoundAction) -> dict:
-    user = {key: value for key, value in copy.deepcopy(profile).items() if key not in NOT_IN_EVENT_USER}
+    shown = identities.without_idp_tokens(profile)  # event.user.identities never carry them
+    user = {key: value for key, value in copy.deepcopy(shown).items() if key not in NOT_IN_EVENT_USER}
     user.setdefault("app_metadata", {})   # "never undefined in Actions"
     user.setdefault("user_metadata", {})
     client = context.client
@@ -245,7 +247,8 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
              "request": {**_request_view(context.request), "method": context.method,
                          "query": dict(context.query), "body": dict(context.body)},
              "transaction": {"protocol": context.protocol, **context.transaction},
-             "authentication": {"methods": [{"name": "pwd", "timestamp": _authenticated_at(tenant, context)}]},
+             "authentication": {"methods": [{"name": _method_name(context.connection),
+                                             "timestamp": _authenticated_at(tenant, context)}]},
              "authorization": {"roles": roles.role_names(tenant, profile["user_id"], context.role_ids)},
              "secrets": dict(action.secrets),
              "tenant": {"id": _tenant_id(tenant)}}
@@ -257,6 +260,11 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
                                  "display_name": organization.get("display_name", organization["name"]),
                                  "metadata": dict(organization.get("metadata") or {})}
     return event
+
+
+def _method_name(connection: dict | None) -> str:
+    """Auth0's name for how the user authenticated: a password, or at an upstream provider."""
+    return "pwd" if (connection or {}).get("strategy", "auth0") == "auth0" else "federated"
 
 
 def _authenticated_at(tenant: "Tenant", context: LoginContext) -> str:

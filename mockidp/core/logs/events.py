@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..applications import strategies
 from ..directory.users import compile_query, parse_sort
 from ..tenant.clock import iso
 
@@ -71,7 +72,8 @@ def record(tenant: "Tenant", event_type: str, description: str = "", *,
     if connection is not None:
         strategy = connection.get("strategy", "auth0")
         fields["strategy"] = strategy
-        fields["strategy_type"] = STRATEGY_TYPES.get(strategy, "social")
+        fields["strategy_type"] = STRATEGY_TYPES.get(strategy) or (
+            "enterprise" if strategy in strategies.ENTERPRISE else "social")
     fields["isMobile"] = "Mobile" in request.user_agent
     with tenant.lock:
         now = tenant.clock.now()
