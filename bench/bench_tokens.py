@@ -145,6 +145,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 round, fewer requests (a smoke run)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, help="cheroot worker threads (default: mockidp's, 16)")
+    parser.add_argument("--only", help="rows whose name contains this (comma-separated), e.g. JWKS,user")
     args = parser.parse_args()
     rounds, total, warmup, signatures = (1, 160, 2, 150) if args.quick else (args.rounds, 480, 3, 300)
     # A private cache: the server's key (and the one signed with in process) never touch ~/.cache.
@@ -152,7 +154,9 @@ def main() -> None:
     os.environ["XDG_CACHE_HOME"] = cache.name
     sys.path.insert(0, str(REPO))
     key = signing_key()
-    server = Server()
+    rows = {name: row for name, row in ROWS.items()
+            if not args.only or any(part.lower() in name.lower() for part in args.only.split(","))}
+    server = Server(args.threads)
     sign_rates: list[float] = []
     sign_cpu: list[float] = []
     results: dict[tuple[str, int], list] = {}
@@ -163,7 +167,7 @@ def main() -> None:
             sign_rates.append(rate)
             sign_cpu.append(cpu_ms)
             for clients in CONCURRENCY:
-                for name, (operation, prepare, _) in ROWS.items():
+                for name, (operation, prepare, _) in rows.items():
                     measured = measure(server, operation, clients, total // clients, warmup, prepare)
                     results.setdefault((name, clients), []).append(measured)
             load.append(os.getloadavg()[0])
@@ -174,7 +178,8 @@ def main() -> None:
     sign = statistics.median(sign_rates)
     sign_ms = statistics.median(sign_cpu)
     print(f"bench_tokens: {rounds} interleaved round(s), {total} requests per row per round; Python "
-          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, 1-min load average {min(load):.1f}-{max(load):.1f}")
+          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, cheroot threads {args.threads or 16}, "
+          f"1-min load average {min(load):.1f}-{max(load):.1f}")
     print(f"in-process RS256 signing (python-jose, pre-built key, mockidp's sign()): {sign:.0f} sig/s, "
           f"{sign_ms:.3f} CPU ms/sig (median of {rounds}; rounds: {', '.join(f'{r:.0f}' for r in sign_rates)})")
     print()
@@ -183,7 +188,7 @@ def main() -> None:
     print(header)
     rate: dict[tuple[str, int], float] = {}
     cpu_per_request: dict[tuple[str, int], float] = {}
-    for name, (_, _, sigs) in ROWS.items():
+    for name, (_, _, sigs) in rows.items():
         for clients in CONCURRENCY:
             runs = results[(name, clients)]
             median_run = sorted(runs, key=lambda m: m.rate)[len(runs) // 2]
@@ -195,6 +200,12 @@ def main() -> None:
             print(f"{name:27} {clients:3} {median_run.rate:7.0f} {percentile_ms(samples, 0.5):7.2f} "
                   f"{percentile_ms(samples, 0.99):7.2f} {cpu_ms:14.3f} {sigs:4} {cpu_ms - sigs * sign_ms:14.3f}")
     print()
+    if rows is not ROWS and len(rows) != len(ROWS):
+        print("(a subset of rows: c=32 / c=8 only)")
+        for name in rows:
+            print(verdict(f"{name}: c=32 / c=8", rate[(name, 32)] / rate[(name, 8)], 0.9)
+                  + f"  [CPU {cpu_per_request[(name, 8)] / cpu_per_request[(name, 32)]:.2f}x]")
+        return
     print("targets (req/s ratios within this run; [CPU] = the same ratio from CPU per request):")
     for clients in CONCURRENCY:
         cc, pw = rate[("client credentials", clients)], rate[("password grant", clients)]

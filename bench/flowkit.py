@@ -21,7 +21,7 @@ HOST = "127.0.0.1"
 SERVER = """
 import sys
 from mockidp.runtime import MockIdP
-mock = MockIdP(port=0).start()
+mock = MockIdP(port=0, **({"threads": int(sys.argv[1])} if len(sys.argv) > 1 else {})).start()
 print(mock.url_for("http"), flush=True)
 sys.stdin.read()  # until the bench closes our stdin
 mock.stop()
@@ -105,8 +105,10 @@ def code_flow_with_session(client: Client) -> None:
 
 
 class Server:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", SERVER], cwd=REPO, text=True,
+    def __init__(self, threads: int | None = None) -> None:
+        """`threads`: cheroot worker threads (mockidp's default, 16, when None)."""
+        argv = [sys.executable, "-c", SERVER] + ([str(threads)] if threads else [])
+        self.process = subprocess.Popen(argv, cwd=REPO, text=True,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         url = self.process.stdout.readline().strip()
         if not url.startswith("http://"):
