@@ -33,7 +33,13 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 MODELLED_PREFIXES = (
     "/users", "/users-by-email", "/clients", "/client-grants", "/connections",
     "/resource-servers", "/email-templates", "/tickets", "/jobs", "/user-blocks", "/roles",
-    "/organizations", "/logs", "/attack-protection", "/emails", "/actions", "/guardian",
+    "/organizations", "/logs", "/attack-protection", "/emails", "/actions",
+    # declared resources (core/resources/catalog)
+    "/log-streams", "/event-streams", "/custom-domains", "/branding", "/guardian", "/prompts",
+    "/tenants", "/risk-assessments", "/supplemental-signals", "/network-acls", "/keys",
+    "/user-attribute-profiles", "/self-service-profiles", "/token-exchange-profiles", "/flows",
+    "/forms", "/device-credentials", "/connection-profiles", "/rate-limit-policies", "/sessions",
+    "/refresh-tokens", "/hooks", "/rules", "/rules-configs",
 )
 RESPONSE_STATUSES = ("200", "201")
 
@@ -188,6 +194,7 @@ def extract(spec: dict) -> dict[str, Any]:
     for key, path, operation, path_parameters in iter_operations(spec):
         body = body_schema_name(operation)
         operations[key] = {
+            "summary": operation.get("summary"),  # Auth0's action name: a `sapi` log's description
             "scopes": any_of_scopes(operation),
             "body": body,
             "query": query_parameters(operation, path_parameters, components),

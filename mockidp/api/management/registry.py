@@ -9,21 +9,31 @@ from typing import Callable
 
 from flask import Blueprint, g, request
 
+from ...core.logs import events
 from ...core.tenant.errors import ManagementError
 from ...core.tokens import jwt as tokens
 from ..http import tenant
-from ..validation import scopes_for
+from ..caller import request_info
+from ..validation import operation_keys, operation_summary, scopes_for
 
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
 RESOURCE_MODULES = ("users", "applications.clients", "applications.connections", "applications.resource_servers",
                     "applications.client_grants",
                     "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection",
-                    "actions", "roles", "organizations", "factors.guardian")
+                    "actions", "roles", "organizations", "factors.guardian",
+                    "declared.views")  # declared last: it serves what no module above does
 _registered_operations: list[str] = []  # filled once at import time; read-only afterwards
 
 
+# A resource server is addressed by id or by identifier, and an identifier is a URL: sent as
+# `https:%2F%2Fapi.example.com%2F`, it reaches routing decoded (WSGI's PATH_INFO), slashes and all.
+SLASHED_IDS = frozenset({"/resource-servers/{id}"})
+
+
 def _flask_path(path: str) -> str:
+    if path in SLASHED_IDS:
+        return re.sub(r"{(\w+)}$", r"<path:\1>", path)
     return re.sub(r"{(\w+)}", r"<\1>", path)
 
 
@@ -36,11 +46,14 @@ def operation(key: str) -> Callable:
 
         @wraps(view)
         def guarded(**kwargs):
+            g.operation_key = key  # for the audit log (audit below)
             g.caller = authenticate()
             require_any_scope(needed)
             return view(**kwargs)
 
-        management.add_url_rule(_flask_path(path), endpoint=key, view_func=guarded, methods=[method])
+        # werkzeug would merge the `//` of a slashed identifier (https://...) into one slash
+        management.add_url_rule(_flask_path(path), endpoint=key, view_func=guarded, methods=[method],
+                                merge_slashes=path not in SLASHED_IDS)
         _registered_operations.append(key)
         return view
 
@@ -75,6 +88,36 @@ def require_any_scope(needed: list[str]) -> None:
                               "insufficient_scope")
 
 
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MASKED = frozenset({"password", "client_secret", "signing_secret"})
+
+
+@management.after_request
+def audit(response):
+    """Every successful Management write is logged as Auth0 logs it: a `sapi` entry named after
+    the operation ("Create a User") with the request and the response (reference §9.2)."""
+    key = g.get("operation_key")
+    if key and request.method in WRITES and response.status_code < 400 and "caller" in g:
+        claims = g.caller.claims
+        details = {
+            "request": {"channel": "api", "method": request.method.lower(), "path": request.path,
+                        "query": request.args.to_dict(), "body": _masked(request.get_json(silent=True)),
+                        "ip": request.remote_addr, "userAgent": request.headers.get("User-Agent", ""),
+                        "auth": {"strategy": "jwt", "credentials": {"scopes": sorted(g.caller.scopes)}}},
+            "response": {"statusCode": response.status_code, "body": _masked(response.get_json(silent=True))},
+        }
+        events.record(tenant(), "sapi", operation_summary(key), request=request_info(),
+                      client_id=claims.get("azp") or str(claims.get("sub", "")).removesuffix("@clients"),
+                      details=details)
+    return response
+
+
+def _masked(body):
+    if isinstance(body, dict):
+        return {key: "*****" if key in MASKED else value for key, value in body.items()}
+    return body if body is not None else {}
+
+
 def load_resources() -> Blueprint:
     for module in RESOURCE_MODULES:
         importlib.import_module(f"{__package__}.{module}")
@@ -82,10 +125,10 @@ def load_resources() -> Blueprint:
 
 
 def supported_scopes() -> list[str]:
-    """Every scope some registered operation accepts: what the Management API system resource
-    server offers and what the default M2M client is granted."""
-    load_resources()
-    scopes = {scope for key in _registered_operations for scope in scopes_for(key)}
+    """Every scope some operation of Auth0's spec accepts: what the Management API system
+    resource server offers and what the default M2M client is granted. Taken from the spec, not
+    from the routes, so the declared resources (loaded on first use) need not load at start-up."""
+    scopes = {scope for key in operation_keys() for scope in scopes_for(key)}
     return sorted(scope for scope in scopes if "current_user" not in scope)  # user-token scopes
 
 

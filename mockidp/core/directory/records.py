@@ -69,6 +69,9 @@ class Directory:
     # inside), and trigger id -> its bindings in execution order.
     actions: dict[str, dict]
     action_bindings: dict[str, tuple]
+    # Declared resources (core/resources/): resource path -> {id: record}; both levels replaced
+    # on every write, never changed.
+    resources: dict[str, dict]
     # Social/enterprise sign-in (core/upstream/): (connection, upstream id) -> an identity the mock
     # provider knows, and upstream state -> a login waiting at (or answered by) the provider.
     upstream_identities: dict[tuple, dict]

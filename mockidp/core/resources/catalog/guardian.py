@@ -1,0 +1,35 @@
+"""Guardian (MFA) configuration: the factors and whether each is enabled, their providers,
+templates and settings. Stored as configuration. The factors' enabled state and the MFA policies
+have behaviour and live in core/factors/guardian.py (api/management/factors/guardian.py)."""
+from __future__ import annotations
+
+from ..model import Resource
+
+_SMS_TEMPLATES = {
+    "enrollment_message": "{{code}} is your verification code for {{tenant.friendly_name}}. "
+                          "Please enter this code to verify your enrollment.",
+    "verification_message": "{{code}} is your verification code for {{tenant.friendly_name}}",
+}
+
+
+def _setting(path: str, **defaults) -> Resource:
+    return Resource(f"/guardian/factors/{path}", "setting", singleton=True, defaults=defaults)
+
+
+RESOURCES = [
+    Resource("/guardian/enrollments", "enrollment", not_found="Enrollment not found",
+             not_found_code="enrollment_not_found"),
+    _setting("duo/settings"),
+    _setting("phone/message-types", message_types=[]),
+    _setting("phone/providers/twilio"),
+    _setting("phone/selected-provider", provider="auth0"),
+    _setting("phone/templates", **_SMS_TEMPLATES),
+    _setting("sms/providers/twilio"),
+    _setting("sms/selected-provider", provider="auth0"),
+    _setting("sms/templates", **_SMS_TEMPLATES),
+    _setting("push-notification/providers/apns"),
+    _setting("push-notification/providers/fcm"),
+    _setting("push-notification/providers/fcmv1"),
+    _setting("push-notification/providers/sns"),
+    _setting("push-notification/selected-provider", provider="guardian"),
+]
