@@ -44,6 +44,7 @@ from mockidp.core.fixtures.files import DEFAULT_FIXTURE  # noqa: E402
 from mockidp.core.tokens.keys import load_or_create_signing_key  # noqa: E402
 from mockidp.server import DEFAULT_THREADS  # noqa: E402
 from mockidp.tls import ensure_certificates  # noqa: E402
+from flowkit import process_cpu_seconds  # noqa: E402  (bench/ is on sys.path: run as a script)
 
 PYTHON = sys.executable
 BARE_APP = REPO / "bench" / "bare_app.py"
@@ -150,15 +151,6 @@ def health_ok(port: int) -> bool:
             conn.close()
     except OSError:  # not listening yet
         return False
-
-
-def process_cpu_seconds(pid: int) -> float | None:
-    """utime + stime of a process, from /proc (None where there is no /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:

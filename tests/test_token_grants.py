@@ -382,6 +382,23 @@ def test_userinfo_refuses_bad_tokens(mockidp, browser):
     assert expired.status_code == 401 and "expired" in expired.headers["WWW-Authenticate"]
 
 
+def test_userinfo_checks_expiry_of_a_token_it_already_verified(mockidp, browser):
+    """A token /userinfo accepted is remembered (no second RSA check), but its expiry is still
+    read from the tenant clock on every request."""
+    access = exchange_code(mockidp.url, browser.sign_in(*ALICE)["code"]).json()["access_token"]
+    headers = {"Authorization": f"Bearer {access}"}
+    assert requests.get(f"{mockidp.url}/userinfo", headers=headers, timeout=30).status_code == 200
+    mockidp.advance(86400 - 1)  # the /userinfo token lives 86400 s: one second left
+    assert requests.get(f"{mockidp.url}/userinfo", headers=headers, timeout=30).status_code == 200
+    mockidp.advance(1)
+    expired = requests.get(f"{mockidp.url}/userinfo", headers=headers, timeout=30)
+    assert expired.status_code == 401 and "expired" in expired.headers["WWW-Authenticate"]
+    management = {"Authorization": f"Bearer {mockidp.management_token()}"}
+    for _ in range(2):  # a refused token is not remembered as verified
+        refused = requests.get(f"{mockidp.url}/userinfo", headers=management, timeout=30)
+        assert refused.status_code == 401 and "not valid for /userinfo" in refused.headers["WWW-Authenticate"]
+
+
 # --- CORS for browser applications -----------------------------------------------------------
 
 def test_cors_for_allowed_web_origins(mockidp, browser):

@@ -24,6 +24,7 @@ def build_tenant(config: TenantConfig) -> Tenant:
     tenant = Tenant(config)
     tenant.keys = Keyring(config.state_dir, config.keep_signing_key)
     tenant.verified_tokens = VerifiedTokens()
+    tenant.verified_userinfo_tokens = VerifiedTokens()
     tenant.traffic = install_traffic(tenant)
     tenant.mailroom = Mailroom(tenant, startup_email_settings(config.fixture))
     tenant.actions = ActionRuns(tenant)

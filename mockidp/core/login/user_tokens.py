@@ -232,9 +232,15 @@ class InvalidAccessToken(ValueError):
     """Why a bearer token is refused (said in the WWW-Authenticate challenge)."""
 
 
-def verify_userinfo_token(tenant: "Tenant", token: str) -> dict:
+def verify_userinfo_token(tenant: "Tenant", token: str) -> Mapping[str, Any]:
     """The claims of an RS256 token signed by this tenant, unexpired on the tenant clock and meant
-    for /userinfo (its aud includes a `<base>/userinfo`, whatever host the caller used)."""
+    for /userinfo (its aud includes a `<base>/userinfo`, whatever host the caller used). A token
+    that passed once is remembered (`tenant.verified_userinfo_tokens`); expiry is still checked
+    on the tenant clock every time."""
+    claims = tenant.verified_userinfo_tokens.get(token)
+    if claims is not None:
+        _check_userinfo_expiry(tenant, claims)
+        return claims
     try:
         header = tokens.unverified_header(token)
         if header.get("alg") != "RS256" or header.get("kid") != tenant.keys.signing_key.kid:
@@ -242,14 +248,20 @@ def verify_userinfo_token(tenant: "Tenant", token: str) -> dict:
         claims = tokens.decode_rs256(token, tenant.keys.signing_key)
     except tokens.TokenError:
         raise InvalidAccessToken("Invalid token") from None
-    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= tenant.clock.timestamp():
-        raise InvalidAccessToken("The access token expired")
+    _check_userinfo_expiry(tenant, claims)
     audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
     if not any(isinstance(aud, str) and USERINFO_AUDIENCE.match(aud) for aud in audiences):
         raise InvalidAccessToken("The access token is not valid for /userinfo")
     if not isinstance(claims.get("sub"), str):
         raise InvalidAccessToken("Invalid token")
+    claims = MappingProxyType(claims)  # read-only: shared by every later request with this token
+    tenant.verified_userinfo_tokens.add(token, claims)
     return claims
+
+
+def _check_userinfo_expiry(tenant: "Tenant", claims: Mapping) -> None:
+    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= tenant.clock.timestamp():
+        raise InvalidAccessToken("The access token expired")
 
 
 def userinfo_claims(profile: dict, scopes: list[str]) -> dict:

@@ -9,6 +9,7 @@ date. Only the newest MAX_STORED events are kept.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import re
 from datetime import datetime
@@ -44,45 +45,52 @@ def record(tenant: "Tenant", event_type: str, description: str = "", *,
            user: dict | None = None, user_id: str | None = None, user_name: str | None = None,
            details: dict | None = None, audience: str | None = None,
            scope: str | None = None) -> dict:
-    """Store one event and return it. `user` is a profile; `client`/`connection` are records."""
+    """Store one event and return it. `user` is a profile; `client`/`connection` are records.
+
+    Everything but the date, the id and storing is built before taking the tenant lock."""
     request = request or NO_REQUEST
+    fields: dict[str, Any] = {}
+    if connection is not None:
+        fields["connection"] = connection.get("name")
+        fields["connection_id"] = connection.get("id")
+    if client is not None or client_id:
+        fields["client_id"] = (client or {}).get("client_id") or client_id
+        fields["client_name"] = (client or {}).get("name", "")
+    fields["ip"] = request.ip
+    fields["hostname"] = request.hostname
+    if details is not None:
+        fields["details"] = copy.deepcopy(details)
+    if user is not None or user_id or user_name:
+        known_id = (user or {}).get("user_id") or user_id
+        if known_id:
+            fields["user_id"] = known_id
+        fields["user_name"] = user_name or display_name(user or {})
+    fields["user_agent"] = describe_user_agent(request.user_agent)
+    if audience is not None:
+        fields["audience"] = audience
+    if scope is not None:
+        fields["scope"] = scope
+    if connection is not None:
+        strategy = connection.get("strategy", "auth0")
+        fields["strategy"] = strategy
+        fields["strategy_type"] = STRATEGY_TYPES.get(strategy) or (
+            "enterprise" if strategy in strategies.ENTERPRISE else "social")
+    fields["isMobile"] = "Mobile" in request.user_agent
     with tenant.lock:
         now = tenant.clock.now()
         log_id = _log_id(tenant, now)
         journal.note_log(log_id)
         event: dict[str, Any] = {"_id": log_id, "log_id": log_id, "date": iso(now), "type": event_type,
-                                 "description": description}
-        if connection is not None:
-            event["connection"] = connection.get("name")
-            event["connection_id"] = connection.get("id")
-        if client is not None or client_id:
-            event["client_id"] = (client or {}).get("client_id") or client_id
-            event["client_name"] = (client or {}).get("name", "")
-        event["ip"] = request.ip
-        event["hostname"] = request.hostname
-        if details is not None:
-            event["details"] = copy.deepcopy(details)
-        if user is not None or user_id or user_name:
-            known_id = (user or {}).get("user_id") or user_id
-            if known_id:
-                event["user_id"] = known_id
-            event["user_name"] = user_name or display_name(user or {})
-        event["user_agent"] = describe_user_agent(request.user_agent)
-        if audience is not None:
-            event["audience"] = audience
-        if scope is not None:
-            event["scope"] = scope
-        if connection is not None:
-            strategy = connection.get("strategy", "auth0")
-            event["strategy"] = strategy
-            event["strategy_type"] = STRATEGY_TYPES.get(strategy) or (
-                "enterprise" if strategy in strategies.ENTERPRISE else "social")
-        event["isMobile"] = "Mobile" in request.user_agent
+                                 "description": description, **fields}
         stored = tenant.directory.logs
         stored[log_id] = event
         while len(stored) > MAX_STORED:
             del stored[next(iter(stored))]
-        return copy.deepcopy(event)
+    # A copy the caller may change: only `details` is mutable (the other values are scalars).
+    returned = dict(event)
+    if "details" in returned:
+        returned["details"] = copy.deepcopy(returned["details"])
+    return returned
 
 
 def _log_id(tenant: "Tenant", now: datetime) -> str:
@@ -162,6 +170,7 @@ _SYSTEMS = (("Windows", r"Windows NT ([\d.]+)"), ("iOS", r"iPhone OS ([\d_]+)"),
             ("Mac OS X", r"Mac OS X ([\d_.]+)"), ("Android", r"Android ([\d.]+)"), ("Linux", r"(Linux)"))
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of the header; a test run sends a few
 def describe_user_agent(user_agent: str) -> str:
     """Auth0's rendering of a User-Agent: "<browser> <x.y.z> / <OS> <x.y.z>"; unknown parts are
     "Other 0.0.0"."""

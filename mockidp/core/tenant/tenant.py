@@ -74,6 +74,7 @@ class Tenant:
     resource_server_changes: "ResourceServerChanges"  # applications/: who reacts to a removed scope
     keys: "Keyring"                     # tokens/: the signing key, loaded on first use
     verified_tokens: "VerifiedTokens"   # tokens/: Management API tokens already verified
+    verified_userinfo_tokens: "VerifiedTokens"  # tokens/: /userinfo tokens already verified
     traffic: "Traffic"                  # traffic/: latency, faults, barriers
     mailroom: "Mailroom"                # email/: the email queue and the outbox
     actions: "ActionRuns"               # actions/: queued runs and recent executions

@@ -85,18 +85,19 @@ class ManagementCaller(NamedTuple):
 
 
 class VerifiedTokens:
-    """Management API tokens already verified (signature and audience), so a client that reuses
-    its token (every SDK does) pays the RSA check once. Bounded: past `limit` entries it starts
-    over. Expiry is never cached: it is checked against the tenant clock on every use."""
+    """Tokens already verified (signature and audience: a Management API caller, or the claims of
+    a /userinfo token), so a client that reuses its token (every SDK does) pays the RSA check
+    once. Bounded: past `limit` entries it starts over. Expiry is never cached: it is checked
+    against the tenant clock on every use."""
 
     def __init__(self, limit: int = 4096):
         self._limit = limit
-        self._callers: dict[str, ManagementCaller] = {}
+        self._callers: dict[str, Any] = {}
 
-    def get(self, token: str) -> ManagementCaller | None:
+    def get(self, token: str) -> Any:
         return self._callers.get(token)
 
-    def add(self, token: str, caller: ManagementCaller) -> None:
+    def add(self, token: str, caller: Any) -> None:
         if len(self._callers) >= self._limit:
             self._callers = {}
         self._callers[token] = caller
