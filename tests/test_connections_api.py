@@ -321,3 +321,11 @@ def test_enabled_clients_scopes(mockidp, api):
     writer = scoped(mockidp, "update:connections")
     assert (writer.get(path).status_code, writer.get(path).json()) == (
         403, insufficient_scope_body("GET /connections/{id}/clients"))
+
+
+def test_fields_keep_the_id_and_is_domain_connection(api):
+    create(api, name="Kept")
+    listed = api.get("/api/v2/connections", params={"fields": "name", "include_fields": "true"}).json()
+    assert {tuple(sorted(entry)) for entry in listed} == {("id", "is_domain_connection", "name")}
+    excluded = api.get("/api/v2/connections", params={"fields": "name", "include_fields": "false"}).json()
+    assert all("name" not in entry and "id" in entry for entry in excluded)

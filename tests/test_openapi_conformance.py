@@ -181,7 +181,9 @@ def test_connection_lists_leave_out_the_deprecated_enabled_clients(api):
 def test_connections_with_fields(api):
     response = api.get("/api/v2/connections", params={"fields": "name,strategy"})
     assert_conforms("GET /connections", response, 200)
-    assert response.json() == [{"name": "Username-Password-Authentication", "strategy": "auth0"}]
+    [connection] = response.json()  # Auth0 keeps the id and is_domain_connection (recorded)
+    assert connection == {"id": connection["id"], "name": "Username-Password-Authentication",
+                          "strategy": "auth0", "is_domain_connection": False}
 
 
 # --- error bodies ------------------------------------------------------------------------------

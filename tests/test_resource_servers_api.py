@@ -135,7 +135,9 @@ def test_the_management_api_cannot_be_created_again(mockidp, api):
      f"'Value 2592001 is greater than maximum 2592000' on property token_lifetime ({LIFETIME_DESCRIPTION})."),
     ({"identifier": API, "token_lifetime": -1},
      f"'Value -1 is less than minimum 0' on property token_lifetime ({LIFETIME_DESCRIPTION})."),
-    ({"identifier": API, "token_lifetime_for_web": 60}, "'Additional properties not allowed: token_lifetime_for_web'."),
+    # token_lifetime_for_web is accepted (a spec gap: data/spec_gaps.json), but typed
+    ({"identifier": API, "token_lifetime_for_web": "60"},
+     "'Expected type integer but found type string' on property token_lifetime_for_web."),
     ({"identifier": API, "scopes": [{"description": "no value"}]},
      "'Missing required property: value' on property scopes[0]."),
     ({"identifier": API, "signing_alg": "none"},

@@ -34,6 +34,12 @@ MODELLED_PREFIXES = (
     "/users", "/users-by-email", "/clients", "/client-grants", "/connections",
     "/resource-servers", "/email-templates", "/tickets", "/jobs", "/user-blocks", "/roles",
     "/organizations", "/logs", "/attack-protection", "/emails", "/actions",
+    # declared resources (core/resources/catalog)
+    "/log-streams", "/event-streams", "/custom-domains", "/branding", "/guardian", "/prompts",
+    "/tenants", "/risk-assessments", "/supplemental-signals", "/network-acls", "/keys",
+    "/user-attribute-profiles", "/self-service-profiles", "/token-exchange-profiles", "/flows",
+    "/forms", "/device-credentials", "/connection-profiles", "/rate-limit-policies", "/sessions",
+    "/refresh-tokens", "/hooks", "/rules", "/rules-configs",
 )
 RESPONSE_STATUSES = ("200", "201")
 

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 # --- JavaScript-flavoured pattern and the format checker ---------------------------------
 
+CLASS_ESCAPES = ([*"\\w"], [*"\\W"], [*"\\d"], [*"\\D"], [*"\\s"], [*"\\S"])
+
+
 @cache
 def js_regex(pattern: str) -> re.Pattern[str]:
     """Compile an ECMAScript pattern: an unescaped ``$`` outside a class means end of input."""
@@ -33,6 +36,8 @@ def js_regex(pattern: str) -> re.Pattern[str]:
             in_class = False
         elif char == "$" and not in_class:
             char = r"\Z"
+        elif char == "-" and in_class and translated[-2:] in CLASS_ESCAPES:
+            char = r"\-"  # JavaScript reads `[\w-.]` as \w, '-', '.'; Python calls it a bad range
         translated.append(char)
     return re.compile("".join(translated))
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from referencing import Registry
 
 DATA_FILE = "management_api.json"
+GAPS_FILE = "spec_gaps.json"  # fields Auth0 accepts that its spec omits
 INDEX_FILE = "management_operations.json"  # scopes, body names, required query params only
 # The data file is registered under this URI; its refs are "#/schemas/<Name>".
 DOCUMENT_URI = "urn:mockidp:management-api"
@@ -47,6 +48,9 @@ def validate_body(schema_name: str, body: object) -> None:
     """Raise ManagementError(400, 'Payload validation error: ...', 'invalid_body') for the first
     error of ``body`` against the named request schema (a JSON object unless the schema says
     otherwise; ``None`` means "no body" and fails an object schema as type null)."""
+    clearable = _clearable().get(schema_name)
+    if clearable and isinstance(body, dict):  # null clears these: validated as an empty object
+        body = {key: {} if value is None and key in clearable else value for key, value in body.items()}
     error = first_error(_body_validator(schema_name), body)
     if error is not None:
         raise ManagementError(400, f"Payload validation error: {describe(error)}", "invalid_body")
@@ -78,6 +82,11 @@ def scopes_for(operation_key: str) -> list[str]:
     return list(_indexed(operation_key)["scopes"])
 
 
+def operation_keys() -> tuple[str, ...]:
+    """Every operation of Auth0's Management spec, as `"<METHOD> <path>"`."""
+    return tuple(_index())
+
+
 def body_schema_for(operation_key: str) -> str | None:
     """Name of the operation's request-body schema, or None if it takes no (named) body."""
     return _indexed(operation_key)["body"]
@@ -107,7 +116,27 @@ def response_schema(operation_key: str, status: int) -> dict | None:
 @cache
 def _data() -> dict[str, Any]:
     text = resources.files("mockidp").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    return _with_spec_gaps(json.loads(text))
+
+
+@cache
+def _spec_gaps() -> dict[str, Any]:
+    text = resources.files("mockidp").joinpath("data", GAPS_FILE).read_text(encoding="utf-8")
     return json.loads(text)
+
+
+def _clearable() -> dict[str, list[str]]:
+    """Per request schema, the object fields a null clears though the spec types them object."""
+    return _spec_gaps()["_clearable"]
+
+
+def _with_spec_gaps(data: dict[str, Any]) -> dict[str, Any]:
+    """Add the fields Auth0 accepts but its spec omits (data/spec_gaps.json, docs/spec-gaps.md)."""
+    for schema_name, properties in _spec_gaps().items():
+        if not schema_name.startswith("_"):
+            schema = data["schemas"][schema_name]
+            schema["properties"] = {**schema.get("properties", {}), **properties}
+    return data
 
 
 @cache

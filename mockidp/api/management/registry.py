@@ -12,18 +12,25 @@ from flask import Blueprint, g, request
 from ...core.tenant.errors import ManagementError
 from ...core.tokens import jwt as tokens
 from ..http import tenant
-from ..validation import scopes_for
+from ..validation import operation_keys, scopes_for
 
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
 RESOURCE_MODULES = ("users", "applications.clients", "applications.connections", "applications.resource_servers",
                     "applications.client_grants",
                     "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection",
-                    "actions", "roles", "organizations")
+                    "actions", "roles", "organizations", "declared.views")  # declared last: it serves the rest
 _registered_operations: list[str] = []  # filled once at import time; read-only afterwards
 
 
+# A resource server is addressed by id or by identifier, and an identifier is a URL: sent as
+# `https:%2F%2Fapi.example.com%2F`, it reaches routing decoded (WSGI's PATH_INFO), slashes and all.
+SLASHED_IDS = frozenset({"/resource-servers/{id}"})
+
+
 def _flask_path(path: str) -> str:
+    if path in SLASHED_IDS:
+        return re.sub(r"{(\w+)}$", r"<path:\1>", path)
     return re.sub(r"{(\w+)}", r"<\1>", path)
 
 
@@ -40,7 +47,9 @@ def operation(key: str) -> Callable:
             require_any_scope(needed)
             return view(**kwargs)
 
-        management.add_url_rule(_flask_path(path), endpoint=key, view_func=guarded, methods=[method])
+        # werkzeug would merge the `//` of a slashed identifier (https://...) into one slash
+        management.add_url_rule(_flask_path(path), endpoint=key, view_func=guarded, methods=[method],
+                                merge_slashes=path not in SLASHED_IDS)
         _registered_operations.append(key)
         return view
 
@@ -82,10 +91,10 @@ def load_resources() -> Blueprint:
 
 
 def supported_scopes() -> list[str]:
-    """Every scope some registered operation accepts: what the Management API system resource
-    server offers and what the default M2M client is granted."""
-    load_resources()
-    scopes = {scope for key in _registered_operations for scope in scopes_for(key)}
+    """Every scope some operation of Auth0's spec accepts: what the Management API system
+    resource server offers and what the default M2M client is granted. Taken from the spec, not
+    from the routes, so the declared resources (loaded on first use) need not load at start-up."""
+    scopes = {scope for key in operation_keys() for scope in scopes_for(key)}
     return sorted(scope for scope in scopes if "current_user" not in scope)  # user-token scopes
 
 

@@ -75,6 +75,9 @@ class Directory:
     role_permissions: dict[str, tuple]
     user_roles: dict[str, tuple]
     user_permissions: dict[str, tuple]
+    # Declared resources (core/resources/): resource path -> {id: record}; both levels replaced
+    # on every write, never changed.
+    resources: dict[str, dict]
     # Organizations (core/organizations/): org id -> organization (its enabled connections
     # inside), (org id, user_id) -> membership, (org id, user_id) -> member role ids, and
     # invitation id -> invitation.

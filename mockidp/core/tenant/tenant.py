@@ -78,6 +78,7 @@ class Tenant:
         self._reset_hooks: list[Callable[[], None]] = []
         self._close_hooks: list[Callable[[], None]] = []
         self._pristine_rng: object = None
+        self._pristine_settings: dict = self.tenant_settings
 
     @property
     def public_url(self) -> str | None:
@@ -94,11 +95,13 @@ class Tenant:
     def seal(self) -> None:
         """The fixtures are loaded: from now on, reset returns here."""
         self._pristine_rng = self.rng.getstate()
+        self._pristine_settings = self.tenant_settings  # PATCH /tenants/settings replaces, never changes it
 
     def reset(self) -> None:
         """Back to the loaded fixtures: same seed, same ids from here on."""
         with self.lock:
             self.rng.setstate(self._pristine_rng)
+            self.tenant_settings = self._pristine_settings
             self.clock.reset()
             self.mock_settings.reset()
             self.generation += 1

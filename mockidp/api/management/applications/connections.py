@@ -11,8 +11,15 @@ FIELDS_DESCRIPTION = ("A comma separated list of fields to include or exclude (d
                       "include_fields) from the result, empty to retrieve all fields")
 
 
+# Auth0 answers these with any `fields` it includes (recorded: fields=id gives both).
+ALWAYS_INCLUDED = ("id", "is_domain_connection")
+
+
 def _view(connection: dict, args: dict) -> dict:
-    return select(connection, *projection(args, None, FIELDS_DESCRIPTION))
+    fields, include = projection(args, None, FIELDS_DESCRIPTION)
+    if fields and include:
+        fields = [*fields, *(name for name in ALWAYS_INCLUDED if name not in fields)]
+    return select(connection, fields, include)
 
 
 @operation("GET /connections")

@@ -2,11 +2,21 @@
 server is addressed by its id or its (URL-encoded) identifier."""
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from ....core.applications import resource_servers
 from ...http import domain, empty_response, json_response, read_body, tenant
 from ...validation import validate_body
 from ..common import paged, query_args
 from ..registry import operation
+
+
+def addressed(id: str) -> str:
+    """cheroot decodes every escape of the path but `%2F` (so that a slash stays a separator):
+    an identifier sent as `https:%2F%2Fapi.example.com%2F` arrives with its `%2F`s, and Auth0
+    reads it as https://api.example.com/. (A server that decodes `%2F` too reaches the
+    `<path:id>` rule of registry.SLASHED_IDS.)"""
+    return unquote(id)
 
 
 @operation("GET /resource-servers")
@@ -27,7 +37,7 @@ def list_resource_servers():
 @operation("GET /resource-servers/{id}")
 def get_resource_server(id: str):
     query_args("GET /resource-servers/{id}")
-    server = resource_servers.find_resource_server(tenant(), id)
+    server = resource_servers.find_resource_server(tenant(), addressed(id))
     return json_response(resource_servers.public_view(server, domain()))
 
 
@@ -45,7 +55,7 @@ def update_resource_server(id: str):
     body = read_body()
     query_args("PATCH /resource-servers/{id}")
     validate_body("UpdateResourceServerRequestContent", body)
-    server = resource_servers.update_resource_server(tenant(), id, body)
+    server = resource_servers.update_resource_server(tenant(), addressed(id), body)
     return json_response(resource_servers.public_view(server, domain()))
 
 
@@ -53,5 +63,5 @@ def update_resource_server(id: str):
 def delete_resource_server(id: str):
     read_body()
     query_args("DELETE /resource-servers/{id}")
-    resource_servers.delete_resource_server(tenant(), id)
+    resource_servers.delete_resource_server(tenant(), addressed(id))
     return empty_response(204)

@@ -1,0 +1,144 @@
+"""/api/v2 for every resource declared in core/resources: one catch-all rule, the operation
+found by declared_routes.match, then the same few steps for all of them (authenticate, check the
+spec's scopes, validate the query and body, call core/resources/store, shape the answer).
+
+Paths the hand-written modules serve never get here: Flask prefers their rules. A path nobody
+declares gets the generic 404, or 405 with Allow when another rule serves it."""
+from __future__ import annotations
+
+from flask import current_app, g, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from ....core.resources import store
+from ....core.tenant.errors import ManagementError
+from ...http import empty_response, json_response, read_body, tenant
+from ...validation import body_schema_for, scopes_for, validate_body
+from ..common import checkpoint, paged, query_args
+from ..registry import authenticate, management, require_any_scope
+from .routes import Route, match
+
+ENDPOINT = "declared"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def dispatch(rest: str):
+    route, params, allowed = match(request.method, rest)
+    if route is None:
+        _fall_through(allowed)
+    g.caller = authenticate()
+    require_any_scope(scopes_for(route.key))
+    if route.kind == "refuse":
+        status, message, code = route.resource.refusal
+        raise ManagementError(status, message, code)
+    return VIEWS[route.kind](route, params)
+
+
+def _fall_through(allowed: list[str]) -> None:
+    """What Flask would have answered without the catch-all: 405 naming the methods some rule
+    (declared or hand-written) serves at this path, else 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in METHODS:
+        try:
+            endpoint, _ = adapter.match(method=method)
+        except Exception:  # no rule for this method (NotFound, MethodNotAllowed, a redirect)
+            continue
+        if not endpoint.endswith("." + ENDPOINT):
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=sorted(set(allowed)))
+    raise NotFound()
+
+
+# --- the views ----------------------------------------------------------------------------
+
+def _record_id(route: Route, params: dict[str, str]) -> str:
+    """An item's id is the last path parameter; a singleton's, all of them ('/'-joined)."""
+    values = list(params.values())
+    if route.resource.singleton:
+        return "/".join(values)
+    return values[-1] if values else store.SINGLETON_ID
+
+
+def _body(route: Route):
+    body = read_body()
+    schema = body_schema_for(route.key)
+    if schema:
+        validate_body(schema, body)
+    return body
+
+
+def list_records(route: Route, params):
+    args = query_args(route.key)
+    resource = route.resource
+    items = store.list_views(tenant(), resource, params.get(resource.owner) if resource.owner else None)
+    if resource.listing == "offset":
+        return json_response(paged(items, args, resource.list_key))
+    if resource.listing == "totals":
+        return json_response(paged(items, {**args, "include_totals": True}, resource.list_key))
+    if resource.listing == "checkpoint":
+        return json_response(checkpoint(items, args, resource.list_key, resource.id_key, lambda item: item))
+    if resource.listing == "wrapped":
+        return json_response({resource.list_key: items})
+    return json_response(items)
+
+
+def create(route: Route, params):
+    body = _body(route)
+    query_args(route.key)
+    current = tenant()
+    record = store.create(current, route.resource, body, _record_id(route, params) or None)
+    return json_response(store.view(current, route.resource, record), route.resource.create_status)
+
+
+def get(route: Route, params):
+    query_args(route.key)
+    current = tenant()
+    record = store.find(current, route.resource, _record_id(route, params))
+    return json_response(store.view(current, route.resource, record))
+
+
+def update(route: Route, params, *, replace: bool = False):
+    body = _body(route)
+    query_args(route.key)
+    current, resource = tenant(), route.resource
+    record_id = _record_id(route, params)
+    if not isinstance(body, dict):  # a list or string singleton (guardian policies, a template)
+        record = store.put_raw(current, resource, body, record_id)
+    elif replace and resource.starts_empty and record_id not in store.records(current, resource):
+        record = store.create(current, resource, body, record_id)  # a PUT creates it
+    else:
+        record = store.update(current, resource, record_id, body, replace=replace)
+    if replace and resource.write_reply:
+        status, reply = resource.write_reply
+        return json_response(reply, status)
+    return json_response(store.view(current, resource, record))
+
+
+def delete(route: Route, params):
+    query_args(route.key)
+    store.delete(tenant(), route.resource, _record_id(route, params))
+    return empty_response(route.resource.delete_status)
+
+
+def delete_owned(route: Route, params):
+    query_args(route.key)
+    store.delete_owned(tenant(), route.resource, params[route.resource.owner])
+    return json_response({}, 202)
+
+
+def action(route: Route, params):
+    body = read_body() if request.content_length else {}
+    current = tenant()
+    record = store.find(current, route.resource, list(params.values())[0])
+    with current.lock:
+        status, reply = route.resource.actions[route.action](current, record, body)
+    if isinstance(reply, dict) and reply is record:
+        reply = store.view(current, route.resource, record)
+    return json_response(reply, status)
+
+
+VIEWS = {"list": list_records, "create": create, "get": get, "update": update,
+         "replace": lambda route, params: update(route, params, replace=True),
+         "delete": delete, "delete_owned": delete_owned, "action": action}
+
+management.add_url_rule("/<path:rest>", endpoint=ENDPOINT, view_func=dispatch, methods=list(METHODS))

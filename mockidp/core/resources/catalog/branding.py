@@ -1,0 +1,69 @@
+"""Branding, themes, the Universal Login template, phone providers and templates, custom
+domains, and prompts (settings, custom text, partials, rendering): what the login pages look like."""
+from __future__ import annotations
+
+from ..model import Resource
+
+_SENT = {"code": 202, "message": "Test notification successfully sent for processing"}
+
+
+def _test_sent(tenant, record, body):
+    return 202, dict(_SENT)
+
+
+def _verification(tenant, record: dict) -> dict:
+    """A pending custom domain and the CNAME record Auth0 asks for."""
+    domain_id = record["custom_domain_id"].replace("_", "-").lower()
+    # "cname" as the spec's enum has it (newer tenants answer "CNAME")
+    cname = {"name": "cname", "record": f"mockidp-{domain_id}.edge.tenants.mockidp.local",
+             "domain": record.get("domain")}
+    return {**record, "verification": {"methods": [cname]}}
+
+
+def _verify(tenant, record, body):
+    return 200, record
+
+
+def _template_view(tenant, value):
+    """PUT /branding/templates/universal-login takes the template as a JSON string or as
+    {"template": ...}; GET returns it as {"body": ...}."""
+    return {"body": value.get("template") if isinstance(value, dict) else value}
+
+
+_TEMPLATE_DEFAULTS = {"channel": "phone", "disabled": False,
+                      "content": {"syntax": "liquid", "body": {}}}
+
+RESOURCES = [
+    Resource("/branding", "branding settings", singleton=True, merge_objects=("colors", "font")),
+    Resource("/branding/themes", "theme", id_key="themeId", id_prefix=None, create_status=200,
+             not_found="There was an error retrieving branding settings: invalid theme ID",
+             not_found_code="theme_not_found"),
+    Resource("/branding/templates/universal-login", "template", singleton=True, starts_empty=True,
+             not_found="Template does not exist", not_found_code="inexistent_template",
+             write_reply=(201, {}), view=_template_view),
+    Resource("/branding/phone/providers", "phone provider", id_prefix="pro", id_length=22,
+             defaults={"channel": "phone", "disabled": False}, created_at="created_at",
+             updated_at="updated_at", listing="wrapped", list_key="providers",
+             hidden=("credentials",), actions={"try": _test_sent}),
+    Resource("/branding/phone/templates", "phone template", id_prefix="tem", id_length=22,
+             defaults=_TEMPLATE_DEFAULTS, created_at="created_at", updated_at="updated_at",
+             listing="wrapped", list_key="templates", actions={"try": _test_sent}),
+    # The domain links and emails use: mockidp's own until a verified custom domain is set.
+    Resource("/custom-domains/default", "default domain", singleton=True, defaults={"domain": "localhost"}),
+    Resource("/custom-domains", "custom domain", id_key="custom_domain_id", id_prefix="cd",
+             defaults={"primary": False, "is_default": False, "status": "pending_verification",
+                       "tls_policy": "recommended"},
+             unique="domain", not_found="The custom domain {id} does not exist",
+             not_found_code="inexistent_custom_domain", merge_objects=("domain_metadata",),
+             on_create=_verification, actions={"verify": _verify}),
+    Resource("/prompts", "prompt settings", singleton=True,
+             defaults={"universal_login_experience": "new", "identifier_first": False,
+                       "webauthn_platform_first_factor": False}),
+    Resource("/prompts/rendering", "rendering settings", singleton=True, defaults={"configs": []}),
+    Resource("/prompts/{prompt}/custom-text/{language}", "custom text", singleton=True),
+    Resource("/prompts/{prompt}/partials", "partials", singleton=True),
+    Resource("/prompts/{prompt}/screen/{screen}/rendering", "rendering", singleton=True,
+             defaults={"rendering_mode": "standard", "context_configuration": [],
+                       "default_head_tags_disabled": False, "head_tags": [], "filters": None,
+                       "use_page_template": False}),
+]

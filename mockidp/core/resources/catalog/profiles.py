@@ -1,0 +1,60 @@
+"""Profiles and automations: user-attribute and self-service profiles, token exchange
+profiles, Forms and Flows (with the Flows vault), device credentials and connection profiles.
+Stored configuration; mockidp runs none of them."""
+from __future__ import annotations
+
+from ...tenant import ids
+from ..model import Resource
+
+_STAMPS = {"created_at": "created_at", "updated_at": "updated_at"}
+_FLOW = {"actions": [], "triggers": {"webhook": {"enabled": False, "secret": None}},
+         "security": {"rateLimits": []}, "executed_at": None, "description": None}
+_FORM = {"description": None, "messages": {"custom": {}, "errors": {}}, "languages": {"default": None},
+         "translations": {}, "start": {"hiddenFields": [], "nextNode": None, "coordinates": None},
+         "nodes": [], "ending": {"content": None, "redirection": None, "callback": None,
+                                 "afterSubmit": {"flowId": None, "email": None},
+                                 "resumeFlow": True, "coordinates": None},
+         "social": [], "style": {"css": None}, "tags": [], "embedded_at": None, "submitted_at": None}
+
+
+def _sso_ticket(tenant, record, body):
+    return 201, {"ticket": f"https://mockidp.local/self-service/connections-flow?ticket={ids.ticket_id(tenant.rng)}"}
+
+
+def _vault_connection(tenant, record: dict) -> dict:
+    setup = record.pop("setup", None)
+    return {**record, "ready": setup is not None, "fingerprint": tenant.rng.hex(32)}
+
+
+def _device_credential_view(tenant, record: dict) -> dict:
+    return {key: value for key, value in record.items() if key != "value"}
+
+
+RESOURCES = [
+    Resource("/user-attribute-profiles", "user attribute profile", id_prefix="uap", id_length=22,
+             not_found="User attribute profile not found.", listing="checkpoint",
+             list_key="user_attribute_profiles", **_STAMPS),
+    Resource("/self-service-profiles", "self-service profile", id_prefix="ssp", id_length=22,
+             not_found="Self-service profile not found", not_found_code="inexistent_self_service_profile",
+             listing="offset", list_key="self_service_profiles", actions={"sso-ticket": _sso_ticket},
+             **_STAMPS),
+    Resource("/self-service-profiles/{id}/custom-text/{language}/{page}", "custom text", singleton=True),
+    Resource("/token-exchange-profiles", "token exchange profile", id_prefix="tep",
+             not_found="Token Exchange Profile not found", not_found_code="token_exchange_profile_not_found",
+             listing="checkpoint", list_key="token_exchange_profiles", **_STAMPS),
+    Resource("/flows", "flow", id_prefix="af", id_length=22, defaults=_FLOW, listing="totals", create_status=200,
+             list_key="flows", not_found="Flow not found", not_found_code="flow_not_found", **_STAMPS),
+    Resource("/flows/vault/connections", "connection", id_prefix="ac", id_length=22, listing="totals",
+             create_status=200,
+             list_key="connections", on_create=_vault_connection, not_found="Connection not found",
+             not_found_code="connection_not_found", **_STAMPS),
+    Resource("/forms", "form", id_prefix="ap", id_length=22, defaults=_FORM, listing="totals", create_status=200,
+             list_key="forms", not_found="Form not found", not_found_code="form_not_found", **_STAMPS),
+    Resource("/device-credentials", "device credential", id_prefix="dcr", listing="offset",
+             list_key="device_credentials", view=_device_credential_view,
+             not_found="Device credential not found", not_found_code="inexistent_device_credential"),
+    Resource("/connection-profiles", "connection profile", id_prefix="cop", listing="checkpoint",
+             list_key="connection_profiles", **_STAMPS),
+    Resource("/rate-limit-policies", "rate limit policy", id_prefix="rlp", listing="checkpoint",
+             list_key="rate_limit_policies", **_STAMPS),
+]

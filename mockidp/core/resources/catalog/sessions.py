@@ -1,0 +1,82 @@
+"""Sessions and refresh tokens: the Management API's view of the login state core/login keeps.
+Reading shows it in Auth0's shape; deleting or revoking ends it, so the session no longer signs
+the user in and the refresh token no longer works at /oauth/token."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ...login import refresh_tokens, sessions
+from ...tenant.clock import iso
+from ..model import Resource
+
+
+def _when(timestamp: float | None) -> str | None:
+    return iso(datetime.fromtimestamp(timestamp, UTC)) if timestamp else None
+
+
+def _sessions(tenant) -> dict:
+    return dict(tenant.directory.sessions)
+
+
+def _session_view(tenant, session: dict) -> dict:
+    last_used = _when(session.get("last_used_ts"))
+    return {
+        "id": session["id"], "user_id": session["user_id"], "created_at": session["created_at"],
+        "updated_at": last_used, "authenticated_at": _when(session.get("authenticated_at")),
+        "last_interacted_at": last_used, "idle_expires_at": None, "expires_at": None,
+        "device": {"initial_user_agent": session.get("user_agent"), "initial_ip": session.get("ip"),
+                   "last_user_agent": session.get("user_agent"), "last_ip": session.get("ip")},
+        "clients": [{"client_id": client_id} for client_id in session.get("clients", [])],
+        "authentication": {"methods": [{"name": "pwd", "timestamp": session["created_at"]}]},
+    }
+
+
+def _end_session(tenant, session: dict) -> None:
+    sessions.end(tenant, session["id"])
+
+
+def _revoke_session(tenant, session: dict, body) -> tuple[int, dict]:
+    sessions.end(tenant, session["id"])
+    return 202, {}
+
+
+def _refresh_tokens(tenant) -> dict:
+    """One Management API refresh token per family (a rotating token's successors are the
+    same grant to Auth0's API): its id is the family id; revoked families are gone."""
+    families: dict[str, dict] = {}
+    for record in tenant.directory.refresh_tokens.values():
+        if not record["revoked"]:
+            families.setdefault(record["family_id"], record)
+    return families
+
+
+def _refresh_token_view(tenant, record: dict) -> dict:
+    return {
+        "id": record["family_id"], "user_id": record["user_id"], "created_at": _when(record["created_ts"]),
+        "idle_expires_at": _when(record.get("idle_expires_ts")), "expires_at": _when(record.get("expires_ts")),
+        "client_id": record["client_id"], "session_id": record.get("session_id"),
+        "rotating": record["counter"] > 1 or record.get("rotated_ts") is not None,
+        # a token for no API (openid offline_access only) lists none
+        "resource_servers": [{"audience": record["audience"], "scopes": " ".join(record["scope"])}]
+        if record["audience"] else [],
+    }
+
+
+def _revoke_refresh_token(tenant, record: dict) -> None:
+    refresh_tokens.revoke_family(tenant, record["family_id"])
+
+
+_SESSION = {"source": _sessions, "view": _session_view, "on_delete": _end_session}
+_REFRESH_TOKEN = {"source": _refresh_tokens, "view": _refresh_token_view, "on_delete": _revoke_refresh_token}
+
+RESOURCES = [
+    Resource("/sessions", "session", **_SESSION, not_found="Session not found",
+             not_found_code="session_not_found", delete_status=202, actions={"revoke": _revoke_session}),
+    Resource("/refresh-tokens", "refresh token", **_REFRESH_TOKEN, not_found="Refresh token not found",
+             not_found_code="refresh_token_not_found"),
+    # A user's: GET lists them (checkpoint paging), DELETE ends them all (202).
+    Resource("/users/{user_id}/sessions", "session", **_SESSION, owner="user_id", listing="checkpoint",
+             list_key="sessions"),
+    Resource("/users/{user_id}/refresh-tokens", "refresh token", **_REFRESH_TOKEN, owner="user_id",
+             listing="checkpoint", list_key="tokens"),
+]

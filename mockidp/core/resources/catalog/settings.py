@@ -1,0 +1,91 @@
+"""Tenant-wide settings: tenant settings (kept in `tenant.tenant_settings`, which the login
+pages, logout and tokens read), the email provider, attack protection's other sections, risk
+assessment, network ACLs and keys."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import textwrap
+
+from ..model import Resource
+
+# What a new tenant's GET /tenants/settings shows beside what the fixture sets (recordings).
+TENANT_DEFAULTS = {
+    "allowed_logout_urls": [], "acr_values_supported": [], "enabled_locales": ["en"],
+    "flags": {"allow_changing_enable_sso": False, "disable_impersonation": True, "enable_sso": True,
+              "revoke_refresh_token_grant": False, "mfa_show_factor_list_on_enrollment": False,
+              "remove_alg_from_jwks": True, "disable_clickjack_protection_headers": False},
+    "idle_session_lifetime": 72, "session_lifetime": 168, "sandbox_version": "22",
+    "sandbox_versions_available": ["22", "18"], "sessions": {"oidc_logout_prompt_enabled": True},
+    "oidc_logout": {"rp_logout_end_session_endpoint_discovery": True},
+    "session_cookie": {"mode": "persistent"},
+}
+_SECRETS = ("smtp_pass", "api_key", "secretAccessKey", "clientSecret", "connectionString")
+
+
+def _tenant_settings(tenant) -> dict:
+    # mockidp keeps "" for settings a fixture leaves unset; Auth0 omits them.
+    stored = {key: value for key, value in tenant.tenant_settings.items() if value != ""}
+    return {"": {**TENANT_DEFAULTS, **stored, "flags": {**TENANT_DEFAULTS["flags"], **stored.get("flags", {})}}}
+
+
+def _save_tenant_settings(tenant, record_id, record) -> None:
+    tenant.tenant_settings = record  # a new dict: readers never see it half-written
+
+
+def _provider_view(tenant, record: dict) -> dict:
+    credentials = {key: value for key, value in (record.get("credentials") or {}).items()
+                   if key not in _SECRETS}
+    return {**record, "credentials": credentials} if "credentials" in record else record
+
+
+def _signing_keys(tenant) -> dict:
+    """The tenant's one signing key (core/tokens), as Auth0 lists its keys: the certificate the
+    JWKS carries as x5c, in PEM, and its SHA-1 fingerprint and thumbprint."""
+    jwk = tenant.keys.signing_key.jwk
+    der_b64 = jwk["x5c"][0]
+    digest = hashlib.sha1(base64.b64decode(der_b64)).hexdigest().upper()  # noqa: S324 - as Auth0
+    pem = "\r\n".join(["-----BEGIN CERTIFICATE-----", *textwrap.wrap(der_b64, 64), "-----END CERTIFICATE-----"])
+    key = {"kid": jwk["kid"], "cert": pem, "current": True, "next": False, "previous": False,
+           "fingerprint": ":".join(digest[i:i + 2] for i in range(0, len(digest), 2)),
+           "thumbprint": digest.lower(), "revoked": False}
+    return {key["kid"]: key}
+
+
+def _section(path: str, **defaults) -> Resource:
+    return Resource(path, "settings", singleton=True, defaults=defaults)
+
+
+RESOURCES = [
+    Resource("/tenants/settings", "tenant settings", singleton=True, source=_tenant_settings,
+             save=_save_tenant_settings, merge_objects=("flags", "sessions")),
+    Resource("/emails/provider", "email provider", singleton=True, starts_empty=True,
+             not_found="There is not a configured email provider",
+             not_found_code="inexistent_email_provider", view=_provider_view,
+             merge_objects=("credentials", "settings")),
+    _section("/attack-protection/breached-password-detection", enabled=False, shields=[],
+             admin_notification_frequency=[], method="standard",
+             stage={"pre-user-registration": {"shields": []}, "pre-change-password": {"shields": []}}),
+    _section("/attack-protection/suspicious-ip-throttling", enabled=True,
+             shields=["admin_notification", "block"], allowlist=[],
+             stage={"pre-login": {"max_attempts": 100, "rate": 864000},
+                    "pre-user-registration": {"max_attempts": 50, "rate": 1200}}),
+    _section("/attack-protection/bot-detection", bot_detection_level="medium",
+             challenge_password_policy="never", challenge_passwordless_policy="never",
+             challenge_password_reset_policy="never", allowlist=[], monitoring_mode_enabled=False),
+    _section("/attack-protection/captcha", active_provider_id="auth_challenge",
+             auth_challenge={"fail_open": False}),
+    _section("/attack-protection/phone-provider-protection", blocked_countries=[]),
+    _section("/risk-assessments/settings", enabled=False),
+    _section("/risk-assessments/settings/new-device", remember_for=30),
+    _section("/supplemental-signals", akamai_enabled=False),
+    Resource("/network-acls", "network ACL", created_at="created_at", updated_at="updated_at", delete_status=200,
+             listing="offset", list_key="network_acls"),
+    Resource("/keys/signing", "signing key", id_key="kid", source=_signing_keys,
+             not_found="The signing key does not exist", not_found_code="inexistent_key"),
+    Resource("/keys/custom-signing", "custom signing keys", singleton=True, starts_empty=True,
+             not_found="No custom signing keys found", not_found_code="inexistent_custom_signing_keys"),
+    Resource("/keys/encryption", "encryption key", id_key="kid",
+             defaults={"state": "pre-activation", "parent_kid": None}, created_at="created_at",
+             updated_at="updated_at", listing="offset", list_key="keys"),
+]

@@ -1,0 +1,53 @@
+"""A declared resource: everything the generic CRUD engine needs to know about one path."""
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, NamedTuple
+
+Hook = Callable[..., Any]
+NO_DEFAULTS: Mapping[str, Any] = MappingProxyType({})
+
+
+class Resource(NamedTuple):
+    """One Management API resource.
+
+    `path` is the spec's collection (or singleton) path, relative to /api/v2, e.g.
+    "/log-streams"; its item path is `path + "/{<id param>}"` as the spec names it.
+    """
+
+    path: str
+    name: str                              # "log stream": the 404 / 409 messages use it
+    singleton: bool = False                # one object at `path` (GET/PATCH/PUT), no ids
+    id_key: str = "id"                     # the key holding the id in the body
+    id_prefix: str | None = None           # "lst" -> lst_ + 16 alphanumerics; None -> a UUID
+    id_length: int = 16                    # alphanumerics after the prefix
+    defaults: Mapping[str, Any] = NO_DEFAULTS  # Auth0's keys on create / a singleton's start
+    created_at: str | None = None          # key stamped with the clock on create ("created_at")
+    updated_at: str | None = None          # key stamped on create and on every change
+    # "array" (a bare list), "offset" (bare, or Auth0's totals object on include_totals),
+    # "totals" (always the totals object), "checkpoint" (from/take), "wrapped" ({list_key: [...]})
+    listing: str = "array"
+    list_key: str | None = None            # the wrapper's key ("log_streams")
+    unique: str | None = None              # a key whose value no two records may share (409)
+    not_found: str = "The {name} does not exist."
+    not_found_code: str | None = None      # errorCode of the 404 body, when Auth0 sends one
+    create_status: int = 201
+    write_reply: tuple[int, Any] | None = None  # a PUT answered with this, not the record
+    delete_status: int = 204
+    merge_objects: tuple[str, ...] = ()    # keys whose object value a PATCH merges (null drops)
+    hidden: tuple[str, ...] = ()           # accepted on write, never returned (secrets)
+    fixed: Mapping[str, Mapping[str, Any]] | None = None  # a fixed set of records by id (no POST)
+    on_create: Hook | None = None          # (tenant, record) -> record: derived keys
+    on_delete: Hook | None = None          # (tenant, record) -> None: effects elsewhere
+    view: Hook | None = None               # (tenant, record) -> body, when the body is not the record
+    source: Hook | None = None             # (tenant) -> {id: record}: records that live elsewhere
+    save: Hook | None = None               # (tenant, id, record) -> None: store where they live
+    starts_empty: bool = False             # a singleton that is 404 until created (email provider)
+    actions: Mapping[str, Hook] = NO_DEFAULTS  # "verify" -> (tenant, record, body) -> (status, body)
+    refusal: tuple[int, str, str] | None = None  # every operation answers this (status, message, code)
+    # A collection under a parent ("/users/{user_id}/sessions"): its records are those whose
+    # `owner` key equals the path parameter of that name; DELETE on the collection removes them.
+    owner: str | None = None
+
+    def message_404(self, record_id: str) -> str:
+        return self.not_found.format(name=self.name, id=record_id)

@@ -1,0 +1,256 @@
+"""The declared resources (core/resources/catalog) over HTTP: one table-driven CRUD walk per
+collection with responses held to the official spec's schemas, singletons with Auth0's defaults,
+the effects of sessions and refresh tokens, and a walk of every operation in Auth0's spec that
+lists which ones still answer the generic route-not-found 404 (each with its reason)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import Api
+from management_crud import assert_error, conforms, invalid_body
+from management_spec import official_spec
+from oauth_helpers import ALICE, SPA_ID, Browser, exchange_code, token_request
+
+from mockidp.api.validation import operation_keys
+
+# path, create body, patch body, the id key, the 404 message and errorCode
+COLLECTIONS = [
+    ("/log-streams", {"name": "datadog", "type": "datadog", "sink": {"datadogApiKey": "k", "datadogRegion": "us"}},
+     {"status": "paused"}, "id", "The log stream does not exist.", None),
+    ("/custom-domains", {"domain": "login.example.com", "type": "auth0_managed_certs"},
+     {"tls_policy": "recommended"}, "custom_domain_id", "The custom domain {id} does not exist",
+     "inexistent_custom_domain"),
+    ("/network-acls", {"description": "block", "active": True, "priority": 1,
+                       "rule": {"action": {"block": True}, "match": {"ipv4_cidrs": ["10.0.0.0/8"]},
+                                "scope": "management"}},
+     {"active": False}, "id", "The network ACL does not exist.", None),
+    ("/token-exchange-profiles", {"name": "tep", "subject_token_type": "https://acme.com/cis-token",
+                                  "action_id": "a1", "type": "custom_authentication"},
+     {"name": "renamed"}, "id", "Token Exchange Profile not found", "token_exchange_profile_not_found"),
+    ("/self-service-profiles", {"name": "ssp"}, {"description": "d"}, "id",
+     "Self-service profile not found", "inexistent_self_service_profile"),
+]
+
+
+@pytest.mark.parametrize("path, create, patch, id_key, missing, code", COLLECTIONS,
+                         ids=[row[0] for row in COLLECTIONS])
+def test_a_collection_creates_reads_lists_updates_and_deletes(api: Api, path, create, patch, id_key,
+                                                              missing, code):
+    created = api.post(f"/api/v2{path}", json=create)
+    assert created.status_code in (200, 201), created.text
+    body = created.json()
+    derived = ("sink", "destination")  # completed by Auth0
+    assert {key: body[key] for key in create if key not in derived} == \
+        {key: value for key, value in create.items() if key not in derived}
+    record_id = body[id_key]
+    item = f"/api/v2{path}/{record_id}"
+    item_key = next(key for key in operation_keys() if key.startswith("GET " + path + "/{"))
+    assert conforms(item_key, api.get(item), 200) == body
+    listed = api.get(f"/api/v2{path}").json()
+    items = listed if isinstance(listed, list) else next(v for v in listed.values() if isinstance(v, list))
+    assert [entry[id_key] for entry in items] == [record_id]
+    updated = api.patch(item, json=patch)
+    assert updated.status_code == 200, updated.text
+    assert updated.json() == {**body, **patch, **{k: updated.json()[k] for k in ("updated_at",) if k in body}}
+    assert api.delete(item).status_code in (200, 204)
+    assert_error(api.get(item), 404, missing.format(id=record_id), code)
+
+
+def test_a_bad_body_is_refused_and_writes_nothing(api: Api):
+    response = api.post("/api/v2/log-streams", json={"name": "x"})
+    assert response.json() == invalid_body("'Data does not match any schemas from 'oneOf''.")
+    assert api.get("/api/v2/log-streams").json() == []
+
+
+def test_a_duplicate_custom_domain_is_a_conflict(api: Api):
+    assert api.post("/api/v2/custom-domains", json={"domain": "a.example.com", "type": "auth0_managed_certs"}).ok
+    again = api.post("/api/v2/custom-domains", json={"domain": "a.example.com", "type": "auth0_managed_certs"})
+    assert_error(again, 409, "A custom domain with the same domain already exists.")
+
+
+def test_a_missing_scope_is_refused(mockidp):
+    reader = Api(mockidp.url, mockidp.management_token(scope="read:log_streams"))
+    response = reader.post("/api/v2/log-streams", json={"name": "x", "type": "datadog"})
+    assert_error(response, 403, "Insufficient scope, expected any of: create:log_streams", "insufficient_scope")
+
+
+def test_a_resource_server_is_addressed_by_its_url_encoded_identifier(api: Api):
+    assert api.post("/api/v2/resource-servers", json={"identifier": "https://api.example.com/", "name": "x"}).ok
+    addressed = "/api/v2/resource-servers/https:%2F%2Fapi.example.com%2F"
+    assert api.get(addressed).json()["identifier"] == "https://api.example.com/"
+    patched = api.patch(addressed, json={"token_lifetime_for_web": 600})  # a spec gap, accepted
+    assert patched.status_code == 200 and patched.json()["token_lifetime_for_web"] == 600
+    assert api.delete(addressed).status_code == 204
+
+
+def test_null_clears_a_client_setting(api: Api):
+    client = api.post("/api/v2/clients", json={"name": "app", "addons": {"samlp": {}},
+                                               "oidc_backchannel_logout": {"backchannel_logout_urls": ["https://a.b/l"]}}).json()
+    cleared = api.patch(f"/api/v2/clients/{client['client_id']}", json={"addons": None, "oidc_backchannel_logout": None})
+    assert cleared.status_code == 200, cleared.text
+    assert "addons" not in cleared.json() and "oidc_backchannel_logout" not in cleared.json()
+    refused = api.patch(f"/api/v2/clients/{client['client_id']}", json={"addons": "x"})
+    assert refused.status_code == 400
+
+
+# --- singletons ----------------------------------------------------------------------------
+
+def test_singletons_start_with_auth0_defaults_and_keep_what_is_written(api: Api):
+    assert conforms("GET /guardian/factors", api.get("/api/v2/guardian/factors"), 200)[0] == \
+        {"name": "sms", "enabled": False, "trial_expired": False}
+    assert api.put("/api/v2/guardian/factors/otp", json={"enabled": True}).json()["enabled"] is True
+    factors = {factor["name"]: factor["enabled"] for factor in api.get("/api/v2/guardian/factors").json()}
+    assert factors["otp"] is True and factors["sms"] is False
+    assert api.get("/api/v2/guardian/policies").json() == []
+    assert api.put("/api/v2/guardian/policies", json=["all-applications"]).json() == ["all-applications"]
+    assert api.get("/api/v2/guardian/policies").json() == ["all-applications"]
+    breached = conforms("GET /attack-protection/breached-password-detection",
+                        api.get("/api/v2/attack-protection/breached-password-detection"), 200)
+    assert breached["enabled"] is False and breached["method"] == "standard"
+    assert api.put("/api/v2/prompts/login/custom-text/en", json={"login": {"title": "Hi"}}).ok
+    assert api.get("/api/v2/prompts/login/custom-text/en").json() == {"login": {"title": "Hi"}}
+    assert api.get("/api/v2/prompts/login/custom-text/fr").json() == {}
+
+
+def test_the_signing_key_is_the_one_in_the_jwks(mockidp, api: Api):
+    [key] = conforms("GET /keys/signing", api.get("/api/v2/keys/signing"), 200)
+    jwks = api.get("/.well-known/jwks.json").json()
+    assert key["kid"] == jwks["keys"][0]["kid"] and key["current"] is True
+    assert jwks["keys"][0]["x5c"][0][:64] in key["cert"]
+    assert api.get(f"/api/v2/keys/signing/{key['kid']}").json() == key
+
+
+def test_the_email_provider_is_absent_until_configured_and_hides_its_secrets(api: Api):
+    assert_error(api.get("/api/v2/emails/provider"), 404, "There is not a configured email provider",
+                 "inexistent_email_provider")
+    created = api.post("/api/v2/emails/provider", json={
+        "name": "smtp", "enabled": True, "default_from_address": "no-reply@example.com",
+        "credentials": {"smtp_host": "smtp.example.com", "smtp_port": 587, "smtp_user": "u", "smtp_pass": "p"}})
+    assert created.status_code == 201, created.text
+    assert created.json()["credentials"] == {"smtp_host": "smtp.example.com", "smtp_port": 587, "smtp_user": "u"}
+    assert api.delete("/api/v2/emails/provider").status_code == 204
+    assert api.get("/api/v2/emails/provider").status_code == 404
+
+
+def test_tenant_settings_change_what_the_tenant_shows_and_reset_restores_them(mockidp, api: Api):
+    settings = conforms("GET /tenants/settings", api.get("/api/v2/tenants/settings"), 200)
+    assert settings["friendly_name"] == "mockidp" and settings["enabled_locales"] == ["en"]
+    patched = api.patch("/api/v2/tenants/settings", json={"friendly_name": "Acme", "flags": {"enable_sso": False}})
+    assert patched.json()["friendly_name"] == "Acme" and patched.json()["flags"]["disable_impersonation"] is True
+    assert api.get("/_mock/health").json()["tenant"] == "Acme"  # what the hosted pages name
+    mockidp.reset()
+    assert api.get("/api/v2/tenants/settings").json()["friendly_name"] == "mockidp"
+
+
+def test_reset_forgets_declared_records(mockidp, api: Api):
+    assert api.post("/api/v2/log-streams", json={"name": "x", "type": "datadog",
+                                                 "sink": {"datadogApiKey": "k", "datadogRegion": "us"}}).ok
+    mockidp.reset()
+    assert api.get("/api/v2/log-streams").json() == []
+
+
+# --- sessions and refresh tokens: the login state, with its effect ------------------------------
+
+def test_a_deleted_refresh_token_stops_working(mockidp, api: Api):
+    browser = Browser(mockidp.url)
+    params = browser.sign_in(*ALICE, scope="openid offline_access")
+    refresh = exchange_code(mockidp.url, params["code"]).json()["refresh_token"]
+    alice = api.get("/api/v2/users-by-email", params={"email": ALICE[0]}).json()[0]
+    token_ids = _refresh_token_ids(mockidp)
+    assert len(token_ids) == 1
+    listed = conforms("GET /users/{user_id}/refresh-tokens",
+                      api.get(f"/api/v2/users/{alice['user_id']}/refresh-tokens"), 200)
+    assert [token["id"] for token in listed["tokens"]] == token_ids
+    shown = api.get(f"/api/v2/refresh-tokens/{token_ids[0]}").json()
+    assert shown["user_id"] == alice["user_id"] and shown["client_id"] == SPA_ID
+    assert api.delete(f"/api/v2/refresh-tokens/{token_ids[0]}").status_code == 204
+    refused = token_request(mockidp.url, grant_type="refresh_token", client_id=SPA_ID, refresh_token=refresh)
+    assert refused.status_code in (400, 403) and refused.json()["error"] == "invalid_grant"
+
+
+def _refresh_token_ids(mockidp) -> list[str]:
+    return sorted({record["family_id"] for record in mockidp.tenant.directory.refresh_tokens.values()})
+
+
+def test_a_revoked_session_no_longer_signs_the_user_in(mockidp, api: Api):
+    browser = Browser(mockidp.url)
+    browser.sign_in(*ALICE)
+    session_id = next(iter(mockidp.tenant.directory.sessions))
+    shown = api.get(f"/api/v2/sessions/{session_id}").json()
+    assert shown["id"] == session_id and shown["clients"] == [{"client_id": SPA_ID}]
+    assert api.post(f"/api/v2/sessions/{session_id}/revoke").status_code == 202
+    assert_error(api.get(f"/api/v2/sessions/{session_id}"), 404, "Session not found", "session_not_found")
+    assert api.get(f"/api/v2/users/{shown['user_id']}/sessions").json() == {"sessions": []}
+
+
+def test_deleting_a_users_sessions_ends_them_all(mockidp, api: Api):
+    browser = Browser(mockidp.url)
+    browser.sign_in(*ALICE)
+    user_id = next(iter(mockidp.tenant.directory.sessions.values()))["user_id"]
+    listed = conforms("GET /users/{user_id}/sessions", api.get(f"/api/v2/users/{user_id}/sessions"), 200)
+    assert len(listed["sessions"]) == 1
+    deleted = api.delete(f"/api/v2/users/{user_id}/sessions")
+    assert (deleted.status_code, deleted.json()) == (202, {})
+    assert "login_required" in browser.authorize(prompt="none").headers["Location"]
+    assert browser.authorize(prompt="none").status_code == 302  # back to the app with login_required
+    assert "login_required" in browser.authorize(prompt="none").headers["Location"]
+
+
+# --- every operation of the spec ------------------------------------------------------------------
+
+GENERIC_404 = {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
+# Operations that still answer the generic 404, by path prefix (first match) and why.
+OTHERS = "roles, organizations, groups: other engineers' work in progress"
+MFA = "MFA enrollments and authenticators: the MFA and passwordless issue"
+ACTIONS = "Action modules, tests and executions: the Action triggers work"
+EARLY_ACCESS = "early-access features no recorded tenant uses"
+RUNS = "delivery and execution history of features mockidp never runs"
+KEYS = "key rotation and encryption-key wrapping: needs several keys in the keyring"
+NEXT = "issue #20, next slice: a sub-resource with behaviour of its own"
+UNIMPLEMENTED_PREFIXES = {
+    "/roles": OTHERS, "/organizations": OTHERS, "/groups": OTHERS, "/users/{id}/roles": OTHERS,
+    "/users/{id}/permissions": OTHERS, "/users/{id}/organizations": OTHERS,
+    "/users/{id}/effective-": OTHERS, "/users/{id}/groups": OTHERS,
+    "/client-grants/{id}/organizations": OTHERS,
+    "/users/{id}/authentication-methods": MFA, "/users/{id}/authenticators": MFA,
+    "/users/{id}/enrollments": MFA, "/users/{id}/multifactor": MFA,
+    "/users/{id}/recovery-code-regeneration": MFA,
+    "/actions": ACTIONS,
+    "/experimentation": EARLY_ACCESS, "/verifiable-credentials": EARLY_ACCESS, "/events": EARLY_ACCESS,
+    "/connections-directory-provisionings": EARLY_ACCESS, "/connections-scim-configurations": EARLY_ACCESS,
+    "/connection-profiles/templates": EARLY_ACCESS, "/clients/cimd": EARLY_ACCESS,
+    "/event-streams/{id}/": RUNS, "/flows/{flow_id}/executions": RUNS, "/jobs/{id}/errors": RUNS,
+    "/stats": RUNS,
+    "/keys": KEYS,
+    "/connections/{id}/": NEXT, "/clients/": NEXT, "/users/{id}/": NEXT, "/anomaly": NEXT,
+    "/grants": NEXT, "/custom-domains/{id}/test": NEXT, "/branding/phone": NEXT,
+    "/self-service-profiles/{profileId}": NEXT, "/user-attribute-profiles/templates": NEXT,
+}
+UNEXPLAINED = "no reason given"
+
+
+def _reason(key: str) -> str:
+    path = key.split(" ", 1)[1]
+    return next((reason for prefix, reason in UNIMPLEMENTED_PREFIXES.items() if path.startswith(prefix)),
+                UNEXPLAINED)
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"{\w+}", "x1", path)
+
+
+def test_every_spec_operation_is_answered_or_listed_with_its_reason(api: Api):
+    generic = []
+    for key in operation_keys():
+        method, path = key.split(" ", 1)
+        response = api.request(method, "/api/v2" + _concrete(path), json={})
+        assert response.status_code < 500, f"{key}: {response.text}"
+        if response.status_code == 404 and response.json() == GENERIC_404:
+            generic.append(key)
+    by_reason: dict[str, int] = {}
+    for key in generic:
+        by_reason[_reason(key)] = by_reason.get(_reason(key), 0) + 1
+    assert [key for key in generic if _reason(key) == UNEXPLAINED] == []
+    # The ratchet: only goes down (roles and organizations shrink it from their branches).
+    assert len(generic) <= 164, by_reason
