@@ -124,3 +124,64 @@ def test_import_export_round_trip(round_trip, mockidp):
         settings = json.loads(response.read())
     assert settings["friendly_name"] == "Mock Dev" and settings["session_lifetime"] == 72
     assert "session_lifetime_in_minutes" not in settings
+
+
+SETTINGS = ("/attack-protection/breached-password-detection", "/attack-protection/brute-force-protection",
+            "/attack-protection/suspicious-ip-throttling", "/attack-protection/bot-detection",
+            "/attack-protection/captcha", "/risk-assessments/settings", "/guardian/policies",
+            "/guardian/factors/sms/templates", "/email-templates/verify_email", "/email-templates/welcome_email")
+OPS_CLIENT = {"client_id": "opsClient00000000000000000000000", "client_secret": "ops-secret-" + "0" * 53}
+
+
+def management_get(base_url: str, path: str, token: str):
+    request = urllib.request.Request(f"{base_url}/api/v2{path}", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own server
+        return json.loads(response.read())
+
+
+def ops_token(server) -> str:
+    body = json.dumps({"grant_type": "client_credentials", **OPS_CLIENT,
+                       "audience": f"{server.url}/api/v2/"}).encode()
+    request = urllib.request.Request(f"{server.url}/oauth/token", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own server
+        return json.loads(response.read())["access_token"]
+
+
+def test_the_export_loads_as_fixtures(round_trip, mockidp, tmp_path, caplog):
+    """The export, as deploy-cli wrote it (companion files included), started with --fixtures:
+    every section mockidp models reads back as on the tenant it was exported from."""
+    _, first, _, _ = round_trip
+    ops = tmp_path / "ops.yaml"  # a client of our own to read the result with
+    ops.write_text(yaml.safe_dump({
+        "clients": [{"name": "ops", "app_type": "non_interactive", **OPS_CLIENT}],
+        "clientGrants": [{"client_id": "ops", "audience": "https://##AUTH0_DOMAIN##/api/v2/",
+                          "scope": ["read:tenant_settings", "read:attack_protection", "read:email_provider",
+                                    "read:email_templates", "read:mfa_policies", "read:guardian_factors",
+                                    "read:roles", "read:actions"]}]}))
+    from mockidp.testing import MockIdPServer
+
+    with caplog.at_level("WARNING", logger="mockidp"):
+        loaded = MockIdPServer(fixtures=[first / "tenant.yaml", ops], tls=False)
+    try:
+        assert not [r for r in caplog.records if "ignoring" in r.getMessage()]  # nothing it held was dropped
+        token, original = ops_token(loaded), mockidp.management_token()
+        for path in SETTINGS:
+            assert management_get(loaded.url, path, token) == management_get(mockidp.url, path, original), path
+        provider = management_get(loaded.url, "/emails/provider", token)
+        expected = management_get(mockidp.url, "/emails/provider", original)
+        # deploy-cli exports the SMTP user as a keyword (##SMTP_USER##), never its value
+        assert provider["credentials"].pop("smtp_user") == "##SMTP_USER##"
+        expected["credentials"].pop("smtp_user")
+        assert provider == expected
+        settings = management_get(loaded.url, "/tenants/settings", token)
+        assert {k: settings[k] for k in ("friendly_name", "support_email", "session_lifetime",
+                                         "idle_session_lifetime", "allowed_logout_urls")} == {
+            "friendly_name": "Mock Dev", "support_email": "support@example.com", "session_lifetime": 72,
+            "idle_session_lifetime": 24, "allowed_logout_urls": ["https://app.dev.example.com/"]}
+        roles = management_get(loaded.url, "/roles", token)
+        assert sorted(r["name"] for r in roles) == ["Billing Admin", "Billing Viewer"]
+        bindings = management_get(loaded.url, "/actions/triggers/post-login/bindings", token)["bindings"]
+        assert [b["action"]["name"] for b in bindings] == ["add-roles-claim"]
+    finally:
+        loaded.stop()
