@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .api.authentication.authorize import authorize_endpoint
+from .api.authentication.callback import callback_endpoint
 from .api.authentication.dbconnections import dbconnections
 from .api.authentication.discovery import discovery
 from .api.authentication.logout import logout_endpoints
@@ -22,6 +23,7 @@ from .api.management.registry import load_resources
 from .api.outbox import outbox
 from .api.routing import LazyBuilderRule
 from .api.traffic import TrafficMiddleware, traffic_control
+from .api.upstream import upstream
 from .core.tenant.errors import Auth0Error, ControlError, DbConnectionError, ManagementError, OAuthError
 
 if TYPE_CHECKING:
@@ -38,7 +40,8 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["mockidp.tenant"] = tenant
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
-                      authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints):
+                      authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints, callback_endpoint,
+                      upstream):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)

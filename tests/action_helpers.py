@@ -1,8 +1,17 @@
-"""Shared by the Actions tests: installing an Action the way a user does (auth0-python: create,
-deploy, bind), and seed 003's forum code."""
+"""Shared by the Actions tests: auth0-python's ManagementClient over HTTPS, installing an Action the
+way a user does (create, deploy, bind), and seed 003's forum code."""
 from __future__ import annotations
 
 from auth0.management import ManagementClient
+
+from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
+
+
+def management_sdk(mockidp, monkeypatch) -> ManagementClient:
+    """auth0-python's ManagementClient over HTTPS (it speaks nothing else), trusting mockidp's CA."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(mockidp.ca_bundle))
+    return ManagementClient(domain=mockidp.domain, client_id=DEFAULT_M2M_CLIENT_ID,
+                            client_secret=DEFAULT_M2M_CLIENT_SECRET)
 
 
 def install_action(sdk: ManagementClient, name: str, code: str, *, trigger: str = "post-login",

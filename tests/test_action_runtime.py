@@ -3,6 +3,7 @@ modules it may require, the time limit, and a runner that survives misbehaving u
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from action_helpers import FORUM_POST_LOGIN
@@ -118,6 +119,17 @@ exports.onExecutePostLogin = async () => {
 };""", settings=SETTINGS._replace(modules_dir=NODE_SDK_MODULES))
     assert run.error["message"] == "Cannot find module 'auth0'"
     assert run.logs == ["MODULE_NOT_FOUND"]
+
+
+@pytest.mark.parametrize("modules_dir, why", [
+    (None, "the Action declares it, but MOCKIDP_ACTIONS_MODULES names no folder to load it from"),
+    (Path("/nonexistent-modules"),
+     "the Action declares it, but it is not installed in /nonexistent-modules/node_modules"),
+], ids=["no-folder", "not-installed"])
+def test_a_declared_package_that_cannot_load_says_why(modules_dir, why):
+    run = post_login("exports.onExecutePostLogin = async () => { require('left-pad'); };",
+                     dependencies=("left-pad",), settings=SETTINGS._replace(modules_dir=modules_dir))
+    assert run.error["message"] == f"Cannot find module 'left-pad' ({why})"
 
 
 @pytest.mark.parametrize("modules_dir", [NODE_SDK_DIR, NODE_SDK_MODULES], ids=["parent", "node_modules"])

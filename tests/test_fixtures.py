@@ -110,6 +110,9 @@ BAD_FIXTURES = {
         "roles:\n  - {name: r, permissions: [{permission_name: x, resource_server_identifier: 'https://nope/'}]}\n",
         "roles[0]: The resource server does not exist: 'https://nope/'"),
     "a typo next to deploy-cli sections": ("pages: []\npagez: []\n", "(top level): unknown key(s): 'pagez'"),
+    "upstream identity of a database connection": (
+        "connections:\n  - {name: db}\nupstreamIdentities:\n  - {connection: db, email: a@b.co}\n",
+        "upstreamIdentities[0]: Connection 'db' (strategy auth0) does not sign in at an upstream provider."),
 }
 
 

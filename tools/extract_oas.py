@@ -194,6 +194,7 @@ def extract(spec: dict) -> dict[str, Any]:
     for key, path, operation, path_parameters in iter_operations(spec):
         body = body_schema_name(operation)
         operations[key] = {
+            "summary": operation.get("summary"),  # Auth0's action name: a `sapi` log's description
             "scopes": any_of_scopes(operation),
             "body": body,
             "query": query_parameters(operation, path_parameters, components),

@@ -1,5 +1,7 @@
 """The hosted login pages, shaped like Auth0's New Universal Login: /u/login (identifier +
-password), /u/signup and /u/reset-password/request/<connection> ("Forgot password?").
+password; a button per social connection, and an email of an enterprise connection's domain
+aliases, send the browser to the mock upstream provider: core/upstream/), /u/signup and
+/u/reset-password/request/<connection> ("Forgot password?").
 
 Each page belongs to a login transaction (`?state=`) that /authorize started. The forms post back
 to the same URL with Universal Login's field names (`username`/`email`, `password`), so a test can
@@ -12,12 +14,14 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, request
 
+from ..core.applications import strategies
 from ..core.applications.passwords import check_password
 from ..core.login import account_events, authorize, bruteforce, login_flow, logins, sessions
 from ..core.login.authorize import AuthorizeRequest
 from ..core.organizations import login as org_login
 from ..core.login.dbconnections import EMAIL
 from ..core.tenant.errors import DbConnectionError
+from ..core.upstream import flow as upstream_flow
 from .authentication.authorize import error_page, send, set_session_cookie
 from .caller import request_info
 from .hosted import WEB_TEMPLATES, displayed_rules, message_page, page
@@ -37,6 +41,7 @@ TEXTS = {
     "no-organization": "Please enter your organization name",
     "unknown-organization": "We could not find an organization with that name",
     "too-many-attempts": bruteforce.TOO_MANY_ATTEMPTS,
+    "invalid-connection": "This connection is not available for this application.",
     "invalid-state": "The login session is unknown or has expired. Start again from the application.",
 }
 
@@ -58,7 +63,19 @@ class Transaction:
 
     @property
     def signup_allowed(self) -> bool:
-        return not (self.connection.get("options") or {}).get("disable_signup")
+        return bool(self.connection) and not (self.connection.get("options") or {}).get("disable_signup")
+
+    def social_connections(self) -> list[dict]:
+        """The social connections enabled for the application: a button each."""
+        current = tenant()
+        with current.lock:
+            return strategies.social_connections(current.directory.connections.values(), self.request.client_id)
+
+    def home_realm(self, email: str) -> dict | None:
+        """The enterprise connection an email's domain routes to (its domain_aliases), if any."""
+        current = tenant()
+        with current.lock:
+            return strategies.home_realm(current.directory.connections.values(), self.request.client_id, email)
 
     def links(self) -> dict:
         name = quote(self.connection.get("name", ""), safe="")
@@ -68,14 +85,15 @@ class Transaction:
 
 
 def _transaction() -> Transaction | None:
-    """The page's transaction, if it is still usable (its client and a database connection
-    still exist)."""
+    """The page's transaction, if it is still usable (its client and a database or social
+    connection still exist)."""
     state = request.args.get("state", "")
     auth_request = authorize.find_transaction(tenant(), state)
     if auth_request is None:
         return None
     transaction = Transaction(state, auth_request)
-    return transaction if transaction.client and transaction.connection else None
+    usable = transaction.client and (transaction.connection or transaction.social_connections())
+    return transaction if usable else None
 
 
 def _invalid_state() -> Response:
@@ -94,6 +112,24 @@ def _finish(transaction: Transaction, profile: dict, *, count: bool) -> Response
     return set_session_cookie(send(response), session["id"])
 
 
+# --- /continue: back from a post-login Action's redirect --------------------------------------
+
+@login_pages.route("/continue", methods=["GET", "POST"])
+def continue_login():
+    """The page a post-login Action sent the user to hands the login back with `state` (and, say, a
+    session_token): the Actions resume, then the login finishes like one on /u/login."""
+    current = tenant()
+    session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
+    resumed = login_flow.resume(current, request.values.get("state", ""), request.args.to_dict(),
+                                request.form.to_dict(), session, issuer=issuer(), info=request_info())
+    if resumed is None:
+        return _invalid_state()
+    response, session = resumed
+    if session is None:  # denied, or redirected again
+        return send(response)
+    return set_session_cookie(send(response), session["id"])
+
+
 # --- /u/login ------------------------------------------------------------------------------------
 
 @login_pages.route("/u/login", methods=["GET", "POST"])
@@ -103,10 +139,18 @@ def login():
         return _invalid_state()
     if request.method == "GET":
         return _login_form(transaction, username=transaction.request.login_hint or _session_email())
+    if "connection" in request.form:  # a social button: off to the (mock) provider
+        return _social_login(transaction, request.form["connection"])
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     if not username:
         return _login_form(transaction, error=TEXTS["no-email"], username=username)
+    enterprise = transaction.home_realm(username)
+    if enterprise is not None:  # the email's domain belongs to a company's IdP: off to it
+        return redirect(upstream_flow.start(tenant(), transaction.state, transaction.request, enterprise,
+                                            typed_email=username), 302)
+    if not transaction.connection:  # social buttons only: the page has no password form
+        return _login_form(transaction, error=TEXTS["wrong-email-credentials"], username=username)
     if not password:
         return _login_form(transaction, error=TEXTS["no-password"], username=username)
     current = tenant()
@@ -124,6 +168,13 @@ def login():
     return _finish(transaction, profile, count=False)
 
 
+def _social_login(transaction: Transaction, name: str) -> Response:
+    connection = next((found for found in transaction.social_connections() if found["name"] == name), None)
+    if connection is None:  # not a button this page shows (tampered, or disabled meanwhile)
+        return _login_form(transaction, error=TEXTS["invalid-connection"])
+    return redirect(upstream_flow.start(tenant(), transaction.state, transaction.request, connection), 302)
+
+
 def _session_email() -> str | None:
     """Re-authentication (max_age, prompt=login) pre-fills the session user's email."""
     current = tenant()
@@ -136,7 +187,10 @@ def _session_email() -> str | None:
 
 
 def _login_form(transaction: Transaction, *, username: str | None = None, error: str | None = None) -> Response:
-    return page("ul_login.html", 400 if error else 200, page_title="Log in", error=error,
+    social = [{"connection": found["name"], "strategy": found["strategy"], "label": strategies.button_label(found)}
+              for found in transaction.social_connections()]
+    return page("ul_login.html", 400 if error else 200, page_title="Log in", error=error, social=social,
+                database=bool(transaction.connection),
                 username=username or "", application=transaction.application,
                 action=transaction.url("/u/login"), **transaction.links())
 
@@ -208,6 +262,8 @@ def _signup_problem(email: str, password: str) -> str | None:
 
 
 def _signup_error_text(error: DbConnectionError) -> str:
+    if error.log_description is not None:  # a pre-user-registration Action refused: its userMessage
+        return str(error.body.get("description") or TEXTS["signup-failed"])
     if error.code == "invalid_password":
         return TEXTS["password-too-weak"]
     if error.code == "user_exists":

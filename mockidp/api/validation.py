@@ -82,6 +82,12 @@ def scopes_for(operation_key: str) -> list[str]:
     return list(_indexed(operation_key)["scopes"])
 
 
+def operation_summary(operation_key: str) -> str:
+    """The spec's summary of an operation: Auth0's action name ("Create a User"), which its
+    `sapi` log entries carry as their description."""
+    return _operation(operation_key).get("summary") or ""
+
+
 def operation_keys() -> tuple[str, ...]:
     """Every operation of Auth0's Management spec, as `"<METHOD> <path>"`."""
     return tuple(_index())

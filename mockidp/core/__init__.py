@@ -5,5 +5,6 @@ The domains, lowest first; each may import only those below it (checked by impor
 [tool.importlinter] in pyproject.toml and tests/test_architecture.py):
 
     tenant < applications | traffic < tokens < directory < logs < authorization < email | actions
-    < organizations < login < fixtures < assembly (builds a Tenant from every domain's part)
+    < organizations < login < upstream (social and enterprise sign-in)
+    < fixtures < assembly (builds a Tenant from every domain's part)
 """

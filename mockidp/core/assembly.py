@@ -5,7 +5,7 @@ other: the directory's account changes exist before login subscribes to them.
 """
 from __future__ import annotations
 
-from .actions.triggers import ActionRuns
+from .actions.executions import ActionRuns
 from .applications.resource_servers import ResourceServerChanges
 from .authorization import install as install_authorization
 from .directory.changes import AccountChanges

@@ -1,7 +1,8 @@
 'use strict';
 // Runs one Auth0 Action handler for mockidp (spawned by mockidp/core/action_runtime.py).
 //
-// stdin:  {code, handler, trigger, event, dependencies, modules_dir, marker}
+// stdin:  {code, handler, trigger, event, dependencies, modules_dir, marker, context}
+//         (context: what some api members need from the tenant: {now, issuer, state} for redirects)
 // stdout: one line `<marker>{"commands": [...], "error": {...}|null, "logs": [...]}`, written last.
 //
 // The `api` calls are not applied here: each one is recorded as a command ({op, ...}) and the
@@ -32,6 +33,8 @@ async function main() {
   captureConsole();
   process.on('uncaughtException', failWith);
   process.on('unhandledRejection', failWith);
+  // Node is about to exit with nothing left to do while the handler's promise is still pending.
+  process.on('beforeExit', () => failWith(new Error('The Action never completed: its promise never settled')));
 
   const actionExports = loadAction(input.code, makeRequire(input.dependencies || [], input.modules_dir));
   const handler = actionExports == null ? undefined : actionExports[input.handler];
@@ -39,7 +42,7 @@ async function main() {
     // Auth0 reports a missing export as a failed execution; this wording is mockidp's.
     throw new TypeError(`exports.${input.handler} is not a function`);
   }
-  await handler(input.event, makeApi(input.trigger, input.event));
+  await handler(input.event, makeApi(input.trigger, input.event, input.context || {}));
 }
 
 function readStdin() {
@@ -69,8 +72,18 @@ function makeRequire(dependencies, modulesDir) {
 
   function actionRequire(specifier) {
     if (typeof specifier === 'string' && isBuiltin(specifier)) return require(specifier);
-    if (typeof specifier === 'string' && requireDependency && declared.has(packageName(specifier))) {
-      return requireDependency(specifier);
+    if (typeof specifier === 'string' && declared.has(packageName(specifier))) {
+      if (!requireDependency) {
+        throw moduleNotFound(specifier, 'the Action declares it, but MOCKIDP_ACTIONS_MODULES names no folder to load it from');
+      }
+      try {
+        return requireDependency(specifier);
+      } catch (error) {
+        if (error && error.code === 'MODULE_NOT_FOUND' && String(error.message).includes(`'${specifier}'`)) {
+          throw moduleNotFound(specifier, `the Action declares it, but it is not installed in ${modulesDir}/node_modules`);
+        }
+        throw error;
+      }
     }
     throw moduleNotFound(specifier);
   }
@@ -94,17 +107,21 @@ function packageName(specifier) {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
-function moduleNotFound(specifier) {
-  const error = new Error(`Cannot find module '${specifier}'`);
+// Auth0's message for a package the Action does not declare; mockidp adds why a declared one is missing.
+function moduleNotFound(specifier, why) {
+  const error = new Error(`Cannot find module '${specifier}'${why ? ` (${why})` : ''}`);
   error.code = 'MODULE_NOT_FOUND';
   return error;
 }
 
 // --- the recording `api` object --------------------------------------------------------------
 
-function makeApi(trigger, event) {
+function makeApi(trigger, event, context) {
   const cache = makeCache();
-  if (trigger === 'post-change-password') return { cache };
+  // Auth0's asynchronous triggers only offer the cache: they cannot change the flow.
+  if (['post-change-password', 'post-user-registration', 'send-phone-message'].includes(trigger)) return { cache };
+  if (trigger === 'pre-user-registration') return makePreUserRegistrationApi(cache);
+  if (trigger === 'credentials-exchange') return makeCredentialsExchangeApi(cache);
   if (trigger !== 'post-login') throw new Error(`mockidp cannot run Actions for the trigger '${trigger}'`);
 
   const api = { cache };
@@ -125,14 +142,82 @@ function makeApi(trigger, event) {
   api.redirect = {
     canRedirect: () => canRedirect(event),
     sendUserTo: (url, options) => record({ op: 'redirect.sendUserTo', url, options: cloneJson(options ?? {}) }),
-    encodeToken: notSupported('api.redirect.encodeToken'),
-    validateToken: notSupported('api.redirect.validateToken'),
+    encodeToken: (options) => encodeToken(options, event, context),
+    validateToken: (options) => validateToken(options, event, context),
   };
   api.multifactor = {
     enable: (provider, options) => record({ op: 'multifactor.enable', provider, options: cloneJson(options ?? {}) }),
   };
   for (const name of UNSUPPORTED_NAMESPACES) api[name] = unsupportedNamespace(`api.${name}`);
   return api;
+}
+
+function makePreUserRegistrationApi(cache) {
+  const api = { cache };
+  const record = (command) => { commands.push(command); return api; };
+  api.access = {
+    deny: (reason, userMessage) => record({ op: 'access.deny', reason: cloneJson(reason), userMessage: cloneJson(userMessage) }),
+  };
+  api.user = {
+    setAppMetadata: (key, value) => record({ op: 'user.setAppMetadata', key: cloneJson(key), value: cloneJson(value) }),
+    setUserMetadata: (key, value) => record({ op: 'user.setUserMetadata', key: cloneJson(key), value: cloneJson(value) }),
+  };
+  api.validation = {
+    error: (code, message) => record({ op: 'validation.error', code: cloneJson(code), message: cloneJson(message) }),
+  };
+  return api;
+}
+
+function makeCredentialsExchangeApi(cache) {
+  const api = { cache };
+  const record = (command) => { commands.push(command); return api; };
+  api.access = { deny: (code, reason) => record({ op: 'access.deny', code: cloneJson(code), reason: cloneJson(reason) }) };
+  api.accessToken = {
+    setCustomClaim: (key, value) => record({ op: 'accessToken.setCustomClaim', key: cloneJson(key), value: cloneJson(value) }),
+  };
+  return api;
+}
+
+// --- redirect session tokens: HS256 JWTs, dated by the tenant clock (context.now) -------------
+
+const crypto = require('crypto');
+const DEFAULT_TOKEN_LIFETIME_S = 900;
+
+function encodeToken(options, event, context) {
+  const { secret, payload = {}, expiresInSeconds = DEFAULT_TOKEN_LIFETIME_S } = options || {};
+  if (typeof secret !== 'string' || !secret) throw new TypeError('api.redirect.encodeToken: a secret is required');
+  const now = context.now;
+  const claims = { ...cloneJson(payload), iat: now, iss: context.issuer, sub: event.user.user_id,
+    exp: now + Number(expiresInSeconds), ip: event.request.ip };
+  const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = base64url(JSON.stringify(claims));
+  return `${header}.${body}.${sign(`${header}.${body}`, secret)}`;
+}
+
+// What Auth0 checks: the signature, the expiry and that the token's `state` is this login's.
+function validateToken(options, event, context) {
+  const { secret, tokenParameterName = 'session_token' } = options || {};
+  const request = event.request || {};
+  const token = (request.body || {})[tokenParameterName] ?? (request.query || {})[tokenParameterName];
+  const invalid = (why) => new Error(`The session token is invalid: ${why}`);
+  if (typeof token !== 'string' || token.split('.').length !== 3) throw invalid(`no token in '${tokenParameterName}'`);
+  const [header, body, signature] = token.split('.');
+  const expected = Buffer.from(sign(`${header}.${body}`, String(secret)));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) throw invalid('Invalid signature.');
+  let claims;
+  try { claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')); } catch (_) { throw invalid('Malformed token.'); }
+  if (typeof claims.exp === 'number' && claims.exp <= context.now) throw invalid('Token expired.');
+  if (claims.state !== context.state) throw invalid('State in the token does not match the /continue state.');
+  return claims;
+}
+
+function sign(input, secret) {
+  return crypto.createHmac('sha256', secret).update(input).digest('base64url');
+}
+
+function base64url(text) {
+  return Buffer.from(text, 'utf8').toString('base64url');
 }
 
 // Auth0's post-login api members mockidp does not emulate: calling one fails the Action with a

@@ -9,10 +9,12 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 
+from ...core.applications import strategies
 from ...core.email.tickets import with_query
 from ...core.login import authorize as authorization
 from ...core.login import login_flow, sessions
 from ...core.login.authorize import AuthorizationResponse, AuthorizePageError, AuthorizeRedirectError
+from ...core.upstream import flow as upstream_flow
 from ..caller import request_info
 from ..hosted import page
 from ..http import issuer, public_base_url, tenant
@@ -44,6 +46,9 @@ def authorize():
     if auth_request.silent:
         return send(login_flow.silent_login_failed(current, auth_request, request_info()))
     transaction = authorization.begin_transaction(current, auth_request)
+    connection = authorization.login_connection(current, auth_request) if auth_request.connection else None
+    if strategies.is_upstream(connection):  # social/enterprise: no login page, off to the provider
+        return redirect(upstream_flow.start(current, transaction, auth_request, connection), 302)
     screen = "signup" if auth_request.screen_hint == "signup" else "login"
     return redirect(f"/u/{screen}?state={transaction}", 302)
 

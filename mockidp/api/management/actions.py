@@ -2,7 +2,7 @@
 core/action_triggers.py). Rules and choices live in core/actions.py."""
 from __future__ import annotations
 
-from ...core.actions import bindings
+from ...core.actions import bindings, dry_run
 from ...core.actions import storage as actions
 from ..http import empty_response, json_response, read_body, tenant
 from ..validation import validate_body
@@ -88,3 +88,17 @@ def update_bindings(triggerId: str):
     actions.check_trigger_id(triggerId)
     validate_body("UpdateActionBindingsRequestContent", body)
     return json_response(bindings.update_bindings(tenant(), triggerId, body.get("bindings")))
+
+
+@operation("POST /actions/actions/{id}/test")
+def test_action(id: str):
+    body = read_body()
+    query_args("POST /actions/actions/{id}/test")
+    validate_body("TestActionRequestContent", body)
+    return json_response(dry_run.test_action(tenant(), id, body["payload"]))
+
+
+@operation("GET /actions/executions/{id}")
+def get_execution(id: str):
+    query_args("GET /actions/executions/{id}")
+    return json_response(dry_run.get_execution(tenant(), id))

@@ -9,17 +9,20 @@ from typing import Callable
 
 from flask import Blueprint, g, request
 
+from ...core.logs import events
 from ...core.tenant.errors import ManagementError
 from ...core.tokens import jwt as tokens
 from ..http import tenant
-from ..validation import operation_keys, scopes_for
+from ..caller import request_info
+from ..validation import operation_keys, operation_summary, scopes_for
 
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
 RESOURCE_MODULES = ("users", "applications.clients", "applications.connections", "applications.resource_servers",
                     "applications.client_grants",
                     "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection",
-                    "actions", "roles", "organizations", "declared.views")  # declared last: it serves the rest
+                    "actions", "roles", "organizations",
+                    "declared.views")  # declared last: it serves what no module above does
 _registered_operations: list[str] = []  # filled once at import time; read-only afterwards
 
 
@@ -43,6 +46,7 @@ def operation(key: str) -> Callable:
 
         @wraps(view)
         def guarded(**kwargs):
+            g.operation_key = key  # for the audit log (audit below)
             g.caller = authenticate()
             require_any_scope(needed)
             return view(**kwargs)
@@ -82,6 +86,36 @@ def require_any_scope(needed: list[str]) -> None:
     if needed and g.caller.scopes.isdisjoint(needed):
         raise ManagementError(403, f"Insufficient scope, expected any of: {','.join(needed)}",
                               "insufficient_scope")
+
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MASKED = frozenset({"password", "client_secret", "signing_secret"})
+
+
+@management.after_request
+def audit(response):
+    """Every successful Management write is logged as Auth0 logs it: a `sapi` entry named after
+    the operation ("Create a User") with the request and the response (reference §9.2)."""
+    key = g.get("operation_key")
+    if key and request.method in WRITES and response.status_code < 400 and "caller" in g:
+        claims = g.caller.claims
+        details = {
+            "request": {"channel": "api", "method": request.method.lower(), "path": request.path,
+                        "query": request.args.to_dict(), "body": _masked(request.get_json(silent=True)),
+                        "ip": request.remote_addr, "userAgent": request.headers.get("User-Agent", ""),
+                        "auth": {"strategy": "jwt", "credentials": {"scopes": sorted(g.caller.scopes)}}},
+            "response": {"statusCode": response.status_code, "body": _masked(response.get_json(silent=True))},
+        }
+        events.record(tenant(), "sapi", operation_summary(key), request=request_info(),
+                      client_id=claims.get("azp") or str(claims.get("sub", "")).removesuffix("@clients"),
+                      details=details)
+    return response
+
+
+def _masked(body):
+    if isinstance(body, dict):
+        return {key: "*****" if key in MASKED else value for key, value in body.items()}
+    return body if body is not None else {}
 
 
 def load_resources() -> Blueprint:

@@ -1,9 +1,11 @@
 """/api/v2/users and /api/v2/users-by-email."""
 from __future__ import annotations
 
+from ...core.actions import registration
 from ...core.directory import identities, users
 from ...core.email import emails
 from ...core.tenant.errors import ManagementError, bad_request
+from ..caller import request_info
 from ..http import empty_response, json_response, public_base_url, read_body, tenant
 from ..validation import schema_enum, schema_property_names, validate_body
 from .common import projection, query_args
@@ -25,6 +27,8 @@ def create_user():
     validate_body("CreateUserRequestContent", body)
     user = users.create_user(tenant(), body)
     emails.after_user_created(tenant(), user, body, public_base_url())  # verify_email, as Auth0
+    registration.user_registered(tenant(), user, request_info(),  # post-user-registration, queued
+                                 {key: value for key, value in body.items() if key != "password"})
     return json_response(user, 201)
 
 
@@ -36,6 +40,7 @@ def list_users():
     per_page = args["per_page"] if args.get("per_page") is not None else 50
     found, total = users.list_users(tenant(), query=args.get("q"), page=page, per_page=per_page,
                                     sort=args.get("sort"), fields=fields, include_fields=include)
+    found = [_idp_tokens_if_granted(user) for user in found]
     if not args.get("include_totals"):
         return json_response(found)
     return json_response({"start": page * per_page, "limit": per_page, "length": len(found),
@@ -46,7 +51,13 @@ def list_users():
 def get_user(id: str):
     args = query_args("GET /users/{id}")
     fields, include = _fields(args)
-    return json_response(users.select_fields(users.stored_profile(tenant(), id), fields, include))
+    profile = _idp_tokens_if_granted(users.stored_profile(tenant(), id))
+    return json_response(users.select_fields(profile, fields, include))
+
+
+def _idp_tokens_if_granted(profile: dict) -> dict:
+    """Identities carry the upstream provider's tokens only for read:user_idp_tokens."""
+    return profile if "read:user_idp_tokens" in granted_scopes() else identities.without_idp_tokens(profile)
 
 
 def _refuse_unknown_attributes(body: dict) -> None:
@@ -91,7 +102,7 @@ def users_by_email():
                           "invalid_query_string")
     fields, include = _fields(args)
     found = users.users_by_email(tenant(), args["email"])
-    return json_response([users.select_fields(user, fields, include) for user in found])
+    return json_response([users.select_fields(_idp_tokens_if_granted(user), fields, include) for user in found])
 
 
 # --- account linking (core/identities.py) -----------------------------------------------------

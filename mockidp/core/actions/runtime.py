@@ -48,7 +48,7 @@ def default_settings(ca_file: Path | None = None) -> RuntimeSettings:
 
 
 def run_action(code: str, handler: str, trigger: str, event: dict, *, dependencies: list[str],
-               settings: RuntimeSettings) -> ActionRun:
+               settings: RuntimeSettings, context: dict | None = None) -> ActionRun:
     """Run `exports[handler](event, api)` of `code` for `trigger` ("post-login" or
     "post-change-password") and return what the Action did."""
     if not settings.node:
@@ -58,7 +58,7 @@ def run_action(code: str, handler: str, trigger: str, event: dict, *, dependenci
     marker = f"mockidp-action-result-{secrets.token_hex(8)}:"
     request = {"code": code, "handler": handler, "trigger": trigger, "event": event,
                "dependencies": list(dependencies), "modules_dir": modules_dir_for_node(settings.modules_dir),
-               "marker": marker}
+               "marker": marker, "context": context or {}}
     with resources.as_file(resources.files("mockidp").joinpath("data", RUNNER_FILE)) as runner:
         try:
             completed = subprocess.run([settings.node, str(runner)], input=json.dumps(request),

@@ -1,11 +1,14 @@
-"""Running the Actions bound to a trigger: the `event` Auth0 builds, what the Actions' `api` calls
-do afterwards, and the executions a test can read back (/_mock/actions/executions).
+"""The login triggers: the `event` Auth0 builds for post-login and post-change-password, and what
+the Actions' `api` calls do afterwards. Running one Action and recording it: executions.py; the
+registration triggers: registration.py; credentials-exchange: machine.py.
 
 - post-login runs after the password was checked and the login counted (so `event.stats` already
   includes this login, as in Auth0), and before a session or tokens exist. Actions run in binding
   order; each sees the metadata set by the ones before it. The first `api.access.deny()` or
   uncaught error ends the flow after that Action; metadata changes are saved either way (Auth0:
-  deny "will NOT cancel ... metadata changes").
+  deny "will NOT cancel ... metadata changes"). `api.redirect.sendUserTo` pauses the flow after
+  that Action (a Redirect in the outcome); the caller keeps it and calls post_login again with
+  `resume` when /continue comes back, which runs that Action's onContinuePostLogin, then the rest.
 - post-change-password runs after a password was changed on the reset page, asynchronously like
   Auth0's ("non-blocking"): the change never waits for it or fails because of it. Tests wait for
   it with POST /_mock/actions/wait instead of sleeping.
@@ -15,9 +18,7 @@ Node runs outside the tenant lock: an Action may call mockidp back (the Manageme
 from __future__ import annotations
 
 import copy
-import hashlib
-import threading
-import uuid
+import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from types import MappingProxyType
@@ -25,22 +26,23 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import connections
 from ..authorization import roles
-from ..directory.users import update_user
+from ..directory import identities
 from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..tenant.clock import iso, monotonic
 from ..tenant.errors import Auth0Error
 from . import bindings
+from .executions import TRIGGER_TIME_LIMIT_S
+from .executions import connection_view as _connection_view
+from .executions import execute as _execute
+from .executions import new_trigger_run
+from .executions import request_view as _request_view
+from .executions import tenant_id as _tenant_id
+from .metadata import MetadataChanges, save_metadata
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
-    from pathlib import Path
-
     from ..tenant.tenant import Tenant
-    from .runtime import ActionRun
 
-MAX_EXECUTIONS = 200  # kept for /_mock/actions/executions, oldest dropped first
-TRIGGER_TIME_LIMIT_S = 20.0  # Auth0: every execution of a trigger, all its Actions, within 20 s
 # Claims Auth0 restricts (its "Create Custom Claims" page; fact sheet §11) and the OIDC standard
 # claims it does not let Actions change: ignored when set, as there. Claims mockidp computes for
 # a token also win over an Action's (core/user_tokens.py).
@@ -57,11 +59,26 @@ RESERVED_CLAIMS = {"acr", "act", "active", "amr", "at_hash", "ath", "attest", "a
 NOT_IN_EVENT_USER = {"logins_count", "last_login", "last_ip", "blocked"}
 
 
+class Redirect(NamedTuple):
+    """api.redirect.sendUserTo: where the login goes before /continue resumes it."""
+
+    url: str
+    query: dict
+    action_id: str                 # the Action whose onContinuePostLogin runs on /continue
+    id_token_claims: dict          # set by the Actions before the redirect, kept for the tokens
+    access_token_claims: dict
+
+
 class PostLoginOutcome(NamedTuple):
     profile: dict                  # the user after the Actions' metadata changes
     denied: str | None             # why the login is refused (deny reason or error message)
     id_token_claims: dict
     access_token_claims: dict
+    redirect: Redirect | None = None  # the flow is paused until /continue
+
+
+NOT_REDIRECTABLE = "api.redirect.sendUserTo cannot redirect this login (api.redirect.canRedirect() is false)"
+NO_REDIRECT_HERE = "mockidp emulates api.redirect.sendUserTo on the hosted login and signup pages only"
 
 
 class LoginContext(NamedTuple):
@@ -77,43 +94,88 @@ class LoginContext(NamedTuple):
     body: Mapping[str, Any] = MappingProxyType({})  # a grant's parameters, secrets left out
     method: str = "POST"           # of the request the login completes on (GET /authorize for SSO)
     authenticated_at: int | None = None  # when the password was checked (the session's, for SSO)
+    redirect_state: str | None = None    # the `state` /continue resumes with; None: cannot redirect
     organization: dict | None = None     # the organization the login is for
     role_ids: tuple | None = None        # its member roles, which replace the user's tenant roles
 
 
-def post_login(tenant: "Tenant", profile: dict, context: LoginContext) -> PostLoginOutcome:
-    """Run the bound post-login Actions; a denied login is logged `f` here, for every flow."""
+def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
+               resume: Redirect | None = None) -> PostLoginOutcome:
+    """Run the bound post-login Actions (from the one that redirected, with its onContinuePostLogin,
+    when `resume` is the redirect /continue came back from); a denied login is logged `f` here."""
     bound = bindings.bound_actions(tenant, "post-login")
     if not bound:
         return PostLoginOutcome(profile, None, {}, {})
     generation, deadline = tenant.generation, monotonic() + TRIGGER_TIME_LIMIT_S
-    changes = _MetadataChanges()
-    id_claims: dict = {}
-    access_claims: dict = {}
-    denied = None
-    for action in bound:
+    trigger_run = new_trigger_run(tenant)
+    changes = MetadataChanges()
+    id_claims: dict = dict(resume.id_token_claims) if resume else {}
+    access_claims: dict = dict(resume.access_token_claims) if resume else {}
+    denied, redirect = None, None
+    if resume is not None:
+        bound = _from_redirecting_action(bound, resume)
+        if not bound:
+            denied = "The Action that redirected the login is no longer bound to post-login"
+    for position, action in enumerate(bound):
+        handler = "onContinuePostLogin" if resume is not None and position == 0 else "onExecutePostLogin"
         event = _post_login_event(tenant, changes.apply(profile), context, action)
-        run = _execute(tenant, action, "onExecutePostLogin", "post-login", event, generation, deadline)
+        run = _execute(tenant, action, handler, "post-login", event, generation, deadline,
+                       context=_runner_context(tenant, context), trigger_run=trigger_run)
         if run.error is not None:  # a failed Action's calls are discarded; the login is denied
             denied = run.error.get("message") or "Action failed"
             break
-        denied = _apply_post_login_calls(run.commands, changes, id_claims, access_claims)
-        if denied is not None:
-            break  # the Action finished; no later Action runs
+        sent: list[dict] = []
+        denied = _apply_post_login_calls(run.commands, changes, id_claims, access_claims, sent)
+        if denied is None and sent:  # the flow pauses after this Action (Auth0's redirect contract)
+            denied, redirect = _redirect(sent[0], action, context, id_claims, access_claims)
+        if denied is not None or redirect is not None:
+            break  # the Action finished; no later Action runs (until /continue, for a redirect)
     if changes:
         try:
-            profile = _save_metadata(tenant, profile, changes, generation)
+            profile = save_metadata(tenant, profile, changes, generation)
         except Auth0Error as error:  # e.g. a metadata key Auth0 refuses, or the user was deleted
             denied = denied if denied is not None else str(error.body.get("message") or error.body)
-    outcome = PostLoginOutcome(profile, denied, id_claims, access_claims)
+    outcome = PostLoginOutcome(profile, denied, id_claims, access_claims, None if denied else redirect)
     if denied is not None:
         _log_denied(tenant, outcome, context)
     return outcome
 
 
-def _apply_post_login_calls(commands: list[dict], changes: "_MetadataChanges", id_claims: dict,
-                            access_claims: dict) -> str | None:
-    """Apply one Action's api calls in order; the reason it denied the login, if it did."""
+def _from_redirecting_action(bound: list[bindings.BoundAction], resume: Redirect) -> list[bindings.BoundAction]:
+    """The Actions left to run on /continue: the one that redirected first; none if it is unbound."""
+    ids = [action.action_id for action in bound]
+    return bound[ids.index(resume.action_id):] if resume.action_id in ids else []
+
+
+def _redirect(command: dict, action: bindings.BoundAction, context: LoginContext, id_claims: dict,
+              access_claims: dict) -> tuple[str | None, Redirect | None]:
+    """(why the login is denied, or where it goes) for an api.redirect.sendUserTo call."""
+    backchannel = context.protocol.startswith("oauth2-")
+    if backchannel or "none" in (context.transaction.get("prompt") or []):
+        return NOT_REDIRECTABLE, None
+    if context.redirect_state is None:
+        return NO_REDIRECT_HERE, None
+    url, query = command.get("url"), (command.get("options") or {}).get("query") or {}
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not isinstance(query, dict):
+        return "api.redirect.sendUserTo needs an absolute http(s) URL and an object as query", None
+    return None, Redirect(url, {str(key): _query_value(value) for key, value in query.items()},
+                          action.action_id, dict(id_claims), dict(access_claims))
+
+
+def _query_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _runner_context(tenant: "Tenant", context: LoginContext) -> dict:
+    """What api.redirect's tokens need: the tenant clock, the tenant's name (iss) and the state."""
+    return {"now": int(tenant.clock.timestamp()), "issuer": context.request.hostname,
+            "state": context.redirect_state}
+
+
+def _apply_post_login_calls(commands: list[dict], changes: "MetadataChanges", id_claims: dict,
+                            access_claims: dict, sent: list[dict]) -> str | None:
+    """Apply one Action's api calls in order; the reason it denied the login, if it did.
+    api.redirect.sendUserTo calls are collected in `sent`."""
     denied = None
     for command in commands:
         op = command.get("op")
@@ -125,8 +187,8 @@ def _apply_post_login_calls(commands: list[dict], changes: "_MetadataChanges", i
             _set_claim(id_claims, command)
         elif op == "accessToken.setCustomClaim":
             _set_claim(access_claims, command)
-        elif op == "redirect.sendUserTo" and denied is None:
-            denied = "mockidp does not emulate api.redirect.sendUserTo yet"
+        elif op == "redirect.sendUserTo":
+            sent.append(command)
     return denied
 
 
@@ -153,7 +215,7 @@ PASSWORD_EVENT_USER_KEYS = ("user_id", "email", "email_verified", "username", "p
 
 def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request: RequestInfo,
                               generation: int) -> None:
-    deadline = monotonic() + TRIGGER_TIME_LIMIT_S
+    deadline, trigger_run = monotonic() + TRIGGER_TIME_LIMIT_S, new_trigger_run(tenant)
     for action in bound:
         if tenant.generation != generation:
             return  # reset since it was queued: it belongs to a test that is over
@@ -163,132 +225,18 @@ def _run_post_change_password(tenant: "Tenant", bound: list, user: dict, request
                  "secrets": dict(action.secrets), "tenant": {"id": _tenant_id(tenant)},
                  "transaction": {}}
         run = _execute(tenant, action, "onExecutePostChangePassword", "post-change-password", event,
-                       generation, deadline)
+                       generation, deadline, trigger_run=trigger_run)
         if run.error is not None and tenant.generation == generation:  # "Failed Post Change Password Hook"
             logs.record(tenant, "fcph", run.error.get("message") or "", request=request, user=user,
                         details={"error": run.error, "action_name": action.name})
-
-
-# --- executions ---------------------------------------------------------------------------------
-
-def _execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigger: str,
-             event: dict, generation: int, deadline: float) -> "ActionRun":
-    """Run one Action (no lock held) and record the execution, unless a reset came meanwhile."""
-    from . import runtime as action_runtime  # subprocess and friends: loaded when an Action first runs
-
-    started = iso(tenant.clock.now())
-    settings = action_runtime.default_settings(tenant.actions.ca_file)  # env read per run: tests set it
-    settings = settings._replace(timeout_s=max(0.001, deadline - monotonic()))
-    run = action_runtime.run_action(action.code, handler, trigger, event,
-                                    dependencies=list(action.dependencies), settings=settings)
-    with tenant.lock:
-        if tenant.generation != generation:
-            return run
-        execution = {"id": _execution_id(tenant), "trigger_id": trigger, "action_id": action.action_id,
-                     "action_name": action.name, "version_id": action.version_id,
-                     "status": "failed" if run.error else "final", "started_at": started,
-                     "commands": run.commands, "logs": run.logs, "error": run.error}
-        tenant.actions.executions.append(execution)
-        del tenant.actions.executions[:-MAX_EXECUTIONS]
-        if run.error is not None:
-            logs.record(tenant, "actions_execution_failed", "Execution of an Action failed",
-                        details={"trigger_id": trigger, "execution_id": execution["id"],
-                                 "action_id": action.action_id, "action_name": action.name,
-                                 "version_id": action.version_id, "error_class": run.error_class,
-                                 "action_error": run.error})
-    return run
-
-
-def _execution_id(tenant: "Tenant") -> str:
-    """A UUID from the seed and a counter, not from the tenant RNG: asynchronous executions end
-    at moments no test controls, and must not shift the ids of users created meanwhile."""
-    tenant.actions.execution_count += 1
-    digest = hashlib.sha256(f"{tenant.config.seed}:execution:{tenant.actions.execution_count}".encode()).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
-
-
-class ActionRuns:
-    """The part of a tenant that actions/ owns (`tenant.actions`): the CA file Actions trust to
-    call mockidp over HTTPS (MockIdP sets it), the queue of asynchronous triggers, and the recent
-    executions. A reset cancels queued runs and forgets executions; closing stops the worker."""
-
-    def __init__(self, tenant: "Tenant"):
-        self.ca_file: "Path | None" = None
-        self.executions: list[dict] = []
-        self.execution_count = 0  # numbers execution ids; reset with them
-        self._queue: "ActionQueue | None" = None
-        self._lock = threading.Lock()
-        tenant.on_reset(self._forget)
-        tenant.on_close(self._shutdown)
-
-    @property
-    def queue(self) -> "ActionQueue":
-        with self._lock:
-            if self._queue is None:
-                self._queue = ActionQueue()
-        return self._queue
-
-    def _forget(self) -> None:
-        self.executions.clear()
-        self.execution_count = 0
-        if self._queue is not None:
-            self._queue.cancel_pending()
-
-    def _shutdown(self) -> None:
-        if self._queue is not None:
-            self._queue.shutdown()
-
-
-class ActionQueue:
-    """One worker thread per tenant for asynchronous triggers, and a way to wait for it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
-        self._pending: set[Future] = set()
-
-    def submit(self, job) -> None:
-        from concurrent.futures import ThreadPoolExecutor  # only once an Action is queued
-
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockidp-actions")
-            future = self._executor.submit(job)
-            self._pending.add(future)
-        future.add_done_callback(self._done)
-
-    def _done(self, future: Future) -> None:
-        with self._lock:
-            self._pending.discard(future)
-
-    def cancel_pending(self) -> None:
-        """Drop what has not started (a reset); a running job sees the new generation and stops."""
-        with self._lock:
-            pending = list(self._pending)
-        for future in pending:
-            future.cancel()
-
-    def shutdown(self) -> None:
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
-
-    def wait(self, timeout_s: float) -> bool:
-        """True once nothing is queued or running; False if `timeout_s` passed first."""
-        from concurrent.futures import wait
-
-        with self._lock:
-            pending = set(self._pending)
-        _, not_done = wait(pending, timeout=timeout_s)
-        return not not_done
 
 
 # --- the event -------------------------------------------------------------------------------------
 
 def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
                       action: bindings.BoundAction) -> dict:
-    user = {key: value for key, value in copy.deepcopy(profile).items() if key not in NOT_IN_EVENT_USER}
+    shown = identities.without_idp_tokens(profile)  # event.user.identities never carry them
+    user = {key: value for key, value in copy.deepcopy(shown).items() if key not in NOT_IN_EVENT_USER}
     user.setdefault("app_metadata", {})   # "never undefined in Actions"
     user.setdefault("user_metadata", {})
     client = context.client
@@ -299,7 +247,8 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
              "request": {**_request_view(context.request), "method": context.method,
                          "query": dict(context.query), "body": dict(context.body)},
              "transaction": {"protocol": context.protocol, **context.transaction},
-             "authentication": {"methods": [{"name": "pwd", "timestamp": _authenticated_at(tenant, context)}]},
+             "authentication": {"methods": [{"name": _method_name(context.connection),
+                                             "timestamp": _authenticated_at(tenant, context)}]},
              "authorization": {"roles": roles.role_names(tenant, profile["user_id"], context.role_ids)},
              "secrets": dict(action.secrets),
              "tenant": {"id": _tenant_id(tenant)}}
@@ -313,70 +262,18 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
     return event
 
 
+def _method_name(connection: dict | None) -> str:
+    """Auth0's name for how the user authenticated: a password, or at an upstream provider."""
+    return "pwd" if (connection or {}).get("strategy", "auth0") == "auth0" else "federated"
+
+
 def _authenticated_at(tenant: "Tenant", context: LoginContext) -> str:
     if context.authenticated_at is None:
         return iso(tenant.clock.now())
     return iso(datetime.fromtimestamp(context.authenticated_at, timezone.utc))
 
 
-def _request_view(request: RequestInfo) -> dict:
-    view = {"ip": request.ip, "geoip": {}}
-    if request.hostname:
-        view["hostname"] = request.hostname
-    if request.user_agent:
-        view["user_agent"] = request.user_agent
-    return view
-
-
-def _connection_view(connection: dict | None) -> dict:
-    connection = connection or {}
-    return {"id": connection.get("id"), "name": connection.get("name"),
-            "strategy": connection.get("strategy", "auth0"), "metadata": dict(connection.get("metadata") or {})}
-
-
-def _tenant_id(tenant: "Tenant") -> str:
-    return "mockidp"  # Auth0 gives the tenant's name; a mock tenant has none of its own
-
-
 def _set_claim(claims: dict, command: dict) -> None:
     key = command.get("key")
     if isinstance(key, str) and key and key not in RESERVED_CLAIMS:
         claims[key] = command.get("value")
-
-
-# --- metadata ----------------------------------------------------------------------------------------
-
-class _MetadataChanges:
-    """setAppMetadata / setUserMetadata calls, batched into one update at the end (Auth0 does the
-    same), and shown to the Actions that run after the one that made them."""
-
-    FIELDS = {"user.setAppMetadata": "app_metadata", "user.setUserMetadata": "user_metadata"}
-
-    def __init__(self) -> None:
-        self._changes: dict[str, dict] = {"app_metadata": {}, "user_metadata": {}}
-
-    def __bool__(self) -> bool:
-        return any(self._changes.values())
-
-    def record(self, op: str, key: Any, value: Any) -> None:
-        if isinstance(key, str) and key:
-            self._changes[self.FIELDS[op]][key] = value
-
-    def apply(self, profile: dict) -> dict:
-        updated = dict(profile)
-        for field, changes in self._changes.items():
-            if changes:
-                merged = {**(profile.get(field) or {}), **changes}
-                updated[field] = {key: value for key, value in merged.items() if value is not None}
-        return updated
-
-    def as_body(self) -> dict:
-        return {field: dict(changes) for field, changes in self._changes.items() if changes}
-
-
-def _save_metadata(tenant: "Tenant", profile: dict, changes: _MetadataChanges, generation: int) -> dict:
-    """One update with every change (users.update_user checks keys as PATCH /users does)."""
-    with tenant.lock:
-        if tenant.generation != generation:
-            return profile  # reset while Node ran: that user's tenant is gone
-        return update_user(tenant, profile["user_id"], changes.as_body())

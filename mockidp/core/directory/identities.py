@@ -27,8 +27,20 @@ if TYPE_CHECKING:
 # What a secondary's identity carries in profileData (fact sheet §2.1), in Auth0's order.
 PROFILE_DATA_KEYS = ("email", "email_verified", "name", "username", "given_name", "family_name",
                      "nickname", "picture", "phone_number", "phone_verified")
+# What an upstream provider issued, kept on the identity; shown only to read:user_idp_tokens.
+IDP_TOKEN_KEYS = ("access_token", "access_token_secret", "refresh_token", "expires_in")
 FORM_CONFLICT = ("Payload validation error: 'link_with cannot be specified together with provider, "
                  "user_id or connection_id'.")
+
+
+def without_idp_tokens(profile: dict) -> dict:
+    """The profile as shown without read:user_idp_tokens: identities lose the provider's tokens.
+    The profile itself when it has none (the common case costs no copy)."""
+    identities = profile.get("identities") or []
+    if not any(key in identity for identity in identities for key in IDP_TOKEN_KEYS):
+        return profile
+    shown = [{key: value for key, value in identity.items() if key not in IDP_TOKEN_KEYS} for identity in identities]
+    return {**profile, "identities": shown}
 
 
 def _invalid(message: str) -> ManagementError:

@@ -69,15 +69,20 @@ class Directory:
     # inside), and trigger id -> its bindings in execution order.
     actions: dict[str, dict]
     action_bindings: dict[str, tuple]
+    # Declared resources (core/resources/): resource path -> {id: record}; both levels replaced
+    # on every write, never changed.
+    resources: dict[str, dict]
+    # Social/enterprise sign-in (core/upstream/): (connection, upstream id) -> an identity the mock
+    # provider knows, and upstream state -> a login waiting at (or answered by) the provider.
+    upstream_identities: dict[tuple, dict]
+    upstream_logins: dict[str, dict]
+    upstream_next: dict[str, str]         # connection -> the upstream id its next login answers with
     # RBAC (core/authorization/): role id -> its permissions, user id -> role ids, user id -> its
     # direct permissions. Each value is a tuple (a permission is (API identifier, scope name)),
     # replaced whole on every change.
     role_permissions: dict[str, tuple]
     user_roles: dict[str, tuple]
     user_permissions: dict[str, tuple]
-    # Declared resources (core/resources/): resource path -> {id: record}; both levels replaced
-    # on every write, never changed.
-    resources: dict[str, dict]
     # Organizations (core/organizations/): org id -> organization (its enabled connections
     # inside), (org id, user_id) -> membership, (org id, user_id) -> member role ids, and
     # invitation id -> invitation.

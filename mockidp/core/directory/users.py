@@ -226,6 +226,12 @@ def _connection_for_update(tenant: "Tenant", record: UserRecord, body: dict) -> 
         if tenant.directory.connection_by_name(name) is None:
             raise bad_request("The connection does not exist.", "inexistent_connection")
         raise bad_request(f"The user does not have an identity in connection {name}.")
+    connection = tenant.directory.connection_by_name(name)
+    if connection is not None and connection.get("strategy") != "auth0":  # a social/enterprise user
+        for credential in ("password", "username"):  # the provider owns its credentials
+            if credential in body:
+                raise bad_request(f"Cannot update {credential} for non-database connections")
+        return connection
     return database_connection(tenant, name)
 
 

@@ -44,9 +44,10 @@ def signup(tenant: "Tenant", params: dict, base_url: str, request: RequestInfo) 
     """/dbconnections/signup (and the hosted signup page), logged `ss` or `fs`."""
     client, connection = _client_and_connection(tenant, params)
     try:
-        created = dbconnections.signup(tenant, params, base_url)
+        created = dbconnections.signup(tenant, params, base_url, request)
     except DbConnectionError as error:
-        description = error.body.get("message") or error.body.get("description")
+        description = (error.log_description or error.body.get("message")
+                       or error.body.get("description"))
         logs.record(tenant, "fs", description if isinstance(description, str) else "Invalid sign up",
                     request=request, client=client, client_id=params.get("client_id")
                     if isinstance(params.get("client_id"), str) else None, connection=connection,

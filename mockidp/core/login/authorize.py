@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from ..applications import resource_servers
+from ..applications import resource_servers, strategies
 from ..organizations import login as org_login
 from ..tenant.errors import OAuthError
 
@@ -260,7 +260,8 @@ def _check_audience(tenant: "Tenant", request: AuthorizeRequest) -> None:
 
 def _check_connection(tenant: "Tenant", request: AuthorizeRequest) -> None:
     if request.connection is None:
-        if not login_connections(tenant, request.client_id):
+        social = strategies.social_connections(tenant.directory.connections.values(), request.client_id)
+        if not login_connections(tenant, request.client_id) and not social:
             raise AuthorizeRedirectError(request, "invalid_request", "no connections enabled for the client")
         return
     connection = tenant.directory.connection_by_name(request.connection)
@@ -268,9 +269,10 @@ def _check_connection(tenant: "Tenant", request: AuthorizeRequest) -> None:
         raise AuthorizeRedirectError(request, "invalid_request", "the connection was not found")
     if request.client_id not in (connection.get("enabled_clients") or []):
         raise AuthorizeRedirectError(request, "invalid_request", "the connection is not enabled")
-    if connection.get("strategy") != "auth0":
-        raise AuthorizeRedirectError(request, "invalid_request", f"mockidp hosts logins for database "
-                                                                 f"connections only; {request.connection} is not one")
+    if connection.get("strategy") != "auth0" and not strategies.is_upstream(connection):
+        raise AuthorizeRedirectError(request, "invalid_request", f"mockidp hosts logins for database, social "
+                                                                 f"and enterprise connections only; "
+                                                                 f"{request.connection} is none of them")
 
 
 def _check_organization(tenant: "Tenant", request: AuthorizeRequest, client: dict) -> AuthorizeRequest:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..actions import registration
 from ..applications.passwords import check_password
 from ..directory import users
 from ..email import emails
+from ..logs.events import NO_REQUEST, RequestInfo
 from ..tenant.errors import DbConnectionError, ManagementError
 
 if TYPE_CHECKING:
@@ -28,7 +30,8 @@ def bad_request(code: str, description: str) -> DbConnectionError:
     return DbConnectionError(400, code, description)
 
 
-def signup(tenant: "Tenant", params: dict, base_url: str) -> dict:
+def signup(tenant: "Tenant", params: dict, base_url: str, request: RequestInfo = NO_REQUEST) -> dict:
+    """Validate, run pre-user-registration, create the user, then queue post-user-registration."""
     connection = _database_connection(tenant, params)
     if (connection.get("options") or {}).get("disable_signup"):
         raise bad_request("unauthorized", "Public signup is disabled")
@@ -46,9 +49,32 @@ def signup(tenant: "Tenant", params: dict, base_url: str) -> dict:
             "email_verified": False, **{k: params[k] for k in PROFILE_FIELDS if k in params}}
     if params.get("user_metadata"):
         body["user_metadata"] = params["user_metadata"]
+    body.update(_pre_user_registration(tenant, body, connection, params, request))
     user = _create(tenant, body)
     emails.after_signup(tenant, user["user_id"], base_url=base_url, client_id=params.get("client_id"))
+    registration.user_registered(tenant, user, request, _without_password(params))
     return _signup_response(user)
+
+
+def _pre_user_registration(tenant: "Tenant", body: dict, connection: dict, params: dict,
+                           request: RequestInfo) -> dict:
+    """The Actions' metadata for the new user; a refusal raised in the envelope of a signup error
+    (UNCONFIRMED: Auth0's `extensibility_error` code with the userMessage as description)."""
+    with tenant.lock:
+        client_id = params.get("client_id")
+        client = tenant.directory.clients.get(client_id) if client_id else None
+        client = dict(client) if client else None
+    outcome = registration.pre_user_registration(tenant, registration.Signup(
+        user=body, connection=connection, client=client, request=request, body=_without_password(params)))
+    if outcome.refusal is not None:
+        error = bad_request(outcome.refusal.code, outcome.refusal.user_message)
+        error.log_description = outcome.refusal.reason  # the tenant log shows the internal reason
+        raise error
+    return outcome.metadata
+
+
+def _without_password(params: dict) -> dict:
+    return {key: value for key, value in params.items() if key != "password"}
 
 
 def request_password_reset(tenant: "Tenant", params: dict, base_url: str) -> None:

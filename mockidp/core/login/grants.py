@@ -3,11 +3,15 @@ returns the token response body, or raises OAuthError with Auth0's wording. `exc
 and writes the tenant log event Auth0 writes for it (seccft, seacft, sepft, sertft and failures)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..actions import machine as machine_actions
 from ..actions import triggers as action_triggers
 from ..applications import client_grants, clients, connections, resource_servers
 from ..logs import events as logs
+from ..logs.events import NO_REQUEST
 from ..tenant.errors import OAuthError
 from ..tokens import jwt as tokens
 from . import authorize, bruteforce, logins, refresh_tokens, user_tokens
@@ -61,7 +65,9 @@ def require_grant_type(client: dict, grant_type: str) -> None:
 
 
 def client_credentials(tenant: "Tenant", client: dict, audience: str | None, scope: str | None,
-                       issuer: str) -> dict:
+                       issuer: str, request: "RequestInfo" = NO_REQUEST,
+                       params: Mapping = MappingProxyType({})) -> dict:
+    """The M2M token, after the credentials-exchange Actions (which may refuse it or add claims)."""
     require_grant_type(client, "client_credentials")
     audience = audience or tenant.tenant_settings.get("default_audience") or None
     if not audience:
@@ -84,6 +90,12 @@ def client_credentials(tenant: "Tenant", client: dict, audience: str | None, sco
         lifetime=lifetime, grant_type="client-credentials")
     if user_tokens.adds_permissions(server):  # a client's permissions are its granted scopes
         claims["permissions"] = list(granted)
+    outcome = machine_actions.credentials_exchange(tenant, machine_actions.Exchange(
+        client, audience, granted, (scope or "").split(), request,
+        {key: value for key, value in params.items() if key != "client_secret"}))
+    if outcome.denied is not None:
+        raise OAuthError(403, "access_denied", outcome.denied)
+    claims = {**outcome.claims, **claims}  # a claim mockidp sets always wins
     return {"access_token": tokens.sign(tenant.keys.signing_key, claims), "scope": " ".join(granted),
             "expires_in": lifetime, "token_type": "Bearer"}
 
@@ -114,7 +126,8 @@ def exchange(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
     """Run one grant for an authenticated client and log its outcome the way Auth0 does."""
     try:
         if grant_type == "client_credentials":
-            body = client_credentials(tenant, client, params.get("audience"), params.get("scope"), issuer)
+            body = client_credentials(tenant, client, params.get("audience"), params.get("scope"), issuer,
+                                      request, params)
             _log_success(tenant, grant_type, client, request, audience=params.get("audience")
                          or tenant.tenant_settings.get("default_audience") or "", scope=body["scope"])
             return body

@@ -83,13 +83,58 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
         with tenant.lock:
             authorize.end_transaction(tenant, transaction_id)
         return refused, None
-    context = login_context(tenant, request, client, connection, info, None, profile["user_id"])
+    context = login_context(tenant, request, client, connection, info, None, profile["user_id"],
+                            redirect_state=transaction_id)
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
+    return _after_actions(tenant, transaction_id, request, outcome, connection, current_session,
+                          issuer=issuer, info=info)
+
+
+def resume(tenant: "Tenant", transaction_id: str, query: dict, body: dict, current_session: dict | None, *,
+           issuer: str, info: RequestInfo) -> tuple[AuthorizationResponse, dict | None] | None:
+    """/continue?state=: the login a post-login Action redirected resumes with the Action's
+    onContinuePostLogin (event.request.query/body: /continue's), then the later Actions. None
+    when no login waits under that state."""
+    with tenant.lock:
+        transaction = tenant.directory.login_transactions.get(transaction_id) or {}
+        paused = transaction.get("paused")
+        record = tenant.directory.users.get(paused["user_id"]) if paused else None
+        if paused is None or record is None or tenant.clock.now().timestamp() > transaction["expires_ts"]:
+            return None
+        # Resumed once: a replayed /continue finds nothing to resume.
+        tenant.directory.login_transactions[transaction_id] = {k: v for k, v in transaction.items() if k != "paused"}
+        request = AuthorizeRequest.from_record(transaction["request"])
+        connection = tenant.directory.connection_by_name(paused["connection"]) or {"name": paused["connection"]}
+        client = tenant.directory.clients.get(request.client_id) or {"client_id": request.client_id}
+        profile = dict(record.profile)
+    context = login_context(tenant, request, client, connection, info, None, profile["user_id"],
+                            redirect_state=transaction_id)
+    context = context._replace(query=dict(query), body=dict(body), method="POST" if body else "GET")
+    outcome = action_triggers.post_login(tenant, profile, context,
+                                         resume=action_triggers.Redirect(**paused["redirect"]))
+    return _after_actions(tenant, transaction_id, request, outcome, connection, current_session,
+                          issuer=issuer, info=info)
+
+
+def _after_actions(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest,
+                   outcome: action_triggers.PostLoginOutcome, connection: dict, current_session: dict | None,
+                   *, issuer: str, info: RequestInfo) -> tuple[AuthorizationResponse, dict | None]:
+    """Denied: back to the app with the error; redirected: to the Action's URL with `state`,
+    the login kept for /continue; else the session and the response."""
     if outcome.denied is not None:
         with tenant.lock:
             authorize.end_transaction(tenant, transaction_id)
         return authorize.error_response(request, "access_denied", outcome.denied), None
     profile = outcome.profile
+    if outcome.redirect is not None:
+        with tenant.lock:
+            transaction = tenant.directory.login_transactions.get(transaction_id)
+            if transaction is not None:
+                paused = {"user_id": profile["user_id"], "connection": connection["name"],
+                          "redirect": outcome.redirect._asdict()}
+                tenant.directory.login_transactions[transaction_id] = {**transaction, "paused": paused}
+        params = (("state", transaction_id), *outcome.redirect.query.items())
+        return AuthorizationResponse(outcome.redirect.url, "query", params), None
     with tenant.lock:
         if current_session and current_session["user_id"] == profile["user_id"]:
             session = sessions.used_by(tenant, current_session["id"], request.client_id, reauthenticated=True)
@@ -158,7 +203,8 @@ def organization_gate(tenant: "Tenant", request: AuthorizeRequest, profile: dict
 
 def login_context(tenant: "Tenant", request: AuthorizeRequest, client: dict, connection: dict | None,
                   info: RequestInfo, session_id: str | None, profile_id: str, *, method: str = "POST",
-                  authenticated_at: int | None = None) -> action_triggers.LoginContext:
+                  authenticated_at: int | None = None, redirect_state: str | None = None
+                  ) -> action_triggers.LoginContext:
     """What post-login Actions see of a browser login: /authorize's parameters and transaction."""
     transaction = {"redirect_uri": request.redirect_uri, "requested_scopes": request.scope.split(),
                    "response_mode": request.response_mode, "response_type": list(request.response_types),
@@ -171,7 +217,7 @@ def login_context(tenant: "Tenant", request: AuthorizeRequest, client: dict, con
     return action_triggers.LoginContext(client, connection, info, _protocol(request), dict(request.query),
                                         transaction, session_id, method=method,
                                         authenticated_at=authenticated_at, organization=organization,
-                                        role_ids=role_ids)
+                                        role_ids=role_ids, redirect_state=redirect_state)
 
 
 def _protocol(request: AuthorizeRequest) -> str:

@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..applications import strategies
 from ..directory.users import compile_query, parse_sort
 from ..tenant.clock import iso
 
@@ -72,7 +73,8 @@ def record(tenant: "Tenant", event_type: str, description: str = "", *,
         if connection is not None:
             strategy = connection.get("strategy", "auth0")
             event["strategy"] = strategy
-            event["strategy_type"] = STRATEGY_TYPES.get(strategy, "social")
+            event["strategy_type"] = STRATEGY_TYPES.get(strategy) or (
+                "enterprise" if strategy in strategies.ENTERPRISE else "social")
         event["isMobile"] = "Mobile" in request.user_agent
         stored = tenant.directory.logs
         stored[log_id] = event

@@ -62,6 +62,7 @@ class DbConnectionError(Auth0Error):
         body = {"name": name, "code": code, "description": description, **extra, "statusCode": status}
         super().__init__(status, body)
         self.code = code
+        self.log_description: str | None = None  # when the tenant log says more than the body
 
 
 class ControlError(Auth0Error):

@@ -20,7 +20,7 @@ from .rng import TenantRandom
 from .settings import MockSettings
 
 if TYPE_CHECKING:
-    from ..actions.triggers import ActionRuns
+    from ..actions.executions import ActionRuns
     from ..applications.resource_servers import ResourceServerChanges
     from ..directory.changes import AccountChanges
     from ..directory.records import Directory

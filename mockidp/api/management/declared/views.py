@@ -25,6 +25,7 @@ def dispatch(rest: str):
     route, params, allowed = match(request.method, rest)
     if route is None:
         _fall_through(allowed)
+    g.operation_key = route.key  # for registry.audit
     g.caller = authenticate()
     require_any_scope(scopes_for(route.key))
     if route.kind == "refuse":
