@@ -13,9 +13,13 @@ from .api.authentication.callback import callback_endpoint
 from .api.authentication.dbconnections import dbconnections
 from .api.authentication.discovery import discovery
 from .api.authentication.logout import logout_endpoints
+from .api.authentication.mfa import mfa_endpoints
 from .api.authentication.oauth import oauth
+from .api.authentication.passwordless import passwordless_endpoints
 from .api.authentication.userinfo import userinfo_endpoint
 from .api.control import control
+from .api.factors.control import factors_control
+from .api.factors.pages import mfa_pages
 from .api.hosted import hosted, http_error_page
 from .api.http import MAX_BODY_BYTES, error_response, json_response
 from .api.login import login_pages
@@ -41,7 +45,7 @@ def create_app(tenant: Tenant, ca_file: Path | None = None) -> Flask:
     app.extensions["mockidp.tenant"] = tenant
     for blueprint in (load_resources(), oauth, discovery, control, dbconnections, hosted, outbox,
                       authorize_endpoint, login_pages, userinfo_endpoint, logout_endpoints, callback_endpoint,
-                      upstream):
+                      upstream, passwordless_endpoints, mfa_endpoints, mfa_pages, factors_control):
         app.register_blueprint(blueprint)
     app.register_error_handler(Auth0Error, error_response)
     app.register_error_handler(HTTPException, _http_error)

@@ -73,12 +73,27 @@ class MockIdPServer:
     def advance(self, seconds: float) -> dict:
         return self.control("POST", "/clock/advance", {"seconds": seconds})
 
+    def totp(self, secret: str, offset_seconds: float = 0) -> str:
+        """The TOTP code an authenticator app holding `secret` shows at the tenant clock's time
+        (plus `offset_seconds`): what a test types after /mfa/associate or the enrollment page."""
+        from .core.factors.totp import code_at
+        from .core.tenant.clock import parse_instant
+
+        return code_at(secret, parse_instant(self.clock()["now"]).timestamp() + offset_seconds)
+
     def outbox(self, **filters: str) -> list[dict]:
         """Delivered emails, oldest first; filter by to, template, user_id."""
         from urllib.parse import urlencode
 
         query = f"?{urlencode(filters)}" if filters else ""
         return self.control("GET", f"/outbox{query}")["messages"]
+
+    def sms(self, to: str | None = None) -> list[dict]:
+        """Text messages sent (passwordless SMS codes), oldest first; `code` is the one-time code."""
+        from urllib.parse import urlencode
+
+        query = f"?{urlencode({'to': to})}" if to else ""
+        return self.control("GET", f"/sms{query}")["messages"]
 
     def flush_emails(self) -> list[dict]:
         """Deliver every queued email now (manual or delayed delivery) and return them."""

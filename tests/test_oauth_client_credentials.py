@@ -215,7 +215,7 @@ def test_discovery_advertises_only_endpoints_that_are_served(mockidp):
     config = requests.get(f"{mockidp.url}/.well-known/openid-configuration", timeout=30).json()
     endpoints = {key: url for key, url in config.items() if key.endswith(("_endpoint", "_uri"))}
     assert set(endpoints) == {"authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
-                              "revocation_endpoint", "end_session_endpoint"}
+                              "revocation_endpoint", "end_session_endpoint", "mfa_challenge_endpoint"}
     for key, url in endpoints.items():
         assert url.startswith(f"{mockidp.url}/")
         status = requests.get(url, allow_redirects=False, timeout=30).status_code

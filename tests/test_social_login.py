@@ -200,6 +200,20 @@ def test_the_login_page_shows_a_button_per_social_connection_of_the_application(
     assert verify_id_token(mock.url, exchange_code(mock.url, code).json()["id_token"])["sub"] == GRACE_ID
 
 
+def test_a_login_to_an_organization_shows_only_the_buttons_the_organization_enables(mock, admin):
+    connections = {c["name"]: c["id"] for c in admin.get("/api/v2/connections").json()}
+    shown = admin.post("/api/v2/organizations", json={"name": "with-google", "enabled_connections": [
+        {"connection_id": connections["google-oauth2"]},
+        {"connection_id": connections["Username-Password-Authentication"]}]}).json()
+    hidden = admin.post("/api/v2/organizations", json={"name": "database-only", "enabled_connections": [
+        {"connection_id": connections["Username-Password-Authentication"]},
+        {"connection_id": connections["google-oauth2"], "show_as_button": False}]}).json()
+    for organization, has_button in ((shown, True), (hidden, False)):
+        browser = Browser(mock.url)
+        page = browser.get(browser.login_page(organization=organization["id"]))
+        assert ("Continue with Google" in page.text) is has_button
+
+
 @pytest.mark.parametrize("connection", ["github", "Username-Password-Authentication", "nope"])
 def test_a_button_for_a_connection_the_page_does_not_offer_is_refused(mock, connection):
     browser = Browser(mock.url)

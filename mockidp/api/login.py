@@ -16,9 +16,11 @@ from flask import Blueprint, Response, redirect, request
 
 from ..core.applications import strategies
 from ..core.applications.passwords import check_password
+from ..core.factors import guardian, hosted_mfa
 from ..core.login import account_events, authorize, bruteforce, login_flow, logins, sessions
 from ..core.login.authorize import AuthorizeRequest
 from ..core.organizations import login as org_login
+from ..core.organizations import organizations
 from ..core.login.dbconnections import EMAIL
 from ..core.tenant.errors import DbConnectionError
 from ..core.upstream import flow as upstream_flow
@@ -66,10 +68,15 @@ class Transaction:
         return bool(self.connection) and not (self.connection.get("options") or {}).get("disable_signup")
 
     def social_connections(self) -> list[dict]:
-        """The social connections enabled for the application: a button each."""
+        """The social connections enabled for the application: a button each; for a login to an
+        organization, only those the organization shows as buttons."""
         current = tenant()
         with current.lock:
-            return strategies.social_connections(current.directory.connections.values(), self.request.client_id)
+            found = strategies.social_connections(current.directory.connections.values(), self.request.client_id)
+            if self.request.organization:
+                shown = organizations.button_connection_ids(current, self.request.organization)
+                found = [connection for connection in found if connection["id"] in shown]
+            return found
 
     def home_realm(self, email: str) -> dict | None:
         """The enterprise connection an email's domain routes to (its domain_aliases), if any."""
@@ -100,13 +107,18 @@ def _invalid_state() -> Response:
     return error_page("invalid_request", TEXTS["invalid-state"])
 
 
-def _finish(transaction: Transaction, profile: dict, *, count: bool) -> Response:
-    """The user authenticated: session cookie, and the response back to the application."""
+def _finish(transaction: Transaction, profile: dict, *, count: bool, second_factor: bool = False) -> Response:
+    """The user authenticated: session cookie, and the response back to the application; first
+    the MFA pages (api/factors/pages.py) when MFA applies and the second factor is still to come."""
     current = tenant()
+    if not second_factor and guardian.mfa_applies(current):
+        next_page = hosted_mfa.begin(current, transaction.state, profile["user_id"], count=count)
+        if next_page is not None:  # None: no factor the user can use
+            return redirect(transaction.url(next_page), 302)
     session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
     response, session = login_flow.after_login(
         current, transaction.state, transaction.request, profile, transaction.connection, session,
-        issuer=issuer(), info=request_info(), count=count)
+        issuer=issuer(), info=request_info(), count=count, amr=("mfa",) if second_factor else ())
     if session is None:  # a post-login Action denied the login: back to the app with the error
         return send(response)
     return set_session_cookie(send(response), session["id"])

@@ -1,9 +1,11 @@
 """/_mock/outbox and /_mock/email-queue: read what the mailroom delivered, see what it holds,
-deliver it now; /_mock/outbox.html shows the outbox to a person."""
+deliver it now; /_mock/outbox.html shows the outbox (and the phone outbox's text messages) to a
+person."""
 from __future__ import annotations
 
 from flask import Blueprint, request
 
+from ..core.factors import phone_outbox
 from ..core.tenant.errors import ControlError
 from .hosted import WEB_TEMPLATES, page
 from .http import json_response, tenant
@@ -67,9 +69,11 @@ def outbox_page():
     for message in messages:
         message["framed_html"] = _framed(message.get("html") or "")
     pending = mailroom.pending()
+    text_messages = list(reversed(phone_outbox.messages(tenant())))  # the phone outbox, newest first
     fingerprint = [f"{item['id']}:{item['status']}" for item in messages + pending]  # page reloads on change
+    fingerprint += [f"{item['id']}:sent" for item in text_messages]
     return page("outbox.html", page_title="Outbox", messages=messages, pending=pending,
-                settings=mailroom.settings.as_json(), fingerprint=fingerprint)
+                text_messages=text_messages, settings=mailroom.settings.as_json(), fingerprint=fingerprint)
 
 
 def _framed(html: str) -> str:

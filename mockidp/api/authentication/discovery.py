@@ -21,6 +21,7 @@ def openid_configuration():
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "revocation_endpoint": f"{base}/oauth/revoke",
         "end_session_endpoint": f"{base}/oidc/logout",
+        "mfa_challenge_endpoint": f"{base}/mfa/challenge",
         "scopes_supported": ["openid", "profile", "offline_access", "name", "given_name",
                              "family_name", "nickname", "email", "email_verified", "picture",
                              "created_at", "identities", "phone", "address"],

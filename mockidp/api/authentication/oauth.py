@@ -19,7 +19,7 @@ oauth.after_request(add_cors_headers)  # SPAs call /oauth/token and /oauth/revok
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _client_credentials(params: dict) -> grants.ClientCredentials:
+def client_credentials(params: dict) -> grants.ClientCredentials:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("basic "):
         try:
@@ -41,7 +41,7 @@ def _string_params(body) -> dict[str, str]:
 
 def _authenticated_client(params: dict[str, str], grant_type: str) -> dict:
     current = tenant()
-    credentials = _client_credentials(params)
+    credentials = client_credentials(params)
     try:
         return grants.authenticate_client(current, credentials)
     except OAuthError as error:
@@ -67,7 +67,7 @@ def revoke():
     unknown or already revoked (RFC 7009), as Auth0 answers."""
     params = _string_params(read_body(OAuthError(400, "invalid_request", "Invalid JSON body")))
     current = tenant()
-    client = grants.authenticate_client(current, _client_credentials(params))
+    client = grants.authenticate_client(current, client_credentials(params))
     token = params.get("token")
     if not token:
         raise OAuthError(400, "invalid_request", "Missing required parameter: token")

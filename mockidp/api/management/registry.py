@@ -21,7 +21,7 @@ management = Blueprint("management", __name__, url_prefix="/api/v2")
 RESOURCE_MODULES = ("users", "applications.clients", "applications.connections", "applications.resource_servers",
                     "applications.client_grants",
                     "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection",
-                    "actions", "roles", "organizations",
+                    "actions", "roles", "organizations", "factors.guardian",
                     "declared.views")  # declared last: it serves what no module above does
 _registered_operations: list[str] = []  # filled once at import time; read-only afterwards
 

@@ -24,6 +24,35 @@ DATABASE_OPTION_DEFAULTS = {
     "authentication_methods": {"password": {"enabled": True}, "passkey": {"enabled": False}},
 }
 
+# A passwordless email connection as the dashboard creates it: a 6-digit code valid 180 s, the
+# connection's own Liquid email (`send` is "code" or "link"), signups allowed.
+PASSWORDLESS_EMAIL_BODY = (
+    "<html><body><h1>{{ application.name | escape }}</h1>"
+    "{% if send == 'link' %}<p>Click the link below to log in to {{ application.name | escape }}."
+    "</p><p><a href=\"{{ link }}\">Log in to {{ application.name | escape }}</a></p>"
+    "<p>The link can be used once, and only for a short time.</p>"
+    "{% else %}<p>Your verification code is: <b>{{ code }}</b></p>"
+    "<p>The code can be used once, and only for a short time.</p>{% endif %}</body></html>")
+EMAIL_OPTION_DEFAULTS = {
+    "name": "email",
+    "email": {"syntax": "liquid", "from": "{{ application.name }} <root@auth0.com>",
+              "subject": "Welcome to {{ application.name }}", "body": PASSWORDLESS_EMAIL_BODY},
+    "totp": {"time_step": 180, "length": 6},
+    "disable_signup": False,
+    "brute_force_protection": True,
+}
+# A passwordless SMS connection as the dashboard creates it (Twilio settings left out: nothing
+# is sent anywhere); `@@password@@` in the template is the code.
+SMS_OPTION_DEFAULTS = {
+    "name": "sms",
+    "syntax": "md_with_macros",
+    "template": "Your verification code is: @@password@@",
+    "totp": {"time_step": 300, "length": 6},
+    "disable_signup": False,
+    "brute_force_protection": True,
+}
+OPTION_DEFAULTS = {"auth0": DATABASE_OPTION_DEFAULTS, "email": EMAIL_OPTION_DEFAULTS, "sms": SMS_OPTION_DEFAULTS}
+
 
 def inexistent_connection() -> ManagementError:
     return ManagementError(404, "The connection does not exist", "inexistent_connection")
@@ -31,7 +60,7 @@ def inexistent_connection() -> ManagementError:
 
 def with_defaults(tenant: "Tenant", spec: dict, enabled_clients: list[str]) -> dict:
     strategy = spec.get("strategy", "auth0")
-    options = copy.deepcopy(DATABASE_OPTION_DEFAULTS) if strategy == "auth0" else {}
+    options = copy.deepcopy(OPTION_DEFAULTS.get(strategy, {}))
     options.update(copy.deepcopy(spec.get("options") or {}))
     if strategy == "auth0" and "password_complexity_options" not in options:
         # The minimum length follows the declared policy unless set explicitly.

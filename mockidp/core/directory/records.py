@@ -90,6 +90,16 @@ class Directory:
     organization_members: dict[tuple[str, str], dict]
     organization_member_roles: dict[tuple[str, str], tuple[str, ...]]
     organization_invitations: dict[str, dict]
+    # One-time codes (core/factors/): (connection, email or phone) -> the passwordless code
+    # waiting to be used, with its expiry and failed attempts.
+    one_time_codes: dict[tuple, dict]
+    # MFA (core/factors/): "factors" / "policies" -> the tenant's Guardian settings; user_id ->
+    # the user's authenticators (a tuple of records); mfa_token -> the login it interrupted.
+    guardian: dict[str, Any]
+    authenticators: dict[str, tuple]
+    mfa_tokens: dict[str, dict]
+    otp_failures: dict[str, dict]         # user_id -> wrong OTPs in a row, and a block's end
+    sms_outbox: dict[str, dict]           # message id -> text message (core/factors/phone_outbox.py)
     next_log_sequence: int
     next_user_sequence: int
     next_organization_sequence: int

@@ -129,6 +129,9 @@ class Envelope(NamedTuple):
     due_at: datetime | None             # None: held until flushed (manual delivery)
     extra: Mapping[str, Any] = MappingProxyType({})  # read-only: shared by default
     snapshot: RenderInput | None = None  # render mode "enqueue": the state when queued
+    # A template that is not one of the tenant's email templates (a passwordless connection's
+    # own email), fixed when queued.
+    template_source: Mapping[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "to": self.to, "template": self.template, "user_id": self.user_id,
@@ -174,7 +177,7 @@ class Mailroom:
 
     def enqueue(self, template: str, *, to: str, user_id: str | None, base_url: str,
                 url: str | None = None, client_id: str | None = None,
-                extra: dict | None = None) -> str:
+                extra: dict | None = None, template_source: dict | None = None) -> str:
         """Queue one email and return its message id. Call under the tenant lock, then call
         `deliver_due()` once the lock is released."""
         tenant = self._tenant
@@ -182,7 +185,8 @@ class Mailroom:
         envelope = Envelope(id=ids.prefixed("msg", tenant.rng), template=template, to=to,
                             user_id=user_id, url=url, client_id=client_id,
                             base_url=base_url, queued_at=now, due_at=self._due_at(now),
-                            extra=copy.deepcopy(extra or {}))
+                            extra=copy.deepcopy(extra or {}),
+                            template_source=copy.deepcopy(template_source))
         if self.settings.render == "enqueue":
             envelope = envelope._replace(snapshot=self._capture(envelope))
         self._queue.append(envelope)
@@ -240,7 +244,8 @@ class Mailroom:
     def _capture(self, envelope: Envelope) -> RenderInput:
         """The template and variables as they are now. Under the tenant lock."""
         tenant = self._tenant
-        template = templates.effective(tenant, envelope.template)
+        template = (copy.deepcopy(dict(envelope.template_source)) if envelope.template_source
+                    else templates.effective(tenant, envelope.template))
         if template is None:
             return RenderInput(problem=f"There is no {envelope.template} template.")
         user = self._user_variables(envelope)
@@ -276,6 +281,8 @@ class Mailroom:
                    "user_id": envelope.user_id, "url": envelope.url, "status": "delivered",
                    "error": None, "queued_at": iso(envelope.queued_at),
                    "delivered_at": iso(max(delivered_at, envelope.queued_at))}
+        if "code" in envelope.extra:  # a one-time code (passwordless), for tests to read
+            message["code"] = envelope.extra["code"]
         try:
             if render_input.problem:
                 raise templates.TemplateError("user", render_input.problem)

@@ -118,6 +118,16 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
                         "account {{ user.email | escape }} was just changed.</p>"),
         "enabled": True,
     },
+    "mfa_oob_code": {
+        "subject": "{{ friendly_name }} verification code",
+        "body": _layout("Verification code",
+                        "<h1 style=\"font-size:22px\">Your verification code</h1>"
+                        "<p>Hi {{ user.email | escape }}, here is the code to finish logging in to "
+                        "{{ application.name | escape }}:</p>"
+                        "<p style=\"font-size:28px;letter-spacing:4px\"><b>{{ code }}</b></p>"
+                        "<p>If you did not try to log in, you can ignore this email.</p>"),
+        "enabled": True,
+    },
     "user_invitation": {
         "subject": "You've been invited to join {{ organization.display_name | default: organization.name }}",
         "body": _layout("Invitation",

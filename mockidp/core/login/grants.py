@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..actions import machine as machine_actions
 from ..actions import triggers as action_triggers
 from ..applications import client_grants, clients, connections, resource_servers
+from ..factors import guardian, mfa, oob, passwordless
 from ..logs import events as logs
 from ..logs.events import NO_REQUEST
 from ..tenant.errors import OAuthError
@@ -113,12 +114,20 @@ def _requested_scopes(allowed: list[str], requested: str | None) -> list[str]:
 # --- user grants: authorization code, refresh token, password (fact sheet §10.4) ------------
 
 PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm"
+PASSWORDLESS_OTP = passwordless.OTP_GRANT
+MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
+MFA_RECOVERY_CODE = "http://auth0.com/oauth/grant-type/mfa-recovery-code"
+MFA_OOB = "http://auth0.com/oauth/grant-type/mfa-oob"
 NO_DEFAULT_CONNECTION = "Authorization server not configured with default connection."
 # Log event types per grant: (success, failure). Credential failures of the password grants are
 # logged as failed logins (fu/fp/f) by core/logins.py instead.
 LOG_TYPES = {"authorization_code": ("seacft", "feacft"), "refresh_token": ("sertft", "fertft"),
              "password": ("sepft", "fepft"), PASSWORD_REALM: ("sepft", "fepft"),
-             "client_credentials": ("seccft", "feccft")}
+             "client_credentials": ("seccft", "feccft"),
+             # Auth0 has no success code for this exchange: a passwordless login logs `s`.
+             PASSWORDLESS_OTP: ("s", "fepotpft"),
+             MFA_OTP: ("seotpft", "feotpft"), MFA_RECOVERY_CODE: ("sercft", "fercft"),
+             MFA_OOB: ("seoobft", "feoobft")}
 
 
 def exchange(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, str], issuer: str,
@@ -137,6 +146,10 @@ def exchange(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
             return refresh_token(tenant, client, params, issuer, request)
         if grant_type in ("password", PASSWORD_REALM):
             return password(tenant, client, grant_type, params, issuer, request)
+        if grant_type == PASSWORDLESS_OTP:
+            return passwordless_otp(tenant, client, params, issuer, request)
+        if grant_type in (MFA_OTP, MFA_RECOVERY_CODE, MFA_OOB):
+            return second_factor(tenant, client, grant_type, params, issuer, request)
     except OAuthError as error:
         log_failure(tenant, grant_type, error, request, client=client, client_id=client["client_id"])
         raise
@@ -220,27 +233,97 @@ def password(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, 
         if not params.get(name):
             raise OAuthError(400, "invalid_request", f"Missing required parameter: {name}")
     connection = _password_connection(tenant, client, params.get("realm") if grant_type == PASSWORD_REALM else None)
-    audience = params.get("audience") or tenant.tenant_settings.get("default_audience") or None
-    with tenant.lock:
-        if audience and resource_servers.find_by_audience(tenant, audience) is None:
-            raise OAuthError(403, "access_denied", f"Service not found: {audience}")
+    audience = _audience(tenant, params)
     try:
         profile = logins.password_login(tenant, connection, params["username"], params["password"],
                                         client=client, request=request, base_url=issuer.rstrip("/"))
     except logins.LoginFailed as failure:
         raise _credential_error(failure) from None
-    requested = params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE
-    outcome = _post_login(tenant, profile, client, connection, request, params, requested, audience)
-    scope = user_tokens.granted_scopes(tenant, client, requested, audience, profile["user_id"])
-    grant = user_tokens.UserGrant(client=client, user=outcome.profile, scope=scope, audience=audience,
-                                  auth_time=tenant.clock.timestamp(),
-                                  id_token_claims=outcome.id_token_claims,
-                                  access_token_claims=outcome.access_token_claims)
-    refresh = refresh_tokens.issue(tenant, grant) if grant.offline else None
-    body = user_tokens.token_response(tenant, grant, issuer=issuer, gty="password", refresh_token=refresh)
+    if guardian.mfa_applies(tenant):  # post-login Actions run once the second factor is in
+        raise mfa.mfa_required(tenant, profile["user_id"], client, connection, audience=audience,
+                               scope=params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE)
+    body = _user_tokens(tenant, client, profile, connection, params, audience, issuer, request, gty="password")
     _log_success(tenant, grant_type, client, request, user=profile, audience=audience or f"{issuer}userinfo",
                  scope=body["scope"])
     return body
+
+
+def passwordless_otp(tenant: "Tenant", client: dict, params: dict[str, str], issuer: str,
+                     request: "RequestInfo") -> dict:
+    """A one-time code from /passwordless/start (core/factors/passwordless.py) for tokens."""
+    require_grant_type(client, PASSWORDLESS_OTP)
+    for name in ("username", "otp", "realm"):
+        if not params.get(name):
+            raise OAuthError(400, "invalid_request", f"Missing required parameter: {name}")
+    audience = _audience(tenant, params)
+    redeemed = passwordless.redeem(tenant, client, params["realm"], params["username"], params["otp"],
+                                   request=request)
+    with tenant.lock:
+        profile = logins.count_login(tenant, tenant.directory.users[redeemed.profile["user_id"]], request)
+        if profile.get("blocked"):
+            logins.log_blocked(tenant, redeemed.connection, client, request, profile)
+            raise _credential_error(logins.LoginFailed("blocked", profile))
+    body = _user_tokens(tenant, client, profile, redeemed.connection, params, audience, issuer, request, gty=None)
+    logs.record(tenant, "s", "", request=request, client=client, connection=redeemed.connection, user=profile,
+                details={"prompts": [], "stats": {"loginsCount": profile.get("logins_count", 0)}},
+                audience=audience or f"{issuer}userinfo", scope=body["scope"])
+    return body
+
+
+def second_factor(tenant: "Tenant", client: dict, grant_type: str, params: dict[str, str], issuer: str,
+                  request: "RequestInfo") -> dict:
+    """The mfa-otp, mfa-oob and mfa-recovery-code grants: finish the login an mfa_token
+    interrupted (core/factors/mfa.py, oob.py). Tokens carry `amr: ["mfa"]`."""
+    require_grant_type(client, grant_type)
+    secret_names = {MFA_OTP: ("otp",), MFA_OOB: ("oob_code", "binding_code")}.get(grant_type, ("recovery_code",))
+    for name in ("mfa_token", *secret_names):
+        if not params.get(name):
+            raise OAuthError(400, "invalid_request", f"Missing required parameter: {name}")
+    new_recovery_code = None
+    if grant_type == MFA_OTP:
+        pending = mfa.verify_otp(tenant, client, params["mfa_token"], params["otp"])
+    elif grant_type == MFA_OOB:
+        pending = oob.verify(tenant, client, params["mfa_token"], params["oob_code"], params["binding_code"])
+    else:
+        pending, new_recovery_code = mfa.verify_recovery_code(tenant, client, params["mfa_token"],
+                                                              params["recovery_code"])
+    with tenant.lock:
+        record = tenant.directory.users.get(pending["user_id"])
+        connection = tenant.directory.connection_by_name(pending["connection"]) or {"name": pending["connection"]}
+    if record is None:
+        raise OAuthError(403, "invalid_grant", mfa.MALFORMED_TOKEN)
+    body = _user_tokens(tenant, client, dict(record.profile), connection, {**params, "scope": pending["scope"]},
+                        pending["audience"], issuer, request, gty="password", amr=("mfa",))
+    if new_recovery_code:
+        body["recovery_code"] = new_recovery_code
+    _log_success(tenant, grant_type, client, request, user=record.profile,
+                 audience=pending["audience"] or f"{issuer}userinfo", scope=body["scope"])
+    return body
+
+
+def _audience(tenant: "Tenant", params: dict[str, str]) -> str | None:
+    audience = params.get("audience") or tenant.tenant_settings.get("default_audience") or None
+    with tenant.lock:
+        if audience and resource_servers.find_by_audience(tenant, audience) is None:
+            raise OAuthError(403, "access_denied", f"Service not found: {audience}")
+    return audience
+
+
+def _user_tokens(tenant: "Tenant", client: dict, profile: dict, connection: dict, params: dict[str, str],
+                 audience: str | None, issuer: str, request: "RequestInfo", *, gty: str | None,
+                 amr: tuple[str, ...] = ()) -> dict:
+    """Post-login Actions, then the token response of a user who just authenticated (`amr`:
+    the authentication methods claim, ["mfa"] after a second factor)."""
+    requested = params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE
+    outcome = _post_login(tenant, profile, client, connection, request, params, requested, audience)
+    scope = user_tokens.granted_scopes(tenant, client, requested, audience, profile["user_id"])
+    methods = {"amr": list(amr)} if amr else {}
+    grant = user_tokens.UserGrant(client=client, user=outcome.profile, scope=scope, audience=audience,
+                                  auth_time=tenant.clock.timestamp(),
+                                  id_token_claims={**outcome.id_token_claims, **methods},
+                                  access_token_claims={**outcome.access_token_claims, **methods})
+    refresh = refresh_tokens.issue(tenant, grant) if grant.offline else None
+    return user_tokens.token_response(tenant, grant, issuer=issuer, gty=gty, refresh_token=refresh)
 
 
 def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict | None, request: "RequestInfo",
@@ -250,7 +333,8 @@ def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict 
     """Post-login Actions for a password or refresh-token grant (Auth0 runs them on both): a
     denial is a 403 access_denied, as Auth0's."""
     body = {key: value for key, value in params.items()
-            if key not in ("password", "client_secret", "refresh_token")}
+            if key not in ("password", "client_secret", "refresh_token", "otp", "recovery_code", "mfa_token",
+                       "binding_code")}
     transaction = {"requested_scopes": scope.split(), "locale": "en", "prompt": [], "ui_locales": [],
                    "acr_values": []}
     if audience:

@@ -7,6 +7,8 @@ Three ways in:
 - `silent_login_failed`: prompt=none without a usable session: `login_required`, logged `fsa`.
 - `after_login`: the user just authenticated on the hosted pages (login or signup): the session is
   started, or renewed (auth_time) when it is the same user's, and the login is logged `s`.
+- `magic_link`: a passwordless email's link (/passwordless/verify_redirect) carries an /authorize
+  request and a one-time code; once the code is redeemed it ends like `after_login`.
 
 Post-login Actions (core/action_triggers.py) run once the login is counted and before a session
 or tokens exist, outside the tenant lock; one that denies ends the login with `access_denied`.
@@ -16,9 +18,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..actions import triggers as action_triggers
+from ..factors import passwordless
 from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..organizations import login as org_login
+from ..tenant.errors import OAuthError
 from . import authorize, logins, sessions, user_tokens
 from .authorize import AuthorizationResponse, AuthorizeRequest
 
@@ -71,9 +75,10 @@ def silent_login_failed(tenant: "Tenant", request: AuthorizeRequest, info: Reque
 
 def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, profile: dict,
                 connection: dict, current_session: dict | None, *, issuer: str, info: RequestInfo,
-                count: bool = False) -> tuple[AuthorizationResponse, dict | None]:
+                count: bool = False, amr: tuple[str, ...] = ()) -> tuple[AuthorizationResponse, dict | None]:
     """(response, session) once the user authenticated; `count` the login unless the password
-    check already did. No session when a post-login Action denied the login."""
+    check already did; `amr` its methods (["mfa"] after a second factor). No session when a
+    post-login Action denied the login."""
     with tenant.lock:
         if count:
             profile = logins.count_login(tenant, tenant.directory.users[profile["user_id"]], info)
@@ -87,7 +92,7 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
                             redirect_state=transaction_id)
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     return _after_actions(tenant, transaction_id, request, outcome, connection, current_session,
-                          issuer=issuer, info=info)
+                          issuer=issuer, info=info, amr=amr)
 
 
 def resume(tenant: "Tenant", transaction_id: str, query: dict, body: dict, current_session: dict | None, *,
@@ -118,9 +123,10 @@ def resume(tenant: "Tenant", transaction_id: str, query: dict, body: dict, curre
 
 def _after_actions(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest,
                    outcome: action_triggers.PostLoginOutcome, connection: dict, current_session: dict | None,
-                   *, issuer: str, info: RequestInfo) -> tuple[AuthorizationResponse, dict | None]:
+                   *, issuer: str, info: RequestInfo,
+                   amr: tuple[str, ...] = ()) -> tuple[AuthorizationResponse, dict | None]:
     """Denied: back to the app with the error; redirected: to the Action's URL with `state`,
-    the login kept for /continue; else the session and the response."""
+    the login kept for /continue; else the session and the response (`amr`: after_login's)."""
     if outcome.denied is not None:
         with tenant.lock:
             authorize.end_transaction(tenant, transaction_id)
@@ -146,11 +152,34 @@ def _after_actions(tenant: "Tenant", transaction_id: str, request: AuthorizeRequ
         client = tenant.directory.clients.get(request.client_id)
         logs.record(tenant, "s", "", request=info, client=client, connection=connection,
                     user=profile, details=_details(request, session, profile))
-    return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome), session  # signs outside the lock
+    return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome, amr=amr), session  # signs outside the lock
+
+
+def magic_link(tenant: "Tenant", params: dict[str, str], current_session: dict | None, *, issuer: str,
+               info: RequestInfo) -> tuple[AuthorizationResponse, dict | None]:
+    """(response, session) for a magic link. The link's auth params are validated like
+    /authorize's (AuthorizePageError / AuthorizeRedirectError) before the code is spent; a
+    wrong, used or expired code goes back to the application as an error."""
+    query = {key: value for key, value in params.items()
+             if key not in ("verification_code", "connection", "email")}
+    query.setdefault("response_type", "code")  # docs/behaviour.md: a link without authParams
+    request = authorize.parse(tenant, query)
+    with tenant.lock:
+        client = tenant.directory.clients.get(request.client_id)
+    try:
+        redeemed = passwordless.redeem(tenant, client, params.get("connection") or "", params.get("email") or "",
+                                       params.get("verification_code") or "", request=info)
+    except OAuthError as failure:
+        return authorize.error_response(request, failure.error, failure.description), None
+    with tenant.lock:
+        transaction = authorize.begin_transaction(tenant, request)
+    return after_login(tenant, transaction, request, redeemed.profile, redeemed.connection, current_session,
+                       issuer=issuer, info=info, count=True)
 
 
 def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session: dict, *,
-            issuer: str, outcome: action_triggers.PostLoginOutcome | None = None) -> AuthorizationResponse:
+            issuer: str, outcome: action_triggers.PostLoginOutcome | None = None,
+            amr: tuple[str, ...] = ()) -> AuthorizationResponse:
     """The code and/or tokens for the request, in Auth0's parameter order."""
     with tenant.lock:
         client = tenant.directory.clients.get(request.client_id)
@@ -162,6 +191,9 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
                                        organization_id)
     claims = {"id_token_claims": dict(outcome.id_token_claims if outcome else {}),
               "access_token_claims": dict(outcome.access_token_claims if outcome else {})}
+    if amr:  # both tokens name how the user authenticated, as Auth0's do after MFA
+        for token_claims in claims.values():
+            token_claims["amr"] = list(amr)
     params: list[tuple[str, str]] = []
     code = None
     if "code" in request.response_types:

@@ -164,6 +164,14 @@ def enabled_connections(tenant: "Tenant", organization_id: str) -> list[dict]:
                 if entry["connection_id"] in tenant.directory.connections]
 
 
+def button_connection_ids(tenant: "Tenant", organization_id: str) -> set[str]:
+    """The connections an organization's login page offers as buttons (`show_as_button`).
+    Under the tenant lock."""
+    organization = tenant.directory.organizations.get(organization_id) or {}
+    return {entry["connection_id"] for entry in organization.get("enabled_connections", ())
+            if entry.get("show_as_button", True)}
+
+
 def enabled_connection(tenant: "Tenant", organization_id: str, connection_id: str) -> dict:
     for entry in enabled_connections(tenant, organization_id):
         if entry["connection_id"] == connection_id:

@@ -1,0 +1,122 @@
+"""The hosted MFA pages a login goes through when MFA applies (core/factors/hosted_mfa.py):
+/u/mfa-otp-enrollment-qr (the secret, its otpauth URI and the first code), /u/mfa-otp-challenge
+(a TOTP code, or the recovery code), /u/mfa-email-challenge (a code sent by email) and
+/u/mfa-recovery-code-enrollment (the recovery code, shown once). Each belongs to the login transaction (`?state=`) whose password step is done."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, request
+
+from ...core.directory import users
+from ...core.factors import hosted_mfa
+from ..hosted import WEB_TEMPLATES, page
+from ..http import public_base_url, tenant
+from ..login import Transaction, _finish, _invalid_state, _transaction
+
+mfa_pages = Blueprint("mfa_pages", __name__, template_folder=str(WEB_TEMPLATES))
+
+INVALID_CODE = "The code you entered is invalid"
+NO_CODE = "Enter the code"
+TOO_MANY = "Too many failed codes. Wait for some minutes before retrying."
+
+
+def _waiting() -> tuple[Transaction | None, dict | None]:
+    transaction = _transaction()
+    if transaction is None:
+        return None, None
+    return transaction, hosted_mfa.pending(tenant(), transaction.state)
+
+
+@mfa_pages.route(hosted_mfa.ENROLL_PAGE, methods=["GET", "POST"])
+def enroll():
+    transaction, waiting = _waiting()
+    if waiting is None:
+        return _invalid_state()
+    if waiting["page"] == hosted_mfa.EMAIL_PAGE or waiting["enrolled"]:
+        return redirect(transaction.url(waiting["page"]), 302)
+    enrollment = hosted_mfa.enrollment(tenant(), transaction.state)
+    error = None
+    if request.method == "POST":
+        error = _code_error(transaction)
+        if error is None:
+            return _after_code(transaction)
+    return page("ul_mfa_otp.html", 400 if error else 200, page_title="Secure Your Account", enrolling=True,
+                secret=enrollment["secret"], barcode_uri=enrollment["barcode_uri"], error=error,
+                action=transaction.url(hosted_mfa.ENROLL_PAGE))
+
+
+@mfa_pages.route(hosted_mfa.CHALLENGE_PAGE, methods=["GET", "POST"])
+def challenge():
+    transaction, waiting = _waiting()
+    if waiting is None:
+        return _invalid_state()
+    if waiting["page"] == hosted_mfa.EMAIL_PAGE or not waiting["enrolled"]:
+        return redirect(transaction.url(waiting["page"]), 302)
+    error = None
+    if request.method == "POST":
+        recovery_code = request.form.get("recovery_code", "").strip()
+        if recovery_code:
+            accepted = hosted_mfa.verify_recovery_code(tenant(), transaction.state, recovery_code)
+            error = None if accepted else INVALID_CODE
+        else:
+            error = _code_error(transaction)
+        if error is None:
+            return _after_code(transaction)
+    return page("ul_mfa_otp.html", 400 if error else 200, page_title="Verify Your Identity", enrolling=False,
+                error=error, action=transaction.url(hosted_mfa.CHALLENGE_PAGE))
+
+
+@mfa_pages.route(hosted_mfa.EMAIL_PAGE, methods=["GET", "POST"])
+def email_challenge():
+    transaction, waiting = _waiting()
+    if waiting is None or waiting.get("page") != hosted_mfa.EMAIL_PAGE:
+        return _invalid_state()
+    email = hosted_mfa.send_email_code(tenant(), transaction.state, base_url=public_base_url(),
+                                       client_id=transaction.request.client_id)
+    error = None
+    if request.method == "POST":
+        code = request.form.get("code", "").strip()
+        if code and hosted_mfa.verify_email_code(tenant(), transaction.state, code):
+            return _complete(transaction)
+        error = INVALID_CODE if code else NO_CODE
+    return page("ul_mfa_email.html", 400 if error else 200, page_title="Verify Your Identity", error=error,
+                email=email, action=transaction.url(hosted_mfa.EMAIL_PAGE))
+
+
+@mfa_pages.route(hosted_mfa.RECOVERY_CODE_PAGE, methods=["GET", "POST"])
+def recovery_code():
+    transaction, waiting = _waiting()
+    code = hosted_mfa.recovery_code_to_show(tenant(), transaction.state) if waiting else None
+    if code is None:
+        return _invalid_state()
+    if request.method == "POST":
+        return _complete(transaction)
+    return page("ul_mfa_recovery_code.html", page_title="Almost There!", recovery_code=code,
+                action=transaction.url(hosted_mfa.RECOVERY_CODE_PAGE))
+
+
+def _code_error(transaction: Transaction) -> str | None:
+    """The page's error for the posted TOTP code, or None when it was accepted."""
+    code = request.form.get("code", "").strip()
+    if not code:
+        return NO_CODE
+    failure = hosted_mfa.verify_code(tenant(), transaction.state, code)
+    if failure is None:
+        return None
+    return TOO_MANY if failure == "too_many_attempts" else INVALID_CODE
+
+
+def _after_code(transaction: Transaction) -> Response:
+    """A new recovery code is shown once before the login ends."""
+    if hosted_mfa.recovery_code_to_show(tenant(), transaction.state):
+        return redirect(transaction.url(hosted_mfa.RECOVERY_CODE_PAGE), 302)
+    return _complete(transaction)
+
+
+def _complete(transaction: Transaction) -> Response:
+    current = tenant()
+    waiting = hosted_mfa.finish(current, transaction.state)
+    with current.lock:
+        record = current.directory.users.get(waiting["user_id"]) if waiting else None
+    if record is None:
+        return _invalid_state()
+    return _finish(transaction, users.public_profile(record), count=waiting["count"], second_factor=True)

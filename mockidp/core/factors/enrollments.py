@@ -1,0 +1,53 @@
+"""A user's MFA as the Management API shows and resets it: GET /users/{id}/authentication-methods,
+GET /users/{id}/enrollments, DELETE /users/{id}/authenticators (reset MFA: the next login
+enrolls again) and POST /users/{id}/recovery-code-regeneration."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..directory.users import find_user
+from ..tenant.errors import ManagementError
+from . import totp
+
+if TYPE_CHECKING:
+    from ..tenant.tenant import Tenant
+
+# authenticator_type (MFA API) -> type (Management API's authentication methods)
+METHOD_TYPES = {"otp": "totp", "recovery-code": "recovery-code", "oob": "email"}
+
+
+def _owned(tenant: "Tenant", user_id: str) -> tuple[dict, ...]:
+    with tenant.lock:
+        find_user(tenant, user_id)  # 404 inexistent_user
+        return tenant.directory.authenticators.get(user_id, ())
+
+
+def authentication_methods(tenant: "Tenant", user_id: str) -> list[dict]:
+    return [{"id": each["id"], "type": METHOD_TYPES[each["authenticator_type"]], "confirmed": each["active"],
+             "created_at": each["created_at"]} for each in _owned(tenant, user_id)]
+
+
+def enrollments(tenant: "Tenant", user_id: str) -> list[dict]:
+    """The Guardian enrollments (TOTP apps here; the recovery code is not one)."""
+    return [{"id": each["id"], "status": "confirmed" if each["active"] else "pending", "type": "authenticator",
+             "auth_method": "authenticator", "enrolled_at": each["created_at"]}
+            for each in _owned(tenant, user_id) if each["authenticator_type"] == "otp"]
+
+
+def delete_all(tenant: "Tenant", user_id: str) -> None:
+    """Every authenticator goes, the recovery code too; an unknown user is no error (204)."""
+    with tenant.lock:
+        tenant.directory.authenticators.pop(user_id, None)
+
+
+def regenerate_recovery_code(tenant: "Tenant", user_id: str) -> dict:
+    """A new recovery code replaces the user's; a user without one is a 400 (docs/behaviour.md)."""
+    with tenant.lock:
+        owned = _owned(tenant, user_id)
+        if not any(each["authenticator_type"] == "recovery-code" and each["active"] for each in owned):
+            raise ManagementError(400, "The user does not have a recovery code: enroll in MFA first.",
+                                  "no_recovery_code")
+        fresh = totp.new_recovery_code(tenant.rng)
+        tenant.directory.authenticators[user_id] = tuple(
+            {**each, "code": fresh} if each["authenticator_type"] == "recovery-code" else each for each in owned)
+        return {"recovery_code": fresh}
