@@ -19,8 +19,43 @@ def _env(name: str, default=None):
     return os.environ.get(f"MOCKIDP_{name}", default)
 
 
+FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True,
+              "0": False, "false": False, "no": False, "off": False, "": False}
+
+
 def _env_flag(name: str) -> bool:
-    return str(_env(name, "")).lower() in ("1", "true", "yes", "on")
+    value = str(_env(name, "")).strip().lower()
+    if value not in FLAG_WORDS:
+        raise UsageError(f"MOCKIDP_{name}={_env(name)!r} is not a flag: use 1/true/yes/on or 0/false/no/off")
+    return FLAG_WORDS[value]
+
+
+class UsageError(Exception):
+    """A misuse of the command line or of a MOCKIDP_* variable: one line, exit status 2."""
+
+
+def _checked(name: str, convert, accept, expected: str):
+    """An argparse type whose error names the option, its MOCKIDP_* variable and what is expected
+    (argparse also applies it to the string defaults read from the environment)."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or not accept(value):
+            raise argparse.ArgumentTypeError(f"{text!r} (from --{name} or MOCKIDP_{name.upper().replace('-', '_')}) "
+                                             f"is not {expected}")
+        return value
+    parse.__name__ = name
+    return parse
+
+
+PORT = _checked("port", int, lambda n: 0 <= n <= 65535, "a port number from 0 to 65535")
+TLS_PORT = _checked("tls-port", int, lambda n: 0 <= n <= 65535, "a port number from 0 to 65535")
+THREADS = _checked("threads", int, lambda n: 1 <= n <= 1024, "a number of threads from 1 to 1024")
+SEED = _checked("seed", int, lambda n: True, "an integer")
+EMAIL_DELAY = _checked("email-delay", float, lambda x: 0 <= x < float("inf"),
+                       "a number of seconds (0 or more)")
 
 
 def _env_paths(name: str) -> list[Path]:
@@ -35,30 +70,45 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the Management API, Authentication API and outbox")
     serve.add_argument("--host", default=_env("HOST", "127.0.0.1"),
                        help="interface to bind (MOCKIDP_HOST; default 127.0.0.1, the container uses 0.0.0.0)")
-    serve.add_argument("--port", type=int, default=int(_env("PORT", 8080)), help="HTTP port (MOCKIDP_PORT; 0 = any free port)")
+    serve.add_argument("--port", type=PORT, default=_env("PORT", "8080"), help="HTTP port (MOCKIDP_PORT; 0 = any free port)")
     serve.add_argument("--fixtures", type=Path, action="append", default=None,
                        help="fixture file, repeatable; replaces the default fixture (MOCKIDP_FIXTURES, os.pathsep-separated)")
-    serve.add_argument("--seed", type=int, default=None if _env("SEED") is None else int(_env("SEED")),
+    serve.add_argument("--seed", type=SEED, default=_env("SEED"),
                        help="seed of the tenant's random source (MOCKIDP_SEED; default: the fixture's, else 0)")
-    serve.add_argument("--tls", action="store_true", default=_env_flag("TLS"),
+    serve.add_argument("--tls", action="store_true", default=None,
                        help="also serve HTTPS with a certificate from mockidp's local CA (MOCKIDP_TLS)")
-    serve.add_argument("--tls-port", type=int, default=int(_env("TLS_PORT", 8443)), help="HTTPS port (MOCKIDP_TLS_PORT)")
+    serve.add_argument("--tls-port", type=TLS_PORT, default=_env("TLS_PORT", "8443"), help="HTTPS port (MOCKIDP_TLS_PORT)")
     serve.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"),
                        help="where the CA and certificates are kept (MOCKIDP_CERT_DIR; default ~/.cache/mockidp/certs)")
     serve.add_argument("--public-url", default=_env("PUBLIC_URL"),
                        help="base URL clients use, e.g. behind a container host name (MOCKIDP_PUBLIC_URL); sets the issuer")
-    serve.add_argument("--threads", type=int, default=int(_env("THREADS", 16)), help="worker threads per listener (MOCKIDP_THREADS)")
+    serve.add_argument("--allowed-host", action="append", dest="allowed_hosts",
+                       default=[h for h in (_env("ALLOWED_HOSTS") or "").split(",") if h.strip()],
+                       help="a host name, besides loopback names and the --public-url host, that may use "
+                            "the control plane and appear in emailed links; repeatable "
+                            "(MOCKIDP_ALLOWED_HOSTS, comma-separated)")
+    serve.add_argument("--control-token", default=_env("CONTROL_TOKEN"),
+                       help="require 'Authorization: Bearer <token>' on /_mock (MOCKIDP_CONTROL_TOKEN; "
+                            "the pytest plugin sends it)")
+    serve.add_argument("--threads", type=THREADS, default=_env("THREADS", "16"), help="worker threads per listener (MOCKIDP_THREADS)")
     serve.add_argument("--latency", default=_env("LATENCY"),
                        help='injected latency (MOCKIDP_LATENCY): milliseconds for every route, e.g. 200, or the '
                             '/_mock/settings "latency" section as JSON; overrides the fixture\'s mockidp.latency')
     serve.add_argument("--email-delivery", choices=("immediate", "delayed", "manual"), default=_env("EMAIL_DELIVERY"),
                        help="when queued emails reach the outbox (MOCKIDP_EMAIL_DELIVERY; default immediate)")
-    serve.add_argument("--email-delay", type=float, default=None if _env("EMAIL_DELAY") is None else float(_env("EMAIL_DELAY")),
+    serve.add_argument("--email-delay", type=EMAIL_DELAY, default=_env("EMAIL_DELAY"),
                        help="seconds of the tenant clock before a queued email is delivered; implies "
                             "--email-delivery delayed (MOCKIDP_EMAIL_DELAY)")
     serve.add_argument("--email-render", choices=("delivery", "enqueue"), default=_env("EMAIL_RENDER"),
                        help="render emails with the user and template as at delivery (default) or as "
                             "when queued (MOCKIDP_EMAIL_RENDER)")
+    serve.add_argument("--state", type=Path, default=_env("STATE"),
+                       help="start the default tenant from a state document saved from GET /_mock/state "
+                            "(MOCKIDP_STATE); reset returns to it")
+    serve.add_argument("--journal-size", type=int, default=int(_env("JOURNAL_SIZE", 1000)),
+                       help="requests each tenant's journal keeps, newest last (MOCKIDP_JOURNAL_SIZE; 0 = off)")
+    serve.add_argument("--quiet", action="store_true", default=_env_flag("QUIET"),
+                       help="print no access-log line per request (MOCKIDP_QUIET)")
     bundle = commands.add_parser("ca-bundle", help="print the path of a CA bundle (public roots + mockidp's CA)")
     bundle.add_argument("--cert-dir", type=Path, default=_env("CERT_DIR"))
     commands.add_parser("parity", add_help=False, help="replay recorded Auth0 traffic against mockidp (docs/parity.md)")
@@ -71,13 +121,20 @@ def main(argv: list[str] | None = None) -> int:
         from .parity import main as parity_main
 
         return parity_main(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "ca-bundle":
         from .tls import ca_bundle_path, default_cert_dir
 
         print(ca_bundle_path(args.cert_dir or default_cert_dir()))
         return 0
-    return serve(args)
+    try:
+        if args.tls is None:
+            args.tls = _env_flag("TLS")
+        return serve(args)
+    except UsageError as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
+        return 2
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -85,11 +142,31 @@ def serve(args: argparse.Namespace) -> int:
         mock = _build(args)
     if mock is None:
         return 2
-    mock.start()
+    if not args.quiet:
+        mock.log_requests(_access_printer())
+    try:
+        mock.start()
+    except OSError as exc:  # port in use, unknown host: every listener is closed again
+        print(f"mockidp: cannot listen on {args.host}: {exc.strerror or exc}", file=sys.stderr)
+        mock.stop()
+        return 2
     print(startup_banner(mock), flush=True)
     _wait_for_signal()
     mock.stop()
     return 0
+
+
+def _access_printer():
+    """Prints one line per request (from the tenant's journal entry), whole lines only."""
+    from .api.harness.journal import access_line
+
+    lock = threading.Lock()
+
+    def printer(entry: dict) -> None:
+        with lock:
+            print(access_line(entry), flush=True)
+
+    return printer
 
 
 @contextmanager
@@ -108,22 +185,45 @@ def _no_cyclic_gc():
 def _build(args: argparse.Namespace):
     """The MockIdP the options describe, or None after saying why it cannot start."""
     from .core.tenant.errors import FixtureError
+    from .core.tenant.statefile import StateError
     from .runtime import MockIdP
 
     fixtures = args.fixtures or _env_paths("FIXTURES") or None
     latency = _startup_latency(args.latency)
     if latency is False:
         return None
+    state = _startup_state(args.state)
+    if state is False:
+        return None
     try:
         return MockIdP(fixtures=fixtures, seed=args.seed, host=args.host, port=args.port,
                        tls=args.tls, tls_port=args.tls_port, cert_dir=args.cert_dir,
                        public_url=args.public_url, threads=args.threads, latency=latency,
-                       email=_startup_email(args))
+                       email=_startup_email(args), control_token=args.control_token,
+                       allowed_hosts=tuple(h.strip() for h in args.allowed_hosts),
+                       state=state, journal_size=max(args.journal_size, 0))
     except FixtureError as exc:
         print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
+    except StateError as exc:
+        print(f"mockidp: invalid --state {args.state}: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"mockidp: cannot start: {exc}", file=sys.stderr)
     return None
+
+
+def _startup_state(path: Path | None):
+    """The parsed --state document, None if not given, False (after saying why) if unreadable."""
+    if path is None:
+        return None
+    import json
+
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        print(f"mockidp: cannot read --state {path}: {exc.strerror or exc}", file=sys.stderr)
+    except ValueError as exc:
+        print(f"mockidp: invalid --state {path}: not JSON: {exc}", file=sys.stderr)
+    return False
 
 
 def _startup_latency(text: str | None):
@@ -168,7 +268,8 @@ def startup_banner(mock) -> str:
         lines.append(f"    {client['client_id']}  {client.get('app_type', '-'):16} {client['name']}")
     lines.append(f"  outbox      {(mock.public_url or mock.urls[0]).rstrip('/')}/_mock/outbox.html"
                  f"   (email delivery: {mock.tenant.mailroom.settings.delivery})")
-    lines.append("  control     /_mock/health, /_mock/reset, /_mock/clock   (Ctrl-C to stop)")
+    guarded = "; needs the control token" if mock.control_token else ""
+    lines.append(f"  control     /_mock/health, /_mock/reset, /_mock/clock{guarded}   (Ctrl-C to stop)")
     return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
-"""MockIdP: a tenant, its app and its listeners, started and stopped as one. The CLI and the
-pytest plugin both use it."""
+"""MockIdP: the default tenant, the named tenants created at run time, the app and its
+listeners, started and stopped as one. The CLI and the pytest plugin both use it."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,16 +8,20 @@ from urllib.parse import urlsplit
 
 from .api.management.registry import supported_scopes
 from .core.assembly import build_tenant as assemble
-from .core.fixtures.files import DEFAULT_FIXTURE, clock_settings, load_files
+from .core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument, clock_settings, load_files
 from .core.tenant.tenant import TenantConfig
 
 if TYPE_CHECKING:
     from .core.tenant.tenant import Tenant
 
 
-def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,
+def build_tenant(fixtures: list[Path | FixtureDocument] | None = None, seed: int | None = None,
                  public_url: str | None = None, state_dir: Path | None = None,
-                 latency: dict | int | None = None, email: dict | None = None) -> Tenant:
+                 latency: dict | int | None = None, email: dict | None = None,
+                 keep_signing_key: bool = True, journal_size: int | None = None) -> Tenant:
+    """A tenant from fixture files or documents (default: mockidp's default fixture); the
+    options win over the fixtures' `mockidp` section. Its signing key is kept in the state
+    directory unless keep_signing_key is False (then it lives in memory only)."""
     data = load_files(list(fixtures) if fixtures else [DEFAULT_FIXTURE], cache_dir=state_dir)
     if email:  # --email-* options win over the fixture's mockidp.email, key by key
         settings = data.setdefault("mockidp", {})
@@ -28,6 +32,8 @@ def build_tenant(fixtures: list[Path] | None = None, seed: int | None = None,
         seed = int((data.get("mockidp") or {}).get("seed", 0))
     start, frozen = clock_settings(data)
     return assemble(TenantConfig(fixture=data, seed=seed, public_url=public_url, state_dir=state_dir,
+                                 keep_signing_key=keep_signing_key,
+                                 **({} if journal_size is None else {"journal_size": journal_size}),
                                  clock_start=start, clock_frozen=frozen,
                                  management_scopes=tuple(supported_scopes())))  # what the routes accept
 
@@ -36,13 +42,20 @@ class MockIdP:
     def __init__(self, *, fixtures: list[Path] | None = None, seed: int | None = None,
                  host: str = "127.0.0.1", port: int = 0, tls: bool = False, tls_port: int = 0,
                  cert_dir: Path | None = None, public_url: str | None = None, threads: int = 16,
-                 http: bool = True, latency: dict | int | None = None, email: dict | None = None):
+                 http: bool = True, latency: dict | int | None = None, email: dict | None = None,
+                 allowed_hosts: tuple[str, ...] = (), control_token: str | None = None,
+                 state: dict | None = None, journal_size: int | None = None):
         from .app import create_app
         from .server import ServerThread, TlsConfig, quiet_cheroot
 
         quiet_cheroot()
         self.public_url = public_url.rstrip("/") if public_url else None
-        self.tenant = build_tenant(fixtures, seed, self.public_url, latency=latency, email=email)
+        self._startup = {"fixtures": list(fixtures) if fixtures else None, "latency": latency, "email": email,
+                         "journal_size": journal_size}
+        self.tenant = build_tenant(fixtures, seed, self.public_url, latency=latency, email=email,
+                                   journal_size=journal_size)
+        if state is not None:  # a state document (GET /_mock/state); StateError if unreadable
+            self.tenant.import_state(state)
         self.ca_file: Path | None = None
         tls_config = None
         if tls:
@@ -54,7 +67,11 @@ class MockIdP:
             self.ca_file = files.ca_cert
             tls_config = TlsConfig(files.cert, files.key)
         self.tenant.actions.ca_file = self.ca_file  # Actions calling mockidp over HTTPS trust it
-        self.app = create_app(self.tenant, self.ca_file)
+        self.control_token = control_token or None
+        self.app = create_app(self.tenant, self.ca_file, self._build_named_tenant, allowed_hosts=tuple(allowed_hosts),
+                              control_token=self.control_token)
+        self.app.config["MOCKIDP_PUBLIC_URL"] = self.public_url
+        self.app.config["MOCKIDP_LISTENERS"] = lambda: {listener.scheme: listener.url for listener in self.listeners}
         self.listeners = []
         if http:
             self.listeners.append(ServerThread(self.app, host, port, threads=threads))
@@ -62,13 +79,46 @@ class MockIdP:
             self.listeners.append(ServerThread(self.app, host, tls_port, tls_config, threads))
 
     def start(self) -> "MockIdP":
-        for listener in self.listeners:
-            listener.start()
+        """Start every listener, or none: if one cannot bind (a busy TLS port), those already
+        started are stopped before the OSError propagates."""
+        started = []
+        try:
+            for listener in self.listeners:
+                listener.start()
+                started.append(listener)
+        except OSError:
+            for listener in started:
+                listener.stop()
+            raise
         return self
+
+    def _build_named_tenant(self, name: str, fixtures: list | None, settings: dict) -> Tenant:
+        """POST /_mock/tenants: the start-up fixtures (or the body's), then the body's seed and
+        clock; the start-up --latency and --email-* options as for the default tenant. Its
+        signing key is its own, made on its first token and kept in memory only (tenants come
+        and go with test runs: nothing of theirs is left on disk)."""
+        sources = list(fixtures if fixtures is not None else self._startup["fixtures"] or [DEFAULT_FIXTURE])
+        if settings:
+            sources.append(FixtureDocument("request body", {"mockidp": settings}))
+        tenant = build_tenant(sources, settings.get("seed"), self.public_url, latency=self._startup["latency"],
+                              email=self._startup["email"], keep_signing_key=False,
+                              journal_size=self._startup["journal_size"])
+        tenant.actions.ca_file = self.ca_file
+        return tenant
+
+    def log_requests(self, printer) -> None:
+        """Call `printer(journal entry)` after every request to any tenant (access-log lines)."""
+        self.app.extensions["mockidp.journal"].access_log = printer
+
+    @property
+    def tenants(self):
+        """The server's TenantRegistry: the default tenant and the named ones."""
+        return self.app.extensions["mockidp.tenants"]
 
     def stop(self) -> None:
         for listener in self.listeners:
             listener.stop()
+        self.tenants.close()
         self.tenant.close()
 
     @property

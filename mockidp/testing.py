@@ -8,10 +8,16 @@ each test that asks for it.
 
 Options: --mockidp-fixtures PATH (repeatable), --mockidp-seed N. HTTPS is served too; the
 `ca_bundle` attribute is a file to trust (SSL_CERT_FILE / REQUESTS_CA_BUNDLE).
+
+--mockidp-url URL uses an already running mockidp (a CI service container, `mockidp serve`)
+instead: the session creates its own tenant there (POST /_mock/tenants, one per pytest-xdist
+worker, so workers never see each other's users, emails or clock) and deletes it at the end.
+In-process, each xdist worker runs its own server, which is just as isolated.
 """
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -29,7 +35,11 @@ class MockIdPServer:
                  cert_dir: Path | None = None, tls: bool = True):
         from .runtime import MockIdP
 
-        self._mock = MockIdP(fixtures=fixtures, seed=seed, tls=tls, cert_dir=cert_dir).start()
+        # MOCKIDP_CONTROL_TOKEN, as `mockidp serve` reads it: the server then wants it on /_mock,
+        # and this client sends it.
+        self.control_token = os.environ.get("MOCKIDP_CONTROL_TOKEN") or None
+        self._mock = MockIdP(fixtures=fixtures, seed=seed, tls=tls, cert_dir=cert_dir,
+                             control_token=self.control_token).start()
         self.url = self._mock.url_for("http")
         self.https_url = self._mock.url_for("https") if tls else None
         self.ca_file = self._mock.ca_file
@@ -39,9 +49,32 @@ class MockIdPServer:
 
             self.ca_bundle = ca_bundle_path(self.ca_file.parent)
 
+    @classmethod
+    def connect(cls, server_url: str, name: str, *, fixtures: list[Path] | None = None,
+                seed: int | None = None, cert_dir: Path | None = None) -> "MockIdPServer":
+        """A new tenant named `name` on the mockidp already running at `server_url`; `stop()`
+        deletes it. Fixture files are read here and sent in the creation body."""
+        self = cls.__new__(cls)
+        self._mock = None
+        self._server_url = server_url.rstrip("/")
+        self.control_token = os.environ.get("MOCKIDP_CONTROL_TOKEN") or None
+        body: dict[str, Any] = {"name": name}
+        if fixtures:
+            body["fixtures"] = [_read_fixture(path) for path in fixtures]
+        if seed is not None:
+            body["seed"] = seed
+        created = _send_json("POST", f"{self._server_url}/_mock/tenants", body, token=self.control_token)
+        self.name, self.url, self.https_url = name, created["url"], created["https_url"]
+        self.ca_file = self.ca_bundle = None
+        if self.https_url and cert_dir is not None:
+            self.ca_file, self.ca_bundle = _fetch_ca(self._server_url, Path(cert_dir), self.control_token)
+        return self
+
     @property
     def tenant(self):
         """The in-process Tenant, for assertions that have no HTTP equivalent."""
+        if self._mock is None:
+            raise RuntimeError("mockidp runs in another process (--mockidp-url): use its HTTP API")
         return self._mock.tenant
 
     @property
@@ -50,12 +83,15 @@ class MockIdPServer:
         return (self.https_url or self.url).split("://", 1)[1]
 
     def stop(self) -> None:
-        self._mock.stop()
+        if self._mock is not None:
+            self._mock.stop()
+        else:
+            _send_json("DELETE", f"{self._server_url}/_mock/tenants/{self.name}", token=self.control_token)
 
     # --- control plane ---------------------------------------------------------------------
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        return _send_json(method, f"{self.url}/_mock{path}", body)
+        return _send_json(method, f"{self.url}/_mock{path}", body, token=self.control_token)
 
     def reset(self) -> None:
         self.control("POST", "/reset")
@@ -102,7 +138,7 @@ class MockIdPServer:
     def wait_for_actions(self, timeout: float = 30) -> None:
         """Block until no asynchronous Action (post-change-password) is queued or running."""
         _send_json("POST", f"{self.url}/_mock/actions/wait", {"timeout_seconds": timeout},
-                   timeout=timeout + 10)
+                   timeout=timeout + 10, token=self.control_token)
 
     def action_executions(self) -> list[dict]:
         """Recent Action executions, oldest first: api calls, console output, error."""
@@ -111,21 +147,58 @@ class MockIdPServer:
     def management_token(self, client_id: str = DEFAULT_M2M_CLIENT_ID,
                          client_secret: str = DEFAULT_M2M_CLIENT_SECRET, scope: str | None = None,
                          base_url: str | None = None) -> str:
+        """A Management API token from the tenant at `base_url` (an http:// base URL; default:
+        this one's), for its /api/v2/."""
         base = base_url or self.url
         body = {"grant_type": "client_credentials", "client_id": client_id,
                 "client_secret": client_secret, "audience": f"{base}/api/v2/"}
         if scope is not None:
             body["scope"] = scope
-        return _send_json("POST", f"{self.url}/oauth/token", body)["access_token"]
+        return _send_json("POST", f"{base}/oauth/token", body)["access_token"]
 
 
-def _send_json(method: str, url: str, body: Any = None, timeout: float = 30) -> Any:
+def _send_json(method: str, url: str, body: Any = None, timeout: float = 30,
+               token: str | None = None) -> Any:
     """One JSON request to the mock; the parsed answer (None when empty)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - our own server
         return json.loads(response.read() or b"null")
+
+
+def _read_fixture(path: Path) -> dict:
+    text = Path(path).read_text(encoding="utf-8")
+    if Path(path).suffix.lower() == ".json":
+        return json.loads(text)
+    import yaml  # fixture files are YAML unless .json
+
+    return yaml.safe_load(text) or {}
+
+
+def _fetch_ca(server_url: str, cert_dir: Path, token: str | None = None) -> tuple[Path, Path]:
+    """The remote server's CA, and a bundle of it with the public roots (for SSL_CERT_FILE)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(f"{server_url}/_mock/ca.pem", headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        pem = response.read()
+    cert_dir.mkdir(parents=True, exist_ok=True)
+    ca_file = cert_dir / "remote-ca.pem"
+    ca_file.write_bytes(pem)
+    import certifi
+
+    bundle = cert_dir / "remote-bundle.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes() + b"\n" + pem)
+    return ca_file, bundle
+
+
+def _tenant_name() -> str:
+    """Unique on a shared server: the xdist worker, and this process (another CI job may run the
+    same suite against the same container at the same time)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"pytest-{worker}-{os.getpid()}".lower()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -133,13 +206,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mockidp-fixtures", action="append", type=Path, default=None,
                     help="fixture file for the mockidp fixture (repeatable; default: mockidp's default)")
     group.addoption("--mockidp-seed", type=int, default=None, help="seed for the mockidp tenant")
+    group.addoption("--mockidp-url", default=os.environ.get("MOCKIDP_URL"),
+                    help="use the mockidp running at URL (one tenant per worker, deleted at the end) "
+                         "instead of starting one in-process (MOCKIDP_URL)")
 
 
 @pytest.fixture(scope="session")
 def mockidp_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    server = MockIdPServer(fixtures=request.config.getoption("--mockidp-fixtures"),
-                           seed=request.config.getoption("--mockidp-seed"),
-                           cert_dir=tmp_path_factory.mktemp("mockidp-certs"))
+    fixtures = request.config.getoption("--mockidp-fixtures")
+    seed = request.config.getoption("--mockidp-seed")
+    cert_dir = tmp_path_factory.mktemp("mockidp-certs")
+    url = request.config.getoption("--mockidp-url")
+    if url:
+        server = MockIdPServer.connect(url, _tenant_name(), fixtures=fixtures, seed=seed, cert_dir=cert_dir)
+    else:
+        server = MockIdPServer(fixtures=fixtures, seed=seed, cert_dir=cert_dir)
     yield server
     server.stop()
 

@@ -1,6 +1,7 @@
 """Shared test helpers. The `mockidp` fixture itself comes from mockidp's pytest plugin."""
 from __future__ import annotations
 
+import httpx
 import pytest
 import requests
 
@@ -31,6 +32,24 @@ class Api:
 
     def delete(self, path: str, **kwargs) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _close_sdk_http_clients(monkeypatch):
+    """auth0-python's ManagementClient opens an httpx.Client it never closes (it has no close()),
+    which leaves unclosed sockets behind; close each one the test opened, so the suite runs clean
+    under -W error::ResourceWarning."""
+    opened: list[httpx.Client] = []
+    original_init = httpx.Client.__init__
+
+    def recording_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(httpx.Client, "__init__", recording_init)
+    yield
+    for client in opened:
+        client.close()
 
 
 @pytest.fixture

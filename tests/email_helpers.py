@@ -12,7 +12,7 @@ STRONG_PASSWORD = "N3w-Passw0rd!"
 TICKET_URL = re.compile(r"^(?P<base>https?://[^/]+)/u/(?P<page>reset-password|email-verification)"
                         r"\?ticket=(?P<ticket>[A-Za-z0-9]{32})#$")
 MESSAGE_KEYS = {"id", "to", "from", "subject", "template", "html", "text", "links", "user_id", "url",
-                "status", "error", "queued_at", "delivered_at"}
+                "status", "error", "queued_at", "delivered_at", "request_id"}
 
 
 def email_settings(anonymous: Api, **email) -> dict:

@@ -1,8 +1,9 @@
 """Auth0's official Management API v2 OpenAPI spec, for tests that hold mockidp to it.
 
-The spec lives next to the project (`<repo>/../shared/reference/`); when it is not there the tests
-fall back to the slice mockidp ships (mockidp/data/management_api.json), which tools/extract_oas.py
-cut from the same spec. The big file is parsed once per test session.
+The tests read the slice of it kept in the repository, tests/data/auth0-spec/management-api-v2.json
+(every path of the resources mockidp models, as published; see PROVENANCE.md there and
+tools/extract_test_specs.py), so a fresh clone needs nothing outside it. Without that file they fall
+back to the slice mockidp ships (mockidp/data/management_api.json). Parsed once per session.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from referencing.jsonschema import DRAFT202012
 from mockidp.api import validation
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-OFFICIAL_SPEC = REPO_ROOT.parent / "shared" / "reference" / "auth0-management-api-v2-oas.json"
+SPEC_DIR = REPO_ROOT / "tests" / "data" / "auth0-spec"
+OFFICIAL_SPEC = SPEC_DIR / "management-api-v2.json"
+AUTHENTICATION_SPEC = SPEC_DIR / "authentication-api.json"
 SPEC_URI = "urn:auth0:management-api-v2"
 
 

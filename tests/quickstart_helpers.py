@@ -52,6 +52,8 @@ def node_app(script: Path, mockidp: MockIdPServer, callback: str = "/callback", 
     finally:
         process.terminate()
         process.wait(timeout=30)
+        process.stdout.close()
+        process.stderr.close()
 
 
 def log_types(mockidp: MockIdPServer) -> list[str]:

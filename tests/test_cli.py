@@ -5,8 +5,11 @@ import os
 import re
 import selectors
 import signal
+import socket
 import subprocess
 import sys
+
+from pathlib import Path
 
 import pytest
 import requests
@@ -47,6 +50,7 @@ def serve(tmp_path):
         if process.poll() is None:
             process.kill()
         process.wait(timeout=30)
+        process.stdout.close()
 
 
 def test_serve_http_and_https_and_print_what_a_user_needs(serve, tmp_path):
@@ -86,6 +90,54 @@ def test_ca_bundle_prints_a_bundle_with_mockidp_ca(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     bundle = result.stdout.strip()
-    content = open(bundle, encoding="utf-8").read()
+    content = Path(bundle).read_text(encoding="utf-8")
     assert (tmp_path / "ca.pem").read_text() in content
     assert content.count("BEGIN CERTIFICATE") > 50  # the public roots are there too
+
+
+# --- misuse: one line naming the problem, exit status 2, never a traceback ------------------------
+
+MISUSES = {
+    "port out of range": (["--port", "99999"], {}, "--port or MOCKIDP_PORT"),
+    "negative threads": (["--threads", "-2"], {}, "--threads or MOCKIDP_THREADS"),
+    "port from the environment": ([], {"MOCKIDP_PORT": "abc"}, "'abc' (from --port or MOCKIDP_PORT)"),
+    "a flag that is not one": (["--port", "0"], {"MOCKIDP_TLS": "maybe"}, "MOCKIDP_TLS='maybe' is not a flag"),
+    "negative email delay": (["--email-delay", "-1"], {}, "--email-delay or MOCKIDP_EMAIL_DELAY"),
+    "latency JSON": (["--port", "0", "--latency", "{bad"], {}, "invalid --latency: Expecting property name"
+                     " enclosed in double quotes at line 1 column 2"),
+    "unknown host": (["--port", "0", "--host", "no-such-host.invalid"], {}, "cannot listen on no-such-host.invalid"),
+}
+
+
+def run_cli(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mockidp", "serve", *args], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize("name", sorted(MISUSES))
+def test_misuse_ends_with_one_line_and_status_2(name):
+    args, env, expected = MISUSES[name]
+    result = run_cli(args, env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert expected in result.stderr.strip().splitlines()[-1], result.stderr
+
+
+def test_help_works_whatever_the_environment_says():
+    result = run_cli(["--help"], {"MOCKIDP_PORT": "abc", "MOCKIDP_THREADS": "x"})
+    assert result.returncode == 0 and "--port" in result.stdout, result.stderr
+
+
+def test_busy_port_exits_without_serving(tmp_path):
+    """A busy TLS port stops the whole server (HTTP included), with one line naming it."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for args in (["--port", str(port)],
+                     ["--port", "0", "--tls", "--tls-port", str(port), "--cert-dir", str(tmp_path)]):
+            result = run_cli(args)
+            assert result.returncode == 2, result.stdout + result.stderr
+            assert "Traceback" not in result.stderr
+            assert "cannot listen" in result.stderr.strip().splitlines()[-1], result.stderr
+            assert "listening" not in result.stdout

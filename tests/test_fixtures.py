@@ -92,6 +92,7 @@ BAD_FIXTURES = {
     "syntax": ("clients: [unclosed", "not valid YAML"),
     "unknown section": ("tenants: {}\n", "(top level): unknown key(s): 'tenants'"),
     "missing client name": ("clients:\n  - {app_type: spa}\n", "clients[0]: 'name' is a required property"),
+    "unknown app_type": ("clients:\n  - {name: a, app_type: spaceship}\n", "clients[0].app_type: 'spaceship' is not one of"),
     "wrong type": ("clients:\n  - {name: a, callbacks: http://x}\n", "clients[0].callbacks: 'http://x' is not of type 'array'"),
     "unknown grant client": ("clientGrants:\n  - {client_id: ghost, audience: 'https://##AUTH0_DOMAIN##/api/v2/', scope: []}\n",
                              "clientGrants[0].client_id: no client with client_id or name 'ghost'"),

@@ -187,6 +187,7 @@ def test_serve_reads_latency_from_the_option_and_the_environment(tmp_path):
         finally:
             process.terminate()
             process.wait(timeout=30)
+            process.stdout.close()
 
 
 def _listening_url(process: subprocess.Popen, seconds: float = 60) -> str:

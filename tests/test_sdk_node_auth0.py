@@ -20,10 +20,15 @@ SDK_MARKER = NODE_DIR / "node_modules" / "auth0" / "package.json"
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 
 
-@pytest.fixture(scope="module")
-def node_sdk() -> Path:
+def node_sdk_script() -> Path:
+    """management.mjs, with the SDK installed (once per machine)."""
     ensure_installed(NODE_DIR, SDK_MARKER)
     return NODE_DIR / "management.mjs"
+
+
+@pytest.fixture(scope="module")
+def node_sdk() -> Path:
+    return node_sdk_script()
 
 
 def test_management_client_crud_search_and_errors(mockidp, node_sdk):

@@ -8,18 +8,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 
 from .. import __version__
 from ..core.tenant.clock import iso, parse_instant
 from ..core.tenant.errors import ControlError
 from .http import json_response, read_body, tenant
+from .posture import require_json_content_type
 
 control = Blueprint("control", __name__, url_prefix="/_mock")
 
 
 def json_body() -> Any:
-    """A control-plane request's JSON body ({} when empty)."""
+    """A control-plane request's JSON body ({} when empty), sent as application/json."""
+    if request.get_data(cache=True).strip():
+        require_json_content_type()
     return read_body(ControlError(400, "The body is not valid JSON."))
 
 

@@ -12,8 +12,9 @@ from ..core.applications.passwords import check_password
 from ..core.email import emails, tickets
 from ..core.email.tickets import PASSWORD_CHANGE, TicketProblem, WeakPassword
 from ..core.login import account_events, bruteforce
+from .. import __version__
 from .caller import request_info
-from .http import tenant
+from .http import public_base_url, tenant
 
 WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 hosted = Blueprint("hosted", __name__, template_folder=str(WEB_TEMPLATES))
@@ -38,6 +39,12 @@ def page(template: str, status: int = 200, **context) -> Response:
     name = tenant().tenant_settings.get("friendly_name") or "mockidp"
     html = render_template(template, tenant_name=name, logo_initial=name[:1].upper(), **context)
     return Response(html, status, headers=PAGE_HEADERS, content_type="text/html; charset=utf-8")
+
+
+@hosted.get("/")
+def home():
+    """What a newcomer who opens the server in a browser needs: that it is a mock, and where to go."""
+    return page("home.html", version=__version__, base_url=public_base_url())
 
 
 def message_page(kind: str, title: str, description: str, status: int = 200, button: dict | None = None,

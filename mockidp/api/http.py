@@ -3,12 +3,14 @@ and the issuer/domain the caller sees."""
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.tenant.errors import Auth0Error, ManagementError
+from .posture import request_host_allowed
 
 if TYPE_CHECKING:
     from ..core.tenant.tenant import Tenant
@@ -20,8 +22,12 @@ JSON_TYPE = "application/json; charset=utf-8"
 MAX_JSON_DEPTH = 100
 
 
+TENANT_KEY = "mockidp.tenant"  # the WSGI environ key api/harness/tenants.py's TenantRouter sets
+
+
 def tenant() -> Tenant:
-    return current_app.extensions["mockidp.tenant"]
+    """The tenant this request addresses: a named one under /t/{name}/, else the default."""
+    return request.environ.get(TENANT_KEY) or current_app.extensions[TENANT_KEY]
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -43,10 +49,23 @@ def error_response(error: Auth0Error) -> Response:
 
 
 def public_base_url() -> str:
-    """The base URL clients use: --public-url when set, else the scheme and host of this request."""
+    """The base URL clients use: --public-url when set, else the scheme and host of this request
+    when that host is allowed (api/posture.py), else the loopback name and port it arrived on: an
+    arbitrary Host header never reaches an issuer or an emailed link. Then the tenant's prefix
+    (/t/{name}) when the request addressed a named tenant."""
     configured = tenant().public_url
-    base = configured or request.host_url
-    return base.rstrip("/")
+    if configured:
+        base = configured
+    elif request_host_allowed():
+        base = request.host_url
+    else:
+        base = f"{request.scheme}://localhost:{request.environ.get('SERVER_PORT', '80')}"
+    return base.rstrip("/") + request.script_root
+
+
+def local_path(path: str) -> str:
+    """An absolute path on this tenant (`/u/login` → `/t/{name}/u/login` for a named tenant)."""
+    return request.script_root + path
 
 
 def issuer() -> str:
@@ -58,10 +77,13 @@ def domain() -> str:
     return public_base_url().split("://", 1)[1]
 
 
-def read_body(invalid_json: Auth0Error | None = None) -> dict[str, Any] | Any:
-    """The request body as JSON (or a form as a flat dict). Empty bodies read as {}."""
-    raw = request.get_data(cache=True)  # raises RequestEntityTooLarge past MAX_CONTENT_LENGTH
-    if request.content_length is None and len(raw) >= MAX_BODY_BYTES:
+def read_body(invalid_json: Auth0Error | None = None, limit: int = MAX_BODY_BYTES) -> dict[str, Any] | Any:
+    """The request body as JSON (or a form as a flat dict). Empty bodies read as {}. `limit`:
+    Auth0's 1 MB, unless a control-plane endpoint takes more (a state document)."""
+    if limit != MAX_BODY_BYTES:
+        request.max_content_length = limit
+    raw = request.get_data(cache=True)  # raises RequestEntityTooLarge past the limit
+    if request.content_length is None and len(raw) >= limit:
         # A chunked body: werkzeug stops reading at the limit instead of failing, so a body that
         # fills it is taken as too large (one of exactly 1 MB is the price of not reading on).
         raise RequestEntityTooLarge()
@@ -73,7 +95,7 @@ def read_body(invalid_json: Auth0Error | None = None) -> dict[str, Any] | Any:
         body = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError):
         body = _INVALID
-    if body is _INVALID or nesting_depth(body) > MAX_JSON_DEPTH:
+    if body is _INVALID or nesting_depth(body) > MAX_JSON_DEPTH or has_lone_surrogate(body):
         raise invalid_json or ManagementError(400, "Invalid request payload JSON format")
     return body
 
@@ -90,6 +112,27 @@ def _finite_float(text: str) -> float:
     if number in (float("inf"), float("-inf")):
         raise ValueError(f"{text} overflows a double")  # would come back as null from Auth0
     return number
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """True if a string (key or value) holds a lone UTF-16 surrogate such as "\\ud800": valid
+    JSON text, but no UTF-8 string, so MongoDB (Auth0's store) cannot hold it and hashing,
+    emailing or rendering it fails. Refused as malformed JSON on the way in."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return True
+        elif isinstance(node, dict):
+            pending.extend(node.keys())
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def nesting_depth(value: Any) -> int:

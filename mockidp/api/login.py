@@ -27,7 +27,7 @@ from ..core.upstream import flow as upstream_flow
 from .authentication.authorize import error_page, send, set_session_cookie
 from .caller import request_info
 from .hosted import WEB_TEMPLATES, displayed_rules, message_page, page
-from .http import issuer, public_base_url, tenant
+from .http import issuer, local_path, public_base_url, tenant
 
 login_pages = Blueprint("login_pages", __name__, template_folder=str(WEB_TEMPLATES))
 
@@ -61,7 +61,7 @@ class Transaction:
         self.application = (self.client or {}).get("name", "the application")
 
     def url(self, path: str) -> str:
-        return f"{path}?state={quote(self.state)}"
+        return f"{local_path(path)}?state={quote(self.state)}"
 
     @property
     def signup_allowed(self) -> bool:

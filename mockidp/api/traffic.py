@@ -20,7 +20,7 @@ from flask import Blueprint, request
 from ..core.tenant.errors import ControlError, reason_phrase
 from ..core.traffic.controls import Verdict
 from .control import json_body
-from .http import MAX_BODY_BYTES, empty_response, json_response, tenant
+from .http import MAX_BODY_BYTES, TENANT_KEY, empty_response, json_response, tenant
 
 if TYPE_CHECKING:
     from ..core.tenant.tenant import Tenant
@@ -32,18 +32,18 @@ WAIT_MAX_MS = 120_000
 
 
 class TrafficMiddleware:
-    """Wraps the Flask WSGI app: asks the tenant's Traffic what to do with each request."""
+    """Wraps the Flask WSGI app: asks the addressed tenant's Traffic what to do with each request."""
 
-    def __init__(self, wsgi_app: Callable, tenant: Tenant):
+    def __init__(self, wsgi_app: Callable):
         self.wsgi_app = wsgi_app
-        self.tenant = tenant
 
     def __call__(self, environ: dict, start_response: Callable):
         path = _decoded_path(environ)
         if path == "/_mock" or path.startswith("/_mock/"):
             return self.wsgi_app(environ, start_response)  # the control plane is never shaped
         try:
-            verdict = self.tenant.traffic.handle(environ.get("REQUEST_METHOD", "GET"), path,
+            tenant: Tenant = environ[TENANT_KEY]
+            verdict = tenant.traffic.handle(environ.get("REQUEST_METHOD", "GET"), path,
                                                  _BodyReader(environ))
         except Exception:  # a bug here must still answer like the rest of mockidp
             log.exception("mockidp bug: traffic shaping failed on %s", path)
@@ -106,8 +106,8 @@ class _BodyReader:
             return dict(parse_qsl(raw.decode("utf-8", "replace")))
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return None
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return None  # deep or broken JSON matches no rule; the endpoint itself refuses it
 
 
 # --- /_mock/faults and /_mock/barriers ------------------------------------------------------------

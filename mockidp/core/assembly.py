@@ -9,7 +9,7 @@ from .actions.executions import ActionRuns
 from .applications.resource_servers import ResourceServerChanges
 from .authorization import install as install_authorization
 from .directory.changes import AccountChanges
-from .directory.records import Directory
+from .directory.records import Directory, LinkedAccount, UserRecord
 from .email.mailroom import Mailroom, startup_email_settings
 from .fixtures.populate import populate
 from .login import install as install_login
@@ -22,7 +22,7 @@ from .traffic.controls import install_traffic
 
 def build_tenant(config: TenantConfig) -> Tenant:
     tenant = Tenant(config)
-    tenant.keys = Keyring(config.state_dir)
+    tenant.keys = Keyring(config.state_dir, config.keep_signing_key)
     tenant.verified_tokens = VerifiedTokens()
     tenant.traffic = install_traffic(tenant)
     tenant.mailroom = Mailroom(tenant, startup_email_settings(config.fixture))
@@ -47,3 +47,6 @@ def _reset_directory_to_what_was_loaded(tenant: Tenant) -> None:
         tenant.directory = pristine.snapshot()
 
     tenant.on_reset(restore)
+    tenant.on_snapshot(lambda: tenant.directory.snapshot(),
+                       lambda captured: setattr(tenant, "directory", captured.snapshot()),
+                       types=(Directory, UserRecord, LinkedAccount))

@@ -303,6 +303,12 @@ function finish(error) {
 }
 
 function describeError(thrown) {
+  if (thrown != null && thrown.code === 'ERR_ACCESS_DENIED') {
+    // Node's permission model refused it: say which rule, not only Node's terse message.
+    const message = `mockidp runs Actions without child processes, workers or file system writes ` +
+      `(Node's permission model): ${thrown.message}` + (thrown.permission ? ` (${thrown.permission})` : '');
+    return { name: String(thrown.name || 'Error'), message, stack: thrown.stack ?? null };
+  }
   if (thrown instanceof Error || (thrown != null && typeof thrown.message === 'string')) {
     return { name: String(thrown.name || 'Error'), message: thrown.message, stack: thrown.stack ?? null };
   }

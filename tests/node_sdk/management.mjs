@@ -2,12 +2,12 @@
 // Prints one JSON object with what each step returned; tests/test_sdk_node_auth0.py asserts on it.
 import { ManagementClient, ManagementError } from "auth0";
 
-const management = new ManagementClient({
-  domain: process.env.MOCKIDP_DOMAIN,
-  clientId: process.env.MOCKIDP_CLIENT_ID,
-  clientSecret: process.env.MOCKIDP_CLIENT_SECRET,
-  maxRetries: 0,
-});
+// With MOCKIDP_TOKEN the client takes a token instead of fetching one: node-auth0 (v5+) refuses
+// a domain with a path ("host:port/t/{name}", a named tenant) when it fetches tokens itself.
+const credentials = process.env.MOCKIDP_TOKEN
+  ? { token: process.env.MOCKIDP_TOKEN }
+  : { clientId: process.env.MOCKIDP_CLIENT_ID, clientSecret: process.env.MOCKIDP_CLIENT_SECRET };
+const management = new ManagementClient({ domain: process.env.MOCKIDP_DOMAIN, ...credentials, maxRetries: 0 });
 const connection = "Username-Password-Authentication";
 const out = {};
 

@@ -17,7 +17,7 @@ from ...core.login.authorize import AuthorizationResponse, AuthorizePageError, A
 from ...core.upstream import flow as upstream_flow
 from ..caller import request_info
 from ..hosted import page
-from ..http import issuer, public_base_url, tenant
+from ..http import issuer, local_path, public_base_url, tenant
 
 WEB_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "web" / "templates"
 authorize_endpoint = Blueprint("authorize", __name__, template_folder=str(WEB_TEMPLATES))
@@ -50,7 +50,7 @@ def authorize():
     if strategies.is_upstream(connection):  # social/enterprise: no login page, off to the provider
         return redirect(upstream_flow.start(current, transaction, auth_request, connection), 302)
     screen = "signup" if auth_request.screen_hint == "signup" else "login"
-    return redirect(f"/u/{screen}?state={transaction}", 302)
+    return redirect(local_path(f"/u/{screen}?state={transaction}"), 302)
 
 
 # --- sending the response ---------------------------------------------------------------------
@@ -92,13 +92,19 @@ def set_session_cookie(response: Response, session_id: str) -> Response:
     refuses SameSite=None without Secure (silent auth then needs the app on the same site, e.g.
     localhost on another port)."""
     secure = public_base_url().startswith("https://")
-    response.set_cookie(sessions.COOKIE_NAME, session_id, httponly=True, path="/", secure=secure,
+    response.set_cookie(sessions.COOKIE_NAME, session_id, httponly=True, path=_cookie_path(), secure=secure,
                         samesite="None" if secure else "Lax")
     return response
 
 
 def clear_session_cookie(response: Response) -> Response:
     secure = public_base_url().startswith("https://")
-    response.delete_cookie(sessions.COOKIE_NAME, path="/", secure=secure, httponly=True,
+    response.delete_cookie(sessions.COOKIE_NAME, path=_cookie_path(), secure=secure, httponly=True,
                            samesite="None" if secure else "Lax")
     return response
+
+
+def _cookie_path() -> str:
+    """Each tenant's session cookie is scoped to its own prefix, so tenants on one host never
+    overwrite each other's sessions."""
+    return local_path("/")

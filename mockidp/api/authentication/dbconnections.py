@@ -6,6 +6,7 @@ from flask import Blueprint, Response
 from ...core.login import account_events
 from ...core.tenant.errors import DbConnectionError
 from ..caller import request_info
+from ..formats import STRING_FORMATS
 from ..http import json_response, public_base_url, read_body, tenant
 
 dbconnections = Blueprint("dbconnections", __name__)
@@ -16,6 +17,11 @@ def _params() -> dict:
     body = read_body(DbConnectionError(400, "invalid_body", "The request body is not valid JSON"))
     if not isinstance(body, dict):
         raise DbConnectionError(400, "invalid_body", "The request body must be an object")
+    email = body.get("email")
+    if isinstance(email, str) and email and not STRING_FORMATS["email"](email):
+        # The address POST /users refuses is refused here too (same check), so no door lets in
+        # what the Management API could not have created.
+        raise DbConnectionError(400, "invalid_parameter", f"Invalid email address: {email}")
     return body
 
 

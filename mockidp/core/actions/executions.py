@@ -88,6 +88,7 @@ class ActionRuns:
         self._lock = threading.Lock()
         tenant.on_reset(self._forget)
         tenant.on_close(self._shutdown)
+        tenant.on_snapshot(lambda: (list(self.executions), self.execution_count), self._restore)
 
     @property
     def queue(self) -> "ActionQueue":
@@ -101,6 +102,11 @@ class ActionRuns:
         self.execution_count = 0
         if self._queue is not None:
             self._queue.cancel_pending()
+
+    def _restore(self, captured: tuple[list[dict], int]) -> None:
+        self._forget()  # runs queued before the restore are cancelled, as on reset
+        executions, self.execution_count = captured
+        self.executions = list(executions)
 
     def _shutdown(self) -> None:
         if self._queue is not None:

@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import subprocess
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
@@ -61,7 +62,8 @@ def run_action(code: str, handler: str, trigger: str, event: dict, *, dependenci
                "marker": marker, "context": context or {}}
     with resources.as_file(resources.files("mockidp").joinpath("data", RUNNER_FILE)) as runner:
         try:
-            completed = subprocess.run([settings.node, str(runner)], input=json.dumps(request),
+            completed = subprocess.run([settings.node, *sandbox_flags(settings.node), str(runner)],
+                                       input=json.dumps(request),
                                        capture_output=True, text=True, encoding="utf-8", errors="replace",
                                        timeout=settings.timeout_s, env=child_environment(settings), check=False)
         except subprocess.TimeoutExpired:  # run() has already killed the process
@@ -70,6 +72,25 @@ def run_action(code: str, handler: str, trigger: str, event: dict, *, dependenci
         except OSError:  # the executable does not exist or cannot be run
             return failed_run(NODE_MISSING_MESSAGE)
     return parse_result(completed, marker)
+
+
+@cache
+def sandbox_flags(node: str) -> tuple[str, ...]:
+    """Node's permission model for Actions: file system reads (modules load) but no writes, no
+    child processes, no workers; network stays open (Actions call APIs). `--permission` from
+    Node 22, `--experimental-permission` in Node 20 and 21; older Node runs Actions unconfined."""
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30,
+                                 check=False).stdout.strip().lstrip("v")
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return ()
+    if major < 20:
+        return ()
+    flags = ["--permission" if major >= 22 else "--experimental-permission", "--allow-fs-read=*"]
+    if (major, minor) >= (20, 11):
+        flags.append("--disable-warning=ExperimentalWarning")  # stderr stays the Action's own
+    return tuple(flags)
 
 
 def modules_dir_for_node(modules_dir: Path | None) -> str | None:

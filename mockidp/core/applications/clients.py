@@ -27,6 +27,11 @@ SECRET_FIELDS = ("client_secret",)
 # Fields PATCH /clients/{id} changes only for tokens holding update:client_keys.
 KEY_FIELDS = frozenset(("client_secret", "encryption_key"))
 PUBLIC_APP_TYPES = ("spa", "native")
+# The official spec's ClientAppTypeEnum: what POST /clients accepts, so fixtures accept it too.
+APP_TYPES = ("native", "spa", "regular_web", "non_interactive", "resource_server",
+             "express_configuration", "rms", "box", "cloudbees", "concur", "dropbox", "mscrm",
+             "echosign", "egnyte", "newrelic", "office365", "salesforce", "sentry", "sharepoint",
+             "slack", "springcm", "zendesk", "zoom", "sso_integration", "oag")
 # Grant types Auth0 accepts on a client (the spec's list plus passwordless and token exchange).
 KNOWN_GRANT_TYPES = frozenset((
     "authorization_code", "implicit", "refresh_token", "client_credentials", "password",
@@ -39,6 +44,8 @@ KNOWN_GRANT_TYPES = frozenset((
     "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token"))
 # Nested settings a PATCH merges into the stored ones instead of replacing them.
 MERGED_ON_UPDATE = ("jwt_configuration", "refresh_token")
+# Objects a PATCH merges key by key, a null deleting its key (their GET schemas allow no null).
+NULL_DELETES_ON_UPDATE = ("client_metadata", "native_social_login")
 
 
 def inexistent_client() -> ManagementError:
@@ -113,7 +120,11 @@ def list_clients(tenant: "Tenant") -> list[dict]:
 
 def secret_matches(client: dict, secret: str | None) -> bool:
     expected = client.get("client_secret")
-    return bool(secret and expected) and hmac.compare_digest(secret, expected)
+    if not (isinstance(secret, str) and secret and expected):
+        return False
+    # compare_digest refuses non-ASCII str, so compare the UTF-8 bytes (a wrong secret either way).
+    return hmac.compare_digest(secret.encode("utf-8", "surrogatepass"),
+                               expected.encode("utf-8", "surrogatepass"))
 
 
 # --- create, update, delete (Management API) ------------------------------------------------
@@ -161,7 +172,8 @@ def create_client(tenant: "Tenant", body: dict) -> dict:
         if body.get("app_type"):
             client["app_type"] = body["app_type"]
         client.update(api_defaults(body.get("app_type")))
-        _apply_update(client, {k: v for k, v in body.items() if k not in ("name", "description")})
+        _apply_update(client, {k: v for k, v in body.items() if k not in ("name", "description")},
+                      tenant)
         tenant.directory.clients[client_id] = client
         return copy.deepcopy(client)
 
@@ -172,24 +184,36 @@ def update_client(tenant: "Tenant", client_id: str, body: dict) -> dict:
     check_grant_types(body)
     with tenant.lock:
         client = copy.deepcopy(find_client(tenant, client_id))
-        _apply_update(client, body)
+        _apply_update(client, body, tenant)
         tenant.directory.clients[client_id] = client
         return copy.deepcopy(client)
 
 
-def _apply_update(client: dict, body: dict) -> None:
+def _apply_update(client: dict, body: dict, tenant: "Tenant") -> None:
     for key, value in body.items():
         if value is None:
             client.pop(key, None)
         elif key in MERGED_ON_UPDATE and isinstance(client.get(key), dict):
             client[key] = {**client[key], **copy.deepcopy(value)}
-        elif key == "client_metadata" and isinstance(client.get(key), dict):
-            merged = {**client[key], **copy.deepcopy(value)}
+        elif key in NULL_DELETES_ON_UPDATE:
+            merged = {**(client.get(key) or {}), **copy.deepcopy(value)}
             client[key] = {k: v for k, v in merged.items() if v is not None}
-        elif key == "client_metadata":
-            client[key] = {k: v for k, v in copy.deepcopy(value).items() if v is not None}
+        elif key == "token_vault_privileged_access":
+            client[key] = _token_vault_access(tenant, value)
         else:
             client[key] = copy.deepcopy(value)
+    if client.get("native_social_login") == {}:
+        del client["native_social_login"]  # the GET schema wants at least one provider
+
+
+def _token_vault_access(tenant: "Tenant", settings: dict) -> dict:
+    """Auth0 takes public keys (or existing credential ids) and returns credential ids: each key
+    becomes a credential of the client, which GET names by id only."""
+    stored = copy.deepcopy(settings)
+    stored["credentials"] = [
+        {"id": credential["id"]} if "id" in credential else {"id": ids.prefixed("cred", tenant.rng)}
+        for credential in settings.get("credentials") or []]
+    return stored
 
 
 def rotate_secret(tenant: "Tenant", client_id: str) -> dict:

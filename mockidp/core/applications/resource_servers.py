@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
 
 MANAGEMENT_API_IDENTIFIER = "https://##AUTH0_DOMAIN##/api/v2/"
-MANAGEMENT_API_PATTERN = re.compile(r"^https?://[^/]+/api/v2/?$")
+# Any host's /api/v2/, and a named tenant's (/t/{name}/api/v2/: one server serves many tenants).
+MANAGEMENT_API_PATTERN = re.compile(r"^https?://[^/]+(?:/t/[a-z0-9-]+)?/api/v2/?$")
 # What PATCH may change on a system API (terraform-provider-auth0 #315/#374); anything else is
 # refused as an additional property, as Auth0 does.
 SYSTEM_UPDATABLE = ("token_lifetime", "skip_consent_for_verifiable_first_party_clients")

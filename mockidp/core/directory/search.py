@@ -72,11 +72,17 @@ from .search_fields import (
     field_spec,
     range_test,
     reject_on_user_metadata,
-    wildcard_regex,
+    wildcard_pattern,
     wildcard_test,
 )
 
 __all__ = ["QuerySyntaxError", "UserQuery", "compile_user_query"]
+
+# Limits (mockidp's choice, docs/behaviour.md): Auth0 documents none for `q`, but refuses huge
+# queries; these bound parse time and memory. 1024 is Elasticsearch's default maxClauseCount,
+# the engine behind Auth0's user search.
+MAX_QUERY_LENGTH = 4096
+MAX_QUERY_TERMS = 1024
 
 class UserQuery:
     """A compiled query. ``exact_emails`` (lowercased), when set, holds every email a match can
@@ -99,13 +105,28 @@ def compile_user_query(q: str) -> UserQuery:
     """Parse and compile ``q``; raise QuerySyntaxError for queries Auth0 would reject."""
     if q is None or not q.strip():
         return UserQuery(_match_everyone, None)
+    if len(q) > MAX_QUERY_LENGTH:
+        raise QuerySyntaxError(f"String is too long ({len(q)} chars), maximum {MAX_QUERY_LENGTH}")
     try:
-        compiled = _compile(parse_lucene(q), None)
+        parsed = parse_lucene(q)
+        _check_term_count(parsed)
+        compiled = _compile(parsed, None)
     except ParseError as exc:
         raise QuerySyntaxError(f"Invalid query syntax: {_describe_parse_error(exc)}") from None
     except RecursionError:
         raise QuerySyntaxError("Query is too deeply nested") from None
     return UserQuery(compiled.match, compiled.exact_emails)
+
+
+def _check_term_count(parsed: tree.Item) -> None:
+    terms, pending = 0, [parsed]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, tree.Term):
+            terms += 1
+        pending.extend(node.children)
+    if terms > MAX_QUERY_TERMS:
+        raise QuerySyntaxError(f"too_many_clauses: maxClauseCount is set to {MAX_QUERY_TERMS}")
 
 
 def _describe_parse_error(exc: ParseError) -> str:
@@ -253,7 +274,7 @@ def _compile_term(node: tree.Term, field: str | None) -> _Compiled:
     if node.value == "*":
         reject_on_user_metadata(spec, "Wildcard")
         return _Compiled(exists_matcher(spec))
-    wildcard = wildcard_regex(node.value, spec)
+    wildcard = wildcard_pattern(node.value, spec)
     if wildcard is not None:
         return _Compiled(field_matcher(spec, wildcard_test(spec, wildcard)))
     return _compile_equality(spec, node.unescaped_value, whole_value=False)

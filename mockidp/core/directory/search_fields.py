@@ -9,6 +9,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, NamedTuple
 
+from .wildcards import WildcardPattern, parse_wildcard
+
 Matcher = Callable[[dict], bool]
 ValueTest = Callable[[Any], bool]
 
@@ -230,32 +232,15 @@ def _dynamic_equality_test(text: str) -> ValueTest:
     return test
 
 
-def wildcard_regex(raw: str, spec: FieldSpec) -> re.Pattern | None:
-    """Translate a raw word with unescaped ``*``/``?`` into a regex; None when it has none."""
+def wildcard_pattern(raw: str, spec: FieldSpec) -> WildcardPattern | None:
+    """A raw word with unescaped ``*``/``?`` as a linear-time matcher; None when it has none."""
     if spec.kind is _Kind.TEXT:
         raw = raw.lower()
-    pieces: list[str] = []
-    literal_count = 0
-    has_wildcard = False
-    index = 0
-    while index < len(raw):
-        char = raw[index]
-        if char == "\\" and index + 1 < len(raw):
-            pieces.append(re.escape(raw[index + 1]))
-            literal_count += 1
-            index += 2
-            continue
-        if char in "*?":
-            pieces.append(".*" if char == "*" else ".")
-            has_wildcard = True
-        else:
-            pieces.append(re.escape(char))
-            literal_count += 1
-        index += 1
-    if not has_wildcard:
+    pattern = parse_wildcard(raw)
+    if pattern is None:
         return None
-    _check_wildcard_allowed(spec, raw, literal_count)
-    return re.compile("".join(pieces), re.DOTALL)
+    _check_wildcard_allowed(spec, raw, pattern.literal_count)
+    return pattern
 
 
 def _check_wildcard_allowed(spec: FieldSpec, raw: str, literal_count: int) -> None:
@@ -268,19 +253,18 @@ def _check_wildcard_allowed(spec: FieldSpec, raw: str, literal_count: int) -> No
             f"{MIN_LITERALS_AFTER_LEADING_WILDCARD} other characters (e.g. name:*usa)")
 
 
-def wildcard_test(spec: FieldSpec, pattern: re.Pattern) -> ValueTest:
+def wildcard_test(spec: FieldSpec, pattern: WildcardPattern) -> ValueTest:
     fullmatch = pattern.fullmatch
     if spec.kind is not _Kind.TEXT:
-        return lambda value: type(value) is str and fullmatch(value) is not None
+        return lambda value: type(value) is str and fullmatch(value)
     if not spec.split_into_words:
-        return lambda value: type(value) is str and fullmatch(value.lower()) is not None
+        return lambda value: type(value) is str and fullmatch(value.lower())
 
     def test(value: Any) -> bool:
         if type(value) is not str:
             return False
         lowered = value.lower()
-        return fullmatch(lowered) is not None or any(
-            fullmatch(word) is not None for word in lowered.split())
+        return fullmatch(lowered) or any(fullmatch(word) for word in lowered.split())
     return test
 
 

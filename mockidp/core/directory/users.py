@@ -335,9 +335,10 @@ def search_users(tenant: "Tenant", query: str | None, sort: str | None = None) -
     """All records matching `query`, sorted (creation order by default)."""
     compiled = compile_query(query)
     order = parse_sort(sort)
-    with tenant.lock:
+    with tenant.lock:  # records are never changed in place, so a list of them is a snapshot
         candidates = _candidates(tenant, compiled)
-        matches = [r for r in candidates if compiled is None or compiled.matches(r.profile)]
+    # Matching runs outside the lock: a slow query never stalls other requests.
+    matches = [r for r in candidates if compiled is None or compiled.matches(r.profile)]
     return _sorted(matches, order)
 
 

@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from ..logs import events as logs
-from ..tenant import ids
+from ..tenant import ids, journal
 from ..tenant.clock import iso
 from ..tenant.errors import ControlError, FixtureError
 from . import templates
@@ -132,11 +132,12 @@ class Envelope(NamedTuple):
     # A template that is not one of the tenant's email templates (a passwordless connection's
     # own email), fixed when queued.
     template_source: Mapping[str, Any] | None = None
+    request_id: str | None = None       # the request that queued it (the journal's id)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "to": self.to, "template": self.template, "user_id": self.user_id,
                 "url": self.url, "status": "queued", "queued_at": iso(self.queued_at),
-                "due_at": iso(self.due_at) if self.due_at else None}
+                "due_at": iso(self.due_at) if self.due_at else None, "request_id": self.request_id}
 
 
 class Mailroom:
@@ -156,6 +157,9 @@ class Mailroom:
         self._worker: threading.Thread | None = None
         tenant.mock_settings.register(EmailSettingsSection(self))
         tenant.on_reset(self._reset)
+        tenant.on_close(self._stop_worker)  # a deleted tenant (DELETE /_mock/tenants) leaves no thread
+        tenant.on_snapshot(self._capture_state, self._restore_state, types=(Envelope, RenderInput, EmailSettings))
+        self._closed = False
         tenant.clock.on_change(self._clock_moved)
 
     # --- settings and reset (called under the tenant lock) ---------------------------------
@@ -173,6 +177,17 @@ class Mailroom:
         self.settings = self.startup_settings
         self._wake_worker()
 
+    def _capture_state(self) -> tuple:
+        # Shallow copies suffice: a message is complete before it enters the outbox and is only
+        # handed out as a deep copy (messages()), so stored messages never change.
+        return list(self._queue), list(self._outbox), dict(self._outcomes), self.settings
+
+    def _restore_state(self, captured: tuple) -> None:
+        queue, outbox, outcomes, self.settings = captured
+        self._queue, self._outbox, self._outcomes = list(queue), list(outbox), dict(outcomes)
+        self._generation += 1  # a delivery in flight belongs to the state left behind
+        self._wake_worker()
+
     # --- enqueue ----------------------------------------------------------------------------
 
     def enqueue(self, template: str, *, to: str, user_id: str | None, base_url: str,
@@ -186,7 +201,9 @@ class Mailroom:
                             user_id=user_id, url=url, client_id=client_id,
                             base_url=base_url, queued_at=now, due_at=self._due_at(now),
                             extra=copy.deepcopy(extra or {}),
-                            template_source=copy.deepcopy(template_source))
+                            template_source=copy.deepcopy(template_source),
+                            request_id=journal.current_request_id())
+        journal.note_email(envelope.id)
         if self.settings.render == "enqueue":
             envelope = envelope._replace(snapshot=self._capture(envelope))
         self._queue.append(envelope)
@@ -280,7 +297,7 @@ class Mailroom:
                    "template": envelope.template, "html": None, "text": None, "links": [],
                    "user_id": envelope.user_id, "url": envelope.url, "status": "delivered",
                    "error": None, "queued_at": iso(envelope.queued_at),
-                   "delivered_at": iso(max(delivered_at, envelope.queued_at))}
+                   "delivered_at": iso(max(delivered_at, envelope.queued_at)), "request_id": envelope.request_id}
         if "code" in envelope.extra:  # a one-time code (passwordless), for tests to read
             message["code"] = envelope.extra["code"]
         try:
@@ -361,7 +378,7 @@ class Mailroom:
         return any(envelope.due_at is not None for envelope in self._queue)
 
     def _start_worker(self) -> None:
-        if self._worker is not None and self._worker.is_alive():
+        if self._closed or (self._worker is not None and self._worker.is_alive()):
             return
         self._worker = threading.Thread(target=self._work, name="mockidp-mailroom", daemon=True)
         self._worker.start()
@@ -371,10 +388,17 @@ class Mailroom:
         while True:
             timeout = self._seconds_until_next_due()
             with self._wakeup:
-                if not self._wakeup_pending:
+                if not self._wakeup_pending and not self._closed:
                     self._wakeup.wait(timeout)
                 self._wakeup_pending = False
+                if self._closed:
+                    return
             self.deliver_due()
+
+    def _stop_worker(self) -> None:
+        with self._wakeup:
+            self._closed = True
+            self._wakeup.notify()
 
     def _seconds_until_next_due(self) -> float | None:
         tenant = self._tenant

@@ -11,7 +11,7 @@ from ..tenant.errors import ManagementError
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
 
-# In the order GET /guardian/factors lists them (recordings).
+# The order of a real tenant's GET /guardian/factors (go-auth0 recordings).
 FACTORS = ("sms", "push-notification", "otp", "email", "duo", "webauthn-roaming", "webauthn-platform",
            "recovery-code")
 # The factors mockidp can challenge with on the hosted pages (the MFA API: otp only); MFA applies

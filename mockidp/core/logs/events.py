@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..applications import strategies
 from ..directory.users import compile_query, parse_sort
+from ..tenant import journal
 from ..tenant.clock import iso
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def record(tenant: "Tenant", event_type: str, description: str = "", *,
     with tenant.lock:
         now = tenant.clock.now()
         log_id = _log_id(tenant, now)
+        journal.note_log(log_id)
         event: dict[str, Any] = {"_id": log_id, "log_id": log_id, "date": iso(now), "type": event_type,
                                  "description": description}
         if connection is not None:

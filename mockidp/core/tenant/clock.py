@@ -109,6 +109,17 @@ class Clock:
         with self._lock:
             self._setting = self._setting_for(*self._initial)
 
+    def capture(self) -> tuple[datetime, bool]:
+        """The instant shown now and whether the clock is frozen (for a snapshot)."""
+        setting = self._setting
+        return self._read(setting), setting.frozen_at is not None
+
+    def restore(self, captured: tuple[datetime, bool]) -> None:
+        """Show the captured instant again (running on from it, or frozen at it), without
+        telling listeners: the state restored alongside already matches that instant."""
+        with self._lock:
+            self._setting = self._setting_for(*captured)
+
     def on_change(self, listener: Callable[[datetime], None]) -> None:
         """Call `listener(now)` after every set/advance (e.g. to deliver emails that came due)."""
         self._listeners.append(listener)

@@ -4,7 +4,9 @@ seeded RNG, settings and reset), plus the parts the domains attach to it.
 This module knows no domain: core/assembly.py builds a Tenant and has each domain attach its
 part (the directory, the mailroom, the traffic controls, the signing keys, the Action runs...).
 Each part registers what a reset does to it with `on_reset`, and what a shutdown does with
-`on_close`. Reset returns to the state right after the fixtures were loaded, in O(records).
+`on_close`, and how to capture and restore its state with `on_snapshot`. Reset returns to the
+state right after the fixtures were loaded, in O(records); a snapshot (`capture`/`restore`)
+returns to any moment the same way.
 """
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
+from . import statefile
 from .clock import Clock
+from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
+from .journal import Journal
 from .rng import TenantRandom
 from .settings import MockSettings
 
@@ -50,6 +55,16 @@ class TenantConfig(NamedTuple):
     clock_start: datetime | None = None
     clock_frozen: bool = False
     management_scopes: tuple[str, ...] = ()
+    keep_signing_key: bool = True  # False: its key lives in memory only (POST /_mock/tenants)
+    journal_size: int = DEFAULT_JOURNAL_SIZE  # requests the journal keeps (0: none)
+
+
+class TenantSnapshot(NamedTuple):
+    """A tenant's state at one moment (Tenant.capture), in memory."""
+
+    rng: object
+    clock: tuple[datetime, bool]
+    parts: tuple[Any, ...]
 
 
 class Tenant:
@@ -72,10 +87,16 @@ class Tenant:
         self.tenant_settings = {**DEFAULT_TENANT_SETTINGS, **(config.fixture.get("tenant") or {})}
         # The mock's knobs (/_mock/settings): each part registers its sections.
         self.mock_settings = MockSettings()
+        # Every request and what it caused (not part of the state: it records, never decides).
+        self.journal = Journal(config.journal_size)
         # Bumped by every reset: work that began before one (an Action running in Node) checks
         # it before touching state, so a test never sees the previous test's leftovers.
         self.generation = 0
         self._reset_hooks: list[Callable[[], None]] = []
+        self._snapshot_parts: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+        self.snapshots: dict[str, TenantSnapshot] = {}  # named by /_mock/snapshots; survive resets
+        self._state_types: dict[str, type] = {}
+        self._baseline: TenantSnapshot | None = None  # an imported state: what reset returns to
         self._close_hooks: list[Callable[[], None]] = []
         self._pristine_rng: object = None
         self._pristine_settings: dict = self.tenant_settings
@@ -92,6 +113,44 @@ class Tenant:
         """Run `hook` when the server stops (background work of a part)."""
         self._close_hooks.append(hook)
 
+    def on_snapshot(self, capture: Callable[[], Any], restore: Callable[[Any], None],
+                    types: tuple[type, ...] = ()) -> None:
+        """A part's state: `capture()` returns it (a copy later changes cannot reach) and
+        `restore(captured)` puts it back (copying again, so a snapshot can be restored often).
+        Both run under the tenant lock. `types` are the record classes in it, which state files
+        write by name (core/tenant/statefile.py)."""
+        self._snapshot_parts.append((capture, restore))
+        self._state_types.update((cls.__name__, cls) for cls in types)
+
+    def export_state(self) -> str:
+        """The tenant's whole state as a deterministic JSON document (GET /_mock/state)."""
+        snapshot = self.capture()
+        return statefile.dumps(snapshot.rng, snapshot.clock, snapshot.parts, self._state_types)
+
+    def import_state(self, document: Any) -> None:
+        """Load a state document (raises StateError, changing nothing, if it cannot be read);
+        from then on reset returns to it."""
+        rng, clock, parts = statefile.loads(document, self._state_types, len(self._snapshot_parts))
+        snapshot = TenantSnapshot(rng, clock, parts)
+        with self.lock:
+            self.restore(snapshot)
+            self._baseline = snapshot
+
+    def capture(self) -> "TenantSnapshot":
+        """The whole state of the tenant now: RNG, clock and every part's state."""
+        with self.lock:
+            return TenantSnapshot(self.rng.getstate(), self.clock.capture(),
+                                  tuple(capture() for capture, _ in self._snapshot_parts))
+
+    def restore(self, snapshot: "TenantSnapshot") -> None:
+        """Back to a captured state: the same requests then give the same ids and bytes."""
+        with self.lock:
+            self.rng.setstate(snapshot.rng)
+            self.clock.restore(snapshot.clock)
+            self.generation += 1  # work begun before the restore must not land after it
+            for (_, restore), captured in zip(self._snapshot_parts, snapshot.parts):
+                restore(captured)
+
     def seal(self) -> None:
         """The fixtures are loaded: from now on, reset returns here."""
         self._pristine_rng = self.rng.getstate()
@@ -107,6 +166,8 @@ class Tenant:
             self.generation += 1
             for hook in self._reset_hooks:
                 hook()
+            if self._baseline is not None:
+                self.restore(self._baseline)
 
     def close(self) -> None:
         for hook in self._close_hooks:

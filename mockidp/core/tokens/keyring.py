@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 
 class Keyring:
-    def __init__(self, state_dir: Path | None):
+    def __init__(self, state_dir: Path | None, keep: bool = True):
         self._state_dir = state_dir
+        self._keep = keep  # False: a key in memory only (tenants created at run time)
         self._signing_key: "SigningKey | None" = None
         self._lock = threading.Lock()
 
@@ -26,5 +27,5 @@ class Keyring:
                 if self._signing_key is None:
                     from .keys import load_or_create_signing_key  # cryptography: first token only
 
-                    self._signing_key = load_or_create_signing_key(self._state_dir)
+                    self._signing_key = load_or_create_signing_key(self._state_dir, self._keep)
         return self._signing_key

@@ -75,15 +75,24 @@ def _self_signed_cert(private_key: rsa.RSAPrivateKey) -> x509.Certificate:
             .sign(private_key, hashes.SHA256()))
 
 
-def load_or_create_signing_key(state_dir: Path | None = None) -> SigningKey:
+def load_or_create_signing_key(state_dir: Path | None = None, keep: bool = True) -> SigningKey:
+    """The key cached in the state directory (made and kept on first use); with keep=False a
+    new key that lives in memory only (a tenant created at run time: nothing left on disk)."""
+    if not keep:
+        return _new_key()[0]
     path = (state_dir or default_state_dir()) / "signing-key.pem"
     try:
         return SigningKey.from_pem(path.read_bytes(), check_key=False)  # we wrote it (below)
     except (OSError, ValueError):
         pass
+    key, pem = _new_key()
+    write_atomically(path, pem)  # if it cannot be kept, the next start makes a new key
+    return key
+
+
+def _new_key() -> tuple[SigningKey, bytes]:
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
-    write_atomically(path, pem)  # if it cannot be kept, the next start makes a new key
-    return SigningKey(private_key, *_public_jwk(private_key))
+    return SigningKey(private_key, *_public_jwk(private_key)), pem
 

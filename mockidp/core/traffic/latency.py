@@ -116,8 +116,9 @@ def parse_startup_value(text: str) -> dict[str, Any]:
         return validated_patch(int(stripped))
     try:
         value = json.loads(stripped)
-    except ValueError:
-        raise ControlError(400, 'expected a number of milliseconds (e.g. 200) or JSON such as '
+    except ValueError as exc:
+        where = f"{exc.msg} at line {exc.lineno} column {exc.colno}: " if isinstance(exc, json.JSONDecodeError) else ""
+        raise ControlError(400, f'{where}expected a number of milliseconds (e.g. 200) or JSON such as '
                                 '{"routes": [{"method": "GET", "path": "/api/v2/users/*", "ms": 300}]}') from None
     return validated_patch(value)
 

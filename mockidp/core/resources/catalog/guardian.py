@@ -1,13 +1,10 @@
 """Guardian (MFA) configuration: the factors and whether each is enabled, their providers,
-templates and settings, and the MFA policies. Stored as configuration; the MFA challenge itself
-is the MFA issue's."""
+templates and settings. Stored as configuration. The factors' enabled state and the MFA policies
+have behaviour and live in core/factors/guardian.py (api/management/factors/guardian.py)."""
 from __future__ import annotations
 
 from ..model import Resource
 
-FACTORS = ("sms", "push-notification", "otp", "email", "duo", "webauthn-roaming",
-           "webauthn-platform", "recovery-code")
-_FACTOR_STATE = {name: {"name": name, "enabled": False, "trial_expired": False} for name in FACTORS}
 _SMS_TEMPLATES = {
     "enrollment_message": "{{code}} is your verification code for {{tenant.friendly_name}}. "
                           "Please enter this code to verify your enrollment.",
@@ -20,10 +17,8 @@ def _setting(path: str, **defaults) -> Resource:
 
 
 RESOURCES = [
-    Resource("/guardian/factors", "factor", id_key="name", fixed=_FACTOR_STATE),
     Resource("/guardian/enrollments", "enrollment", not_found="Enrollment not found",
              not_found_code="enrollment_not_found"),
-    Resource("/guardian/policies", "policies", singleton=True, defaults=()),  # a list: []
     _setting("duo/settings"),
     _setting("phone/message-types", message_types=[]),
     _setting("phone/providers/twilio"),

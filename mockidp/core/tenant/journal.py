@@ -1,0 +1,85 @@
+"""The tenant's request journal: what was asked, what was answered and what it caused.
+
+A bounded ring of entries (its size set at start-up, so memory stays flat however long a server
+runs). The api layer records each request (api/harness/journal.py); the core notes what a request
+caused (emails queued, log events) through `effects`, a context variable set for the duration of
+one request on its thread, so core code needs no request object to say "this came from that".
+Request ids count per tenant (`req_00000001`, ...): they never draw from the tenant RNG, so
+turning the journal on or off never changes the ids a tenant hands out.
+"""
+from __future__ import annotations
+
+import threading
+from collections import deque
+from contextvars import ContextVar
+from typing import Any
+
+DEFAULT_SIZE = 1000
+
+
+class Effects:
+    """What one request caused, filled in by the core while it runs."""
+
+    def __init__(self, request_id: str):
+        self.request_id = request_id
+        self.emails: list[str] = []
+        self.logs: list[str] = []
+
+
+_current: ContextVar[Effects | None] = ContextVar("mockidp_request_effects", default=None)
+
+
+def current_request_id() -> str | None:
+    effects = _current.get()
+    return effects.request_id if effects else None
+
+
+def note_email(message_id: str) -> None:
+    effects = _current.get()
+    if effects is not None:
+        effects.emails.append(message_id)
+
+
+def note_log(log_id: str) -> None:
+    effects = _current.get()
+    if effects is not None:
+        effects.logs.append(log_id)
+
+
+class Journal:
+    def __init__(self, size: int = DEFAULT_SIZE):
+        self.size = size
+        self._entries: deque[dict[str, Any]] = deque(maxlen=max(size, 1))
+        self._lock = threading.Lock()
+        self._count = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.size > 0
+
+    def begin(self) -> tuple[Effects, object]:
+        """A new request id and the effects collector for it, made current on this thread."""
+        with self._lock:
+            self._count += 1
+            effects = Effects(f"req_{self._count:08d}")
+        return effects, _current.set(effects)
+
+    @staticmethod
+    def end(token: object) -> None:
+        _current.reset(token)  # type: ignore[arg-type]
+
+    def add(self, entry: dict[str, Any]) -> None:
+        if self.enabled:
+            with self._lock:
+                self._entries.append(entry)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Oldest first."""
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._entries)
+            self._entries.clear()
+            return count
