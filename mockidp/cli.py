@@ -263,6 +263,8 @@ def startup_banner(mock) -> str:
         lines.append(f"  CA file     {mock.ca_file}   (trust it, or use `mockidp ca-bundle`)")
     lines.append("  clients:")
     for client in mock.tenant.directory.clients.values():
+        if client.get("global"):
+            continue  # "All Applications" is Auth0's, not one a user configured
         lines.append(f"    {client['client_id']}  {client.get('app_type', '-'):16} {client['name']}")
     lines.append(f"  outbox      {(mock.public_url or mock.urls[0]).rstrip('/')}/_mock/outbox.html"
                  f"   (email delivery: {mock.tenant.mailroom.settings.delivery})")

@@ -108,7 +108,17 @@ def test_created_client_reads_back_and_is_listed(api):
     read = conforms("GET /clients/{id}", api.get(f"/api/v2/clients/{client['client_id']}"), 200)
     assert read == client
     listed = api.get("/api/v2/clients", params={"include_totals": "true"}).json()
-    assert listed["total"] == 4 and listed["clients"][-1] == client
+    # the default tenant's three clients, its global client ("All Applications"), the new one
+    assert listed["total"] == 5 and listed["clients"][-1] == client
+
+
+def test_the_tenant_has_one_global_client(api):
+    """Every Auth0 tenant has "All Applications" (global: true); auth0-deploy-cli's export of the
+    login page fails without it, and lists the tenant's own clients with is_global=false."""
+    [glob] = api.get("/api/v2/clients", params={"is_global": "true"}).json()
+    assert glob["name"] == "All Applications" and glob["global"] is True
+    own = api.get("/api/v2/clients", params={"is_global": "false"}).json()
+    assert glob["client_id"] not in [c["client_id"] for c in own] and len(own) == 3
 
 
 def test_create_answers_the_secret_even_without_read_client_keys(mockidp, api):

@@ -9,6 +9,7 @@ import hmac
 from typing import TYPE_CHECKING
 
 from ..tenant import ids
+from ..tenant.rng import TenantRandom
 from ..tenant.errors import ManagementError, bad_request, not_found
 
 if TYPE_CHECKING:
@@ -78,6 +79,23 @@ def with_defaults(tenant: "Tenant", spec: dict) -> dict:
     if "client_secret" not in spec:
         client["client_secret"] = ids.client_secret(tenant.rng)
     return client
+
+
+GLOBAL_CLIENT_NAME = "All Applications"
+
+
+def global_client(tenant: "Tenant") -> dict:
+    """The tenant's global client ("All Applications"): every Auth0 tenant has one, listed with
+    `global: true` (auth0-deploy-cli reads the login page from it). Its id and secret come from a
+    generator derived from the seed, so adding it shifts no other generated id."""
+    rng = TenantRandom(tenant.rng.seed ^ 0x61C0B4)
+    return {"name": GLOBAL_CLIENT_NAME, "client_id": ids.client_id(rng), "client_secret": ids.client_secret(rng),
+            "global": True, "is_first_party": True, "is_token_endpoint_ip_header_trusted": False,
+            "oidc_conformant": False, "sso_disabled": False, "cross_origin_auth": False,
+            "callbacks": [], "custom_login_page_on": True,
+            "refresh_token": {"rotation_type": "non-rotating", "expiration_type": "non-expiring",
+                              "leeway": 0, "token_lifetime": 2592000, "infinite_token_lifetime": True,
+                              "infinite_idle_token_lifetime": True, "idle_token_lifetime": 1296000}}
 
 
 def find_client(tenant: "Tenant", client_id: str) -> dict:

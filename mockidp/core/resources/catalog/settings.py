@@ -29,7 +29,19 @@ def _tenant_settings(tenant) -> dict:
     return {"": {**TENANT_DEFAULTS, **stored, "flags": {**TENANT_DEFAULTS["flags"], **stored.get("flags", {})}}}
 
 
+_LIFETIMES = ("session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
+              "idle_ephemeral_session_lifetime")
+
+
 def _save_tenant_settings(tenant, record_id, record) -> None:
+    # PATCH takes each lifetime in hours or as `<name>_in_minutes`; Auth0 stores and returns hours
+    # only (a recorded PATCH of idle_ephemeral_session_lifetime_in_minutes: 15 reads back 0.25).
+    record = dict(record)
+    for name in _LIFETIMES:
+        minutes = record.pop(f"{name}_in_minutes", None)
+        if minutes is not None:
+            hours = minutes / 60
+            record[name] = int(hours) if float(hours).is_integer() else hours
     tenant.tenant_settings = record  # a new dict: readers never see it half-written
 
 
