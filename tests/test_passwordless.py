@@ -189,3 +189,53 @@ def test_magic_link_completes_a_login(mockidp, email_connection):
     assert jwt.get_unverified_claims(exchanged["id_token"])["email"] == DAVE
     again = redirect_params(browser.get(link, allow_redirects=False, timeout=30))  # used: an error
     assert again["error"] == "invalid_grant" and again["state"] == "xyz"
+
+
+# --- signup Actions on a passwordless first use (tests/test_action_registration.py for databases) ---
+
+PRE_REGISTRATION = """
+exports.onExecutePreUserRegistration = async (event, api) => {
+  if (event.user.email.endsWith('@blocked.example')) {
+    api.access.deny('blocked_domain', 'Sign-ups from this domain are not allowed.');
+    return;
+  }
+  api.user.setAppMetadata('signed_up_with', event.connection.strategy);
+};
+"""
+POST_REGISTRATION = """
+exports.onExecutePostUserRegistration = async (event) => { console.log(event.user.user_id); };
+"""
+
+
+@pytest.fixture
+def signup_actions(mockidp, monkeypatch, email_connection):
+    from action_helpers import install_action, management_sdk
+
+    sdk_ = management_sdk(mockidp, monkeypatch)
+    install_action(sdk_, "gate", PRE_REGISTRATION, trigger="pre-user-registration", version="v2")
+    install_action(sdk_, "welcome", POST_REGISTRATION, trigger="post-user-registration", version="v2")
+    return sdk_
+
+
+def test_a_first_use_runs_the_signup_actions(mockidp, api, signup_actions):
+    claims = jwt.get_unverified_claims(login(mockidp, start_code(mockidp))["id_token"])
+    assert api.get(f"/api/v2/users/{claims['sub']}").json()["app_metadata"] == {"signed_up_with": "email"}
+    mockidp.wait_for_actions()
+    [registered] = [e for e in mockidp.action_executions() if e["trigger_id"] == "post-user-registration"]
+    assert registered["status"] == "final" and registered["logs"] == [claims["sub"]]
+    login(mockidp, start_code(mockidp))  # the second login signs up nobody: no new runs
+    mockidp.wait_for_actions()
+    assert [e["trigger_id"] for e in mockidp.action_executions()].count("post-user-registration") == 1
+
+
+def test_pre_user_registration_refuses_a_passwordless_signup(mockidp, api, signup_actions):
+    email = "eve@blocked.example"
+    code = start_code(mockidp, email)
+    response = requests.post(f"{mockidp.url}/oauth/token", timeout=30, data={
+        "grant_type": OTP_GRANT, "client_id": WEB_ID, "client_secret": WEB_SECRET, "username": email,
+        "otp": code, "realm": "email", "scope": "openid"})
+    assert response.status_code == 403
+    assert response.json() == {"error": "access_denied", "error_description": "Sign-ups from this domain are not allowed."}
+    assert api.get("/api/v2/users-by-email", params={"email": email}).json() == []
+    [refused] = api.get("/api/v2/logs", params={"q": 'type:"fs"'}).json()
+    assert refused["description"] == "blocked_domain"

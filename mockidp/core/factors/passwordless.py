@@ -5,7 +5,9 @@ grant or the link redeems it.
 A code is drawn from the tenant RNG, lives `options.totp.time_step` seconds on the tenant clock,
 is bound to the client that asked for it, is used once, and dies after MAX_ATTEMPTS wrong tries
 (a new start replaces it). Redeeming a code for an unknown address signs the user up (user id
-`email|...` or `sms|...`, address verified) unless the connection has `disable_signup`. Logs: `cs` (code sent),
+`email|...` or `sms|...`, address verified) unless the connection has `disable_signup`; the
+signup runs pre-user-registration first (outside the tenant lock: it runs Node; a refusal is
+`access_denied` with the Action's userMessage) and queues post-user-registration after. Logs: `cs` (code sent),
 `cls` (link sent), `fp` (wrong code), `ss` (signup on first use). Choices Auth0 does not
 document are in docs/behaviour.md ("Passwordless").
 """
@@ -16,6 +18,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
 
+from ..actions import registration
 from ..applications.connections import EMAIL_OPTION_DEFAULTS, SMS_OPTION_DEFAULTS
 from ..directory import users
 from ..directory.records import UserRecord
@@ -197,8 +200,12 @@ def redeem(tenant: "Tenant", client: dict, realm: str, identifier: str, otp: str
         elif not hmac.compare_digest(stored["code"].encode(), otp.encode()):
             tenant.directory.one_time_codes[key] = {**stored, "attempts": stored["attempts"] + 1}
             failure = wrong_code(connection)
-        else:
+        elif _user(tenant, connection, address) is not None or _options(connection).get("disable_signup"):
             return _sign_in(tenant, connection, client, address, stored, request)
+        else:
+            failure = None  # a first use: the signup's Actions run before the lock is taken again
+    if failure is None:
+        return _sign_up_with_actions(tenant, connection, client, address, stored, request)
     record = _user(tenant, connection, address)
     logs.record(tenant, "fp", failure.description, request=request, client=client, connection=connection,
                 user=record.profile if record else None, user_name=None if record else address,
@@ -218,8 +225,30 @@ def _grant_connection(tenant: "Tenant", client: dict, realm: str) -> dict:
     return connection
 
 
+def _sign_up_with_actions(tenant: "Tenant", connection: dict, client: dict, address: str, stored: dict,
+                          request: RequestInfo) -> Redeemed:
+    """A code's first use by an unknown address: pre-user-registration decides (and may set
+    metadata), then the code is spent and the user created, unless another use of the same code
+    got there first; post-user-registration is queued for the new user."""
+    field = "phone_number" if connection["strategy"] == "sms" else "email"
+    outcome = registration.pre_user_registration(tenant, registration.Signup(
+        user={field: address}, connection=connection, client=dict(client), request=request,
+        body={"connection": connection["name"], field: address}))
+    if outcome.refusal is not None:
+        logs.record(tenant, "fs", outcome.refusal.reason, request=request, client=client, connection=connection,
+                    user_name=address, details={"body": {"username": address, "connection": connection["name"]}})
+        raise OAuthError(403, "access_denied", outcome.refusal.user_message)
+    with tenant.lock:
+        if tenant.directory.one_time_codes.get((connection["name"], address)) is not stored:
+            raise wrong_code(connection)  # spent or replaced while the Actions ran
+        redeemed = _sign_in(tenant, connection, client, address, stored, request, metadata=outcome.metadata)
+    if redeemed.created:
+        registration.user_registered(tenant, redeemed.profile, request, {"connection": connection["name"]})
+    return redeemed
+
+
 def _sign_in(tenant: "Tenant", connection: dict, client: dict, address: str, stored: dict,
-             request: RequestInfo) -> Redeemed:
+             request: RequestInfo, metadata: dict | None = None) -> Redeemed:
     """The code is right: spend it, then find or sign up the user. Under the tenant lock."""
     record = _user(tenant, connection, address)
     if record is None and _options(connection).get("disable_signup"):
@@ -228,7 +257,7 @@ def _sign_in(tenant: "Tenant", connection: dict, client: dict, address: str, sto
     created = record is None
     verified = "phone_verified" if connection["strategy"] == "sms" else "email_verified"
     if created:
-        record = _sign_up(tenant, connection, address)
+        record = _sign_up(tenant, connection, address, metadata or {})
         logs.record(tenant, "ss", "", request=request, client=client, connection=connection, user=record.profile,
                     details={"body": {"username": address, "connection": connection["name"]}})
     elif not record.profile.get(verified):
@@ -248,7 +277,7 @@ def _user(tenant: "Tenant", connection: dict, address: str) -> UserRecord | None
     return tenant.directory.users.get(user_id) if user_id else None
 
 
-def _sign_up(tenant: "Tenant", connection: dict, address: str) -> UserRecord:
+def _sign_up(tenant: "Tenant", connection: dict, address: str, metadata: dict) -> UserRecord:
     suffix = ids.user_id_suffix(tenant.rng)
     now = iso(tenant.clock.now())
     strategy = connection["strategy"]
@@ -256,7 +285,7 @@ def _sign_up(tenant: "Tenant", connection: dict, address: str) -> UserRecord:
         contact = {"phone_number": address, "phone_verified": True, "name": address, "nickname": address}
     else:
         contact = {"email": address, "email_verified": True, "name": address, "nickname": address.split("@")[0]}
-    profile = {"user_id": f"{strategy}|{suffix}", **contact, "created_at": now, "updated_at": now,
+    profile = {"user_id": f"{strategy}|{suffix}", **contact, **metadata, "created_at": now, "updated_at": now,
                "picture": users.default_picture(contact.get("email"), address),
                "identities": [{"connection": connection["name"], "user_id": suffix, "provider": strategy,
                                "isSocial": False}]}
