@@ -251,3 +251,31 @@ def test_a_client_that_asks_for_the_organization_first_shows_the_prompt(server, 
     assert verify_id_token(server.url, tokens["id_token"], audience="orgOnlyApp0000000000000000000000")["org_id"] == acme["id"]
     silent = browser.authorize(client_id="orgOnlyApp0000000000000000000000", redirect_uri=CALLBACK, prompt="none")
     assert redirect_params(silent)["error"] == "interaction_required"
+
+
+def test_a_client_that_asks_after_the_login_lets_the_user_pick_an_organization(server, api, acme):
+    api.patch("/api/v2/clients/orgOnlyApp0000000000000000000000",
+              json={"organization_require_behavior": "post_login_prompt"})
+    initech = api.post("/api/v2/organizations", json={"name": "initech", "display_name": "Initech"}).json()
+    alice = user_id(api, ALICE[0])
+    for organization in (acme, initech):
+        api.post(f"/api/v2/organizations/{organization['id']}/members", json={"members": [alice]})
+    browser = Browser(server.url)
+    params = {"client_id": "orgOnlyApp0000000000000000000000", "redirect_uri": CALLBACK}
+    login_page = browser.authorize(**params).headers["Location"]
+    assert login_page.startswith("/u/login?state=")
+    chooser = browser.post(login_page, data={"username": ALICE[0], "password": ALICE[1]}).headers["Location"]
+    assert chooser.startswith("/u/organization/choose?state=")
+    page = browser.get(chooser).text
+    assert "Acme" in page and "Initech" in page
+    assert browser.post(chooser, data={"organization": "org_notoneofhers000"}).status_code == 400
+    result = redirect_params(browser.post(chooser, data={"organization": initech["id"]}))
+    tokens = exchange_code(server.url, result["code"], client_id=params["client_id"], redirect_uri=CALLBACK).json()
+    assert verify_id_token(server.url, tokens["id_token"], audience=params["client_id"])["org_id"] == initech["id"]
+    assert redirect_params(browser.authorize(**params, prompt="none"))["error"] == "interaction_required"
+
+    outsider = Browser(server.url)
+    page = outsider.authorize(**params).headers["Location"]
+    chooser = outsider.post(page, data={"username": BOB[0], "password": BOB[1]}).headers["Location"]
+    assert redirect_params(outsider.get(chooser)) == {
+        "error": "access_denied", "error_description": "user is not a member of any organization", "state": "state-1"}

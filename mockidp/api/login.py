@@ -20,7 +20,7 @@ from ..core.factors import guardian, hosted_mfa
 from ..core.login import account_events, authorize, bruteforce, login_flow, logins, sessions
 from ..core.login.authorize import AuthorizeRequest
 from ..core.organizations import login as org_login
-from ..core.organizations import organizations
+from ..core.organizations import members, organizations
 from ..core.login.dbconnections import EMAIL
 from ..core.tenant.errors import DbConnectionError
 from ..core.upstream import flow as upstream_flow
@@ -111,6 +111,9 @@ def _finish(transaction: Transaction, profile: dict, *, count: bool, second_fact
     """The user authenticated: session cookie, and the response back to the application; first
     the MFA pages (api/factors/pages.py) when MFA applies and the second factor is still to come."""
     current = tenant()
+    if transaction.request.organization_prompt == "post" and not transaction.request.organization:
+        authorize.hold_for_organization(current, transaction.state, profile["user_id"], count)
+        return redirect(transaction.url("/u/organization/choose"), 302)
     if not second_factor and guardian.mfa_applies(current):
         next_page = hosted_mfa.begin(current, transaction.state, profile["user_id"], count=count)
         if next_page is not None:  # None: no factor the user can use
@@ -227,6 +230,42 @@ def organization():
         return _organization_form(transaction, error=TEXTS["unknown-organization"], name=name)
     screen = "signup" if chosen.screen_hint == "signup" else "login"
     return redirect(transaction.url(f"/u/{screen}"), 302)
+
+
+@login_pages.route("/u/organization/choose", methods=["GET", "POST"])
+def choose_organization():
+    """After the login (`organization_require_behavior: post_login_prompt`): the user picks one
+    of their organizations, and the login finishes for it; a user in none is sent back with
+    `access_denied`."""
+    transaction = _transaction()
+    current = tenant()
+    held = authorize.held_for_organization(current, transaction.state) if transaction else None
+    if transaction is None or held is None:
+        return _invalid_state()
+    choices = members.organizations_of(current, held["user_id"])
+    if not choices:
+        authorize.end_transaction(current, transaction.state)
+        return send(authorize.error_response(transaction.request, "access_denied",
+                                             "user is not a member of any organization"))
+    if request.method == "GET":
+        return _chooser(transaction, choices)
+    chosen_id = request.form.get("organization", "")
+    if chosen_id not in {organization["id"] for organization in choices}:
+        return _chooser(transaction, choices, error=TEXTS["unknown-organization"])
+    chosen = authorize.choose_organization(current, transaction.state, chosen_id)
+    with current.lock:
+        record = current.directory.users.get(held["user_id"])
+    if record is None:
+        return _invalid_state()
+    return _finish(Transaction(transaction.state, chosen), dict(record.profile), count=held["count"])
+
+
+def _chooser(transaction: Transaction, choices: list[dict], *, error: str | None = None) -> Response:
+    options = [{"id": organization["id"], "label": organization.get("display_name") or organization["name"]}
+               for organization in choices]
+    return page("ul_organization_choose.html", 400 if error else 200, page_title="Choose an organization",
+                error=error, organizations=options, application=transaction.application,
+                action=transaction.url("/u/organization/choose"))
 
 
 def _organization_form(transaction: Transaction, *, error: str | None = None, name: str = "") -> Response:

@@ -35,13 +35,15 @@ def authorize():
         return error_page(problem.error, problem.description)
     except AuthorizeRedirectError as problem:
         return send(problem.response)
-    if auth_request.organization_prompt:  # the organization first, then the login page
-        if auth_request.silent:
-            return send(authorization.error_response(auth_request, "interaction_required",
-                                                     "parameter organization is required for this client"))
+    if auth_request.organization_prompt and auth_request.silent:  # a page must ask: not silently
+        return send(authorization.error_response(auth_request, "interaction_required",
+                                                 "parameter organization is required for this client"))
+    if auth_request.organization_prompt == "pre":  # the organization first, then the login page
         return redirect(f"/u/organization?state={authorization.begin_transaction(current, auth_request)}", 302)
     session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
-    if not authorization.needs_login(auth_request, session, current.clock.timestamp()):
+    # "post": the organization is picked after the login page (an SSO session does not skip it).
+    if not auth_request.organization_prompt and not authorization.needs_login(auth_request, session,
+                                                                              current.clock.timestamp()):
         return send(login_flow.with_session(current, auth_request, session, issuer=issuer(), info=request_info()))
     if auth_request.silent:
         return send(login_flow.silent_login_failed(current, auth_request, request_info()))

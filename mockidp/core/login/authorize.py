@@ -61,7 +61,7 @@ class AuthorizeRequest(NamedTuple):
     login_hint: str | None = None
     organization: str | None = None   # the organization's id once checked (the parameter takes a name too)
     invitation: str | None = None     # an organization invitation's ticket
-    organization_prompt: bool = False  # ask for the organization before the login page
+    organization_prompt: str | None = None  # "pre"/"post": ask for the organization before/after the login
     query: tuple[tuple[str, str], ...] = ()  # every parameter as sent (post-login's event.request.query)
 
     @property
@@ -280,8 +280,8 @@ def _check_organization(tenant: "Tenant", request: AuthorizeRequest, client: dic
     prefills the invitee's email and opens the sign-up page when the invitee has no account."""
     try:
         login = org_login.check_request(tenant, client, request.organization, request.invitation)
-    except org_login.OrganizationPrompt:
-        return request._replace(organization_prompt=True)
+    except org_login.OrganizationPrompt as prompt:
+        return request._replace(organization_prompt=prompt.when)
     except org_login.OrganizationRefused as refused:
         raise AuthorizeRedirectError(request, refused.error, refused.description) from None
     if login is None:
@@ -356,10 +356,25 @@ def choose_organization(tenant: "Tenant", transaction_id: str, name: str) -> Aut
         if request is None or client is None:
             raise org_login.OrganizationRefused("invalid_request", "the login transaction has expired")
         login = org_login.check_request(tenant, {**client, "organization_usage": "require"}, name.strip(), None)
-        chosen = request._replace(organization=login.organization["id"], organization_prompt=False)
+        chosen = request._replace(organization=login.organization["id"], organization_prompt=None)
         tenant.directory.login_transactions[transaction_id] = {
             **tenant.directory.login_transactions[transaction_id], "request": chosen.as_record()}
         return chosen
+
+
+def hold_for_organization(tenant: "Tenant", transaction_id: str, user_id: str, count: bool) -> None:
+    """The user authenticated; the login waits for the organization they pick (post_login_prompt)."""
+    with tenant.lock:
+        transaction = tenant.directory.login_transactions.get(transaction_id)
+        if transaction is not None:
+            tenant.directory.login_transactions[transaction_id] = {
+                **transaction, "organization_pending": {"user_id": user_id, "count": count}}
+
+
+def held_for_organization(tenant: "Tenant", transaction_id: str) -> dict | None:
+    """{user_id, count} of a login waiting for its organization, if any."""
+    with tenant.lock:
+        return (tenant.directory.login_transactions.get(transaction_id) or {}).get("organization_pending")
 
 
 def end_transaction(tenant: "Tenant", transaction_id: str) -> None:

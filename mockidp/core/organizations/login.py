@@ -28,8 +28,13 @@ class OrganizationRefused(Exception):
 
 
 class OrganizationPrompt(Exception):
-    """The client requires an organization and asks for it before the login
-    (`organization_require_behavior: pre_login_prompt`): the hosted organization page."""
+    """The client requires an organization and asks for it: before the login
+    (`organization_require_behavior: pre_login_prompt`, a name typed on a hosted page) or after it
+    (`post_login_prompt`, one of the user's organizations picked on a hosted page)."""
+
+    def __init__(self, when: str):
+        super().__init__(when)
+        self.when = when  # "pre" or "post"
 
 
 class OrganizationLogin(NamedTuple):
@@ -47,8 +52,9 @@ def check_request(tenant: "Tenant", client: dict, reference: str | None,
         if ticket:
             raise OrganizationRefused("invalid_request", "parameter organization is required when using invitation")
         if usage == "require":
-            if client.get("organization_require_behavior") == "pre_login_prompt":
-                raise OrganizationPrompt()
+            behavior = client.get("organization_require_behavior")
+            if behavior in ("pre_login_prompt", "post_login_prompt"):
+                raise OrganizationPrompt("pre" if behavior == "pre_login_prompt" else "post")
             raise OrganizationRefused("invalid_request", "parameter organization is required for this client")
         return None
     organization = by_id_or_name(tenant, reference)
