@@ -17,7 +17,8 @@ def ensure_installed(folder: Path, marker: Path) -> None:
     if npm is None:
         pytest.fail(f"npm is needed to install the packages of {folder}")
     command = [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(folder)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    # cwd: npm needs one that exists, and a test (pytester) may have left this process in a deleted tmp dir.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=folder)
     if result.returncode != 0 or not marker.exists():
         pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
 
