@@ -1,6 +1,5 @@
-"""GET /authorize: validating a request, the login transactions behind /u/login?state=..., and
-authorization codes (single use, bound to client, redirect_uri and PKCE, expiring on the tenant
-clock).
+"""GET /authorize: validating a request (the client's organization settings included) and the
+login transactions behind /u/login?state=...; the codes it ends with are in codes.py.
 
 Errors come in two kinds, as in Auth0: until the client and its redirect_uri are known to be
 good, an error can only be shown on an error page (AuthorizePageError); after that it goes back
@@ -9,16 +8,12 @@ to the application's redirect_uri with `error`, `error_description` and `state`
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..applications import resource_servers, strategies
 from ..organizations import login as org_login
-from ..tenant.errors import OAuthError
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -27,9 +22,7 @@ RESPONSE_TYPES = frozenset(("code", "token", "id_token"))
 RESPONSE_MODES = ("query", "fragment", "form_post", "web_message")
 PROMPTS = frozenset(("none", "login", "consent", "select_account"))
 PKCE_METHODS = ("S256", "plain")
-CODE_LIFETIME = 600            # seconds; RFC 6749's recommended maximum (Auth0's is unpublished)
 TRANSACTION_LIFETIME = 3600    # seconds a login page stays usable
-CODE_LENGTH = 43
 TRANSACTION_ID_LENGTH = 40
 MAX_PENDING = 10_000           # unredeemed codes / open login pages kept at most
 
@@ -382,26 +375,6 @@ def end_transaction(tenant: "Tenant", transaction_id: str) -> None:
         tenant.directory.login_transactions.pop(transaction_id, None)
 
 
-# --- authorization codes -------------------------------------------------------------------
-
-def issue_code(tenant: "Tenant", request: AuthorizeRequest, *, user_id: str, scope: list[str],
-               session_id: str | None, auth_time: int, organization_id: str | None = None,
-               custom_claims: dict | None = None) -> str:
-    with tenant.lock:
-        now = tenant.clock.now().timestamp()
-        codes = tenant.directory.authorization_codes
-        drop_stale(codes, now)
-        code = tenant.rng.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", CODE_LENGTH)
-        codes[code] = {"client_id": request.client_id, "redirect_uri": request.redirect_uri,
-                       "user_id": user_id, "scope": list(scope), "audience": request.audience,
-                       "nonce": request.nonce, "code_challenge": request.code_challenge,
-                       "code_challenge_method": request.code_challenge_method,
-                       "session_id": session_id, "auth_time": auth_time,
-                       "organization_id": organization_id, "expires_ts": now + CODE_LIFETIME,
-                       "custom_claims": custom_claims or {}}  # set by post-login Actions
-        return code
-
-
 def drop_stale(records: dict[str, dict], now: float, cap: int = MAX_PENDING) -> None:
     """Keep a store of short-lived records (codes, login transactions) bounded: once it holds
     `cap`, expired records go, then the oldest. Under the tenant lock."""
@@ -411,42 +384,6 @@ def drop_stale(records: dict[str, dict], now: float, cap: int = MAX_PENDING) -> 
         del records[key]
     while len(records) >= cap:
         del records[next(iter(records))]
-
-
-def invalid_code() -> OAuthError:
-    return OAuthError(403, "invalid_grant", "Invalid authorization code")
-
-
-def redeem_code(tenant: "Tenant", code: str | None, client_id: str, redirect_uri: str | None,
-                code_verifier: str | None) -> dict:
-    """What the code grants; it is used up by the attempt, even a failed one (a wrong verifier
-    burns the code: one guess per code)."""
-    if not code:
-        raise OAuthError(400, "invalid_request", "Missing required parameter: code")
-    with tenant.lock:
-        grant = tenant.directory.authorization_codes.pop(code, None)
-        if grant is None or grant["client_id"] != client_id:
-            if grant is not None:  # another client's code stays usable by its owner
-                tenant.directory.authorization_codes[code] = grant
-            raise invalid_code()
-        if tenant.clock.now().timestamp() > grant["expires_ts"]:
-            raise invalid_code()
-    if redirect_uri is not None and redirect_uri != grant["redirect_uri"]:
-        raise OAuthError(403, "invalid_grant", "Invalid redirect_uri")
-    if grant["code_challenge"] and not pkce_verified(grant, code_verifier):
-        raise OAuthError(403, "invalid_grant", "Failed to verify code verifier")
-    return grant
-
-
-def pkce_verified(grant: dict, verifier: str | None) -> bool:
-    if not verifier:
-        return False
-    if grant["code_challenge_method"] == "S256":
-        digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-        computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-    else:
-        computed = verifier
-    return hmac.compare_digest(computed.encode(), grant["code_challenge"].encode())
 
 
 def describe(request: AuthorizeRequest) -> dict[str, Any]:

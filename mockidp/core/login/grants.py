@@ -15,7 +15,7 @@ from ..logs import events as logs
 from ..logs.events import NO_REQUEST
 from ..tenant.errors import OAuthError
 from ..tokens import jwt as tokens
-from . import authorize, bruteforce, logins, refresh_tokens, user_tokens
+from . import bruteforce, codes, logins, refresh_tokens, user_tokens
 
 if TYPE_CHECKING:
     from ..logs.events import RequestInfo
@@ -183,12 +183,12 @@ def authorization_code(tenant: "Tenant", client: dict, params: dict[str, str], i
                        request: "RequestInfo") -> dict:
     require_grant_type(client, "authorization_code")
     code = params.get("code")
-    granted = authorize.redeem_code(tenant, code, client["client_id"], params.get("redirect_uri"),
+    granted = codes.redeem_code(tenant, code, client["client_id"], params.get("redirect_uri"),
                                         params.get("code_verifier"))
     with tenant.lock:
         record = tenant.directory.users.get(granted["user_id"])
     if record is None:  # the user was deleted after logging in
-        raise authorize.invalid_code()
+        raise codes.invalid_code()
     grant = user_tokens.UserGrant(
         client=client, user=record.profile, scope=tuple(granted["scope"]), audience=granted["audience"],
         auth_time=granted["auth_time"], session_id=granted["session_id"], nonce=granted["nonce"],

@@ -23,7 +23,7 @@ from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..organizations import login as org_login
 from ..tenant.errors import OAuthError
-from . import authorize, logins, sessions, user_tokens
+from . import authorize, codes, logins, sessions, user_tokens
 from .authorize import AuthorizationResponse, AuthorizeRequest
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ def respond(tenant: "Tenant", request: AuthorizeRequest, profile: dict, session:
     params: list[tuple[str, str]] = []
     code = None
     if "code" in request.response_types:
-        code = authorize.issue_code(tenant, request, user_id=profile["user_id"], scope=list(scope),
+        code = codes.issue_code(tenant, request, user_id=profile["user_id"], scope=list(scope),
                                         session_id=session["id"], auth_time=session["authenticated_at"],
                                         organization_id=organization_id, custom_claims=claims)
         params.append(("code", code))
