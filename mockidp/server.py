@@ -61,6 +61,7 @@ class HeaderBufferingServer(WSGIServer):
         pending = getattr(conn, "mockidp_pending", None)
         if pending is None:
             pending = conn.mockidp_pending = bytearray()
+            # Wall time, not the tenant clock: cheroot expires idle sockets against time.time().
             conn.last_used = time.time()  # the header deadline counts from here, never reset
         chunk = self._read_available(conn)
         if chunk is None:
