@@ -68,10 +68,11 @@ def round_trip(mockidp, tmp_path):
     source = tmp_path / "in"
     shutil.copytree(TENANT_DIR, source)
     first, second = tmp_path / "out" / "first", tmp_path / "out" / "second"
+    directory = tmp_path / "out" / "export-dir"  # roundtrip.js: a name ending in -dir is the directory format
     result = run_deploy_cli(mockidp, [("import", source / "tenant.yaml"), ("export", first),
-                                      ("import", first / "tenant.yaml"), ("export", second)])
+                                      ("import", first / "tenant.yaml"), ("export", second), ("export", directory)])
     outcomes = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{"step"')]
-    assert result.returncode == 0 and len(outcomes) == 4, result.stdout[-4000:] + result.stderr[-4000:]
+    assert result.returncode == 0 and len(outcomes) == 5, result.stdout[-4000:] + result.stderr[-4000:]
     return source, first, second, result.stdout
 
 
@@ -148,10 +149,13 @@ def ops_token(server) -> str:
         return json.loads(response.read())["access_token"]
 
 
-def test_the_export_loads_as_fixtures(round_trip, mockidp, tmp_path, caplog):
-    """The export, as deploy-cli wrote it (companion files included), started with --fixtures:
-    every section mockidp models reads back as on the tenant it was exported from."""
+@pytest.mark.parametrize("export_format", ["yaml", "directory"])
+def test_the_export_loads_as_fixtures(round_trip, mockidp, tmp_path, caplog, export_format):
+    """The export, as deploy-cli wrote it (companion files included), started with --fixtures, in
+    either of its formats: every section mockidp models reads back as on the tenant it was
+    exported from."""
     _, first, _, _ = round_trip
+    exported = first / "tenant.yaml" if export_format == "yaml" else first.parent / "export-dir"
     ops = tmp_path / "ops.yaml"  # a client of our own to read the result with
     ops.write_text(yaml.safe_dump({
         "clients": [{"name": "ops", "app_type": "non_interactive", **OPS_CLIENT}],
@@ -162,7 +166,7 @@ def test_the_export_loads_as_fixtures(round_trip, mockidp, tmp_path, caplog):
     from mockidp.testing import MockIdPServer
 
     with caplog.at_level("WARNING", logger="mockidp"):
-        loaded = MockIdPServer(fixtures=[first / "tenant.yaml", ops], tls=False)
+        loaded = MockIdPServer(fixtures=[exported, ops], tls=False)
     try:
         assert not [r for r in caplog.records if "ignoring" in r.getMessage()]  # nothing it held was dropped
         token, original = ops_token(loaded), mockidp.management_token()
@@ -183,5 +187,9 @@ def test_the_export_loads_as_fixtures(round_trip, mockidp, tmp_path, caplog):
         assert sorted(r["name"] for r in roles) == ["Billing Admin", "Billing Viewer"]
         bindings = management_get(loaded.url, "/actions/triggers/post-login/bindings", token)["bindings"]
         assert [b["action"]["name"] for b in bindings] == ["add-roles-claim"]
+        [action] = management_get(loaded.url, "/actions/actions", token)["actions"]
+        original_code = next(a for a in management_get(mockidp.url, "/actions/actions", original)["actions"]
+                             if a["name"] == "add-roles-claim")["code"]
+        assert action["code"] == original_code  # the code file was found in either layout
     finally:
         loaded.stop()

@@ -208,3 +208,51 @@ def test_a_deploy_cli_export_loads_its_databases_and_names_what_it_ignores(tmp_p
         "username": "exported@example.com", "password": "x", "scope": "openid",
         "client_id": "backendClient000000000000000000", "client_secret": "s3cret"})
     assert login.status_code == 200, login.text
+
+
+def write_directory_export(root: Path) -> None:
+    """A small export in deploy-cli's directory format, files named as deploy-cli names them."""
+    files = {
+        "tenant.json": '{"friendly_name": "Dir Tenant"}',
+        "clients/backend.json": '{"name": "backend", "client_id": "dirClient0000000000000000000000", '
+                                '"client_secret": "s3cret", "app_type": "non_interactive", '
+                                '"grant_types": ["client_credentials", "password"]}',
+        "database-connections/Accounts/database.json": '{"name": "Accounts", "options": {"passwordPolicy": "none"}, '
+                                                       '"enabled_clients": ["backend"]}',
+        "grants/backend-mgmt.json": '{"client_id": "backend", "audience": "https://##AUTH0_DOMAIN##/api/v2/", '
+                                    '"scope": ["read:email_templates", "read:actions", "read:attack_protection"]}',
+        "emails/verify_email.json": '{"template": "verify_email", "body": "./verify_email.html", "enabled": true, '
+                                    '"from": "dir@example.com", "subject": "Verify", "syntax": "liquid"}',
+        "emails/verify_email.html": "<p>Hello from the directory export</p>",
+        "actions/stamp.json": '{"name": "stamp", "code": "./actions/stamp/code.js", "deployed": true, '
+                              '"supported_triggers": [{"id": "post-login", "version": "v3"}]}',
+        "actions/stamp/code.js": "exports.onExecutePostLogin = async () => {};",
+        "attack-protection/brute-force-protection.json": '{"enabled": true, "max_attempts": 4}',
+    }
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+
+
+def test_a_deploy_cli_directory_export_loads_as_fixtures(tmp_path, servers):
+    root = tmp_path / "export"
+    write_directory_export(root)
+    server = MockIdPServer(fixtures=[root], tls=False)
+    servers.append(server)
+    api = Api(server.url, server.management_token(client_id="dirClient0000000000000000000000", client_secret="s3cret"))
+    template = api.get("/api/v2/email-templates/verify_email").json()
+    assert template["body"] == "<p>Hello from the directory export</p>" and template["from"] == "dir@example.com"
+    [action] = api.get("/api/v2/actions/actions").json()["actions"]
+    assert action["code"] == "exports.onExecutePostLogin = async () => {};"
+    assert api.get("/api/v2/attack-protection/brute-force-protection").json()["max_attempts"] == 4
+
+
+def test_a_broken_file_in_a_directory_export_is_named(tmp_path):
+    from mockidp.core.fixtures.files import load_files
+    from mockidp.core.tenant.errors import FixtureError
+
+    root = tmp_path / "export"
+    write_directory_export(root)
+    (root / "clients" / "backend.json").write_text("{not json")
+    with pytest.raises(FixtureError, match=r"clients/backend.json: not valid JSON"):
+        load_files([root], cache_dir=tmp_path)
