@@ -256,3 +256,29 @@ def test_a_broken_file_in_a_directory_export_is_named(tmp_path):
     (root / "clients" / "backend.json").write_text("{not json")
     with pytest.raises(FixtureError, match=r"clients/backend.json: not valid JSON"):
         load_files([root], cache_dir=tmp_path)
+
+
+def test_prompt_custom_text_and_partials_load_from_an_export(tmp_path, servers):
+    fixture = tmp_path / "prompts.yaml"
+    fixture.write_text("""
+clients:
+  - {name: reader, client_id: promptReader000000000000000000000, client_secret: s3cret, app_type: non_interactive,
+     grant_types: [client_credentials]}
+clientGrants:
+  - {client_id: reader, audience: "https://##AUTH0_DOMAIN##/api/v2/", scope: [read:prompts]}
+prompts:
+  universal_login_experience: new
+  customText:
+    en: {login: {login: {title: Welcome back, description: Log in to Acme}}}
+    fr: {login: {login: {title: Bon retour}}}
+  partials:
+    login: {login: {form-content-start: "<div>Acme</div>"}}
+""")
+    server = MockIdPServer(fixtures=[fixture], tls=False)
+    servers.append(server)
+    api = Api(server.url, server.management_token(client_id="promptReader000000000000000000000", client_secret="s3cret"))
+    assert api.get("/api/v2/prompts/login/custom-text/en").json() == {
+        "login": {"title": "Welcome back", "description": "Log in to Acme"}}
+    assert api.get("/api/v2/prompts/login/custom-text/fr").json() == {"login": {"title": "Bon retour"}}
+    assert api.get("/api/v2/prompts/signup/custom-text/en").json() == {}
+    assert api.get("/api/v2/prompts/login/partials").json() == {"login": {"form-content-start": "<div>Acme</div>"}}
