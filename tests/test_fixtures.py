@@ -282,3 +282,45 @@ prompts:
     assert api.get("/api/v2/prompts/login/custom-text/fr").json() == {"login": {"title": "Bon retour"}}
     assert api.get("/api/v2/prompts/signup/custom-text/en").json() == {}
     assert api.get("/api/v2/prompts/login/partials").json() == {"login": {"form-content-start": "<div>Acme</div>"}}
+
+
+def test_the_universal_login_template_loads_from_an_export_file(tmp_path, servers):
+    (tmp_path / "branding_templates").mkdir()
+    page = "<!DOCTYPE html><html><head>{%- auth0:head -%}</head><body>{%- auth0:widget -%}</body></html>"
+    (tmp_path / "branding_templates" / "universal_login.html").write_text(page)
+    fixture = tmp_path / "tenant.yaml"
+    fixture.write_text("""
+clients:
+  - {name: reader, client_id: brandingReader00000000000000000000, client_secret: s3cret, app_type: non_interactive,
+     grant_types: [client_credentials]}
+clientGrants:
+  - {client_id: reader, audience: "https://##AUTH0_DOMAIN##/api/v2/", scope: [read:branding]}
+branding:
+  colors: {primary: "#0059d6"}
+  templates:
+    - template: universal_login
+      body: ./branding_templates/universal_login.html
+""")
+    server = MockIdPServer(fixtures=[fixture], tls=False)
+    servers.append(server)
+    api = Api(server.url, server.management_token(client_id="brandingReader00000000000000000000", client_secret="s3cret"))
+    assert api.get("/api/v2/branding/templates/universal-login").json() == {"body": page}
+    assert api.get("/api/v2/branding").json()["colors"] == {"primary": "#0059d6"}
+
+
+def test_tenant_lifetimes_in_minutes_are_stored_in_hours(tmp_path, servers):
+    fixture = tmp_path / "tenant.yaml"
+    fixture.write_text("""
+tenant: {friendly_name: Minutes, session_lifetime_in_minutes: 90, idle_session_lifetime: 12}
+clients:
+  - {name: reader, client_id: settingsReader00000000000000000000, client_secret: s3cret, app_type: non_interactive,
+     grant_types: [client_credentials]}
+clientGrants:
+  - {client_id: reader, audience: "https://##AUTH0_DOMAIN##/api/v2/", scope: [read:tenant_settings]}
+""")
+    server = MockIdPServer(fixtures=[fixture], tls=False)
+    servers.append(server)
+    api = Api(server.url, server.management_token(client_id="settingsReader00000000000000000000", client_secret="s3cret"))
+    settings = api.get("/api/v2/tenants/settings").json()
+    assert (settings["session_lifetime"], settings["idle_session_lifetime"]) == (1.5, 12)
+    assert "session_lifetime_in_minutes" not in settings

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import textwrap
 
+from ...tenant.lifetimes import lifetimes_in_hours
 from ..model import Resource
 
 # What a new tenant's GET /tenants/settings shows beside what the fixture sets (recordings).
@@ -29,20 +30,8 @@ def _tenant_settings(tenant) -> dict:
     return {"": {**TENANT_DEFAULTS, **stored, "flags": {**TENANT_DEFAULTS["flags"], **stored.get("flags", {})}}}
 
 
-_LIFETIMES = ("session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
-              "idle_ephemeral_session_lifetime")
-
-
 def _save_tenant_settings(tenant, record_id, record) -> None:
-    # PATCH takes each lifetime in hours or as `<name>_in_minutes`; Auth0 stores and returns hours
-    # only (a recorded PATCH of idle_ephemeral_session_lifetime_in_minutes: 15 reads back 0.25).
-    record = dict(record)
-    for name in _LIFETIMES:
-        minutes = record.pop(f"{name}_in_minutes", None)
-        if minutes is not None:
-            hours = minutes / 60
-            record[name] = int(hours) if float(hours).is_integer() else hours
-    tenant.tenant_settings = record  # a new dict: readers never see it half-written
+    tenant.tenant_settings = lifetimes_in_hours(record)  # a new dict: readers never see it half-written
 
 
 def _provider_view(tenant, record: dict) -> dict:
