@@ -3,6 +3,7 @@ merges, PUT replaces) and their effect on what is sent."""
 from __future__ import annotations
 
 import pytest
+import requests
 from conftest import Api
 from email_helpers import change_password, install_template, outbox
 
@@ -113,3 +114,22 @@ def test_reset_forgets_configured_templates(api, anonymous):
     api.post("/api/v2/email-templates", json=TEMPLATE)
     anonymous.post("/_mock/reset")
     assert api.get("/api/v2/email-templates/verify_email").status_code == 404
+
+
+def test_the_email_providers_default_from_address_is_the_sender_of_templates_without_one(mockidp, api):
+    """Auth0 sends a template that sets no `from` from the provider's default_from_address."""
+    assert api.post("/api/v2/emails/provider", json={
+        "name": "smtp", "enabled": True, "default_from_address": "Acme <no-reply@acme.test>",
+        "credentials": {"smtp_host": "smtp.acme.test", "smtp_port": 587, "smtp_user": "u", "smtp_pass": "p"}}).status_code == 201
+    requests.post(f"{mockidp.url}/dbconnections/change_password", timeout=30, json={
+        "client_id": "mockidpWebClient0000000000000000", "email": "alice@example.com",
+        "connection": "Username-Password-Authentication"})
+    assert mockidp.outbox(to="alice@example.com")[-1]["from"] == "Acme <no-reply@acme.test>"
+    created = api.post("/api/v2/email-templates", json={
+        "template": "reset_email", "from": "Support <help@acme.test>", "enabled": True,
+        "body": "<p>{{ url }}</p>", "syntax": "liquid", "subject": "Reset"})
+    assert created.status_code == 200, created.text  # 200, as the spec documents it
+    requests.post(f"{mockidp.url}/dbconnections/change_password", timeout=30, json={
+        "client_id": "mockidpWebClient0000000000000000", "email": "alice@example.com",
+        "connection": "Username-Password-Authentication"})
+    assert mockidp.outbox(to="alice@example.com")[-1]["from"] == "Support <help@acme.test>"

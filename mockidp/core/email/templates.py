@@ -158,11 +158,26 @@ def effective(tenant: "Tenant", name: str) -> dict | None:
     if default is None and custom is None:
         return None
     merged = {"template": name, **copy.deepcopy(default or {})}
+    provider_from = _provider_from_address(tenant)
+    if provider_from:  # a template without a `from` of its own sends from the provider's address
+        merged["from"] = provider_from
     for key, value in (custom or {}).items():
-        if value is not None:
+        if value is not None and not (key == "from" and value == ""):  # an empty `from`: the fallback
             merged[key] = copy.deepcopy(value)
     merged.setdefault("enabled", False)
     return merged
+
+
+# Where the Management API's email provider (/api/v2/emails/provider, a declared resource in
+# core/resources) is stored: read here, not imported, since email sits below that engine.
+EMAIL_PROVIDER_TABLE, EMAIL_PROVIDER_RECORD = "/emails/provider", ""
+
+
+def _provider_from_address(tenant: "Tenant") -> str | None:
+    provider = (tenant.directory.resources.get(EMAIL_PROVIDER_TABLE) or {}).get(EMAIL_PROVIDER_RECORD) or {}
+    if provider.get("enabled") is False:
+        return None
+    return provider.get("default_from_address") or None
 
 
 def is_enabled(template: dict | None) -> bool:
