@@ -1,9 +1,16 @@
 """Shared test helpers. The `mockidp` fixture itself comes from mockidp's pytest plugin."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import httpx
 import pytest
 import requests
+
+from mockidp.core.fixtures.files import DEFAULT_FIXTURE
+from mockidp.testing import MockIdPServer
 
 
 class Api:
@@ -79,3 +86,16 @@ def chromium():
 
     with launched_chromium() as browser:
         yield browser
+
+
+@contextmanager
+def server_beside_default(directory: Path, fixture_text: str) -> Iterator[MockIdPServer]:
+    """A mockidp (HTTP only) started from the default fixture plus `fixture_text` (written to
+    `directory`/tenant.yaml), stopped on exit: what a test module's own world needs."""
+    fixture = directory / "tenant.yaml"
+    fixture.write_text(fixture_text)
+    server = MockIdPServer(fixtures=[DEFAULT_FIXTURE, fixture], tls=False)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,17 +4,13 @@ routed to that connection (identifier-first home realm discovery), and enterpris
 Auth0's ids (`oidc|<connection>|<id>`, `waad|<id>`) and `isSocial: false`."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import Api
+from conftest import Api, server_beside_default
 from oauth_helpers import Browser, exchange_code, verify_id_token
 from upstream_helpers import follow_to_app
 
-from mockidp.testing import MockIdPServer
-
-DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
 ENTERPRISE_FIXTURE = """
 connections:
   - name: acme-oidc
@@ -36,11 +32,8 @@ upstreamIdentities:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    enterprise = tmp_path_factory.mktemp("enterprise") / "enterprise.yaml"
-    enterprise.write_text(ENTERPRISE_FIXTURE)
-    started = MockIdPServer(fixtures=[DEFAULT_FIXTURE, enterprise], tls=False)
-    yield started
-    started.stop()
+    with server_beside_default(tmp_path_factory.mktemp("enterprise"), ENTERPRISE_FIXTURE) as started:
+        yield started
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@ invitations (with their email), each answer held to Auth0's official response sc
 recorded shapes, and Auth0's errors for bad input with nothing half-written."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import Api
+from conftest import Api, server_beside_default
 from management_crud import assert_error, conforms
 
 from mockidp.core.fixtures.files import DEFAULT_FIXTURE
@@ -32,11 +31,8 @@ clients:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    fixture = Path(tmp_path_factory.mktemp("orgs"), "tenant.yaml")
-    fixture.write_text(FIXTURE)
-    running = MockIdPServer(fixtures=[DEFAULT_FIXTURE, fixture], tls=False)
-    yield running
-    running.stop()
+    with server_beside_default(tmp_path_factory.mktemp("orgs"), FIXTURE) as running:
+        yield running
 
 
 @pytest.fixture

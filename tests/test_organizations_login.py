@@ -3,15 +3,12 @@ in tokens, membership enforced (or assigned by the connection), and invitations 
 mock clock: seed 000's "invitations that expire after 72 hours" the Auth0 way."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import Api
+from conftest import Api, server_beside_default
 from oauth_helpers import ALICE, BOB, Browser, exchange_code, redirect_params, verify_id_token
 
-from mockidp.core.fixtures.files import DEFAULT_FIXTURE
-from mockidp.testing import MockIdPServer
 
 APP = "orgAwareSpa000000000000000000000"
 CALLBACK = "http://localhost:3000/callback"
@@ -47,11 +44,8 @@ clients:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    fixture = Path(tmp_path_factory.mktemp("org-login"), "tenant.yaml")
-    fixture.write_text(FIXTURE)
-    running = MockIdPServer(fixtures=[DEFAULT_FIXTURE, fixture], tls=False)
-    yield running
-    running.stop()
+    with server_beside_default(tmp_path_factory.mktemp("org-login"), FIXTURE) as running:
+        yield running
 
 
 @pytest.fixture

@@ -3,16 +3,12 @@ known upstream identity (module-scoped, reset per test), following mockidp's red
 provider, /login/callback) the way a browser does, and small readers."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import Api
+from conftest import Api, server_beside_default
 from oauth_helpers import Browser, redirect_params
 
-from mockidp.testing import MockIdPServer
-
-DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
 SOCIAL_FIXTURE = """
 connections:
   - name: google-oauth2
@@ -37,11 +33,8 @@ GRACE_ID = "google-oauth2|104425867201936412345"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    social = tmp_path_factory.mktemp("social") / "social.yaml"
-    social.write_text(SOCIAL_FIXTURE)
-    started = MockIdPServer(fixtures=[DEFAULT_FIXTURE, social], tls=False)
-    yield started
-    started.stop()
+    with server_beside_default(tmp_path_factory.mktemp("social"), SOCIAL_FIXTURE) as started:
+        yield started
 
 
 @pytest.fixture
