@@ -272,6 +272,7 @@ def test_logs_show_what_the_console_did(mockidp, api, page):
     open_console(page, mockidp.url, "users")
     page.get_by_label("User search").fill('email:"dave.console@example.com"')
     page.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("user")).to_have_count(1)
     page.get_by_test_id("user").click()
     page.get_by_test_id("user-block").click()
     said(page, "blocked")
@@ -281,9 +282,9 @@ def test_logs_show_what_the_console_did(mockidp, api, page):
     page.get_by_label("Log search").fill("type:sapi")
     page.get_by_role("button", name="Search").click()
     logs = api.get("/api/v2/logs", params={"q": "type:sapi", "sort": "date:-1", "per_page": 100}).json()
-    expect(page.get_by_test_id("log")).to_have_count(len(logs))
-    shown = page.get_by_test_id("log").evaluate_all("rows => rows.map(r => r.dataset.logId)")
-    assert shown == [log["log_id"] for log in logs]
+    page.wait_for_function("ids => JSON.stringify([...document.querySelectorAll('[data-testid=log]')]"
+                           ".map(row => row.dataset.logId)) === JSON.stringify(ids)",
+                           arg=[log["log_id"] for log in logs])
     assert logs[0]["description"] == "Update a User" and logs[0]["client_id"] == "mockidp-console"
 
 
@@ -293,9 +294,15 @@ def test_latency_faults_and_barriers(mockidp, page):
     page.get_by_role("button", name="Set latency").click()
     said(page, "Latency set")
     assert mockidp.control("GET", "/settings")["latency"]["default_ms"] == 5
+    page.get_by_label("Route path").fill("/oauth/token")
+    page.get_by_label("Route ms").fill("7")
+    page.get_by_role("button", name="Slow this route").click()
+    said(page, "/oauth/token slowed by 7 ms")
+    latency = mockidp.control("GET", "/settings")["latency"]
+    assert latency["default_ms"] == 5 and [(r["path"], r["ms"]) for r in latency["routes"]] == [("/oauth/token", 7)]
     page.get_by_role("button", name="No latency").click()
     said(page, "No latency any more")
-    assert mockidp.control("GET", "/settings")["latency"]["default_ms"] == 0
+    assert mockidp.control("GET", "/settings")["latency"] == {"default_ms": 0, "default_jitter_ms": 0, "routes": []}
 
     page.get_by_label("Fault method").fill("GET")
     page.get_by_label("Fault path").fill("/api/v2/users/*")

@@ -67,12 +67,13 @@
   }
 
   function row(entry) {
-    const detail = el("div", { hidden: true, class: "grow", "data-testid": "journal-detail" });
+    const detail = el("div", { hidden: true, class: "detail", "data-testid": "journal-detail" });
     const item = el("div", { class: "item clickable", "data-testid": "journal-entry", "data-id": entry.id },
       el("span", { class: "muted" }, entry.id),
       el("span", { class: `badge s${String(entry.status)[0]}` }, String(entry.status)),
       el("strong", { class: "grow" }, `${entry.method} ${entry.path}`),
       el("span", { class: "muted" }, `${entry.time} · ${entry.duration_ms} ms`),
+      entry.user_id ? el("span", { class: "badge", "data-testid": "journal-user" }, entry.user_id) : null,
       chips(entry), detail);
     item.addEventListener("click", (event) => {
       if (detail.contains(event.target)) return;  // selecting text in the bodies keeps them open
@@ -90,8 +91,12 @@
     return item;
   }
 
+  let loads = 0;  // only the latest load may show its answer (a filter may be sent before the first ends)
+
   async function load() {
+    const mine = ++loads;
     const { found, note } = await entries();
+    if (mine !== loads) return;
     const newest = found.slice(-SHOWN).reverse();
     document.querySelector("[data-testid=journal-note]").textContent =
       note || `${found.length} entr${found.length === 1 ? "y" : "ies"}${found.length > SHOWN ? `, the latest ${SHOWN} shown` : ""}`;

@@ -3,6 +3,7 @@
 (() => {
   const { management, el, act, onSubmit, pretty } = Console;
   let lastQuery = "";
+  let searches = 0;  // only the latest search may show its answer (the panel's first load may end after it)
 
   function row(log) {
     const json = el("pre", { hidden: true });
@@ -18,9 +19,11 @@
 
   async function search(query = lastQuery) {
     lastQuery = query;
+    const mine = ++searches;
     const params = new URLSearchParams({ per_page: "100", sort: "date:-1" });
     if (query.trim()) params.set("q", query.trim());
     const logs = await management("GET", `/logs?${params}`);
+    if (mine !== searches) return;
     const list = document.querySelector("[data-testid=log-list]");
     list.replaceChildren(...(logs.length ? logs.map(row) : [el("p", { class: "muted", "data-testid": "log-empty" }, "No log event matches.")]));
   }

@@ -58,6 +58,13 @@
   onSubmit("latency-form", (values) => patchLatency(
     { default_ms: Number(values.default_ms || 0), default_jitter_ms: Number(values.default_jitter_ms || 0) },
     "Latency set."));
+  onSubmit("latency-route", (values, form) => act(async () => {
+    const { latency } = await control("GET", "/settings");
+    const route = { method: values.method.trim() || "*", path: values.path.trim(), ms: Number(values.ms) };
+    await control("PATCH", "/settings", { latency: { routes: [...(latency.routes || []), route] } });
+    form.reset();
+    await load();
+  }, `${values.path.trim()} slowed by ${values.ms} ms.`));
   document.getElementById("latency-clear").addEventListener("click", () => patchLatency(
     { default_ms: 0, default_jitter_ms: 0, routes: [] }, "No latency any more."));
 

@@ -4,6 +4,7 @@
 (() => {
   const { management, el, act, confirmButton, onSubmit, pretty } = Console;
   let lastQuery = "";
+  let searches = 0;  // only the latest search may show its answer (the panel's first load may end after it)
 
   function row(user) {
     return el("div", { class: "item clickable", "data-testid": "user", "data-user-id": user.user_id,
@@ -16,9 +17,11 @@
 
   async function search(query = lastQuery) {
     lastQuery = query;
+    const mine = ++searches;
     const params = new URLSearchParams({ per_page: "50", include_totals: "true", search_engine: "v3" });
     if (query.trim()) params.set("q", query.trim());
     const page = await management("GET", `/users?${params}`);
+    if (mine !== searches) return;
     document.querySelector("[data-testid=user-list]").replaceChildren(...page.users.map(row));
     document.querySelector("[data-testid=user-total]").textContent =
       `${page.total} user${page.total === 1 ? "" : "s"}${page.total > page.users.length ? ` (first ${page.users.length})` : ""}`;
