@@ -258,6 +258,17 @@ def test_the_journal_shows_each_requests_effects(mockidp, anonymous, page):
     expect(row.get_by_test_id("journal-effects")).to_contain_text("reset_email to alice@example.com")
     expect(row.get_by_test_id("journal-effects")).to_contain_text(f"log {entry['logs'][0]}: ")
 
+    alice_id = mockidp.outbox()[0]["user_id"]
+    bob_id = Api(mockidp.url, mockidp.management_token()).get(
+        "/api/v2/users-by-email", params={"email": "bob@example.com"}).json()[0]["user_id"]
+    looked_up = {user_id: Api(mockidp.url, mockidp.management_token()).get(f"/api/v2/users/{user_id}")
+                 .headers["x-mockidp-request-id"] for user_id in (alice_id, bob_id)}
+    page.get_by_label("Path prefix").fill("")
+    page.get_by_label("User", exact=True).fill(alice_id)
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator(f"[data-testid=journal-entry][data-id={looked_up[alice_id]}]")).to_be_visible()
+    expect(page.locator(f"[data-testid=journal-entry][data-id={looked_up[bob_id]}]")).to_have_count(0)
+
     clear = page.get_by_test_id("journal-clear")
     clear.click()
     clear.click()
