@@ -206,6 +206,12 @@ def test_a_named_tenant_has_its_own_console(mockidp, page):
         assert home_alice.get("blocked") is not True  # the default tenant's alice is someone else
 
         page.locator("nav.tabs a[href='#tenants']").click()
+        reset = page.get_by_test_id("tenant-reset")
+        reset.click()
+        reset.click()
+        said(page, f"Tenant {name} reset")
+        assert named_api.get(f"/api/v2/users/{alice['user_id']}").json().get("blocked") is not True
+
         page.locator("[data-testid=tenant][data-name=default] [data-testid=tenant-open]").click()
         page.wait_for_url(f"{root}/_mock/#tenants")
         expect(page.get_by_test_id("current-tenant")).to_have_text("default")
@@ -247,6 +253,11 @@ def test_the_outbox_on_a_narrow_screen(mockidp, anonymous, page):
     clear.click()
     said(page, "1 deleted")
     assert mockidp.outbox() == []
+    expect(page.get_by_test_id("outbox-empty")).to_be_visible()
+
+    email_settings(anonymous, delivery="immediate")
+    assert change_password(anonymous, "bob@example.com").status_code == 200  # the app under test sends one
+    expect(page.get_by_test_id("outbox-message")).to_contain_text("bob@example.com")  # no click: the panel follows
 
 
 def test_the_journal_shows_each_requests_effects(mockidp, anonymous, page):

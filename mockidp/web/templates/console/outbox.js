@@ -41,9 +41,13 @@
     box.replaceChildren(el("h3", {}, `${title} (${items.length})`), el("ul", {}, items.map((item) => el("li", {}, line(item)))));
   }
 
+  let shown = "";  // what the panel shows, to notice when the mailroom changed
+  const fingerprint = (sent, queued) => [...sent.messages, ...queued.messages].map((m) => `${m.id}:${m.status}`).join(",");
+
   async function load() {
     const [sent, queued, settings] = await Promise.all([
       control("GET", "/outbox"), control("GET", "/email-queue"), control("GET", "/settings")]);
+    shown = fingerprint(sent, queued);
     // Text messages exist only where passwordless SMS does; a server without them shows none.
     const texts = await control("GET", "/sms").catch(() => ({ messages: [] }));
     const email = settings.email || {};
@@ -70,6 +74,16 @@
     await load();
     return deleted;
   }, (deleted) => `${deleted} deleted.`), "outbox-clear"));
+
+  // Like the outbox page, keep the panel current while it is on screen: an email the app under
+  // test sends appears without a click. Quiet when hidden or when mockidp is not answering.
+  setInterval(async () => {
+    if (document.getElementById("outbox").hidden || document.visibilityState !== "visible") return;
+    try {
+      const [sent, queued] = await Promise.all([control("GET", "/outbox"), control("GET", "/email-queue")]);
+      if (fingerprint(sent, queued) !== shown) await load();
+    } catch (error) { /* keep what is shown */ }
+  }, 3000);
 
   Console.panel("outbox", load);
 })();
