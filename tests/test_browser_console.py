@@ -230,7 +230,7 @@ def test_the_outbox_on_a_narrow_screen(mockidp, anonymous, page):
     assert change_password(anonymous, "alice@example.com").status_code == 200
     open_console(page, mockidp.url, "outbox")
     expect(page.get_by_test_id("outbox-queue")).to_contain_text("alice@example.com")
-    expect(page.get_by_test_id("outbox-empty")).to_be_visible()
+    expect(page.get_by_test_id("outbox-messages-empty")).to_be_visible()
 
     page.get_by_role("button", name="Deliver queued now").click()
     said(page, "1 delivered")
@@ -253,7 +253,7 @@ def test_the_outbox_on_a_narrow_screen(mockidp, anonymous, page):
     clear.click()
     said(page, "1 deleted")
     assert mockidp.outbox() == []
-    expect(page.get_by_test_id("outbox-empty")).to_be_visible()
+    expect(page.get_by_test_id("outbox-messages-empty")).to_be_visible()
 
     email_settings(anonymous, delivery="immediate")
     assert change_password(anonymous, "bob@example.com").status_code == 200  # the app under test sends one

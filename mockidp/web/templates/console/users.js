@@ -2,7 +2,7 @@
 // Users: search with the Management API's Lucene syntax (search_engine v3), a user's JSON,
 // block/unblock (PATCH blocked) and delete, all through /api/v2 as any client would.
 (() => {
-  const { management, el, act, confirmButton, onSubmit, pretty } = Console;
+  const { management, el, act, confirmButton, onSubmit, fill, plural, pretty } = Console;
   let lastQuery = "";
   let searches = 0;  // only the latest search may show its answer (the panel's first load may end after it)
 
@@ -22,9 +22,9 @@
     if (query.trim()) params.set("q", query.trim());
     const page = await management("GET", `/users?${params}`);
     if (mine !== searches) return;
-    document.querySelector("[data-testid=user-list]").replaceChildren(...page.users.map(row));
-    document.querySelector("[data-testid=user-total]").textContent =
-      `${page.total} user${page.total === 1 ? "" : "s"}${page.total > page.users.length ? ` (first ${page.users.length})` : ""}`;
+    fill("user-list", page.users.map(row), "No user matches.");
+    const partial = page.total > page.users.length ? ` (the first ${page.users.length} shown)` : "";
+    document.querySelector("[data-testid=user-total]").textContent = plural(page.total, "user") + partial;
   }
 
   async function show(userId) {
