@@ -33,6 +33,7 @@ HEADER_TIMEOUT = 10  # seconds to shake hands and send the request line and head
 MAX_REQUEST_LINE = 32 * 1024
 MAX_HEADER_BYTES = 64 * 1024  # the request line and headers together; past this, 431
 READ_CHUNK = 64 * 1024
+DISCARD_READS_PER_WAKE = 64  # up to 4 MiB dropped per turn of the selector loop, then the others' turn
 HEADERS_END = (b"\r\n\r\n", b"\n\n")
 
 
@@ -184,11 +185,21 @@ class HeaderBufferingServer(WSGIServer):
         self._wait_for(conn)
 
     def _discard_input(self, conn) -> None:
-        chunk = self._read_available(conn, READ_CHUNK)
-        if chunk == b"":
+        """Drop what has arrived, a bounded amount per wake-up, into one reused buffer."""
+        sock, scratch = conn.socket, bytearray(READ_CHUNK)
+        would_block = getattr(self.ssl_adapter, "WOULD_BLOCK", BlockingIOError)
+        try:
+            sock.setblocking(False)
+            for _ in range(DISCARD_READS_PER_WAKE):
+                if not sock.recv_into(scratch):
+                    conn.close()  # the client hung up: done
+                    return
+        except would_block:
+            pass
+        except OSError:
             conn.close()
-        elif chunk is not None:
-            self._wait_for(conn)
+            return
+        self._wait_for(conn)
 
     def _wait_for(self, conn, event: int = selectors.EVENT_READ) -> None:
         self._connections._selector.register(conn.socket.fileno(), event, data=conn)
