@@ -55,8 +55,7 @@ def challenge():
     if request.method == "POST":
         recovery_code = request.form.get("recovery_code", "").strip()
         if recovery_code:
-            accepted = hosted_mfa.verify_recovery_code(tenant(), transaction.state, recovery_code)
-            error = None if accepted else INVALID_CODE
+            error = _error_text(hosted_mfa.verify_recovery_code(tenant(), transaction.state, recovery_code))
         else:
             error = _code_error(transaction)
         if error is None:
@@ -75,9 +74,9 @@ def email_challenge():
     error = None
     if request.method == "POST":
         code = request.form.get("code", "").strip()
-        if code and hosted_mfa.verify_email_code(tenant(), transaction.state, code):
+        error = _error_text(hosted_mfa.verify_email_code(tenant(), transaction.state, code)) if code else NO_CODE
+        if error is None:
             return _complete(transaction)
-        error = INVALID_CODE if code else NO_CODE
     return page("ul_mfa_email.html", 400 if error else 200, page_title="Verify Your Identity", error=error,
                 email=email, action=transaction.url(hosted_mfa.EMAIL_PAGE))
 
@@ -99,7 +98,11 @@ def _code_error(transaction: Transaction) -> str | None:
     code = request.form.get("code", "").strip()
     if not code:
         return NO_CODE
-    failure = hosted_mfa.verify_code(tenant(), transaction.state, code)
+    return _error_text(hosted_mfa.verify_code(tenant(), transaction.state, code))
+
+
+def _error_text(failure: str | None) -> str | None:
+    """What the page says for a core check's error (None: the code was accepted)."""
     if failure is None:
         return None
     return TOO_MANY if failure == "too_many_attempts" else INVALID_CODE

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..tenant.errors import OAuthError
-from . import guardian, mfa
+from . import attempts, guardian, mfa
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -66,15 +66,22 @@ def send_email_code(tenant: "Tenant", state: str, *, base_url: str, client_id: s
     return email
 
 
-def verify_email_code(tenant: "Tenant", state: str, code: str) -> bool:
-    """The emailed code, typed before it expired; single use."""
+def verify_email_code(tenant: "Tenant", state: str, code: str) -> str | None:
+    """The emailed code, typed before it expired; single use. None when accepted, else the
+    error (`invalid_grant`, or `too_many_attempts`: wrong codes count towards the user's limit)."""
     with tenant.lock:
         waiting = tenant.directory.mfa_tokens[_key(state)]
+        try:
+            attempts.ensure_not_blocked(tenant, waiting["user_id"])
+        except OAuthError as failure:
+            return failure.error
         sent = waiting.get("email_code")
         if not sent or waiting["email_expires_at"] <= tenant.clock.timestamp() or code != sent:
-            return False
+            attempts.failed(tenant, waiting["user_id"], "email")
+            return "invalid_grant"
+        attempts.succeeded(tenant, waiting["user_id"], "email")
         tenant.directory.mfa_tokens[_key(state)] = {**waiting, "verified": True, "email_code": None}
-        return True
+        return None
 
 
 def pending(tenant: "Tenant", state: str) -> dict | None:
@@ -111,14 +118,20 @@ def verify_code(tenant: "Tenant", state: str, code: str) -> str | None:
 
 
 def verify_recovery_code(tenant: "Tenant", state: str, code: str) -> str | None:
-    """The recovery code typed instead of a TOTP code: the new one to show once, or None."""
+    """The recovery code typed instead of a TOTP code: None when accepted (the new code is then
+    shown once), else the error, as verify_code."""
     with tenant.lock:
         waiting = tenant.directory.mfa_tokens[_key(state)]
+        try:
+            attempts.ensure_not_blocked(tenant, waiting["user_id"])
+        except OAuthError as failure:
+            return failure.error
         fresh = mfa.replace_recovery_code(tenant, waiting["user_id"], code)
-        if fresh is not None:
-            tenant.directory.mfa_tokens[_key(state)] = {**waiting, "verified": True,
-                                                        "enrollment": {"recovery_codes": [fresh]}}
-        return fresh
+        if fresh is None:
+            return "invalid_grant"
+        tenant.directory.mfa_tokens[_key(state)] = {**waiting, "verified": True,
+                                                    "enrollment": {"recovery_codes": [fresh]}}
+        return None
 
 
 def recovery_code_to_show(tenant: "Tenant", state: str) -> str | None:

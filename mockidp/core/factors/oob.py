@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..tenant.clock import iso
 from ..tenant.errors import OAuthError
-from . import guardian, mfa
+from . import attempts, guardian, mfa
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -87,11 +87,21 @@ def verify(tenant: "Tenant", client: dict, mfa_token: str | None, oob_code: str,
         sent = tenant.directory.mfa_tokens.get(f"oob|{oob_code}")
         if sent is None or sent["mfa_token"] != pending["mfa_token"] or sent["expires_at"] <= tenant.clock.timestamp():
             raise OAuthError(403, "invalid_grant", INVALID_OOB_CODE)
+        attempts.ensure_not_blocked(tenant, pending["user_id"])
+        channel = _channel_of(tenant, pending["user_id"], sent["authenticator_id"])
         if not hmac.compare_digest(sent["binding_code"].encode(), binding_code.strip().encode()):
+            attempts.failed(tenant, pending["user_id"], channel)
             raise OAuthError(403, "invalid_grant", INVALID_BINDING_CODE)
+        attempts.succeeded(tenant, pending["user_id"], channel)
         owned = tenant.directory.authenticators.get(pending["user_id"], ())
         tenant.directory.authenticators[pending["user_id"]] = tuple(
             {**each, "active": True} if each["id"] == sent["authenticator_id"] else each for each in owned)
         del tenant.directory.mfa_tokens[f"oob|{oob_code}"]
         del tenant.directory.mfa_tokens[pending["mfa_token"]]
     return pending
+
+
+def _channel_of(tenant: "Tenant", user_id: str, authenticator_id: str) -> str:
+    """email or sms: the channel of the authenticator a code was sent to. Under the lock."""
+    return next((each.get("oob_channel", "email") for each in tenant.directory.authenticators.get(user_id, ())
+                 if each["id"] == authenticator_id), "email")
