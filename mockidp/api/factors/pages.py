@@ -8,8 +8,11 @@ from flask import Blueprint, Response, redirect, request
 
 from ...core.directory import users
 from ...core.factors import hosted_mfa
+from ...core.login import login_flow, sessions
+from ..authentication.authorize import send, set_session_cookie
+from ..caller import request_info
 from ..hosted import WEB_TEMPLATES, page
-from ..http import public_base_url, tenant
+from ..http import issuer, public_base_url, tenant
 from ..login import Transaction, _finish, _invalid_state, _transaction
 
 mfa_pages = Blueprint("mfa_pages", __name__, template_folder=str(WEB_TEMPLATES))
@@ -122,4 +125,12 @@ def _complete(transaction: Transaction) -> Response:
         record = current.directory.users.get(waiting["user_id"]) if waiting else None
     if record is None:
         return _invalid_state()
-    return _finish(transaction, users.public_profile(record), count=waiting["count"], second_factor=True)
+    if waiting.get("resume") is None:  # the tenant's policy asked, before the Actions ran
+        return _finish(transaction, users.public_profile(record), count=waiting["count"], second_factor=True)
+    # An Action asked (api.multifactor.enable): the login ends with the Actions' outcome.
+    session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
+    response, session = login_flow.after_second_factor(current, transaction.state, transaction.request, waiting,
+                                                       session, issuer=issuer(), info=request_info())
+    if session is None:
+        return send(response)
+    return set_session_cookie(send(response), session["id"])

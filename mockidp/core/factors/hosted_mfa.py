@@ -29,23 +29,27 @@ def _key(state: str) -> str:
     return f"ul|{state}"
 
 
-def begin(tenant: "Tenant", state: str, user_id: str, *, count: bool) -> str | None:
+def begin(tenant: "Tenant", state: str, user_id: str, *, count: bool, factors: tuple[str, ...] | None = None,
+          resume: dict | None = None) -> str | None:
     """The first factor is done: remember who, and return the page that asks for the second
-    (None when the user can use no enabled factor: the login goes on without one)."""
+    (None when the user can use no enabled factor: the caller decides whether the login goes on).
+    `factors` narrows the enabled factors (an Action's provider); `resume` is kept for the caller
+    (an Action's outcome, when an Action asked for MFA) and given back by finish()."""
     with tenant.lock:
+        usable = tuple(name for name in guardian.EMULATED
+                       if guardian.is_enabled(tenant, name) and (factors is None or name in factors))
         enrolled = any(each["active"] and each["authenticator_type"] == "otp"
                        for each in tenant.directory.authenticators.get(user_id, ()))
         profile = tenant.directory.users[user_id].profile
-        otp_on = guardian.is_enabled(tenant, "otp")
-        if otp_on and enrolled:
+        if "otp" in usable and enrolled:
             page = CHALLENGE_PAGE
-        elif guardian.is_enabled(tenant, "email") and profile.get("email") and profile.get("email_verified"):
+        elif "email" in usable and profile.get("email") and profile.get("email_verified"):
             page = EMAIL_PAGE
         else:
-            page = ENROLL_PAGE if otp_on else None
+            page = ENROLL_PAGE if "otp" in usable else None
         if page is not None:
             tenant.directory.mfa_tokens[_key(state)] = {
-                "user_id": user_id, "count": count, "enrolled": enrolled, "page": page,
+                "user_id": user_id, "count": count, "enrolled": enrolled, "page": page, "resume": resume,
                 "expires_at": tenant.clock.timestamp() + mfa.MFA_TOKEN_LIFETIME}
     return page
 
