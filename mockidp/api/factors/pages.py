@@ -1,6 +1,7 @@
 """The hosted MFA pages a login goes through when MFA applies (core/factors/hosted_mfa.py):
 /u/mfa-otp-enrollment-qr (the secret, its otpauth URI and the first code), /u/mfa-otp-challenge
 (a TOTP code, or the recovery code), /u/mfa-email-challenge (a code sent by email) and
+/u/mfa-sms-enrollment (a phone number, texted a code) and /u/mfa-sms-challenge (the texted code),
 /u/mfa-recovery-code-enrollment (the recovery code, shown once). Each belongs to the login transaction (`?state=`) whose password step is done."""
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ mfa_pages = Blueprint("mfa_pages", __name__, template_folder=str(WEB_TEMPLATES))
 INVALID_CODE = "The code you entered is invalid"
 NO_CODE = "Enter the code"
 TOO_MANY = "Too many failed codes. Wait for some minutes before retrying."
+NO_PHONE = "Enter a phone number"
+INVALID_PHONE = "The phone number is invalid. Enter it with its country code, e.g. +14155550100"
 
 
 def _waiting() -> tuple[Transaction | None, dict | None]:
@@ -34,7 +37,7 @@ def enroll():
     transaction, waiting = _waiting()
     if waiting is None:
         return _invalid_state()
-    if waiting["page"] == hosted_mfa.EMAIL_PAGE or waiting["enrolled"]:
+    if waiting["page"] != hosted_mfa.ENROLL_PAGE:
         return redirect(transaction.url(waiting["page"]), 302)
     enrollment = hosted_mfa.enrollment(tenant(), transaction.state)
     error = None
@@ -52,7 +55,7 @@ def challenge():
     transaction, waiting = _waiting()
     if waiting is None:
         return _invalid_state()
-    if waiting["page"] == hosted_mfa.EMAIL_PAGE or not waiting["enrolled"]:
+    if waiting["page"] != hosted_mfa.CHALLENGE_PAGE:
         return redirect(transaction.url(waiting["page"]), 302)
     error = None
     if request.method == "POST":
@@ -82,6 +85,41 @@ def email_challenge():
             return _complete(transaction)
     return page("ul_mfa_email.html", 400 if error else 200, page_title="Verify Your Identity", error=error,
                 email=email, action=transaction.url(hosted_mfa.EMAIL_PAGE))
+
+
+@mfa_pages.route(hosted_mfa.SMS_ENROLL_PAGE, methods=["GET", "POST"])
+def sms_enrollment():
+    transaction, waiting = _waiting()
+    if waiting is None:
+        return _invalid_state()
+    if waiting["page"] != hosted_mfa.SMS_ENROLL_PAGE:
+        return redirect(transaction.url(waiting["page"]), 302)
+    phone, error = request.form.get("phone", "").strip(), None
+    if request.method == "POST":
+        error = INVALID_PHONE if phone else NO_PHONE
+        if phone and hosted_mfa.enroll_phone(tenant(), transaction.state, phone, client=transaction.client,
+                                             request=request_info()) is None:
+            return redirect(transaction.url(hosted_mfa.SMS_CHALLENGE_PAGE), 302)
+    return page("ul_mfa_sms_enroll.html", 400 if error else 200, page_title="Secure Your Account", error=error,
+                phone=phone, action=transaction.url(hosted_mfa.SMS_ENROLL_PAGE))
+
+
+@mfa_pages.route(hosted_mfa.SMS_CHALLENGE_PAGE, methods=["GET", "POST"])
+def sms_challenge():
+    transaction, waiting = _waiting()
+    if waiting is None or waiting["page"] != hosted_mfa.SMS_CHALLENGE_PAGE:
+        return _invalid_state() if waiting is None else redirect(transaction.url(waiting["page"]), 302)
+    phone = hosted_mfa.send_sms_code(tenant(), transaction.state, client=transaction.client, request=request_info())
+    if phone is None:
+        return redirect(transaction.url(hosted_mfa.SMS_ENROLL_PAGE), 302)
+    error = None
+    if request.method == "POST":
+        code = request.form.get("code", "").strip()
+        error = _error_text(hosted_mfa.verify_sms_code(tenant(), transaction.state, code)) if code else NO_CODE
+        if error is None:
+            return _after_code(transaction)
+    return page("ul_mfa_sms.html", 400 if error else 200, page_title="Verify Your Identity", error=error,
+                phone=phone, action=transaction.url(hosted_mfa.SMS_CHALLENGE_PAGE))
 
 
 @mfa_pages.route(hosted_mfa.RECOVERY_CODE_PAGE, methods=["GET", "POST"])

@@ -23,8 +23,16 @@ def _owned(tenant: "Tenant", user_id: str) -> tuple[dict, ...]:
 
 
 def authentication_methods(tenant: "Tenant", user_id: str) -> list[dict]:
-    return [{"id": each["id"], "type": METHOD_TYPES[each["authenticator_type"]], "confirmed": each["active"],
-             "created_at": each["created_at"]} for each in _owned(tenant, user_id)]
+    return [_method(each) for each in _owned(tenant, user_id)]
+
+
+def _method(authenticator: dict) -> dict:
+    """One authentication method; an SMS authenticator is Auth0's `phone` type with its number."""
+    method = {"id": authenticator["id"], "type": METHOD_TYPES[authenticator["authenticator_type"]],
+              "confirmed": authenticator["active"], "created_at": authenticator["created_at"]}
+    if authenticator.get("oob_channel") == "sms":
+        method.update(type="phone", phone_number=authenticator.get("address"), preferred_authentication_method="sms")
+    return method
 
 
 def enrollments(tenant: "Tenant", user_id: str) -> list[dict]:

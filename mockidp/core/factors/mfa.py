@@ -113,14 +113,19 @@ def enroll_otp(tenant: "Tenant", user_id: str) -> dict:
     answer = {"authenticator_type": "otp", "secret": secret,
               "barcode_uri": totp.otpauth_uri(secret, issuer_label, account_label)}
     if not any(each["authenticator_type"] == "recovery-code" for each in existing):
-        code = totp.new_recovery_code(tenant.rng)
-        added.append({"id": f"recovery-code|dev_{tenant.rng.alnum(16)}", "authenticator_type": "recovery-code",
-                      "active": False, "code": code, "created_at": now})
-        answer["recovery_codes"] = [code]
+        recovery = new_recovery_authenticator(tenant)
+        added.append(recovery)
+        answer["recovery_codes"] = [recovery["code"]]
     # Earlier unconfirmed secrets are dropped: only the newest enrollment can be confirmed.
     kept = tuple(each for each in existing if each["active"] or each["authenticator_type"] != "otp")
     tenant.directory.authenticators[user_id] = kept + tuple(added)
     return answer
+
+
+def new_recovery_authenticator(tenant: "Tenant") -> dict:
+    """The user's recovery code, inactive until the enrollment it came with is confirmed. Under the lock."""
+    return {"id": f"recovery-code|dev_{tenant.rng.alnum(16)}", "authenticator_type": "recovery-code",
+            "active": False, "code": totp.new_recovery_code(tenant.rng), "created_at": iso(tenant.clock.now())}
 
 
 def challenge(tenant: "Tenant", client: dict, mfa_token: str | None, challenge_type, authenticator_id) -> dict:
