@@ -13,7 +13,7 @@ import requests
 from action_helpers import install_action, management_sdk
 from oauth_helpers import ALICE, VERIFIER, Browser, exchange_code, redirect_params, unverified_claims
 from test_hosted_mfa import password_step, text_of
-from test_mfa_totp import CLIENT, mfa_token, post
+from test_mfa_totp import CLIENT, assert_spec, mfa_token, post
 
 MFA_OOB = "http://auth0.com/oauth/grant-type/mfa-oob"
 PHONE = "+14155550100"
@@ -70,6 +70,10 @@ def test_enroll_a_phone_and_be_challenged_through_the_mfa_api(mockidp, api, sms_
     user_id = api.get("/api/v2/users-by-email", params={"email": ALICE[0]}).json()[0]["user_id"]
     methods = api.get(f"/api/v2/users/{user_id}/authentication-methods").json()
     assert [(m["type"], m.get("phone_number")) for m in methods] == [("phone", PHONE), ("recovery-code", None)]
+    assert_spec("GET /users/{id}/authentication-methods", 200, methods)
+    enrolled = api.get(f"/api/v2/users/{user_id}/enrollments").json()
+    assert_spec("GET /users/{id}/enrollments", 200, enrolled)
+    assert [(e["auth_method"], e["phone_number"], e["status"]) for e in enrolled] == [("sms", PHONE, "confirmed")]
     logged = [e["type"] for e in api.get("/api/v2/logs", params={"q": "type:gd_send_sms"}).json()]
     assert logged == ["gd_send_sms", "gd_send_sms"]
 
