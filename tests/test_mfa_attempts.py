@@ -33,6 +33,7 @@ def test_wrong_recovery_codes_block_and_an_unblock_lifts_it(mockidp, api, mfa_al
     enrollment = enroll(mockidp, token)
     assert mfa_otp(mockidp, token, mockidp.totp(enrollment["secret"])).status_code == 200
     [recovery_code] = enrollment["recovery_codes"]
+    assert log_types(api) == ["gd_auth_succeed", "gd_enrollment_complete"]
 
     token = mfa_token(mockidp)
     for _ in range(10):

@@ -74,8 +74,9 @@ def test_enroll_a_phone_and_be_challenged_through_the_mfa_api(mockidp, api, sms_
     enrolled = api.get(f"/api/v2/users/{user_id}/enrollments").json()
     assert_spec("GET /users/{id}/enrollments", 200, enrolled)
     assert [(e["auth_method"], e["phone_number"], e["status"]) for e in enrolled] == [("sms", PHONE, "confirmed")]
-    logged = [e["type"] for e in api.get("/api/v2/logs", params={"q": "type:gd_send_sms"}).json()]
-    assert logged == ["gd_send_sms", "gd_send_sms"]
+    logged = [e["type"] for e in api.get("/api/v2/logs", params={"q": "type:gd_*", "sort": "date:1"}).json()]
+    assert logged == ["gd_send_sms", "gd_auth_failed", "gd_auth_succeed", "gd_enrollment_complete", "gd_send_sms",
+                      "gd_auth_succeed"]
 
 
 def test_bad_sms_enrollments_change_nothing(mockidp, api, sms_factor):

@@ -6,7 +6,8 @@ on the tenant clock (Auth0 does not publish how long: docs/behaviour.md). A righ
 count; unblocking the user (DELETE /api/v2/user-blocks/{id}) lifts the block too.
 
 Every check logs as Guardian does: `gd_auth_succeed` / `gd_auth_failed` for codes,
-`gd_recovery_succeed` / `gd_recovery_failed` for recovery codes. State: the Directory's
+`gd_recovery_succeed` / `gd_recovery_failed` for recovery codes; a confirmed enrollment logs
+`gd_enrollment_complete`. State: the Directory's
 `otp_failures` (user_id -> {count, blocked_until}). Every function runs under the tenant lock.
 """
 from __future__ import annotations
@@ -57,6 +58,11 @@ def succeeded(tenant: "Tenant", user_id: str, authenticator: str) -> None:
     tenant.directory.otp_failures.pop(user_id, None)
     _log(tenant, "gd_recovery_succeed" if authenticator == RECOVERY_CODE else "gd_auth_succeed", "", user_id,
          authenticator)
+
+
+def enrolled(tenant: "Tenant", user_id: str, authenticator: str) -> None:
+    """A first factor confirmed (its first accepted code): `gd_enrollment_complete`."""
+    _log(tenant, "gd_enrollment_complete", "", user_id, authenticator)
 
 
 def unblock(tenant: "Tenant", user_id: str) -> None:

@@ -173,6 +173,7 @@ def _enroll_phone(tenant: "Tenant", user_id: str, number: str) -> dict:
         added.append(recovery)
         shown = {"recovery_codes": [recovery["code"]]}
     tenant.directory.authenticators[user_id] = existing + tuple(added)
+    attempts.enrolled(tenant, user_id, "sms")
     return shown
 
 

@@ -165,6 +165,8 @@ def check_otp(tenant: "Tenant", user_id: str, otp: str) -> None:
         attempts.failed(tenant, user_id, "otp")
         raise _forbidden("invalid_grant", INVALID_OTP)
     attempts.succeeded(tenant, user_id, "otp")
+    if not all(each["active"] for each in otps):
+        attempts.enrolled(tenant, user_id, "otp")
     tenant.directory.authenticators[user_id] = tuple({**each, "active": True} for each in owned)
 
 

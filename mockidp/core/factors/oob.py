@@ -143,6 +143,8 @@ def verify(tenant: "Tenant", client: dict, mfa_token: str | None, oob_code: str,
             raise OAuthError(403, "invalid_grant", INVALID_BINDING_CODE)
         attempts.succeeded(tenant, pending["user_id"], channel)
         owned = tenant.directory.authenticators.get(pending["user_id"], ())
+        if any(each["id"] == sent["authenticator_id"] and not each["active"] for each in owned):
+            attempts.enrolled(tenant, pending["user_id"], channel)
         confirmed = (sent["authenticator_id"], *(each["id"] for each in owned
                                                 if each["authenticator_type"] == "recovery-code"))
         tenant.directory.authenticators[pending["user_id"]] = tuple(
