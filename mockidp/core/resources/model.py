@@ -48,6 +48,7 @@ class Resource(NamedTuple):
     # A collection under a parent ("/users/{user_id}/sessions"): its records are those whose
     # `owner` key equals the path parameter of that name; DELETE on the collection removes them.
     owner: str | None = None
+    owner_check: Hook | None = None        # (tenant, owner id) -> None: raises the 404 of a missing parent
 
     def message_404(self, record_id: str) -> str:
         return self.not_found.format(name=self.name, id=record_id)

@@ -41,7 +41,8 @@ def view(tenant: "Tenant", resource: Resource, record: dict) -> Any:
 
 
 def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None) -> list[Any]:
-    """Every record's body; under a parent, only the parent's."""
+    """Every record's body; under a parent, only the parent's (which must exist)."""
+    _check_owner(tenant, resource, owner_id)
     return [view(tenant, resource, record) for record in records(tenant, resource).values()
             if owner_id is None or record.get(resource.owner) == owner_id]
 
@@ -49,6 +50,7 @@ def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None
 def delete_owned(tenant: "Tenant", resource: Resource, owner_id: str) -> None:
     """DELETE on a collection under a parent: every record of that parent."""
     with tenant.lock:
+        _check_owner(tenant, resource, owner_id)
         for record_id, record in list(records(tenant, resource).items()):
             if record.get(resource.owner) == owner_id:
                 delete(tenant, resource, record_id)
@@ -120,6 +122,11 @@ def put_raw(tenant: "Tenant", resource: Resource, value: Any, record_id: str = S
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+def _check_owner(tenant: "Tenant", resource: Resource, owner_id: str | None) -> None:
+    if owner_id is not None and resource.owner_check is not None:
+        resource.owner_check(tenant, owner_id)
+
 
 def _fresh_defaults(resource: Resource) -> Any:
     defaults = resource.defaults

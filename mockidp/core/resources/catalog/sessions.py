@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from ...login import refresh_tokens, sessions
 from ...tenant.clock import iso
+from ...tenant.errors import not_found
 from ..model import Resource
 
 
@@ -37,7 +38,9 @@ def _end_session(tenant, session: dict) -> None:
 
 
 def _revoke_session(tenant, session: dict, body) -> tuple[int, dict]:
+    """Unlike DELETE, revoking takes the session's refresh tokens along (Auth0's spec)."""
     sessions.end(tenant, session["id"])
+    refresh_tokens.revoke_for_session(tenant, session["id"])
     return 202, {}
 
 
@@ -67,6 +70,13 @@ def _revoke_refresh_token(tenant, record: dict) -> None:
     refresh_tokens.revoke_family(tenant, record["family_id"])
 
 
+def _user_must_exist(tenant, user_id: str) -> None:
+    """A user's sessions and refresh tokens: 404 for a user that does not exist (in the words of
+    Auth0's spec for these operations; the errorCode is mockidp's choice, docs/behaviour.md)."""
+    if user_id not in tenant.directory.users:
+        raise not_found("User not found", "user_not_found")
+
+
 _SESSION = {"source": _sessions, "view": _session_view, "on_delete": _end_session}
 _REFRESH_TOKEN = {"source": _refresh_tokens, "view": _refresh_token_view, "on_delete": _revoke_refresh_token}
 
@@ -77,7 +87,7 @@ RESOURCES = [
              not_found_code="refresh_token_not_found"),
     # A user's: GET lists them (checkpoint paging), DELETE ends them all (202).
     Resource("/users/{user_id}/sessions", "session", **_SESSION, owner="user_id", listing="checkpoint",
-             list_key="sessions"),
+             list_key="sessions", owner_check=_user_must_exist),
     Resource("/users/{user_id}/refresh-tokens", "refresh token", **_REFRESH_TOKEN, owner="user_id",
-             listing="checkpoint", list_key="tokens"),
+             listing="checkpoint", list_key="tokens", owner_check=_user_must_exist),
 ]
