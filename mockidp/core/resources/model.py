@@ -48,6 +48,19 @@ class Resource(NamedTuple):
     # A collection under a parent ("/users/{user_id}/sessions"): its records are those whose
     # `owner` key equals the path parameter of that name; DELETE on the collection removes them.
     owner: str | None = None
+    owner_key: str | None = None           # the record's key holding the owner id, when not `owner`
+    parent: Hook | None = None             # (tenant, parent id) -> None: 404 when the parent is missing
+    id_from: str | None = None             # the body key whose value is the new record's id
+    shown_once: tuple[str, ...] = ()       # returned by the create only (a token's secret)
+    delete_missing_ok: bool = False        # DELETE of an unknown id answers as if it were there
+    unique_within_owner: bool = False      # `unique` holds per owner, not across the tenant
+    duplicate: str | None = None           # the 409 message when `unique` is broken
+    lookups: Mapping[str, str] = NO_DEFAULTS  # GET <path>/<segment>/{value}: the record whose key is value
+    created_reply: Hook | None = None      # (tenant, record) -> body, when the create answers otherwise
+
+    @property
+    def owner_field(self) -> str | None:
+        return self.owner_key or self.owner
 
     def message_404(self, record_id: str) -> str:
         return self.not_found.format(name=self.name, id=record_id)

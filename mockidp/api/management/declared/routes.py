@@ -64,12 +64,21 @@ def _kind(resource: Resource, method: str, base: tuple, segments: tuple) -> tupl
         if method == "DELETE" and not resource.owner:
             return None, None  # only a parent's collection is deleted whole
         return COLLECTION_KINDS.get(method), None
-    if resource.singleton or not _is_param(rest[0]):
+    if resource.singleton:
         return None, None
+    if not _is_param(rest[0]):
+        return _lookup_kind(resource, method, rest)
     if len(rest) == 1:
         return ITEM_KINDS.get(method), None
     if len(rest) == 2 and rest[1] in resource.actions:
         return "action", rest[1]
+    return None, None
+
+
+def _lookup_kind(resource: Resource, method: str, rest: tuple) -> tuple[str | None, str | None]:
+    """GET <path>/<segment>/{value}: a record found by another key (a domain by its name)."""
+    if method == "GET" and len(rest) == 2 and rest[0] in resource.lookups and _is_param(rest[1]):
+        return "lookup", resource.lookups[rest[0]]
     return None, None
 
 

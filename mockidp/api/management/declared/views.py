@@ -31,6 +31,8 @@ def dispatch(rest: str):
     if route.kind == "refuse":
         status, message, code = route.resource.refusal
         raise ManagementError(status, message, code)
+    if route.resource.parent is not None and params:
+        route.resource.parent(tenant(), _owner_id(route, params) or next(iter(params.values())))
     return VIEWS[route.kind](route, params)
 
 
@@ -60,6 +62,11 @@ def _record_id(route: Route, params: dict[str, str]) -> str:
     return values[-1] if values else store.SINGLETON_ID
 
 
+def _owner_id(route: Route, params: dict[str, str]) -> str | None:
+    """The parent's id, for a resource under a parent (a connection's SCIM tokens)."""
+    return params.get(route.resource.owner) if route.resource.owner else None
+
+
 def _body(route: Route):
     body = read_body()
     schema = body_schema_for(route.key)
@@ -71,7 +78,7 @@ def _body(route: Route):
 def list_records(route: Route, params):
     args = query_args(route.key)
     resource = route.resource
-    items = store.list_views(tenant(), resource, params.get(resource.owner) if resource.owner else None)
+    items = store.list_views(tenant(), resource, _owner_id(route, params))
     if resource.listing == "offset":
         return json_response(paged(items, args, resource.list_key))
     if resource.listing == "totals":
@@ -87,14 +94,22 @@ def create(route: Route, params):
     body = _body(route)
     query_args(route.key)
     current = tenant()
-    record = store.create(current, route.resource, body, _record_id(route, params) or None)
-    return json_response(store.view(current, route.resource, record), route.resource.create_status)
+    record_id = _record_id(route, params) if route.resource.singleton else None
+    record = store.create(current, route.resource, body, record_id or None, _owner_id(route, params))
+    return json_response(store.created_view(current, route.resource, record), route.resource.create_status)
 
 
 def get(route: Route, params):
     query_args(route.key)
     current = tenant()
-    record = store.find(current, route.resource, _record_id(route, params))
+    record = store.find(current, route.resource, _record_id(route, params), _owner_id(route, params))
+    return json_response(store.view(current, route.resource, record))
+
+
+def lookup(route: Route, params):
+    query_args(route.key)
+    current = tenant()
+    record = store.find_by(current, route.resource, route.action, _record_id(route, params), _owner_id(route, params))
     return json_response(store.view(current, route.resource, record))
 
 
@@ -106,9 +121,9 @@ def update(route: Route, params, *, replace: bool = False):
     if not isinstance(body, dict):  # a list or string singleton (guardian policies, a template)
         record = store.put_raw(current, resource, body, record_id)
     elif replace and resource.starts_empty and record_id not in store.records(current, resource):
-        record = store.create(current, resource, body, record_id)  # a PUT creates it
+        record = store.create(current, resource, body, record_id, _owner_id(route, params))  # a PUT creates it
     else:
-        record = store.update(current, resource, record_id, body, replace=replace)
+        record = store.update(current, resource, record_id, body, replace=replace, owner_id=_owner_id(route, params))
     if replace and resource.write_reply:
         status, reply = resource.write_reply
         return json_response(reply, status)
@@ -117,7 +132,7 @@ def update(route: Route, params, *, replace: bool = False):
 
 def delete(route: Route, params):
     query_args(route.key)
-    store.delete(tenant(), route.resource, _record_id(route, params))
+    store.delete(tenant(), route.resource, _record_id(route, params), _owner_id(route, params))
     return empty_response(route.resource.delete_status)
 
 
@@ -130,7 +145,7 @@ def delete_owned(route: Route, params):
 def action(route: Route, params):
     body = read_body() if request.content_length else {}
     current = tenant()
-    record = store.find(current, route.resource, list(params.values())[0])
+    record = store.find(current, route.resource, _record_id(route, params), _owner_id(route, params))
     with current.lock:
         status, reply = route.resource.actions[route.action](current, record, body)
     if isinstance(reply, dict) and reply is record:
@@ -140,6 +155,6 @@ def action(route: Route, params):
 
 VIEWS = {"list": list_records, "create": create, "get": get, "update": update,
          "replace": lambda route, params: update(route, params, replace=True),
-         "delete": delete, "delete_owned": delete_owned, "action": action}
+         "delete": delete, "delete_owned": delete_owned, "action": action, "lookup": lookup}
 
 management.add_url_rule("/<path:rest>", endpoint=ENDPOINT, view_func=dispatch, methods=list(METHODS))
