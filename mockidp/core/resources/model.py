@@ -21,6 +21,7 @@ class Resource(NamedTuple):
     id_key: str = "id"                     # the key holding the id in the body
     id_prefix: str | None = None           # "lst" -> lst_ + 16 alphanumerics; None -> a UUID
     id_length: int = 16                    # alphanumerics after the prefix
+    new_id: Hook | None = None             # (tenant) -> id, for ids of another form (a hook's ULID)
     defaults: Mapping[str, Any] = NO_DEFAULTS  # Auth0's keys on create / a singleton's start
     created_at: str | None = None          # key stamped with the clock on create ("created_at")
     updated_at: str | None = None          # key stamped on create and on every change
@@ -45,6 +46,9 @@ class Resource(NamedTuple):
     starts_empty: bool = False             # a singleton that is 404 until created (email provider)
     actions: Mapping[str, Hook] = NO_DEFAULTS  # "verify" -> (tenant, record, body) -> (status, body)
     refusal: tuple[int, str, str] | None = None  # every operation answers this (status, message, code)
+    available: Hook | None = None          # (tenant) -> bool: the refusal is lifted on such a tenant
+    put_creates: bool = False              # PUT on an unknown id creates the record there (rules configs)
+    handlers: Mapping[str, Hook] = NO_DEFAULTS  # kind -> (tenant, record_id, body) -> (status, body)
     # A collection under a parent ("/users/{user_id}/sessions"): its records are those whose
     # `owner` key equals the path parameter of that name; DELETE on the collection removes them.
     owner: str | None = None

@@ -90,7 +90,7 @@ def create(tenant: "Tenant", resource: Resource, body: dict, record_id: str | No
             record = {**json_copy(dict(resource.defaults)), **json_copy(body)}
             record_id = record_id or SINGLETON_ID
         else:
-            record_id = _new_id(tenant, resource, body, owner_id)
+            record_id = record_id or _new_id(tenant, resource, body, owner_id)
             record = {resource.id_key: record_id, **json_copy(dict(resource.defaults)), **json_copy(body)}
         if owner_id is not None and resource.owner_field:
             record[resource.owner_field] = owner_id
@@ -162,6 +162,8 @@ def _new_id(tenant: "Tenant", resource: Resource, body: dict, owner_id: str | No
         if find_or_none(tenant, resource, record_id, owner_id) is not None:
             raise conflict(resource.duplicate or f"The {resource.name} already exists.")
         return record_id
+    if resource.new_id:
+        return resource.new_id(tenant)
     if resource.id_prefix:
         return ids.prefixed(resource.id_prefix, tenant.rng, resource.id_length)
     return ids.uuid4(tenant.rng)

@@ -55,9 +55,13 @@ def _routes_of(resource: Resource, keys: list[str], taken: frozenset[str]) -> li
 def _kind(resource: Resource, method: str, base: tuple, segments: tuple) -> tuple[str | None, str | None]:
     if segments[:len(base)] != base:
         return None, None
-    rest = segments[len(base):]
-    if resource.refusal is not None:
-        return "refuse", None
+    kind, action = _served_kind(resource, method, segments[len(base):])
+    if kind is None and resource.refusal is not None:
+        return "refuse", None  # every operation under a refused path answers the refusal
+    return kind, action
+
+
+def _served_kind(resource: Resource, method: str, rest: tuple) -> tuple[str | None, str | None]:
     if not rest:
         if resource.singleton:
             return SINGLETON_KINDS.get(method), None
