@@ -168,7 +168,8 @@ def delete_owned(route: Route, params):
 
 
 def action(route: Route, params):
-    body = read_body() if request.content_length else {}
+    body = _body(route) if request.content_length else {}
+    query_args(route.key)
     current = tenant()
     record = store.find(current, route.resource, _record_id(route, params), _owner_id(route, params))
     with current.lock:

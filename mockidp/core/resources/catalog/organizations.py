@@ -1,16 +1,24 @@
 """An organization's discovery domains (the email domains that send a user to it) and the
-client grants it may use; a client grant's organizations. Stored under the organization: an
-unknown organization is Auth0's 404, a grant the tenant no longer has is no longer listed."""
+client grants it may use; a client grant's organizations; groups. Stored under the organization:
+an unknown organization is Auth0's 404, a grant the tenant no longer has is no longer listed.
+
+Groups are the ones a connection's directory synchronizes; mockidp has no upstream directory, so
+a tenant has none: the reads answer from that (empty) store, and every operation on one group
+is Auth0's 404 `Group not found.`"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from ...applications.client_grants import find_grant, public_view
+from ...authorization.roles import find_role
+from ...directory.users import find_user
+from ...tenant.errors import ManagementError
 from ...organizations.organizations import find as find_organization
 from ...organizations.organizations import public_view as organization_view
 from ..model import Resource
 
 ORGANIZATION_GRANTS = "/organizations/{id}/client-grants"
+GROUPS = "/groups"
 
 
 def _organization_exists(tenant, organization_id: str) -> None:
@@ -71,7 +79,57 @@ def _grant_organizations(tenant) -> dict:
             for record in _associations(tenant).values() if record["organization_id"] in organizations}
 
 
+def _group_exists(tenant, group_id: str) -> None:
+    if group_id not in tenant.directory.resources.get(GROUPS, {}):
+        raise ManagementError(404, "Group not found.", "group_not_found")
+
+
+def _role_exists(tenant, role_id: str) -> None:
+    find_role(tenant, role_id)
+
+
+def _user_exists(tenant, user_id: str) -> None:
+    find_user(tenant, user_id)
+
+
+def _no_groups(tenant) -> dict:
+    return {}
+
+
+def _assign_groups(tenant, role_id: str, body) -> tuple[int, None]:
+    """POST/DELETE /roles/{id}/groups: every named group must exist (none does: see above)."""
+    for group_id in (body or {}).get("groups") or []:
+        _group_exists(tenant, group_id)
+    return 204, None
+
+
+def _groups_of(tenant, owner_id: str, body) -> tuple[int, dict]:
+    return 200, {"groups": []}
+
+
+def _organization_group_roles(tenant, path_ids: str, body) -> tuple[int, dict | None]:
+    """An organization group's roles: the group must exist first (none does: see above)."""
+    _group_exists(tenant, path_ids.split("/")[-1])
+    return (200, {"roles": []}) if body is None else (204, None)
+
+
+_GROUP_LIST = {"source": _no_groups, "listing": "checkpoint", "list_key": "groups"}
+
 RESOURCES = [
+    Resource(GROUPS, "group", listing="offset", list_key="groups", not_found="Group not found.",
+             not_found_code="group_not_found"),
+    Resource(GROUPS + "/{id}/members", "member", owner="id", parent=_group_exists, listing="checkpoint",
+             list_key="members"),
+    Resource(GROUPS + "/{id}/roles", "roles", singleton=True, parent=_group_exists),
+    Resource("/organizations/{organization_id}/groups", "group", owner="organization_id",
+             parent=_organization_exists, **_GROUP_LIST),
+    Resource("/organizations/{organization_id}/groups/{group_id}/roles", "roles", singleton=True,
+             parent=lambda tenant, organization_id: _organization_exists(tenant, organization_id),
+             handlers={"get": _organization_group_roles, "create": _organization_group_roles,
+                       "delete": _organization_group_roles}),
+    Resource("/roles/{id}/groups", "group", singleton=True, parent=_role_exists,
+             handlers={"get": _groups_of, "create": _assign_groups, "delete": _assign_groups}),
+    Resource("/users/{id}/groups", "group", owner="id", parent=_user_exists, **_GROUP_LIST),
     Resource("/organizations/{id}/discovery-domains", "discovery domain", id_prefix="ord", id_length=22,
              owner="id", owner_key="organization_id", hidden=("organization_id",),
              parent=_organization_exists, defaults={"status": "pending", "use_for_organization_discovery": True},

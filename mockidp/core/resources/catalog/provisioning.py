@@ -1,6 +1,8 @@
 """Provisioning into a connection: its SCIM configuration (the attribute mapping and the bearer
-tokens a SCIM client presents). Stored configuration under the connection it belongs to: a
-connection that does not exist is Auth0's 404, and deleting the configuration takes its tokens."""
+tokens a SCIM client presents) and its directory provisioning (Google Workspace: the mapping, the
+groups to synchronize, synchronizations asked for). Stored configuration under the connection it
+belongs to: a connection that does not exist is Auth0's 404, and deleting the SCIM configuration
+takes its tokens. mockidp has no upstream directory, so a synchronization stays pending."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -35,6 +37,11 @@ _PAIRS = (
 # Auth0's default mapping, as GET .../default-mapping returns it (recorded).
 DEFAULT_MAPPING = tuple({"auth0": auth0, "scim": scim} for auth0, scim in _PAIRS)
 SCIM_CONFIGURATION = "/connections/{id}/scim-configuration"
+DIRECTORY_PROVISIONING = "/connections/{id}/directory-provisioning"
+# Google Workspace's directory fields for Auth0's profile (wording ours: unrecorded).
+DIRECTORY_MAPPING = tuple({"auth0": auth0, "idp": idp} for auth0, idp in (
+    ("email", "primaryEmail"), ("given_name", "name.givenName"), ("family_name", "name.familyName"),
+    ("name", "name.fullName"), ("picture", "thumbnailPhotoUrl"), ("app_metadata.external_id", "id")))
 MAX_TOKENS = 2
 
 
@@ -62,6 +69,33 @@ def _new_configuration(tenant, record: dict) -> dict:
             "user_id_attribute": record.get("user_id_attribute") or "externalId"}
 
 
+def _new_directory_provisioning(tenant, record: dict) -> dict:
+    connection = find_connection(tenant, record["connection_id"])
+    return {"connection_id": connection["id"], "connection_name": connection["name"],
+            "strategy": connection["strategy"],
+            "mapping": record.get("mapping") or [dict(pair) for pair in DIRECTORY_MAPPING],
+            "synchronize_automatically": record.get("synchronize_automatically", False),
+            "synchronize_groups": record.get("synchronize_groups", "off"),
+            "created_at": record["created_at"], "updated_at": record["updated_at"]}
+
+
+def _synchronized_groups(tenant, connection_id: str, body) -> tuple[int, dict]:
+    stored = tenant.directory.resources.get(SYNCHRONIZED_GROUPS, {}).get(connection_id) or {}
+    return 200, {"groups": stored.get("groups", [])}
+
+
+def _replace_synchronized_groups(tenant, connection_id: str, body) -> tuple[int, None]:
+    table = {**tenant.directory.resources.get(SYNCHRONIZED_GROUPS, {}), connection_id: {"groups": body["groups"]}}
+    tenant.directory.resources = {**tenant.directory.resources, SYNCHRONIZED_GROUPS: table}
+    return 204, None
+
+
+def _pending(tenant, record: dict) -> dict:
+    if record["connection_id"] not in tenant.directory.resources.get(DIRECTORY_PROVISIONING, {}):
+        raise ManagementError(404, "Not Found")
+    return {**record, "status": "pending"}
+
+
 def _drop_tokens(tenant, record: dict) -> None:
     tokens = tenant.directory.resources.get(SCIM_TOKENS.path, {})
     kept = {key: token for key, token in tokens.items() if token.get("connection_id") != record["connection_id"]}
@@ -78,6 +112,13 @@ def _new_token(tenant, record: dict) -> dict:
 
 def _configurations(tenant) -> dict:
     return tenant.directory.resources.get(SCIM_CONFIGURATION, {})
+
+
+def _directory_provisionings(tenant) -> dict:
+    return tenant.directory.resources.get(DIRECTORY_PROVISIONING, {})
+
+
+SYNCHRONIZED_GROUPS = DIRECTORY_PROVISIONING + "/synchronized-groups"
 
 
 SCIM_TOKENS = Resource(
@@ -97,4 +138,17 @@ RESOURCES = [
     # Every connection's SCIM configuration, read only (checkpoint paging).
     Resource("/connections-scim-configurations", "SCIM configuration", id_key="connection_id",
              source=_configurations, listing="checkpoint", list_key="scim_configurations"),
+    Resource(DIRECTORY_PROVISIONING, "directory provisioning", singleton=True, starts_empty=True, owner="id",
+             owner_key="connection_id", parent=_connection_exists, created_at="created_at",
+             updated_at="updated_at", on_create=_new_directory_provisioning, not_found="Not Found",
+             delete_missing_ok=True),
+    Resource(DIRECTORY_PROVISIONING + "/default-mapping", "default mapping", singleton=True,
+             parent=_connection_exists, defaults={"mapping": DIRECTORY_MAPPING}),
+    Resource(SYNCHRONIZED_GROUPS, "synchronized groups", singleton=True, parent=_connection_exists,
+             handlers={"get": _synchronized_groups, "replace": _replace_synchronized_groups}),
+    Resource(DIRECTORY_PROVISIONING + "/synchronizations", "synchronization", id_key="synchronization_id",
+             id_prefix="dsync", owner="id", owner_key="connection_id", parent=_connection_exists,
+             on_create=_pending),
+    Resource("/connections-directory-provisionings", "directory provisioning", id_key="connection_id",
+             source=_directory_provisionings, listing="checkpoint", list_key="directory_provisionings"),
 ]
