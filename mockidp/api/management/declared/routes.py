@@ -66,7 +66,8 @@ def _served_kind(resource: Resource, method: str, rest: tuple) -> tuple[str | No
         if resource.singleton:
             return SINGLETON_KINDS.get(method), None
         if method == "DELETE" and not resource.owner:
-            return None, None  # only a parent's collection is deleted whole
+            # only a parent's collection is deleted whole, unless a handler does it (user grants)
+            return ("delete_all", None) if "delete_all" in resource.handlers else (None, None)
         return COLLECTION_KINDS.get(method), None
     if resource.singleton:
         return None, None
