@@ -134,14 +134,6 @@ const Console = (() => {
     });
   }
 
-  // Show `nodes` in the element with this data-testid, or a line saying there is nothing.
-  function fill(testid, nodes, emptyText) {
-    const empty = el("p", { class: "muted", "data-testid": `${testid}-empty` }, emptyText);
-    document.querySelector(`[data-testid=${testid}]`).replaceChildren(...(nodes.length ? nodes : [empty]));
-  }
-
-  const plural = (count, one, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
-
   function pretty(value) {
     return JSON.stringify(value, null, 2);
   }
@@ -171,6 +163,6 @@ const Console = (() => {
   }
 
   return { base, tenantName, control, management, withToken, consoleUrl, el, say, act, confirmButton,
-           onSubmit, fill, plural, pretty, panel, start, ApiError };
+           onSubmit, pretty, panel, start, ApiError };
 })();
 document.addEventListener("DOMContentLoaded", () => Console.start());

@@ -3,7 +3,8 @@
 // queued (outbox ids), the log events it wrote (log ids) and, where this mockidp records them, the
 // Action executions it ran. Opening an entry shows its bodies and resolves each effect.
 (() => {
-  const { control, management, el, act, confirmButton, onSubmit, fill, plural, pretty } = Console;
+  const { control, management, el, act, confirmButton, onSubmit, pretty } = Console;
+  const { fill, plural } = Lists;
   const SHOWN = 200;
   const CONTROL_PATH = /^(\/t\/[^/]+)?\/_mock\//;
   let filters = { hide_control: "on" };

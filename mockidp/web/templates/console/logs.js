@@ -1,7 +1,8 @@
 "use strict";
 // Tenant logs: GET /api/v2/logs (Lucene q, newest first), each event's JSON on a click.
 (() => {
-  const { management, el, act, onSubmit, fill, pretty } = Console;
+  const { management, el, act, onSubmit, pretty } = Console;
+  const { fill } = Lists;
   let lastQuery = "";
   let searches = 0;  // only the latest search may show its answer (the panel's first load may end after it)
 

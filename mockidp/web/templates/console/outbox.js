@@ -2,7 +2,8 @@
 // The outbox (what /_mock/outbox.html shows, folded in): delivered emails newest first with their
 // rendered HTML in a sandboxed frame (no scripts; links open in the tab), the queue, text messages.
 (() => {
-  const { control, el, act, confirmButton, fill, plural } = Console;
+  const { control, el, act, confirmButton } = Console;
+  const { fill, plural } = Lists;
   const SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox "
     + "allow-top-navigation-by-user-activation";  // no scripts: an email's own JavaScript never runs
   const find = (testid) => document.querySelector(`[data-testid=${testid}]`);

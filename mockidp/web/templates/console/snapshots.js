@@ -1,7 +1,8 @@
 "use strict";
 // Snapshots of this tenant: take one, restore it (the same requests then give the same ids), delete.
 (() => {
-  const { control, el, act, confirmButton, onSubmit, fill } = Console;
+  const { control, el, act, confirmButton, onSubmit } = Console;
+  const { fill } = Lists;
 
   function row(snapshot) {
     const name = encodeURIComponent(snapshot.name);

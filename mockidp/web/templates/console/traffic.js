@@ -2,7 +2,8 @@
 // Latency (the `latency` settings section), fault rules (/_mock/faults) and barriers
 // (/_mock/barriers) of this tenant: see them, add them, take them away.
 (() => {
-  const { control, el, act, onSubmit, fill, pretty } = Console;
+  const { control, el, act, onSubmit, pretty } = Console;
+  const { fill } = Lists;
 
   function describeFault(rule) {
     const answer = rule.kind === "status" || !rule.kind ? `answers ${rule.status}` : rule.kind;

@@ -2,7 +2,8 @@
 // Users: search with the Management API's Lucene syntax (search_engine v3), a user's JSON,
 // block/unblock (PATCH blocked) and delete, all through /api/v2 as any client would.
 (() => {
-  const { management, el, act, confirmButton, onSubmit, fill, plural, pretty } = Console;
+  const { management, el, act, confirmButton, onSubmit, pretty } = Console;
+  const { fill, plural } = Lists;
   let lastQuery = "";
   let searches = 0;  // only the latest search may show its answer (the panel's first load may end after it)
 
