@@ -168,6 +168,15 @@ def test_users_search_block_unblock_and_delete(mockidp, api, page):
     said(page, f"{carol['user_id']} unblocked")
     assert api.get(f"/api/v2/users/{carol['user_id']}").json()["blocked"] is False
 
+    page.get_by_test_id("user-journal").click()  # the journal, filtered by carol
+    expect(page.locator("section#journal")).to_be_visible()
+    theirs = control(mockidp.url, "GET", "/journal", params={"user": carol["user_id"]}).json()["entries"]
+    assert {e["method"] for e in theirs} >= {"PATCH"}  # the block and unblock
+    page.wait_for_function("ids => JSON.stringify([...document.querySelectorAll('[data-testid=journal-entry]')]"
+                           ".map(row => row.dataset.id)) === JSON.stringify(ids)",
+                           arg=[e["id"] for e in reversed(theirs)])
+    page.locator("nav.tabs a[href='#users']").click()
+
     delete = page.get_by_test_id("user-delete")
     delete.click()  # arms it
     assert api.get(f"/api/v2/users/{carol['user_id']}").status_code == 200

@@ -38,8 +38,18 @@
     const block = el("button", { type: "button", "data-testid": "user-block",
                                  onclick: () => setBlocked(userId, !user.blocked) },
       user.blocked ? "Unblock" : "Block");
-    document.getElementById("user-actions").replaceChildren(block,
+    const journal = el("button", { type: "button", "data-testid": "user-journal", onclick: () => requestsOf(userId) },
+      "Their requests");
+    document.getElementById("user-actions").replaceChildren(block, journal,
       confirmButton("Delete", () => remove(userId), "user-delete"));
+  }
+
+  // The journal panel, filtered by this user.
+  function requestsOf(userId) {
+    const filter = document.getElementById("journal-filter");
+    filter.elements.user.value = userId;
+    filter.requestSubmit();
+    location.hash = "#journal";
   }
 
   function setBlocked(userId, blocked) {
