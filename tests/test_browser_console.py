@@ -31,6 +31,9 @@ exports.onExecutePreUserRegistration = async (event, api) => {
 };
 """
 EVIL_HOST = "evil.example"
+# What shows once each panel has loaded, to measure it filled.
+PHONE_PANELS = {"tenants": "tenant", "users": "user", "journal": "journal-entry", "logs": "log",
+                "clock": "clock-now", "traffic": "fault-list-empty", "snapshots": "snapshot-list-empty"}
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +83,7 @@ def page(chromium, tmp_path):
 def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
+    playwright_expect.set_options(timeout=WAIT_MS)  # a loaded CI machine: the same patience as the pages
     return playwright_expect(locator)
 
 
@@ -267,6 +271,11 @@ def test_the_outbox_on_a_narrow_screen(mockidp, anonymous, page):
     email_settings(anonymous, delivery="immediate")
     assert change_password(anonymous, "bob@example.com").status_code == 200  # the app under test sends one
     expect(page.get_by_test_id("outbox-message")).to_contain_text("bob@example.com")  # no click: the panel follows
+
+    for panel, shown in PHONE_PANELS.items():  # the other panels fit the phone too, once filled
+        page.locator(f"nav.tabs a[href='#{panel}']").click()
+        expect(page.get_by_test_id(shown).first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], panel
 
 
 def test_the_journal_shows_each_requests_effects(mockidp, anonymous, page):
