@@ -27,7 +27,8 @@ def _session_view(tenant, session: dict) -> dict:
         "device": {"initial_user_agent": session.get("user_agent"), "initial_ip": session.get("ip"),
                    "last_user_agent": session.get("user_agent"), "last_ip": session.get("ip")},
         "clients": [{"client_id": client_id} for client_id in session.get("clients", [])],
-        "authentication": {"methods": [{"name": "pwd", "timestamp": session["created_at"]}]},
+        "authentication": {"methods": [{"name": "pwd", "timestamp": session["created_at"]}] + (
+            [{"name": "mfa", "timestamp": _when(session["mfa_at"])}] if session.get("mfa_at") else [])},
     }
 
 
