@@ -6,6 +6,7 @@ does it take an 8 MB query string; and how long does the wildcard search that on
 Serves mockidp (HTTP and HTTPS, default fixture, certificates in a temporary directory) in a
 subprocess from `--repo` (default: this checkout; point it at an older export to get "before"
 numbers), then:
+  0. times `--probes` GET /_mock/health over HTTP and over HTTPS with no slow client (the baseline);
   1. HTTP: opens `--clients` idle TCP connections (connected, nothing sent) and as many slowloris
      ones (a partial request, then one more header byte per round), and times `--probes` requests
      to GET /_mock/health over HTTP, one per round, each on a new connection;
@@ -134,6 +135,15 @@ def report(label: str, latencies: list[float | None]) -> None:
           f"{missed}/{len(latencies)} probes got no answer in {PROBE_TIMEOUT} s")
 
 
+def health_alone(server: Server, probes: int) -> None:
+    """The same probes with no slow client open: what this machine's load alone costs."""
+    over_http = [probe(server, https=False) for _ in range(probes)]
+    over_https = [probe(server, https=True) for _ in range(probes)]
+    print("no slow clients (baseline):")
+    report("health over HTTP ", over_http)
+    report("health over HTTPS", over_https)
+
+
 def health_under_slow_http_clients(server: Server, clients: int, probes: int) -> None:
     idle = [socket.create_connection((HOST, server.http_port)) for _ in range(clients)]
     slow = [socket.create_connection((HOST, server.http_port)) for _ in range(clients)]
@@ -210,6 +220,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cert_dir:
         server = Server(args.repo.resolve(), cert_dir)
         try:
+            health_alone(server, args.probes)
             health_under_slow_http_clients(server, args.clients, args.probes)
             health_under_slow_tls_clients(server, args.clients, args.probes)
             token = management_token(server)

@@ -214,11 +214,11 @@ class ServerThread:
     """One listening socket (HTTP or HTTPS) serving `app` on a daemon thread."""
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, tls: TlsConfig | None = None,
-                 threads: int = DEFAULT_THREADS):
+                 threads: int = DEFAULT_THREADS, header_timeout: float = HEADER_TIMEOUT):
         self.scheme = "https" if tls else "http"
         self.host = host
         self._server = HeaderBufferingServer((host, port), app, numthreads=threads, server_name="mockidp",
-                                             request_queue_size=128, timeout=HEADER_TIMEOUT,
+                                             request_queue_size=128, timeout=header_timeout,
                                              shutdown_timeout=2)
         # Requests pipelined behind another skip the selector; cheroot then bounds them itself.
         self._server.max_request_header_size = MAX_HEADER_BYTES
