@@ -77,7 +77,7 @@ def carried(job: Callable[[], Any]) -> Callable[[], Any]:
 class Journal:
     def __init__(self, size: int = DEFAULT_SIZE):
         self.size = size
-        self._entries: deque[dict[str, Any]] = deque(maxlen=max(size, 1))
+        self._entries: deque[Any] = deque(maxlen=max(size, 1))  # as the api layer records them
         self._lock = threading.Lock()
         self._count = 0
 
@@ -96,12 +96,12 @@ class Journal:
     def end(token: object) -> None:
         _current.reset(token)  # type: ignore[arg-type]
 
-    def add(self, entry: dict[str, Any]) -> None:
+    def add(self, entry: Any) -> None:
         if self.enabled:
             with self._lock:
                 self._entries.append(entry)
 
-    def entries(self) -> list[dict[str, Any]]:
+    def entries(self) -> list[Any]:
         """Oldest first."""
         with self._lock:
             return list(self._entries)
