@@ -178,3 +178,32 @@ def test_filters_that_make_no_sense_are_refused(mockidp):
     for bad in ({"user": ""}, {"client_id": ""}, {"method": "FETCH"}, {"status": ["200", "404"]}):
         answer = journal(mockidp.url, **bad)
         assert answer.status_code == 400 and answer.json()["error"] == "invalid_request", bad
+
+
+def test_the_ring_is_bounded_by_bytes_too():
+    """--journal-bytes: large bodies push the oldest entries out long before --journal-size does;
+    the newest entry is kept even when it alone is over the bound."""
+    from mockidp.runtime import MockIdP
+
+    server = MockIdP(tls=False, journal_size=100, journal_bytes=40_000).start()
+    try:
+        url = server.url_for("http")
+        fat = {"client_id": SPA, "connection": CONNECTION, "email": "fat@example.com", "password": "Sup3r$ecret!",
+               "user_metadata": {"blob": "x" * 16_000}}  # refused (400), and journaled with its body
+        ids = [requests.post(f"{url}/dbconnections/signup", json=fat, timeout=10).headers["x-mockidp-request-id"]
+               for _ in range(5)]
+        kept = journal(url).json()["entries"]
+        assert [e["id"] for e in kept] == ids[-2:]  # 2 x (16 KB + 1 KB overhead) fit in 40,000 bytes; 3 do not
+        assert kept[-1]["request"]["body"]["user_metadata"]["blob"] == "x" * 16_000
+        small = [requests.get(f"{url}/_mock/clock", timeout=10).headers["x-mockidp-request-id"] for _ in range(10)]
+        assert [e["id"] for e in journal(url).json()["entries"]] == ids[-1:] + small
+    finally:
+        server.stop()
+    server = MockIdP(tls=False, journal_bytes=1000).start()
+    try:
+        url = server.url_for("http")
+        requests.get(f"{url}/_mock/clock", timeout=10)
+        newest = requests.post(f"{url}/dbconnections/signup", json=fat, timeout=10).headers["x-mockidp-request-id"]
+        assert [e["id"] for e in journal(url).json()["entries"]] == [newest]
+    finally:
+        server.stop()

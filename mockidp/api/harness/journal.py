@@ -25,6 +25,9 @@ from ...core.tenant.errors import ControlError
 from ..http import JSON_TYPE, TENANT_KEY, json_response, tenant
 
 BODY_LIMIT = 16 * 1024  # bytes of each body kept per entry: enough to read, bounded in memory
+# What an entry costs besides its bodies' text, for the ring's byte bound: its dicts, id, time,
+# path and query strings and lists, about 1 KB in CPython (measured with bench/bench_soak.py).
+ENTRY_OVERHEAD = 1024
 HIDDEN = "[redacted]"
 SECRET_KEYS = {"password", "new_password", "client_secret", "client_assertion", "code_verifier", "secret",
                "current_password", "otp", "bearer"}
@@ -81,7 +84,8 @@ class JournalMiddleware:
         except Exception:
             log.exception("mockidp bug: could not journal %s", environ.get("PATH_INFO"))
             return
-        current.journal.add(entry)
+        weight = ENTRY_OVERHEAD + sum(len(entry[part]["body"] or "") for part in ("request", "response"))
+        current.journal.add(entry, weight)
         if self.access_log:
             self.access_log(entry)
 
@@ -125,10 +129,24 @@ def _entry(environ: dict, current, effects, recorded: _TeeInput, answer: dict, b
             "status": answer.get("status", 0), "duration_ms": round((monotonic() - started) * 1000, 3),
             "client_id": _client_id(request_body, query),
             "user_id": effects.user_id,
-            "request": {"content_type": environ.get("CONTENT_TYPE") or None, "body": request_body},
+            "request": {"content_type": environ.get("CONTENT_TYPE") or None, "body": _compact(request_body)},
             "response": {"content_type": headers.get("Content-Type"),
-                         "body": _redacted_body(body[:BODY_LIMIT], headers.get("Content-Type", ""))},
+                         "body": _compact(_redacted_body(body[:BODY_LIMIT], headers.get("Content-Type", "")))},
             "emails": effects.emails, "logs": effects.logs, "actions": effects.actions}
+
+
+def _compact(body: Any) -> str | None:
+    """A body as the ring keeps it: JSON text, a fraction of the memory of parsed objects."""
+    return None if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def _readable(entry: dict) -> dict:
+    """An entry as GET /_mock/journal shows it: the bodies parsed again."""
+    readable = dict(entry)
+    for part in ("request", "response"):
+        text = entry[part]["body"]
+        readable[part] = {**entry[part], "body": None if text is None else json.loads(text)}
+    return readable
 
 
 def access_line(entry: dict) -> str:
@@ -209,7 +227,7 @@ def _filtered() -> list[dict]:
     since = request.args.get("since")
     if since is not None and entries and not any(entry["id"] == since for entry in entries):
         raise ControlError(400, f'"since" must be the id of an entry still in the journal; {since!r} is not.')
-    return [entry for entry in entries if all(test(entry) for test in tests)]
+    return [_readable(entry) for entry in entries if all(test(entry) for test in tests)]
 
 
 def _filter(name: str, value: str) -> Callable[[dict], bool]:
