@@ -207,3 +207,30 @@ def test_the_ring_is_bounded_by_bytes_too():
         assert [e["id"] for e in journal(url).json()["entries"]] == [newest]
     finally:
         server.stop()
+
+
+def test_the_journal_of_a_seed_000_run_links_request_email_and_log(mockidp, api, anonymous):
+    """Seed 000 (an invitation sent as a reset email, the flag flipped right after): the journal
+    shows the change_password request, the email it queued (delivered later, by a flush) and its
+    scpr log event under one request id, and the user filter gives the run's story in order."""
+    from email_helpers import email_settings, flush, install_template
+    from test_email_seeds import FORUM_TEMPLATE, invite, send_invitation_then_block_resets
+
+    install_template(api, "reset_email", body=FORUM_TEMPLATE, subject="Welcome")
+    email_settings(anonymous, delivery="manual", render="delivery")
+    requests.delete(f"{mockidp.url}/_mock/journal", timeout=10)
+    user = invite(api, "invitee@example.com")
+    send_invitation_then_block_resets(api, anonymous, user)
+    [message] = flush(anonymous)
+
+    story = journal(mockidp.url, user=user["user_id"]).json()["entries"]
+    assert [(e["method"], e["path"]) for e in story] == [
+        ("POST", "/api/v2/users"), ("POST", "/dbconnections/change_password"),
+        ("PATCH", f"/api/v2/users/{user['user_id']}")]
+    requested = story[1]
+    assert requested["emails"] == [message["id"]] and message["request_id"] == requested["id"]
+    logs = api.get("/api/v2/logs", params={"q": f'user_id:"{user["user_id"]}"'}).json()
+    [scpr] = [event for event in logs if event["type"] == "scpr"]
+    assert requested["logs"] == [scpr["log_id"]]
+    [flushed] = journal(mockidp.url, path="/_mock/email-queue/flush").json()["entries"]
+    assert flushed["emails"] == []  # delivering is not queueing: the email stays the request's
