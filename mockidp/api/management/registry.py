@@ -20,7 +20,7 @@ from ..validation import operation_keys, operation_summary, scopes_for
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
 RESOURCE_MODULES = ("users", "applications.clients", "applications.connections", "applications.resource_servers",
-                    "applications.client_grants",
+                    "applications.client_grants", "applications.signing_keys",
                     "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection",
                     "actions", "roles", "organizations", "factors.guardian",
                     "declared.views")  # declared last: it serves what no module above does
@@ -72,7 +72,7 @@ def authenticate() -> tokens.ManagementCaller:
     if len(parts) != 2 or len(parts[1].split(".")) != 3:
         raise ManagementError(400, "Bad HTTP authentication header format", "Bearer")
     current = tenant()
-    return tokens.verify_management_token(current.keys.signing_key, parts[1], current.clock.timestamp(),
+    return tokens.verify_management_token(current.keys, parts[1], current.clock.timestamp(),
                                           current.verified_tokens)
 
 

@@ -245,10 +245,7 @@ def verify_userinfo_token(tenant: "Tenant", token: str) -> Mapping[str, Any]:
         journal.note_user(claims["sub"])
         return claims
     try:
-        header = tokens.unverified_header(token)
-        if header.get("alg") != "RS256" or header.get("kid") != tenant.keys.signing_key.kid:
-            raise InvalidAccessToken("Invalid token")
-        claims = tokens.decode_rs256(token, tenant.keys.signing_key)
+        claims = tokens.verified_by_keyring(tenant.keys, token)
     except tokens.TokenError:
         raise InvalidAccessToken("Invalid token") from None
     _check_userinfo_expiry(tenant, claims)

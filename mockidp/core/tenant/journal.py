@@ -83,7 +83,7 @@ class Journal:
     def __init__(self, size: int = DEFAULT_SIZE, max_bytes: int = DEFAULT_BYTES):
         self.size = size
         self.max_bytes = max_bytes  # 0: bounded by `size` only
-        self._entries: deque[tuple[dict[str, Any], int]] = deque()
+        self._entries: deque[tuple[Any, int]] = deque()  # (entry as the api layer records it, weight)
         self._weight = 0
         self._lock = threading.Lock()
         self._count = 0
@@ -103,7 +103,7 @@ class Journal:
     def end(token: object) -> None:
         _current.reset(token)  # type: ignore[arg-type]
 
-    def add(self, entry: dict[str, Any], weight: int = 0) -> None:
+    def add(self, entry: Any, weight: int = 0) -> None:
         if not self.enabled:
             return
         with self._lock:
@@ -119,7 +119,7 @@ class Journal:
         """The bytes the ring counts now (at most max_bytes, unless one entry alone is heavier)."""
         return self._weight
 
-    def entries(self) -> list[dict[str, Any]]:
+    def entries(self) -> list[Any]:
         """Oldest first."""
         with self._lock:
             return [entry for entry, _ in self._entries]
