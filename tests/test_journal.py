@@ -169,13 +169,15 @@ def test_entries_list_the_action_executions_they_caused(mockidp, monkeypatch):
     mockidp.wait_for_actions()
     executions = {e["trigger_id"]: e["id"] for e in mockidp.action_executions()}
     assert _entry(mockidp.url, login.headers["x-mockidp-request-id"])["actions"] == [executions["post-login"]]
+    caused = journal(mockidp.url, action=executions["post-user-registration"]).json()["entries"]
+    assert [e["id"] for e in caused] == [signup.headers["x-mockidp-request-id"]]
     signed_up = _entry(mockidp.url, signup.headers["x-mockidp-request-id"])
     assert signed_up["actions"] == [executions["post-user-registration"]]
     assert signed_up["user_id"] == "auth0|" + signup.json()["_id"]
 
 
 def test_filters_that_make_no_sense_are_refused(mockidp):
-    for bad in ({"user": ""}, {"client_id": ""}, {"method": "FETCH"}, {"status": ["200", "404"]}):
+    for bad in ({"user": ""}, {"client_id": ""}, {"method": "FETCH"}, {"status": ["200", "404"]}, {"log": ""}):
         answer = journal(mockidp.url, **bad)
         assert answer.status_code == 400 and answer.json()["error"] == "invalid_request", bad
 
@@ -232,5 +234,8 @@ def test_the_journal_of_a_seed_000_run_links_request_email_and_log(mockidp, api,
     logs = api.get("/api/v2/logs", params={"q": f'user_id:"{user["user_id"]}"'}).json()
     [scpr] = [event for event in logs if event["type"] == "scpr"]
     assert requested["logs"] == [scpr["log_id"]]
+    # From the email or the log event back to the request that caused it.
+    assert [e["id"] for e in journal(mockidp.url, email=message["id"]).json()["entries"]] == [requested["id"]]
+    assert [e["id"] for e in journal(mockidp.url, log=scpr["log_id"]).json()["entries"]] == [requested["id"]]
     [flushed] = journal(mockidp.url, path="/_mock/email-queue/flush").json()["entries"]
     assert flushed["emails"] == []  # delivering is not queueing: the email stays the request's

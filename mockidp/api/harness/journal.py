@@ -37,7 +37,8 @@ HIDDEN = "[redacted]"
 SECRET_KEYS = {"password", "new_password", "client_secret", "client_assertion", "code_verifier", "secret",
                "current_password", "otp", "bearer"}
 TOKEN_KEYS = {"access_token", "id_token", "refresh_token", "code", "token", "id_token_hint", "ticket"}
-FILTERS = ("path", "method", "status", "since", "client_id", "user")
+FILTERS = ("path", "method", "status", "since", "client_id", "user", "email", "log", "action")
+CAUSED = {"email": "emails", "log": "logs", "action": "actions"}  # the entry that caused this id
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HEADER = "x-mockidp-request-id"
 EFFECT_KEYS = ("id", "client_id", "user_id", "emails", "logs", "actions")
@@ -276,6 +277,8 @@ def _filter(name: str, value: str) -> Callable[[dict], bool]:
         return lambda entry: entry["id"] > value  # ids count up with a fixed width
     if not value:
         raise ControlError(400, f'"{name}" must not be empty.')
+    if name in CAUSED:
+        return lambda entry: value in entry[CAUSED[name]]
     field = "user_id" if name == "user" else name
     return lambda entry: entry.get(field) == value
 
