@@ -83,7 +83,7 @@ class RateLimits:
         if name is None:
             return None
         bucket = self.buckets[name]
-        now = self._clock.now().timestamp()
+        now = self._clock.seconds()
         with self._lock:
             tokens, at = self._levels.get(name, (float(bucket.limit), now))
             tokens = min(float(bucket.limit), tokens + max(0.0, now - at) * bucket.per_second)
@@ -92,7 +92,7 @@ class RateLimits:
                 tokens -= 1
             self._levels[name] = (max(tokens, 0.0), now)
         full_in = (bucket.limit - tokens) / bucket.per_second if bucket.per_second else 0
-        headers = {"X-RateLimit-Limit": str(bucket.limit), "X-RateLimit-Remaining": str(math.floor(tokens)),
+        headers = {"X-RateLimit-Limit": str(bucket.limit), "X-RateLimit-Remaining": str(int(tokens)),
                    "X-RateLimit-Reset": str(math.ceil(now + full_in))}
         if refused and self.enforce:
             return Decision(headers, MANAGEMENT_429 if name == "management" else AUTHENTICATION_429)
