@@ -142,6 +142,9 @@ def _with_spec_gaps(data: dict[str, Any]) -> dict[str, Any]:
         if not schema_name.startswith("_"):
             schema = data["schemas"][schema_name]
             schema["properties"] = {**schema.get("properties", {}), **properties}
+    for operation_key, parameters in _spec_gaps()["_query"].items():
+        operation = data["operations"][operation_key]
+        operation["query"] = {**operation.get("query", {}), **parameters}
     return data
 
 

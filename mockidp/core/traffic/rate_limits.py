@@ -120,6 +120,16 @@ class RateLimits:
 
         return apply
 
+    def restored(self, captured: Any):
+        """What puts captured settings back (`current()`'s shape; None: the defaults), checked
+        first like a PATCH. Buckets start full."""
+        defaults = {"enforce": False, "buckets": {name: bucket._asdict() for name, bucket in DEFAULT_BUCKETS.items()}}
+        captured = captured if captured is not None else defaults
+        if not isinstance(captured, dict):
+            raise ControlError(400, '"rate_limits" must be an object.')
+        return self.prepare({"enforce": captured.get("enforce", False),
+                             "buckets": {**defaults["buckets"], **captured.get("buckets", {})}})
+
     def reset(self) -> None:
         with self._lock:
             self.enforce, self.buckets, self._levels = False, dict(DEFAULT_BUCKETS), {}
