@@ -127,3 +127,16 @@ def test_auth0_python_waits_until_the_reset_and_its_retry_succeeds(mockidp, monk
     first = sdk.keys.signing.list()  # the bucket's one token
     assert sdk.keys.signing.list() == first  # 429, a wait until the reset (~10 s of mock time), then 200
     assert len(sleeps) == 1 and 5 < sleeps[0] <= 13  # from X-RateLimit-Reset, not the 1 s backoff
+
+
+def test_a_snapshot_restores_the_rate_limit_settings(mockidp, api: Api):
+    strict = {"enforce": True, "buckets": {"management": {"limit": 1, "per_second": 0.0}}}
+    assert _settings(mockidp, strict).ok
+    mockidp.control("POST", "/snapshots", {"name": "strict"})
+    assert _settings(mockidp, {"enforce": False}).ok
+    api.get("/api/v2/users")
+    assert api.get("/api/v2/users").status_code == 200
+    mockidp.control("POST", "/snapshots/strict/restore")
+    current = requests.get(f"{mockidp.url}/_mock/settings", timeout=30).json()["rate_limits"]
+    assert current["enforce"] is True and current["buckets"]["management"] == {"limit": 1, "per_second": 0.0}
+    assert [api.get("/api/v2/users").status_code for _ in range(2)] == [200, 429]  # restored buckets start full

@@ -25,17 +25,18 @@ from ..tenant.errors import ControlError
 
 class Bucket(NamedTuple):
     limit: int          # burst: tokens the bucket holds
-    per_second: float   # sustained rate: tokens added each second
+    per_second: float   # sustained rate: tokens added each second (a float, always: state files
+                        # must write the same bytes before and after a load)
 
 
 DEFAULT_BUCKETS: dict[str, Bucket] = {
     "management": Bucket(50, 1000 / 60),      # /api/v2/*: 50 a second, 1,000 a minute
-    "oauth_token": Bucket(30, 30),            # POST /oauth/token
+    "oauth_token": Bucket(30, 30.0),          # POST /oauth/token
     "userinfo": Bucket(10, 5 / 60),           # /userinfo: 10, then 5 a minute
     "change_password": Bucket(10, 1 / 60),    # POST /dbconnections/change_password
     "passwordless_start": Bucket(50, 50 / 3600),  # POST /passwordless/start: 50 an hour
-    "jwks": Bucket(20, 20),                   # GET /.well-known/jwks.json
-    "cross_origin": Bucket(5, 5),             # POST /co/authenticate, /usernamepassword/login
+    "jwks": Bucket(20, 20.0),                 # GET /.well-known/jwks.json
+    "cross_origin": Bucket(5, 5.0),           # POST /co/authenticate, /usernamepassword/login
     "authentication": Bucket(300, 300 / 60),  # the rest of the Authentication API's endpoints
 }
 _EXACT = {"/oauth/token": "oauth_token", "/userinfo": "userinfo",
