@@ -73,7 +73,7 @@ def _replay_one(connection: MockIdPConnection, cassette: str, index: int, record
     rewrite = recording.body_rewrite(recorded.method, url.path, url.query, recorded.status,
                                      recorded.response_content_type)
     top, nested = compare.key_differences(recorded_body, live_body, rewrite.reserialized,
-                                          rewrite.written_keys)
+                                          rewrite.written_keys, rewrite.newer_keys)
     if rewrite.fabricated:
         top, nested = [], []
     if live.status is not None and 200 <= live.status < 300 and 200 <= recorded.status < 300:
