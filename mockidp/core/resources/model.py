@@ -34,12 +34,16 @@ class Resource(NamedTuple):
     create_status: int = 201
     write_reply: tuple[int, Any] | None = None  # a PUT answered with this, not the record
     delete_status: int = 204
+    delete_reply: Any = None               # the body of a DELETE's answer, when it has one
+    idempotent_delete: bool = False        # a DELETE of a missing id answers delete_status too
+    default_id: str | None = None          # an id naming the first record ("default" theme)
     merge_objects: tuple[str, ...] = ()    # keys whose object value a PATCH merges (null drops)
     hidden: tuple[str, ...] = ()           # accepted on write, never returned (secrets)
     fixed: Mapping[str, Mapping[str, Any]] | None = None  # a fixed set of records by id (no POST)
     on_create: Hook | None = None          # (tenant, record) -> record: derived keys
     on_delete: Hook | None = None          # (tenant, record) -> None: effects elsewhere
     view: Hook | None = None               # (tenant, record) -> body, when the body is not the record
+    list_view: Hook | None = None          # (tenant, body) -> a list's item, when lists summarize
     source: Hook | None = None             # (tenant) -> {id: record}: records that live elsewhere
     save: Hook | None = None               # (tenant, id, record) -> None: store where they live
     starts_empty: bool = False             # a singleton that is 404 until created (email provider)

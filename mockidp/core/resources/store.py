@@ -41,9 +41,13 @@ def view(tenant: "Tenant", resource: Resource, record: dict) -> Any:
 
 
 def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None) -> list[Any]:
-    """Every record's body; under a parent, only the parent's."""
-    return [view(tenant, resource, record) for record in records(tenant, resource).values()
-            if owner_id is None or record.get(resource.owner) == owner_id]
+    """Every record's body (or its summary, for resources whose lists summarize); under a
+    parent, only the parent's."""
+    bodies = [view(tenant, resource, record) for record in records(tenant, resource).values()
+              if owner_id is None or record.get(resource.owner) == owner_id]
+    if resource.list_view is not None:
+        return [resource.list_view(tenant, body) for body in bodies]
+    return bodies
 
 
 def delete_owned(tenant: "Tenant", resource: Resource, owner_id: str) -> None:
@@ -57,7 +61,10 @@ def delete_owned(tenant: "Tenant", resource: Resource, owner_id: str) -> None:
 def find(tenant: "Tenant", resource: Resource, record_id: str = SINGLETON_ID) -> dict:
     """A stored record; a singleton never written reads as Auth0's defaults (unless it starts
     empty, like the email provider). A singleton's id is its path parameters, '/'-joined."""
-    record = records(tenant, resource).get(record_id)
+    stored = records(tenant, resource)
+    record = stored.get(record_id)
+    if record is None and stored and record_id == resource.default_id:
+        record = next(iter(stored.values()))
     if record is None and resource.singleton and not resource.starts_empty:
         return _fresh_defaults(resource)
     if record is None:
@@ -102,6 +109,8 @@ def update(tenant: "Tenant", resource: Resource, record_id: str, body: dict, *, 
 
 def delete(tenant: "Tenant", resource: Resource, record_id: str = SINGLETON_ID) -> None:
     with tenant.lock:
+        if resource.idempotent_delete and record_id not in records(tenant, resource):
+            return  # deleted already, or never there: Auth0 answers as it did the first time
         record = find(tenant, resource, record_id)
         if resource.on_delete is not None:
             resource.on_delete(tenant, record)

@@ -118,6 +118,8 @@ def update(route: Route, params, *, replace: bool = False):
 def delete(route: Route, params):
     query_args(route.key)
     store.delete(tenant(), route.resource, _record_id(route, params))
+    if route.resource.delete_reply is not None:
+        return json_response(route.resource.delete_reply, route.resource.delete_status)
     return empty_response(route.resource.delete_status)
 
 

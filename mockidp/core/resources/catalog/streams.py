@@ -31,9 +31,9 @@ def _accepted(tenant, record, body):
 
 RESOURCES = [
     Resource("/log-streams", "log stream", id_prefix="lst", defaults={"status": "active"},
-             create_status=200, on_create=_log_stream_sink, merge_objects=("sink",)),
+             create_status=200, on_create=_log_stream_sink, merge_objects=("sink",), idempotent_delete=True),
     Resource("/event-streams", "stream", id_prefix="est", id_length=22, defaults={"status": "enabled"},
              created_at="created_at", updated_at="updated_at", listing="checkpoint",
              list_key="eventStreams", not_found="The requested {name} does not exist.",
-             on_create=_event_stream_destination, actions={"redeliver": _accepted}),
+             on_create=_event_stream_destination, actions={"redeliver": _accepted}, idempotent_delete=True),
 ]
