@@ -14,6 +14,8 @@ from oauth_helpers import ALICE, SPA_ID, Browser, exchange_code, token_request
 
 from mockidp.api.validation import operation_keys
 
+AUTH0_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+
 # path, create body, patch body, the id key, the 404 message and errorCode
 COLLECTIONS = [
     ("/log-streams", {"name": "datadog", "type": "datadog", "sink": {"datadogApiKey": "k", "datadogRegion": "us"}},
@@ -344,3 +346,52 @@ def test_forms_and_flows_are_summarized_in_their_lists(api: Api):
     flows = conforms("GET /flows", api.get("/api/v2/flows"), 200)["flows"]
     assert flows == [{"id": flow["id"], "name": "fl", "description": None, "synchronous": True,
                       "created_at": flow["created_at"], "updated_at": flow["updated_at"], "executed_at": None}]
+
+
+def test_a_priority_log_stream_carries_the_security_category(api: Api):
+    sink = {"datadogApiKey": "k", "datadogRegion": "us"}
+    priority = api.post("/api/v2/log-streams", json={"name": "p", "type": "datadog", "isPriority": True, "sink": sink})
+    assert priority.json()["filters"] == [{"type": "category", "name": "security"}]  # recorded
+    plain = api.post("/api/v2/log-streams", json={"name": "n", "type": "datadog", "sink": sink}).json()
+    assert "filters" not in plain
+
+
+def test_a_screen_rendering_names_its_prompt_and_screen_and_a_patch_answers_what_it_set(api: Api):
+    path = "/api/v2/prompts/signup/screen/signup/rendering"
+    read = conforms("GET /prompts/{prompt}/screen/{screen}/rendering", api.get(path), 200)
+    assert (read["tenant"], read["prompt"], read["screen"], read["rendering_mode"]) == \
+        ("mockidp", "signup", "signup", "standard")
+    patched = api.patch(path, json={"rendering_mode": "advanced", "head_tags": []})
+    assert patched.json() == {"rendering_mode": "advanced", "head_tags": []}
+    assert api.get(path).json() == {**read, "rendering_mode": "advanced"}
+
+
+def test_partials_written_empty_are_gone(api: Api):
+    path = "/api/v2/prompts/signup/partials"
+    assert api.put(path, json={"signup": {"form-content-start": "<div>x</div>"}}).json() == \
+        {"signup": {"form-content-start": "<div>x</div>"}}
+    assert api.put(path, json={"signup": {}}).json() == {}
+    assert api.get(path).json() == {}
+
+
+def test_custom_domains_have_created_at_and_page_by_checkpoint(api: Api):
+    for number in range(3):
+        created = api.post("/api/v2/custom-domains", json={"domain": f"l{number}.example.com",
+                                                           "type": "auth0_managed_certs"}).json()
+        assert AUTH0_TIME.fullmatch(created["created_at"])
+    first = api.get("/api/v2/custom-domains", params={"take": 2}).json()
+    assert [d["domain"] for d in first["custom_domains"]] == ["l0.example.com", "l1.example.com"]
+    rest = api.get("/api/v2/custom-domains", params={"take": 2, "from": first["next"]}).json()
+    assert [d["domain"] for d in rest["custom_domains"]] == ["l2.example.com"] and "next" not in rest
+    assert len(api.get("/api/v2/custom-domains").json()) == 3  # a bare list without take/from
+
+
+def test_phone_providers_and_templates_name_the_tenant_and_attribute_profiles_have_no_timestamps(api: Api):
+    provider = api.post("/api/v2/branding/phone/providers", json={
+        "name": "custom", "configuration": {"delivery_methods": ["text"]}, "credentials": {}}).json()
+    template = api.post("/api/v2/branding/phone/templates", json={"type": "otp_verify"}).json()
+    assert provider["tenant"] == template["tenant"] == "mockidp"
+    profile = api.post("/api/v2/user-attribute-profiles", json={"name": "p", "user_attributes": {
+        "email": {"label": "Email", "description": "e", "auth0_mapping": "email", "profile_required": True}}})
+    assert profile.status_code == 201, profile.text
+    assert not {"created_at", "updated_at"} & profile.json().keys()

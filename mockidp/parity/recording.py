@@ -93,10 +93,12 @@ _TOKEN_SET = BodyRewrite(True, frozenset({"access_token"}))  # id_token removed
 _SCIM_TOKEN = BodyRewrite(True, frozenset({"token"}))
 
 
-# Connections' purposes: absent from every connection recorded before September 2025 unless sent,
-# present on every one recorded since January 2026 (database, social, OIDC and Okta alike).
-NEWER_KEYS = {"/api/v2/connections": frozenset({"authentication", "connected_accounts"})}
-_CONNECTION = BodyRewrite(newer_keys=NEWER_KEYS["/api/v2/connections"])
+# Keys by collection (its items and the collection itself):
+# - connections' purposes: absent from every connection recorded before September 2025 unless
+#   sent, present on every one recorded since January 2026 (database, social, OIDC, Okta alike);
+# - custom domains' created_at and is_default: absent up to 2024, present since late 2025.
+NEWER_KEYS = {"/api/v2/connections": frozenset({"authentication", "connected_accounts"}),
+              "/api/v2/custom-domains": frozenset({"created_at", "is_default"})}
 
 
 def body_rewrite(method: str, path: str, query: str, status: int, content_type: str) -> BodyRewrite:
@@ -118,6 +120,7 @@ def body_rewrite(method: str, path: str, query: str, status: int, content_type: 
         return BodyRewrite(fabricated=True)
     if method == "POST" and "/scim-configuration/tokens" in path:
         return _SCIM_TOKEN
-    if re.fullmatch(r"/api/v2/connections(/[^/]+)?", path):
-        return _CONNECTION
+    for collection, keys in NEWER_KEYS.items():
+        if re.fullmatch(rf"{collection}(/[^/]+)?", path):
+            return BodyRewrite(newer_keys=keys)
     return UNCHANGED

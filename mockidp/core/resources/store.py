@@ -66,9 +66,11 @@ def find(tenant: "Tenant", resource: Resource, record_id: str = SINGLETON_ID) ->
     if record is None and stored and record_id == resource.default_id:
         record = next(iter(stored.values()))
     if record is None and resource.singleton and not resource.starts_empty:
-        return _fresh_defaults(resource)
+        record = _fresh_defaults(resource)
     if record is None:
         raise not_found(resource.message_404(record_id), resource.not_found_code)
+    if resource.id_fields:
+        record = {**dict(zip(resource.id_fields, record_id.split("/"))), **record}
     return record
 
 

@@ -49,9 +49,10 @@ def _device_credential_view(tenant, record: dict) -> dict:
 
 
 RESOURCES = [
+    # no timestamps (recorded)
     Resource("/user-attribute-profiles", "user attribute profile", id_prefix="uap", id_length=22,
              not_found="User attribute profile not found.", listing="checkpoint",
-             list_key="user_attribute_profiles", idempotent_delete=True, **_STAMPS),
+             list_key="user_attribute_profiles", idempotent_delete=True),
     Resource("/self-service-profiles", "self-service profile", id_prefix="ssp", id_length=22,
              not_found="Self-service profile not found", not_found_code="inexistent_self_service_profile",
              listing="offset", list_key="self_service_profiles", actions={"sso-ticket": _sso_ticket},

@@ -6,8 +6,15 @@ from ...tenant import ids
 from ..model import Resource
 
 
+# What a priority stream carries when no filters are given (recorded: every isPriority stream)
+PRIORITY_FILTERS = ({"type": "category", "name": "security"},)
+
+
 def _log_stream_sink(tenant, record: dict) -> dict:
-    """An EventBridge sink gets the partner event source Auth0 creates for it."""
+    """An EventBridge sink gets the partner event source Auth0 creates for it; a priority stream
+    without filters gets the security category."""
+    if record.get("isPriority") and "filters" not in record:
+        record = {**record, "filters": [dict(item) for item in PRIORITY_FILTERS]}
     sink = record.get("sink")
     if record.get("type") == "eventbridge" and isinstance(sink, dict):
         source = f"aws.partner/auth0.com/mockidp-{ids.uuid4(tenant.rng)}/auth0.logs"
