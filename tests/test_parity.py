@@ -260,7 +260,7 @@ def test_interactions_that_depend_on_the_recording_tenant_are_classified_and_lef
         exchange("GET", "/api/v2/clients/HandMadeClient00000000000000002", 404, {"statusCode": 404}),
         exchange("POST", "/api/v2/roles", 200, {"id": "rol_Recorded0001", "name": ""}, refused_role),
         exchange("GET", "/api/v2/roles/rol_Recorded0001", 200, {"id": "rol_Recorded0001", "name": ""}),
-        exchange("GET", "/api/v2/rules", 200, []),
+        exchange("POST", "/api/v2/email-templates", 409, {"statusCode": 409}, {"template": "verify_email"}),
         exchange("POST", "/api/v2/users", 201, recorded_user, {**create, "client_id": "HandMade0000003"}),
     )
     out = tmp_path / "parity.json"
@@ -284,8 +284,8 @@ def test_interactions_that_depend_on_the_recording_tenant_are_classified_and_lef
 
 
 def test_a_tenant_feature_names_its_reason():
-    hooks = cassettes.Recorded("POST", f"{AUTH0}/api/v2/hooks", "application/json", "{}", 201, "", "")
-    assert "rules and hooks" in dependence.feature_reason(hooks, "/api/v2/hooks")
+    taken = cassettes.Recorded("POST", f"{AUTH0}/api/v2/email-templates", "application/json", "{}", 409, "", "")
+    assert "already had the template" in dependence.feature_reason(taken, "/api/v2/email-templates")
     invitation = cassettes.Recorded("POST", "", "application/json", "{}", 400, "", "")
     # only Auth0's 201 came from the recording tenant's default login route; its 400 is any tenant's
     assert dependence.History().judge(invitation, "/api/v2/organizations/org_1/invitations", "", IdMap()) is None

@@ -4,6 +4,7 @@ are still answered. Before, each such socket held one of the 16 workers for 30 s
 from __future__ import annotations
 
 import socket
+import ssl
 from contextlib import ExitStack
 from urllib.parse import urlsplit
 
@@ -46,3 +47,62 @@ def test_a_request_in_one_piece_and_a_pipelined_body_still_work(mockidp):
         while chunk := sock.recv(65536):
             answer += chunk
         assert answer.startswith(b"HTTP/1.1 200") and b'"frozen":true' in answer
+
+
+def client_hello(hostname: str) -> bytes:
+    """The first flight of a TLS client (its ClientHello), made without a network."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ssl.create_default_context().wrap_bio(incoming, outgoing, server_hostname=hostname)
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass  # it waits for the server's answer, as expected
+    return outgoing.read()
+
+
+def health_answers_promptly(url: str, verify) -> None:
+    # Before, the accept thread spent up to 10 s on each silent TLS peer's handshake: every
+    # probe here waited behind them. The limit is generous for a loaded machine, far under 10 s.
+    for _ in range(3):
+        response = requests.get(f"{url}/_mock/health", timeout=3, verify=verify)
+        assert response.status_code == 200
+
+
+def test_idle_and_slow_tls_clients_hold_neither_the_accept_thread_nor_a_worker(mockidp):
+    hello = client_hello("localhost")
+    with ExitStack() as stack:
+        idle = [connect(stack, mockidp.https_url) for _ in range(CLIENTS)]
+        slow = [connect(stack, mockidp.https_url) for _ in range(CLIENTS)]
+        for sock in slow:
+            sock.sendall(hello[:5])  # a record header, then nothing: the handshake never ends
+        health_answers_promptly(mockidp.https_url, mockidp.ca_file)
+        for sock in slow:
+            sock.sendall(hello[5:6])  # one more byte each: still a slowloris
+        health_answers_promptly(mockidp.https_url, mockidp.ca_file)
+        health_answers_promptly(mockidp.url, True)
+        assert all(sock.fileno() != -1 for sock in idle)
+
+
+def test_tls_clients_sending_headers_slowly_hold_no_worker(mockidp):
+    context = ssl.create_default_context(cafile=str(mockidp.ca_file))
+    with ExitStack() as stack:
+        slow = [stack.enter_context(context.wrap_socket(connect(stack, mockidp.https_url),
+                                                        server_hostname="localhost"))
+                for _ in range(CLIENTS)]
+        for sock in slow:
+            sock.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        health_answers_promptly(mockidp.https_url, mockidp.ca_file)
+        for sock in slow:  # the slow requests complete and are answered normally
+            sock.sendall(b"1\r\n\r\n")
+        for sock in slow[:4]:
+            assert sock.recv(64).startswith(b"HTTP/1.1 200")
+
+
+def test_plain_http_on_the_https_port_is_told_so(mockidp):
+    with ExitStack() as stack:
+        sock = connect(stack, mockidp.https_url)
+        sock.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 400") and b"only speaks HTTPS" in answer

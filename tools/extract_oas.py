@@ -40,6 +40,8 @@ MODELLED_PREFIXES = (
     "/user-attribute-profiles", "/self-service-profiles", "/token-exchange-profiles", "/flows",
     "/forms", "/device-credentials", "/connection-profiles", "/rate-limit-policies", "/sessions",
     "/refresh-tokens", "/hooks", "/rules", "/rules-configs",
+    "/anomaly", "/connections-directory-provisionings", "/connections-scim-configurations", "/events",
+    "/experimentation", "/grants", "/groups", "/stats", "/verifiable-credentials",
 )
 RESPONSE_STATUSES = ("200", "201")
 

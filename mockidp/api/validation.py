@@ -153,6 +153,9 @@ def _with_spec_gaps(data: dict[str, Any]) -> dict[str, Any]:
         schema = data["schemas"].get(schema_name)
         if schema is not None:
             schema["properties"] = {**schema.get("properties", {}), **properties}
+    for operation_key, parameters in _spec_gaps()["_query"].items():
+        operation = data["operations"][operation_key]
+        operation["query"] = {**operation.get("query", {}), **parameters}
     return data
 
 

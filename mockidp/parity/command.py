@@ -102,9 +102,13 @@ def _mockidp(url: str | None) -> Iterator[MockIdPConnection]:
     """A connection to the mockidp at `url`, or to one started here for the run."""
     server = None
     if url is None:
+        from ..core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument
         from ..runtime import MockIdP  # the replayer's own server: default fixtures, any free port
 
-        server = MockIdP().start()
+        # The recordings come from a tenant created before Auth0 retired Rules and Hooks, so
+        # the replay's tenant is one too (docs/parity.md).
+        recording_tenant = FixtureDocument("parity: the recording tenant", {"mockidp": {"rules_and_hooks": True}})
+        server = MockIdP(fixtures=[DEFAULT_FIXTURE, recording_tenant]).start()
         url = server.url_for("http")
     connection = MockIdPConnection(url)
     try:

@@ -12,8 +12,9 @@ objects, settings and features of its own. An interaction depends on that when:
   but not on mockidp (the creation or read failed here, or answered another shape): the cause
   is counted once, at that earlier interaction.
 - **tenant_feature**: a family the recording tenant answered from its own settings, plan or age,
-  listed in TENANT_FEATURES with the reason (rules and hooks on a tenant older than their
-  retirement, a paid feature, a setting a fresh tenant does not have).
+  listed in TENANT_FEATURES with the reason (a setting a fresh tenant does not have, an object
+  it had by name). Rules and hooks, which the recording tenant had because it predates their
+  retirement, are not among them: the replay's tenant is such an old one (command.py).
 
 An id that no response returned and that Auth0 answered with 4xx is a test of a missing or
 malformed id: self-contained. Everything not listed above is self-contained; the interactions
@@ -61,9 +62,6 @@ def _feature(method: str, path: str, why: str, *statuses: int) -> TenantFeature:
 
 # Each with its evidence in docs/parity.md ("What depends on the recording tenant").
 TENANT_FEATURES = (
-    _feature("", r"/api/v2/(rules|rules-configs|hooks)(/.*)?",
-             "rules and hooks: the recording tenant predates their retirement; a new tenant "
-             "(mockidp, docs/behaviour.md) refuses them with 403"),
     _feature("POST", r"/api/v2/organizations/[^/]+/invitations",
              "the recording tenant had a default login route (tenant settings: invitation_url "
              "https://mycompany.org/login?invitation=...); a new tenant has none and Auth0 "

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...core.email import jobs
-from ..http import json_response, public_base_url, read_body, tenant
+from ..http import empty_response, json_response, public_base_url, read_body, tenant
 from ..validation import validate_body
 from .common import query_args
 from .registry import operation
@@ -20,3 +20,11 @@ def create_verification_email_job():
 def get_job(id: str):
     query_args("GET /jobs/{id}")
     return json_response(jobs.get_job(tenant(), id))
+
+
+@operation("GET /jobs/{id}/errors")
+def get_job_errors(id: str):
+    """204 while the job has no errors, as Auth0 answers."""
+    query_args("GET /jobs/{id}/errors")
+    errors = jobs.job_errors(tenant(), id)
+    return json_response(errors) if errors else empty_response(204)

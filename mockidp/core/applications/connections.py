@@ -135,6 +135,14 @@ def list_connections(tenant: "Tenant", name: str | None = None,
     return [copy.deepcopy(c) for c in found]
 
 
+def client_connections(tenant: "Tenant", client_id: str, strategies: list[str] | None = None) -> list[dict]:
+    """The connections a client may log in with (404 for an unknown client)."""
+    with tenant.lock:
+        if client_id not in tenant.directory.clients:
+            raise inexistent_client()
+    return [c for c in list_connections(tenant, None, strategies) if client_id in c.get("enabled_clients", [])]
+
+
 # --- create, update, delete (Management API) ------------------------------------------------
 
 def create_connection(tenant: "Tenant", body: dict) -> dict:

@@ -31,7 +31,7 @@ def create_verification_email_job(tenant: "Tenant", body: dict, base_url: str) -
         message_id = emails.queue_verification_email(tenant, record, base_url=base_url, client_id=client_id)
         job = {"type": "verification_email", "status": "pending",
                "created_at": iso(tenant.clock.now()), "id": ids.prefixed("job", tenant.rng)}
-        tenant.directory.jobs[job["id"]] = {**job, "message_id": message_id}
+        tenant.directory.jobs[job["id"]] = {**job, "message_id": message_id, "user_id": record.user_id}
     tenant.mailroom.deliver_due()
     return job
 
@@ -45,3 +45,14 @@ def get_job(tenant: "Tenant", job_id: str) -> dict:
     outcome = tenant.mailroom.outcome(message_id) if message_id else None
     status = STATUS_BY_OUTCOME.get(outcome or "", "failed")
     return {"type": stored["type"], "status": status, "created_at": stored["created_at"], "id": stored["id"]}
+
+
+def job_errors(tenant: "Tenant", job_id: str) -> list[dict]:
+    """A job's errors: none until it failed; a verification email that could not be sent is one
+    error for its user (Auth0's wording for it is unrecorded)."""
+    job = get_job(tenant, job_id)
+    if job["status"] != "failed":
+        return []
+    stored = tenant.directory.jobs[job_id]
+    return [{"user": {"user_id": stored.get("user_id")},
+             "errors": [{"code": "EMAIL_NOT_SENT", "message": "The verification email could not be sent."}]}]

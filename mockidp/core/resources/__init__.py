@@ -8,4 +8,4 @@ record; hand-written behaviour (a custom domain's verification record, a revoked
 hook named in the declaration. Declarations load on first use (catalog.declared()), so they
 cost start-up nothing.
 
-May import: login, directory, tokens, applications, tenant."""
+May import: login, organizations, directory, tokens, applications, tenant."""

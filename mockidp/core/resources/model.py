@@ -21,6 +21,7 @@ class Resource(NamedTuple):
     id_key: str = "id"                     # the key holding the id in the body
     id_prefix: str | None = None           # "lst" -> lst_ + 16 alphanumerics; None -> a UUID
     id_length: int = 16                    # alphanumerics after the prefix
+    new_id: Hook | None = None             # (tenant) -> id, for ids of another form (a hook's ULID)
     defaults: Mapping[str, Any] = NO_DEFAULTS  # Auth0's keys on create / a singleton's start
     created_at: str | None = None          # key stamped with the clock on create ("created_at")
     updated_at: str | None = None          # key stamped on create and on every change
@@ -36,7 +37,6 @@ class Resource(NamedTuple):
     write_reply: tuple[int, Any] | None = None  # a PUT answered with this, not the record
     delete_status: int = 204
     delete_reply: Any = None               # the body of a DELETE's answer, when it has one
-    idempotent_delete: bool = False        # a DELETE of a missing id answers delete_status too
     default_id: str | None = None          # an id naming the first record ("default" theme)
     id_fields: tuple[str, ...] = ()        # a singleton's body names its path parameters (prompt, screen)
     merge_objects: tuple[str, ...] = ()    # keys whose object value a PATCH merges (null drops)
@@ -52,9 +52,25 @@ class Resource(NamedTuple):
     starts_empty: bool = False             # a singleton that is 404 until created (email provider)
     actions: Mapping[str, Hook] = NO_DEFAULTS  # "verify" -> (tenant, record, body) -> (status, body)
     refusal: tuple[int, str, str] | None = None  # every operation answers this (status, message, code)
+    available: Hook | None = None          # (tenant) -> bool: the refusal is lifted on such a tenant
+    put_creates: bool = False              # PUT on an unknown id creates the record there (rules configs)
+    handlers: Mapping[str, Hook] = NO_DEFAULTS  # kind -> (tenant, record_id, body) -> (status, body)
     # A collection under a parent ("/users/{user_id}/sessions"): its records are those whose
     # `owner` key equals the path parameter of that name; DELETE on the collection removes them.
     owner: str | None = None
+    owner_key: str | None = None           # the record's key holding the owner id, when not `owner`
+    parent: Hook | None = None             # (tenant, parent id) -> None: 404 when the parent is missing
+    id_from: str | None = None             # the body key whose value is the new record's id
+    shown_once: tuple[str, ...] = ()       # returned by the create only (a token's secret)
+    delete_missing_ok: bool = False        # DELETE of an unknown id answers as if it were there
+    unique_within_owner: bool = False      # `unique` holds per owner, not across the tenant
+    duplicate: str | None = None           # the 409 message when `unique` is broken
+    lookups: Mapping[str, str] = NO_DEFAULTS  # GET <path>/<segment>/{value}: the record whose key is value
+    created_reply: Hook | None = None      # (tenant, record) -> body, when the create answers otherwise
+
+    @property
+    def owner_field(self) -> str | None:
+        return self.owner_key or self.owner
 
     def message_404(self, record_id: str) -> str:
         return self.not_found.format(name=self.name, id=record_id)

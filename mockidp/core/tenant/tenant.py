@@ -97,6 +97,7 @@ class Tenant:
         self._snapshot_parts: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
         self.snapshots: dict[str, TenantSnapshot] = {}  # named by /_mock/snapshots; survive resets
         self._state_types: dict[str, type] = {}
+        self._state_checks: list[Callable[[Any], Any] | None] = []
         self._baseline: TenantSnapshot | None = None  # an imported state: what reset returns to
         self._close_hooks: list[Callable[[], None]] = []
         self._pristine_rng: object = None
@@ -115,13 +116,15 @@ class Tenant:
         self._close_hooks.append(hook)
 
     def on_snapshot(self, capture: Callable[[], Any], restore: Callable[[Any], None],
-                    types: tuple[type, ...] = ()) -> None:
+                    types: tuple[type, ...] = (), check: Callable[[Any], Any] | None = None) -> None:
         """A part's state: `capture()` returns it (a copy later changes cannot reach) and
         `restore(captured)` puts it back (copying again, so a snapshot can be restored often).
         Both run under the tenant lock. `types` are the record classes in it, which state files
-        write by name (core/tenant/statefile.py)."""
+        write by name (core/tenant/statefile.py). `check(captured)` raises if a state read from a
+        file cannot be restored: every part is checked before any part changes."""
         self._snapshot_parts.append((capture, restore))
         self._state_types.update((cls.__name__, cls) for cls in types)
+        self._state_checks.append(check)
 
     def export_state(self) -> str:
         """The tenant's whole state as a deterministic JSON document (GET /_mock/state)."""
@@ -132,6 +135,7 @@ class Tenant:
         """Load a state document (raises StateError, changing nothing, if it cannot be read);
         from then on reset returns to it."""
         rng, clock, parts = statefile.loads(document, self._state_types, len(self._snapshot_parts))
+        statefile.check_parts(parts, self._state_checks)
         snapshot = TenantSnapshot(rng, clock, parts)
         with self.lock:
             self.restore(snapshot)

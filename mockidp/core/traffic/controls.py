@@ -12,16 +12,17 @@ change the state of whatever test comes next.
 """
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from ..tenant.clock import Clock, monotonic
 from ..tenant.errors import ControlError, FixtureError
-from .barriers import RELEASED, REMOVED, BarrierBoard, Hold
-from .faults import FaultBook, FaultRule, error_envelope
+from .barriers import RELEASED, REMOVED, BarrierBoard, Hold, restored_barriers
+from .faults import FaultBook, FaultRule, error_envelope, restored_rules
 from .latency import LatencySettings
 from .route_match import BodyReader, normalize_path
 
@@ -68,6 +69,7 @@ class ReadOnlySection:
 class Traffic:
     def __init__(self, tenant_seed: int, clock: Clock, startup_latency: Any = None):
         self._clock = clock
+        self._seed = tenant_seed
         self.latency = LatencySettings(tenant_seed, startup_latency)
         self.faults = FaultBook(tenant_seed)
         self.barriers = BarrierBoard()
@@ -84,6 +86,30 @@ class Traffic:
         self.barriers.reset()
         signal, self._reset_signal = self._reset_signal, threading.Event()
         signal.set()
+
+    def capture(self) -> dict[str, Any]:
+        """Latency, faults and barriers as plain JSON (a snapshot's or state file's part)."""
+        return copy.deepcopy({"latency": self.latency.current(), "faults": self.faults.capture(),
+                              "barriers": self.barriers.capture()})
+
+    def restorer(self, captured: Any) -> Callable[[], None]:
+        """Check captured controls (ControlError, KeyError, TypeError... if they are not) and
+        return what puts them back. Requests waiting then (barrier, latency, fault delay) are
+        answered 503, as on reset: they belong to the state left behind."""
+        apply_latency = self.latency.restored(captured["latency"])
+        faults = restored_rules(captured["faults"], self._seed)
+        barriers, next_barrier = restored_barriers(captured["barriers"])
+
+        def restore() -> None:
+            self.reset()
+            apply_latency()
+            self.faults.restore(faults)
+            self.barriers.restore(barriers, next_barrier)
+
+        return restore
+
+    def restore(self, captured: Any) -> None:
+        self.restorer(copy.deepcopy(captured))()  # copied: a snapshot can be restored again and again
 
     # --- requests --------------------------------------------------------------------------
 
@@ -161,4 +187,5 @@ def install_traffic(tenant) -> Traffic:
     for section in traffic.sections():
         tenant.mock_settings.register(section)
     tenant.on_reset(traffic.reset)
+    tenant.on_snapshot(traffic.capture, traffic.restore, check=traffic.restorer)
     return traffic

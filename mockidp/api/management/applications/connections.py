@@ -91,3 +91,14 @@ def update_enabled_clients(id: str):
     validate_body("UpdateEnabledClientConnectionsRequestContent", body)
     connections.set_enabled_clients(tenant(), id, body)
     return empty_response(204)
+
+
+@operation("GET /clients/{id}/connections")
+def list_client_connections(id: str):
+    """The connections enabled for a client, checkpoint-paged as recorded ({connections[, next]})."""
+    args = query_args("GET /clients/{id}/connections")
+    strategies = args.get("strategy")
+    if isinstance(strategies, str):
+        strategies = [strategies]
+    found = [_list_item(c) for c in connections.client_connections(tenant(), id, strategies)]
+    return json_response(checkpoint(found, args, "connections", "id", lambda c: _view(c, args)))

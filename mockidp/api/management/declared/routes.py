@@ -55,21 +55,35 @@ def _routes_of(resource: Resource, keys: list[str], taken: frozenset[str]) -> li
 def _kind(resource: Resource, method: str, base: tuple, segments: tuple) -> tuple[str | None, str | None]:
     if segments[:len(base)] != base:
         return None, None
-    rest = segments[len(base):]
-    if resource.refusal is not None:
-        return "refuse", None
+    kind, action = _served_kind(resource, method, segments[len(base):])
+    if kind is None and resource.refusal is not None:
+        return "refuse", None  # every operation under a refused path answers the refusal
+    return kind, action
+
+
+def _served_kind(resource: Resource, method: str, rest: tuple) -> tuple[str | None, str | None]:
     if not rest:
         if resource.singleton:
             return SINGLETON_KINDS.get(method), None
         if method == "DELETE" and not resource.owner:
-            return None, None  # only a parent's collection is deleted whole
+            # only a parent's collection is deleted whole, unless a handler does it (user grants)
+            return ("delete_all", None) if "delete_all" in resource.handlers else (None, None)
         return COLLECTION_KINDS.get(method), None
-    if resource.singleton or not _is_param(rest[0]):
+    if resource.singleton:
         return None, None
+    if not _is_param(rest[0]):
+        return _lookup_kind(resource, method, rest)
     if len(rest) == 1:
         return ITEM_KINDS.get(method), None
     if len(rest) == 2 and rest[1] in resource.actions:
         return "action", rest[1]
+    return None, None
+
+
+def _lookup_kind(resource: Resource, method: str, rest: tuple) -> tuple[str | None, str | None]:
+    """GET <path>/<segment>/{value}: a record found by another key (a domain by its name)."""
+    if method == "GET" and len(rest) == 2 and rest[0] in resource.lookups and _is_param(rest[1]):
+        return "lookup", resource.lookups[rest[0]]
     return None, None
 
 

@@ -13,7 +13,7 @@ from ....core.resources import store
 from ....core.tenant.errors import ManagementError
 from ...http import empty_response, json_response, read_body, tenant
 from ...validation import body_schema_for, scopes_for, validate_body
-from ..common import checkpoint, paged, query_args, wants_checkpoint
+from ..common import checkpoint, paged, projection, query_args, wants_checkpoint
 from ..registry import authenticate, management, require_any_scope
 from .routes import Route, match
 
@@ -28,10 +28,25 @@ def dispatch(rest: str):
     g.operation_key = route.key  # for registry.audit
     g.caller = authenticate()
     require_any_scope(scopes_for(route.key))
-    if route.kind == "refuse":
-        status, message, code = route.resource.refusal
+    resource = route.resource
+    if resource.refusal is not None and (route.kind == "refuse" or not resource.available(tenant())):
+        status, message, code = resource.refusal
         raise ManagementError(status, message, code)
+    if resource.parent is not None and params:
+        resource.parent(tenant(), _owner_id(route, params) or next(iter(params.values())))
+    if route.kind in resource.handlers:
+        return _handled(route, params)
     return VIEWS[route.kind](route, params)
+
+
+def _handled(route: Route, params):
+    """A hand-written operation named in the declaration (a hook's secrets)."""
+    body = _body(route) if request.content_length else None
+    query_args(route.key)
+    current = tenant()
+    with current.lock:
+        status, reply = route.resource.handlers[route.kind](current, _record_id(route, params), body)
+    return empty_response(status) if reply is None else json_response(reply, status)
 
 
 def _fall_through(allowed: list[str]) -> None:
@@ -60,6 +75,11 @@ def _record_id(route: Route, params: dict[str, str]) -> str:
     return values[-1] if values else store.SINGLETON_ID
 
 
+def _owner_id(route: Route, params: dict[str, str]) -> str | None:
+    """The parent's id, for a resource under a parent (a connection's SCIM tokens)."""
+    return params.get(route.resource.owner) if route.resource.owner else None
+
+
 def _body(route: Route):
     body = read_body()
     schema = body_schema_for(route.key)
@@ -68,10 +88,20 @@ def _body(route: Route):
     return body
 
 
+def _projected(body, args: dict):
+    """`fields` (with `include_fields`) keeps or drops those keys of a record's body."""
+    fields, include = projection(args, None, "fields")
+    if not fields or not isinstance(body, dict):
+        return body
+    return {key: value for key, value in body.items() if (key in fields) == include}
+
+
 def list_records(route: Route, params):
     args = query_args(route.key)
     resource = route.resource
-    items = store.list_views(tenant(), resource, params.get(resource.owner) if resource.owner else None)
+    items = store.list_views(tenant(), resource, _owner_id(route, params))
+    if resource.listing != "checkpoint":  # checkpoint paging reads each item's id
+        items = [_projected(item, args) for item in items]
     if resource.listing == "offset":
         return json_response(paged(items, args, resource.list_key))
     if resource.listing == "totals":
@@ -88,14 +118,22 @@ def create(route: Route, params):
     body = _body(route)
     query_args(route.key)
     current = tenant()
-    record = store.create(current, route.resource, body, _record_id(route, params) or None)
-    return json_response(store.view(current, route.resource, record), route.resource.create_status)
+    record_id = _record_id(route, params) if route.resource.singleton else None
+    record = store.create(current, route.resource, body, record_id or None, _owner_id(route, params))
+    return json_response(store.created_view(current, route.resource, record), route.resource.create_status)
 
 
 def get(route: Route, params):
+    args = query_args(route.key)
+    current = tenant()
+    record = store.find(current, route.resource, _record_id(route, params), _owner_id(route, params))
+    return json_response(_projected(store.view(current, route.resource, record), args))
+
+
+def lookup(route: Route, params):
     query_args(route.key)
     current = tenant()
-    record = store.find(current, route.resource, _record_id(route, params))
+    record = store.find_by(current, route.resource, route.action, _record_id(route, params), _owner_id(route, params))
     return json_response(store.view(current, route.resource, record))
 
 
@@ -106,10 +144,12 @@ def update(route: Route, params, *, replace: bool = False):
     record_id = _record_id(route, params)
     if not isinstance(body, dict):  # a list or string singleton (guardian policies, a template)
         record = store.put_raw(current, resource, body, record_id)
-    elif replace and resource.starts_empty and record_id not in store.records(current, resource):
-        record = store.create(current, resource, body, record_id)  # a PUT creates it
+    elif replace and (resource.starts_empty or resource.put_creates) and record_id not in store.records(current, resource):
+        record = store.create(current, resource, body, record_id, _owner_id(route, params))  # a PUT creates it
     else:
-        record = store.update(current, resource, record_id, body, replace=replace)
+        record = store.update(current, resource, record_id, body, replace=replace, owner_id=_owner_id(route, params))
+    if resource.put_creates:
+        return json_response(store.created_view(current, resource, record))
     if replace and resource.write_reply:
         status, reply = resource.write_reply
         return json_response(reply, status)
@@ -121,7 +161,7 @@ def update(route: Route, params, *, replace: bool = False):
 
 def delete(route: Route, params):
     query_args(route.key)
-    store.delete(tenant(), route.resource, _record_id(route, params))
+    store.delete(tenant(), route.resource, _record_id(route, params), _owner_id(route, params))
     if route.resource.delete_reply is not None:
         return json_response(route.resource.delete_reply, route.resource.delete_status)
     return empty_response(route.resource.delete_status)
@@ -134,9 +174,10 @@ def delete_owned(route: Route, params):
 
 
 def action(route: Route, params):
-    body = read_body() if request.content_length else {}
+    body = _body(route) if request.content_length else {}
+    query_args(route.key)
     current = tenant()
-    record = store.find(current, route.resource, list(params.values())[0])
+    record = store.find(current, route.resource, _record_id(route, params), _owner_id(route, params))
     with current.lock:
         status, reply = route.resource.actions[route.action](current, record, body)
     if isinstance(reply, dict) and reply is record:
@@ -146,6 +187,6 @@ def action(route: Route, params):
 
 VIEWS = {"list": list_records, "create": create, "get": get, "update": update,
          "replace": lambda route, params: update(route, params, replace=True),
-         "delete": delete, "delete_owned": delete_owned, "action": action}
+         "delete": delete, "delete_owned": delete_owned, "action": action, "lookup": lookup}
 
 management.add_url_rule("/<path:rest>", endpoint=ENDPOINT, view_func=dispatch, methods=list(METHODS))

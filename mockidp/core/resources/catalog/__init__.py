@@ -7,7 +7,8 @@ from functools import cache
 
 from ..model import Resource
 
-AREAS = ("streams", "branding", "guardian", "settings", "profiles", "sessions", "legacy")
+AREAS = ("streams", "branding", "guardian", "settings", "profiles", "sessions", "legacy", "provisioning",
+         "credentials", "organizations", "early_access")
 
 
 @cache  # the declarations are immutable: loaded once per process, shared by every tenant

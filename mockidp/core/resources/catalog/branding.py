@@ -63,7 +63,7 @@ RESOURCES = [
              defaults={"primary": False, "is_default": False, "status": "pending_verification",
                        "tls_policy": "recommended"},
              unique="domain", not_found="The custom domain {id} does not exist",
-             not_found_code="inexistent_custom_domain", merge_objects=("domain_metadata",), idempotent_delete=True,
+             not_found_code="inexistent_custom_domain", merge_objects=("domain_metadata",), delete_missing_ok=True,
              on_create=_verification, actions={"verify": _verify}),
     Resource("/prompts", "prompt settings", singleton=True,
              defaults={"universal_login_experience": "new", "identifier_first": False,

@@ -17,6 +17,46 @@ _FORM = {"description": None, "messages": {"custom": {}, "errors": {}}, "languag
          "social": [], "style": {"css": None}, "tags": [], "embedded_at": None, "submitted_at": None}
 
 
+# Auth0's built-in user attribute profile template (recorded; the common attributes, each with
+# its Auth0, SCIM, OIDC and SAML names).
+_CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
+_ATTRIBUTES = (  # name, label, SCIM, OIDC claim, SAML claim, required
+    ("email", "Email", "emails[primary eq true].value", "email", "emailaddress", True),
+    ("email_verified", "Email Verified", None, "email_verified", None, False),
+    ("name", "Name", "displayName", "name", "name", False),
+    ("given_name", "Given Name", "name.givenName", "given_name", "givenname", False),
+    ("family_name", "Family Name", "name.familyName", "family_name", "surname", False),
+    ("nickname", "Nickname", "nickName", "nickname", None, False),
+    ("picture", "Picture", 'photos[type eq "photo"].value', "picture", None, False),
+    ("phone_number", "Phone Number", "phoneNumbers[primary eq true].value", "phone_number", None, False),
+)
+
+
+def _attribute(name, label, scim, oidc, saml, required) -> dict:
+    attribute = {"description": label, "label": label, "profile_required": required, "auth0_mapping": name,
+                 "oidc_mapping": {"mapping": "${context.tokenset.%s}" % oidc, "display_name": oidc}}
+    if scim:
+        attribute["scim_mapping"] = scim
+    if saml:
+        attribute["saml_mapping"] = [_CLAIMS + saml]
+    return attribute
+
+
+_GENERIC_TEMPLATE = {
+    "id": "auth0-generic", "display_name": "Auth0 Generic User Attribute Profile Template",
+    "template": {"name": "Auth0 Generic User Attribute Profile",
+                 "user_id": {"scim_mapping": "externalId", "saml_mapping": [_CLAIMS + "nameidentifier"],
+                             "oidc_mapping": "sub"},
+                 "user_attributes": {row[0]: _attribute(*row) for row in _ATTRIBUTES}},
+}
+_OKTA_TEMPLATE = {
+    "id": "okta-workforce", "display_name": "Okta Workforce Connection Profile Template",
+    "template": {"name": "Okta Workforce", "organization": {"show_as_button": "optional",
+                                                            "assign_membership_on_login": "optional"},
+                 "enabled_features": ["scim", "universal_logout"], "strategy_overrides": {}},
+}
+
+
 def _sso_ticket(tenant, record, body):
     return 201, {"ticket": f"https://mockidp.local/self-service/connections-flow?ticket={ids.ticket_id(tenant.rng)}"}
 
@@ -49,18 +89,24 @@ def _device_credential_view(tenant, record: dict) -> dict:
 
 
 RESOURCES = [
+    Resource("/user-attribute-profiles/templates", "user attribute profile template",
+             fixed={_GENERIC_TEMPLATE["id"]: _GENERIC_TEMPLATE}, listing="wrapped",
+             list_key="user_attribute_profile_templates", not_found="User attribute profile template not found."),
+    Resource("/connection-profiles/templates", "connection profile template",
+             fixed={_OKTA_TEMPLATE["id"]: _OKTA_TEMPLATE}, listing="wrapped",
+             list_key="connection_profile_templates", not_found="Connection profile template not found."),
     # no timestamps (recorded)
     Resource("/user-attribute-profiles", "user attribute profile", id_prefix="uap", id_length=22,
              not_found="User attribute profile not found.", listing="checkpoint",
-             list_key="user_attribute_profiles", idempotent_delete=True),
+             list_key="user_attribute_profiles", delete_missing_ok=True),
     Resource("/self-service-profiles", "self-service profile", id_prefix="ssp", id_length=22,
              not_found="Self-service profile not found", not_found_code="inexistent_self_service_profile",
              listing="offset", list_key="self_service_profiles", actions={"sso-ticket": _sso_ticket},
-             idempotent_delete=True, **_STAMPS),
+             delete_missing_ok=True, **_STAMPS),
     Resource("/self-service-profiles/{id}/custom-text/{language}/{page}", "custom text", singleton=True),
     Resource("/token-exchange-profiles", "token exchange profile", id_prefix="tep",
              not_found="Token Exchange Profile not found", not_found_code="token_exchange_profile_not_found",
-             listing="checkpoint", list_key="token_exchange_profiles", idempotent_delete=True, **_STAMPS),
+             listing="checkpoint", list_key="token_exchange_profiles", delete_missing_ok=True, **_STAMPS),
     Resource("/flows", "flow", id_prefix="af", id_length=22, defaults=_FLOW, listing="totals", create_status=200,
              list_key="flows", list_view=_FLOW_SUMMARY, not_found="Flow not found", not_found_code="flow_not_found", **_STAMPS),
     Resource("/flows/vault/connections", "connection", id_prefix="ac", id_length=22, listing="totals",

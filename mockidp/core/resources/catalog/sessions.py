@@ -1,12 +1,15 @@
 """Sessions and refresh tokens: the Management API's view of the login state core/login keeps.
 Reading shows it in Auth0's shape; deleting or revoking ends it, so the session no longer signs
-the user in and the refresh token no longer works at /oauth/token."""
+the user in and the refresh token no longer works at /oauth/token. Stats count what the tenant
+logs and users show; user grants (consents) are stored where the login would keep them (mockidp
+asks no consent, so there are none)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ...login import refresh_tokens, sessions
 from ...tenant.clock import iso
+from ...tenant.errors import not_found
 from ..model import Resource
 
 
@@ -27,7 +30,8 @@ def _session_view(tenant, session: dict) -> dict:
         "device": {"initial_user_agent": session.get("user_agent"), "initial_ip": session.get("ip"),
                    "last_user_agent": session.get("user_agent"), "last_ip": session.get("ip")},
         "clients": [{"client_id": client_id} for client_id in session.get("clients", [])],
-        "authentication": {"methods": [{"name": "pwd", "timestamp": session["created_at"]}]},
+        "authentication": {"methods": [{"name": "pwd", "timestamp": session["created_at"]}] + (
+            [{"name": "mfa", "timestamp": _when(session["mfa_at"])}] if session.get("mfa_at") else [])},
     }
 
 
@@ -36,7 +40,9 @@ def _end_session(tenant, session: dict) -> None:
 
 
 def _revoke_session(tenant, session: dict, body) -> tuple[int, dict]:
+    """Unlike DELETE, revoking takes the session's refresh tokens along (Auth0's spec)."""
     sessions.end(tenant, session["id"])
+    refresh_tokens.revoke_for_session(tenant, session["id"])
     return 202, {}
 
 
@@ -66,6 +72,39 @@ def _revoke_refresh_token(tenant, record: dict) -> None:
     refresh_tokens.revoke_family(tenant, record["family_id"])
 
 
+def _user_must_exist(tenant, user_id: str) -> None:
+    """A user's sessions and refresh tokens: 404 for a user that does not exist (in the words of
+    Auth0's spec for these operations; the errorCode is mockidp's choice, docs/behaviour.md)."""
+    if user_id not in tenant.directory.users:
+        raise not_found("User not found", "user_not_found")
+
+
+def _active_users(tenant, record) -> int:
+    """Users who logged in during the last 30 days of the tenant clock."""
+    since = iso(tenant.clock.now() - timedelta(days=30))
+    return sum(1 for user in list(tenant.directory.users.values())
+               if (user.profile.get("last_login") or "") >= since)
+
+
+def _daily(tenant, record) -> list[dict]:
+    """Logins (`s`) and signups (`ss`) per day of the tenant log, oldest first."""
+    days: dict[str, dict] = {}
+    for event in list(tenant.directory.logs.values()):
+        kind = {"s": "logins", "ss": "signups"}.get(event.get("type"))
+        if kind is None:
+            continue
+        day = event["date"][:10] + "T00:00:00.000Z"
+        entry = days.setdefault(day, {"date": day, "logins": 0, "signups": 0, "leaked_passwords": 0,
+                                      "created_at": event["date"], "updated_at": event["date"]})
+        entry[kind] += 1
+        entry["updated_at"] = max(entry["updated_at"], event["date"])
+    return [days[day] for day in sorted(days)]
+
+
+def _no_grants_to_delete(tenant, record_id, body) -> tuple[int, None]:
+    return 204, None
+
+
 _SESSION = {"source": _sessions, "view": _session_view, "on_delete": _end_session}
 _REFRESH_TOKEN = {"source": _refresh_tokens, "view": _refresh_token_view, "on_delete": _revoke_refresh_token}
 
@@ -76,7 +115,11 @@ RESOURCES = [
              not_found_code="refresh_token_not_found"),
     # A user's: GET lists them (checkpoint paging), DELETE ends them all (202).
     Resource("/users/{user_id}/sessions", "session", **_SESSION, owner="user_id", listing="checkpoint",
-             list_key="sessions"),
+             list_key="sessions", parent=_user_must_exist),
     Resource("/users/{user_id}/refresh-tokens", "refresh token", **_REFRESH_TOKEN, owner="user_id",
-             listing="checkpoint", list_key="tokens"),
+             listing="checkpoint", list_key="tokens", parent=_user_must_exist),
+    Resource("/stats/active-users", "active users", singleton=True, view=_active_users),
+    Resource("/stats/daily", "daily stats", singleton=True, view=_daily),
+    Resource("/grants", "grant", listing="offset", list_key="grants", delete_missing_ok=True,
+             handlers={"delete_all": _no_grants_to_delete}),
 ]

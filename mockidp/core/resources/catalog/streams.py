@@ -1,9 +1,17 @@
 """Log streams and event streams: where Auth0 would push logs and events (mockidp stores the
-configuration; nothing is pushed)."""
+configuration; nothing is pushed). A test event (POST /event-streams/{id}/test) is stored as a
+delivery that stays `pending` with no attempts, since mockidp sends nothing anywhere."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from ...tenant import ids
+from ...tenant.clock import iso
+from ...tenant.errors import ManagementError
+from .. import store
 from ..model import Resource
+
+EVENT_STREAMS = "/event-streams"
 
 
 # What a priority stream carries when no filters are given (recorded: every isPriority stream)
@@ -36,11 +44,48 @@ def _accepted(tenant, record, body):
     return 202, {}
 
 
+def _stream_exists(tenant, stream_id: str) -> None:
+    if stream_id not in tenant.directory.resources.get(EVENT_STREAMS, {}):
+        raise ManagementError(404, "The requested stream does not exist.")
+
+
+def _test_event(tenant, stream: dict, body) -> tuple[int, dict]:
+    """A test event of the body's type, as Auth0 builds one (a sample user), queued for delivery."""
+    event_type = (body or {}).get("event_type") or "user.created"
+    event_id = ids.prefixed("evt", tenant.rng, 22)
+    host = urlsplit(tenant.public_url).hostname if tenant.public_url else "localhost"
+    event = {"specversion": "1.0", "id": event_id, "source": f"urn:auth0:{host}", "type": event_type,
+             "time": iso(tenant.clock.now()),
+             "data": {"object": {"user_id": "auth0|507f1f77bcf86cd799439020", "email": "john.doe@gmail.com",
+                                 "email_verified": False, "username": "johndoe"}}}
+    delivery = {"id": event_id, "event_stream_id": stream["id"], "event_type": event_type,
+                "status": "pending", "attempts": [], "event": event}
+    table = {**tenant.directory.resources.get(DELIVERIES.path, {}), event_id: delivery}
+    tenant.directory.resources = {**tenant.directory.resources, DELIVERIES.path: table}
+    return 202, delivery
+
+
+def _redeliver_one(tenant, event_id: str, body) -> tuple[int, dict]:
+    store.find(tenant, DELIVERIES, event_id)  # the stream was checked first (`parent`)
+    return 202, {}
+
+
+DELIVERIES = Resource(EVENT_STREAMS + "/{id}/deliveries", "delivery", owner="id", owner_key="event_stream_id",
+                      parent=_stream_exists, listing="wrapped", list_key="deliveries",
+                      not_found="The delivery does not exist.")
+
+
 RESOURCES = [
     Resource("/log-streams", "log stream", id_prefix="lst", defaults={"status": "active"},
-             create_status=200, on_create=_log_stream_sink, merge_objects=("sink",), idempotent_delete=True),
+             create_status=200, on_create=_log_stream_sink, merge_objects=("sink",), delete_missing_ok=True),
     Resource("/event-streams", "stream", id_prefix="est", id_length=22, defaults={"status": "enabled"},
              created_at="created_at", updated_at="updated_at", listing="checkpoint",
              list_key="eventStreams", not_found="The requested {name} does not exist.",
-             on_create=_event_stream_destination, actions={"redeliver": _accepted}, idempotent_delete=True),
+             on_create=_event_stream_destination, actions={"redeliver": _accepted, "test": _test_event},
+             delete_missing_ok=True),
+    DELIVERIES,
+    # POST .../redeliver/{event_id}: one delivery again (after /event-streams, whose `redeliver`
+    # action answers POST .../redeliver).
+    Resource(EVENT_STREAMS + "/{id}/redeliver", "delivery", owner="id", parent=_stream_exists,
+             handlers={"update": _redeliver_one}),
 ]

@@ -1,0 +1,150 @@
+"""An organization's discovery domains (the email domains that send a user to it) and the
+client grants it may use; a client grant's organizations; groups. Stored under the organization:
+an unknown organization is Auth0's 404, a grant the tenant no longer has is no longer listed.
+
+Groups are the ones a connection's directory synchronizes; mockidp has no upstream directory, so
+a tenant has none: the reads answer from that (empty) store, and every operation on one group
+is Auth0's 404 `Group not found.`"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ...applications.client_grants import find_grant, public_view
+from ...authorization.roles import find_role
+from ...directory.users import find_user
+from ...tenant.errors import ManagementError
+from ...organizations.organizations import find as find_organization
+from ...organizations.organizations import public_view as organization_view
+from ..model import Resource
+
+ORGANIZATION_GRANTS = "/organizations/{id}/client-grants"
+GROUPS = "/groups"
+
+
+def _organization_exists(tenant, organization_id: str) -> None:
+    find_organization(tenant, organization_id)
+
+
+def _grant_exists(tenant, grant_id: str) -> None:
+    find_grant(tenant, grant_id)
+
+
+def _verification(tenant, record: dict) -> dict:
+    """The TXT record Auth0 asks the organization to publish."""
+    host = f"_ss-verification.{record['organization_id']}.{record.get('domain')}"
+    return {**record, "verification_host": host, "verification_txt": tenant.rng.hex(32)}
+
+
+def _domain(tenant) -> str:
+    return urlsplit(tenant.public_url).hostname if tenant.public_url else "localhost"
+
+
+def _associations(tenant) -> dict:
+    """The organization's grants that still exist (deleting a grant takes its associations)."""
+    stored = tenant.directory.resources.get(ORGANIZATION_GRANTS, {})
+    return {key: record for key, record in stored.items() if record["grant_id"] in tenant.directory.client_grants}
+
+
+def _associate(tenant, record: dict) -> dict:
+    find_grant(tenant, record["grant_id"])
+    return record
+
+
+def _grant_view(tenant, record: dict) -> dict:
+    return public_view(find_grant(tenant, record["grant_id"]), _domain(tenant))
+
+
+def _created_association(tenant, record: dict) -> dict:
+    grant = _grant_view(tenant, record)
+    grant.pop("subject_type", None)
+    return {"grant_id": grant.pop("id"), **grant}
+
+
+def _save_association(tenant, record_id: str, record: dict) -> None:
+    table = {**tenant.directory.resources.get(ORGANIZATION_GRANTS, {}), record_id: record}
+    tenant.directory.resources = {**tenant.directory.resources, ORGANIZATION_GRANTS: table}
+
+
+def _dissociate(tenant, record: dict) -> None:
+    table = {key: value for key, value in tenant.directory.resources.get(ORGANIZATION_GRANTS, {}).items()
+             if value is not record}
+    tenant.directory.resources = {**tenant.directory.resources, ORGANIZATION_GRANTS: table}
+
+
+def _grant_organizations(tenant) -> dict:
+    """Each (organization, grant) association, as the organization it names."""
+    organizations = tenant.directory.organizations
+    return {f"{record['organization_id']}/{record['grant_id']}":
+            {**organization_view(organizations[record["organization_id"]]), "grant": record["grant_id"]}
+            for record in _associations(tenant).values() if record["organization_id"] in organizations}
+
+
+def _group_exists(tenant, group_id: str) -> None:
+    if group_id not in tenant.directory.resources.get(GROUPS, {}):
+        raise ManagementError(404, "Group not found.", "group_not_found")
+
+
+def _role_exists(tenant, role_id: str) -> None:
+    find_role(tenant, role_id)
+
+
+def _user_exists(tenant, user_id: str) -> None:
+    find_user(tenant, user_id)
+
+
+def _no_groups(tenant) -> dict:
+    return {}
+
+
+def _assign_groups(tenant, role_id: str, body) -> tuple[int, None]:
+    """POST/DELETE /roles/{id}/groups: every named group must exist (none does: see above)."""
+    for group_id in (body or {}).get("groups") or []:
+        _group_exists(tenant, group_id)
+    return 204, None
+
+
+def _groups_of(tenant, owner_id: str, body) -> tuple[int, dict]:
+    return 200, {"groups": []}
+
+
+def _organization_group_roles(tenant, path_ids: str, body) -> tuple[int, dict | None]:
+    """An organization group's roles: the group must exist first (none does: see above)."""
+    _group_exists(tenant, path_ids.split("/")[-1])
+    return (200, {"roles": []}) if body is None else (204, None)
+
+
+_GROUP_LIST = {"source": _no_groups, "listing": "checkpoint", "list_key": "groups"}
+
+RESOURCES = [
+    Resource(GROUPS, "group", listing="offset", list_key="groups", not_found="Group not found.",
+             not_found_code="group_not_found"),
+    Resource(GROUPS + "/{id}/members", "member", owner="id", parent=_group_exists, listing="checkpoint",
+             list_key="members"),
+    Resource(GROUPS + "/{id}/roles", "roles", singleton=True, parent=_group_exists),
+    Resource("/organizations/{organization_id}/groups", "group", owner="organization_id",
+             parent=_organization_exists, **_GROUP_LIST),
+    Resource("/organizations/{organization_id}/groups/{group_id}/roles", "roles", singleton=True,
+             parent=lambda tenant, organization_id: _organization_exists(tenant, organization_id),
+             handlers={"get": _organization_group_roles, "create": _organization_group_roles,
+                       "delete": _organization_group_roles}),
+    Resource("/roles/{id}/groups", "group", singleton=True, parent=_role_exists,
+             handlers={"get": _groups_of, "create": _assign_groups, "delete": _assign_groups}),
+    Resource("/users/{id}/groups", "group", owner="id", parent=_user_exists, **_GROUP_LIST),
+    Resource("/organizations/{id}/discovery-domains", "discovery domain", id_prefix="ord", id_length=22,
+             owner="id", owner_key="organization_id", hidden=("organization_id",),
+             parent=_organization_exists, defaults={"status": "pending", "use_for_organization_discovery": True},
+             on_create=_verification, unique="domain", unique_within_owner=True,
+             duplicate="An organization discovery domain with this domain is already registered to this organization.",
+             lookups={"name": "domain"}, not_found="No organization domain found by that id",
+             listing="checkpoint", list_key="domains", delete_missing_ok=True),
+    # An organization's grants, keyed by the grant: the body is the grant as it is now.
+    Resource(ORGANIZATION_GRANTS, "client grant", id_key="grant_id", id_from="grant_id", owner="id",
+             owner_key="organization_id", parent=_organization_exists, source=_associations,
+             save=_save_association, on_create=_associate, on_delete=_dissociate, view=_grant_view,
+             created_reply=_created_association, listing="offset", list_key="client_grants",
+             duplicate="The client grant has already been added to this organization.",
+             not_found="The client grant has not been added to this organization.", delete_missing_ok=True),
+    Resource("/client-grants/{id}/organizations", "organization", owner="id", owner_key="grant",
+             hidden=("grant",), parent=_grant_exists, source=_grant_organizations, listing="offset",
+             list_key="organizations"),
+]
