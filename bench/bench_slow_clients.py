@@ -6,6 +6,7 @@ does it take an 8 MB query string; and how long does the wildcard search that on
 Serves mockidp (HTTP and HTTPS, default fixture, certificates in a temporary directory) in a
 subprocess from `--repo` (default: this checkout; point it at an older export to get "before"
 numbers), then:
+  0. times `--probes` GET /_mock/health over HTTP and over HTTPS with no slow client (the baseline);
   1. HTTP: opens `--clients` idle TCP connections (connected, nothing sent) and as many slowloris
      ones (a partial request, then one more header byte per round), and times `--probes` requests
      to GET /_mock/health over HTTP, one per round, each on a new connection;
@@ -13,7 +14,7 @@ numbers), then:
      (a ClientHello sent one byte per round, so the handshake never ends), and times `--probes`
      rounds of GET /_mock/health over HTTPS (a new TLS connection each) and over HTTP;
      a probe with no answer within 5 s counts as a timeout;
-  3. sends GET /api/v2/users?q=<8 MB> and prints the time to the answer, its status, and the server's
+  3. sends GET /api/v2/users?q=<8 MB> (with a Management API token) and prints the time to the answer, its status, and the server's
      resident memory (VmRSS) before and after and its peak (VmHWM) (answer awaited at most 60 s);
   4. creates a user named 196 `a`s and, after one untimed search that loads the parser, times
      GET /api/v2/users?q=name:*a*a*a*a*a*a*a*a*a*a*a*b (answer awaited at most 20 s).
@@ -134,6 +135,15 @@ def report(label: str, latencies: list[float | None]) -> None:
           f"{missed}/{len(latencies)} probes got no answer in {PROBE_TIMEOUT} s")
 
 
+def health_alone(server: Server, probes: int) -> None:
+    """The same probes with no slow client open: what this machine's load alone costs."""
+    over_http = [probe(server, https=False) for _ in range(probes)]
+    over_https = [probe(server, https=True) for _ in range(probes)]
+    print("no slow clients (baseline):")
+    report("health over HTTP ", over_http)
+    report("health over HTTPS", over_https)
+
+
 def health_under_slow_http_clients(server: Server, clients: int, probes: int) -> None:
     idle = [socket.create_connection((HOST, server.http_port)) for _ in range(clients)]
     slow = [socket.create_connection((HOST, server.http_port)) for _ in range(clients)]
@@ -164,11 +174,19 @@ def health_under_slow_tls_clients(server: Server, clients: int, probes: int) -> 
     report("health over HTTP ", over_http)
 
 
-def big_query(server: Server) -> None:
+def management_token(server: Server) -> str:
+    status, body = server.request("POST", "/oauth/token", {
+        "grant_type": "client_credentials", "client_id": M2M[0], "client_secret": M2M[1],
+        "audience": f"http://localhost:{server.http_port}/api/v2/"})
+    return json.loads(body)["access_token"]
+
+
+def big_query(server: Server, token: str) -> None:
     rss_before = server.memory_kib("VmRSS")
     started = time.perf_counter()
     try:
-        status, _ = server.request("GET", "/api/v2/users?q=" + "a" * BIG_QUERY_BYTES, timeout=BIG_QUERY_TIMEOUT)
+        status, _ = server.request("GET", "/api/v2/users?q=" + "a" * BIG_QUERY_BYTES, token=token,
+                                   timeout=BIG_QUERY_TIMEOUT)
         outcome = f"status {status}"
     except (OSError, http.client.HTTPException) as error:
         outcome = f"no answer ({type(error).__name__})"
@@ -177,11 +195,7 @@ def big_query(server: Server) -> None:
           f"{server.memory_kib('VmRSS') / 1024:.1f} MiB, peak {server.memory_kib('VmHWM') / 1024:.1f} MiB")
 
 
-def redos_search(server: Server) -> None:
-    status, body = server.request("POST", "/oauth/token", {
-        "grant_type": "client_credentials", "client_id": M2M[0], "client_secret": M2M[1],
-        "audience": f"http://localhost:{server.http_port}/api/v2/"})
-    token = json.loads(body)["access_token"]
+def redos_search(server: Server, token: str) -> None:
     server.request("POST", "/api/v2/users", {"connection": "Username-Password-Authentication",
                                              "email": "redos@example.com", "password": "Sup3r$ecret!",
                                              "name": "a" * 196}, token)
@@ -206,10 +220,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cert_dir:
         server = Server(args.repo.resolve(), cert_dir)
         try:
+            health_alone(server, args.probes)
             health_under_slow_http_clients(server, args.clients, args.probes)
             health_under_slow_tls_clients(server, args.clients, args.probes)
-            big_query(server)
-            redos_search(server)
+            token = management_token(server)
+            big_query(server, token)
+            redos_search(server, token)
         finally:
             server.stop()
     print(f"load average at end: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")

@@ -454,6 +454,7 @@ def test_a_console_opened_with_the_control_token(monkeypatch, tmp_path, page):
     try:
         assert control(server.url, "GET", "/").status_code == 401  # without it, not even the page
         open_console(page, server.url, "clock", "?control_token=console-s3cret")
+        assert "control_token" not in page.url and page.url.endswith("/_mock/#clock")  # kept in a cookie
         expect(page.get_by_test_id("clock-now")).not_to_be_empty()
         before = server.clock()["frozen"]
         page.click("#clock-toggle")
@@ -461,6 +462,9 @@ def test_a_console_opened_with_the_control_token(monkeypatch, tmp_path, page):
         assert server.clock()["frozen"] is (not before)
         page.locator("nav.tabs a[href='#users']").click()
         expect(page.get_by_test_id("user")).not_to_have_count(0)
-        assert "control_token=console-s3cret" in page.locator("#outbox-page").get_attribute("href")
+        page.locator("nav.tabs a[href='#outbox']").click()
+        with page.expect_navigation(url=f"{server.url}/_mock/outbox.html"):  # its links need no token
+            page.locator("#outbox-page").click()
+        assert page.title().startswith("Outbox")
     finally:
         server.stop()

@@ -1,6 +1,8 @@
 """Idle and slow clients cost a socket, never a worker: with more idle sockets and slowloris
 connections (headers sent a few bytes at a time) than there are worker threads, other requests
-are still answered. Before, each such socket held one of the 16 workers for 30 s."""
+are still answered. Before, each such socket held one of the 16 workers for 30 s. Over HTTPS the
+same holds for silent and slow TLS handshakes, which once blocked cheroot's accept thread for up to
+10 s each; and every such socket is closed at the header deadline."""
 from __future__ import annotations
 
 import socket
@@ -10,9 +12,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from mockidp.server import DEFAULT_THREADS
+from mockidp.server import DEFAULT_THREADS, ServerThread, TlsConfig
+from mockidp.tls import ensure_certificates
 
-CLIENTS = 2 * DEFAULT_THREADS
+CLIENTS = 4 * DEFAULT_THREADS  # 64 idle and 64 slow sockets: four times the workers each
 
 
 def connect(stack: ExitStack, url: str) -> socket.socket:
@@ -106,3 +109,37 @@ def test_plain_http_on_the_https_port_is_told_so(mockidp):
         while chunk := sock.recv(4096):
             answer += chunk
         assert answer.startswith(b"HTTP/1.1 400") and b"only speaks HTTPS" in answer
+
+
+def hello_app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server hangs up within the socket's timeout (a TimeoutError fails the test)."""
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_silent_half_open_and_idle_tls_peers_are_closed_at_the_deadline(tmp_path):
+    """The deadline (HEADER_TIMEOUT; 1 s here) covers the handshake and the headers alike."""
+    files = ensure_certificates(tmp_path)
+    server = ServerThread(hello_app, tls=TlsConfig(files.cert, files.key), header_timeout=1).start()
+    context = ssl.create_default_context(cafile=str(files.ca_cert))
+    try:
+        with ExitStack() as stack:
+            silent = connect(stack, server.url)
+            half_open = connect(stack, server.url)
+            half_open.sendall(client_hello("localhost")[:5])
+            idle_after_handshake = stack.enter_context(
+                context.wrap_socket(connect(stack, server.url), server_hostname="localhost"))
+            for sock in (silent, half_open, idle_after_handshake):
+                sock.settimeout(8)  # far past the 1 s deadline and cheroot's 0.5 s expiry rounds
+                assert closed_by_server(sock)
+            answer = requests.get(f"{server.url}/", verify=str(files.ca_cert), timeout=5)
+            assert answer.text == "hello"  # and the listener still serves
+    finally:
+        server.stop()

@@ -19,6 +19,7 @@ from ...core.tokens import jwt as tokens
 from ..control import json_body
 from ..http import json_response, public_base_url, tenant
 from ..hosted import PAGE_HEADERS, WEB_TEMPLATES
+from ..posture import control_page
 
 CONSOLE_CLIENT_ID = "mockidp-console"
 CONSOLE_SCOPES = ("read:users", "update:users", "delete:users", "read:logs")
@@ -30,6 +31,7 @@ console = Blueprint("console", __name__, url_prefix="/_mock", template_folder=st
 
 
 @console.get("/")
+@control_page
 def console_page():
     html = render_template("console/console.html", version=__version__, scripts=SCRIPTS,
                            tenant_name=tenant().tenant_settings.get("friendly_name") or "mockidp")

@@ -6,8 +6,9 @@ const Console = (() => {
   const path = location.pathname;
   const base = path.slice(0, path.lastIndexOf("/_mock/"));  // "" or "/t/acme"
   const tenantName = base.startsWith("/t/") ? decodeURIComponent(base.slice(3)) : "default";
-  // With --control-token the console is opened as /_mock/?control_token=...; every call sends it.
-  const controlToken = new URLSearchParams(location.search).get("control_token");
+  // With --control-token the console is opened once as /_mock/?control_token=...: the server
+  // answers with the page again, without the token, and a cookie that every same-origin call
+  // here carries (api/posture.py, docs/control-plane.md). No script ever holds the token.
   const panels = {};
   let managementToken = null;
 
@@ -42,13 +43,9 @@ const Console = (() => {
     return data;
   }
 
-  function authorization() {
-    return controlToken ? { Authorization: `Bearer ${controlToken}` } : {};
-  }
-
   // `root`: the server's own endpoints (/_mock/tenants), not this tenant's.
   function control(method, controlPath, body, { root = false } = {}) {
-    return request(method, `${root ? "" : base}/_mock${controlPath}`, body, authorization());
+    return request(method, `${root ? "" : base}/_mock${controlPath}`, body);
   }
 
   // The Management API with a token from /_mock/console/token; asks again once when it expired
@@ -65,13 +62,8 @@ const Console = (() => {
     }
   }
 
-  function withToken(url) {
-    if (!controlToken) return url;
-    return url + (url.includes("?") ? "&" : "?") + "control_token=" + encodeURIComponent(controlToken);
-  }
-
   function consoleUrl(name) {
-    return withToken((name === "default" ? "" : `/t/${encodeURIComponent(name)}`) + "/_mock/") + location.hash;
+    return (name === "default" ? "" : `/t/${encodeURIComponent(name)}`) + "/_mock/" + location.hash;
   }
 
   // el("button", {class: "primary", onclick: f}, "Save"): attributes, handlers and text children.
@@ -155,14 +147,11 @@ const Console = (() => {
 
   function start() {
     document.getElementById("current-tenant").textContent = tenantName;
-    for (const link of document.querySelectorAll("#outbox-page, #journal-har, #state-export")) {
-      link.setAttribute("href", withToken(link.getAttribute("href")));
-    }
     window.addEventListener("hashchange", showPanel);
     showPanel();
   }
 
-  return { base, tenantName, control, management, withToken, consoleUrl, el, say, act, confirmButton,
+  return { base, tenantName, control, management, consoleUrl, el, say, act, confirmButton,
            onSubmit, pretty, panel, start, ApiError };
 })();
 document.addEventListener("DOMContentLoaded", () => Console.start());
