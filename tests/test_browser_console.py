@@ -377,6 +377,13 @@ def test_latency_faults_and_barriers(mockidp, page):
     said(page, "No latency any more")
     assert mockidp.control("GET", "/settings")["latency"] == {"default_ms": 0, "default_jitter_ms": 0, "routes": []}
 
+    page.get_by_role("button", name="Enforce").click()
+    said(page, "Rate limits enforced")
+    assert mockidp.control("GET", "/settings")["rate_limits"]["enforce"] is True
+    page.get_by_role("button", name="Stop enforcing").click()
+    said(page, "Rate limits reported only")
+    assert mockidp.control("GET", "/settings")["rate_limits"]["enforce"] is False
+
     page.get_by_label("Fault method").fill("GET")
     page.get_by_label("Fault path").fill("/api/v2/users/*")
     page.get_by_label("Fault status").fill("429")
