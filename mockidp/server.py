@@ -10,13 +10,16 @@ they come, and a connection reaches a worker only once its headers are complete.
 clients cost a socket, never a worker. A connection that has not completed its handshake and
 headers within HEADER_TIMEOUT seconds of arriving is closed by cheroot's own expiry. A request line
 or header block too long to be a real Auth0 request is refused (414, 431) once its limit is passed,
-never read in full.
+never read in full. A worker that has just answered on a plain-HTTP keep-alive connection serves
+the client's next request itself when it comes within KEEPALIVE_WAIT and no other connection waits
+for a worker, its headers read the same way (bench/README.md, issue #18).
 """
 from __future__ import annotations
 
 import io
 import json
 import logging
+import select
 import selectors
 import socket
 import threading
@@ -35,6 +38,10 @@ MAX_HEADER_BYTES = 64 * 1024  # the request line and headers together; past this
 READ_CHUNK = 64 * 1024
 DISCARD_READS_PER_WAKE = 64  # up to 4 MiB dropped per turn of the selector loop, then the others' turn
 HEADERS_END = (b"\r\n\r\n", b"\n\n")
+# How long a worker that has just answered waits for the same client's next request before giving
+# the socket back to the selector thread: SDKs and test suites send it at once, and serving it on
+# the same worker spares the selector's wake-up, the queue and their thread switches.
+KEEPALIVE_WAIT = 0.002
 
 
 class _PrefixedSocketIO(socket.SocketIO):
@@ -102,8 +109,34 @@ class HeaderBufferingServer(WSGIServer):
             conn.mockidp_pending = bytearray()
             # Wall time, not the tenant clock: cheroot expires idle sockets against time.time().
             conn.last_used = time.time()  # the deadline counts from here, never reset
-        if self._handshake_done(conn):
-            self._buffer_headers(conn)
+        if self._handshake_done(conn) and self._buffer_headers(conn):
+            super().process_conn(conn)
+
+    def put_conn(self, conn) -> None:
+        """After a keep-alive answer, on the worker: serve the client's next request here if it
+        comes within KEEPALIVE_WAIT, else give the socket back to the selector."""
+        try:
+            while self._next_request_soon(conn):
+                conn.mockidp_pending = bytearray()
+                conn.last_used = time.time()  # the header deadline, as in process_conn
+                if not self._buffer_headers(conn):
+                    return  # closed, refused, or its headers still coming: the selector has it
+                if not conn.communicate():
+                    conn.close()
+                    return
+        except Exception:  # noqa: BLE001 - an exception here would stop cheroot's whole server
+            logging.getLogger("cheroot").exception("mockidp: a keep-alive connection failed")
+            conn.close()
+            return
+        super().put_conn(conn)
+
+    def _next_request_soon(self, conn) -> bool:
+        if not self.ready or self.ssl_adapter is not None or conn.rfile.has_data() or self.requests.qsize:
+            return False  # TLS as before; a pipelined request, or others waiting: the queue's turn
+        try:
+            return bool(select.select([conn.socket], [], [], KEEPALIVE_WAIT)[0])
+        except (OSError, ValueError):  # closed, or a descriptor select() cannot watch
+            return False
 
     def _handshake_done(self, conn) -> bool:
         """True once TLS (if any) is set up; else the step is taken and the socket waits."""
@@ -123,27 +156,29 @@ class HeaderBufferingServer(WSGIServer):
         conn.ssl_env = self.ssl_adapter.get_environ(conn.socket)
         return True
 
-    def _buffer_headers(self, conn) -> None:
+    def _buffer_headers(self, conn) -> bool:
+        """True once the headers are whole and the worker may read the request; otherwise the
+        connection waits in the selector, or is refused or closed."""
         pending = conn.mockidp_pending
         room = MAX_HEADER_BYTES + 1 - len(pending)
         chunk = self._read_available(conn, room)
         if chunk is None:
-            return
+            return False
         pending += chunk
         refusal = _too_large(pending)
         if refusal:
             self._refuse(conn, *refusal)
-            return
+            return False
         if chunk and _first_index(pending, HEADERS_END) == -1:
             self._wait_for(conn)  # not yet whole; cheroot's expiry closes it at the deadline
-            return
+            return False
         del conn.mockidp_pending
         if not pending:
             conn.close()  # closed before sending anything
-            return
+            return False
         previous, conn.rfile = conn.rfile, _PrefixedReader(conn.socket, bytes(pending))
         previous.close()  # only its reference to the socket; the socket stays open
-        super().process_conn(conn)
+        return True
 
     def _read_available(self, conn, limit: int) -> bytes | None:
         """Up to `limit` bytes the socket holds now (b"" at end of stream); None when there is

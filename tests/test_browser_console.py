@@ -13,9 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from action_helpers import install_action, management_sdk
 from browser_helpers import WAIT_MS, launched_chromium, needs_chromium
 from conftest import Api, new_user
 from email_helpers import change_password, email_settings
+from oauth_helpers import WEB_ID
 
 from mockidp.testing import MockIdPServer
 
@@ -23,6 +25,11 @@ pytestmark = needs_chromium
 
 PANELS = ("tenants", "users", "outbox", "journal", "logs", "clock", "traffic", "snapshots")
 PHONE = {"width": 375, "height": 812}
+GREETER = """
+exports.onExecutePreUserRegistration = async (event, api) => {
+  api.user.setUserMetadata('greeted', true);
+};
+"""
 EVIL_HOST = "evil.example"
 
 
@@ -161,6 +168,15 @@ def test_users_search_block_unblock_and_delete(mockidp, api, page):
     said(page, f"{carol['user_id']} unblocked")
     assert api.get(f"/api/v2/users/{carol['user_id']}").json()["blocked"] is False
 
+    page.get_by_test_id("user-journal").click()  # the journal, filtered by carol
+    expect(page.locator("section#journal")).to_be_visible()
+    theirs = control(mockidp.url, "GET", "/journal", params={"user": carol["user_id"]}).json()["entries"]
+    assert {e["method"] for e in theirs} >= {"PATCH"}  # the block and unblock
+    page.wait_for_function("ids => JSON.stringify([...document.querySelectorAll('[data-testid=journal-entry]')]"
+                           ".map(row => row.dataset.id)) === JSON.stringify(ids)",
+                           arg=[e["id"] for e in reversed(theirs)])
+    page.locator("nav.tabs a[href='#users']").click()
+
     delete = page.get_by_test_id("user-delete")
     delete.click()  # arms it
     assert api.get(f"/api/v2/users/{carol['user_id']}").status_code == 200
@@ -199,6 +215,12 @@ def test_a_named_tenant_has_its_own_console(mockidp, page):
         assert home_alice.get("blocked") is not True  # the default tenant's alice is someone else
 
         page.locator("nav.tabs a[href='#tenants']").click()
+        reset = page.get_by_test_id("tenant-reset")
+        reset.click()
+        reset.click()
+        said(page, f"Tenant {name} reset")
+        assert named_api.get(f"/api/v2/users/{alice['user_id']}").json().get("blocked") is not True
+
         page.locator("[data-testid=tenant][data-name=default] [data-testid=tenant-open]").click()
         page.wait_for_url(f"{root}/_mock/#tenants")
         expect(page.get_by_test_id("current-tenant")).to_have_text("default")
@@ -217,7 +239,7 @@ def test_the_outbox_on_a_narrow_screen(mockidp, anonymous, page):
     assert change_password(anonymous, "alice@example.com").status_code == 200
     open_console(page, mockidp.url, "outbox")
     expect(page.get_by_test_id("outbox-queue")).to_contain_text("alice@example.com")
-    expect(page.get_by_test_id("outbox-empty")).to_be_visible()
+    expect(page.get_by_test_id("outbox-messages-empty")).to_be_visible()
 
     page.get_by_role("button", name="Deliver queued now").click()
     said(page, "1 delivered")
@@ -240,6 +262,11 @@ def test_the_outbox_on_a_narrow_screen(mockidp, anonymous, page):
     clear.click()
     said(page, "1 deleted")
     assert mockidp.outbox() == []
+    expect(page.get_by_test_id("outbox-messages-empty")).to_be_visible()
+
+    email_settings(anonymous, delivery="immediate")
+    assert change_password(anonymous, "bob@example.com").status_code == 200  # the app under test sends one
+    expect(page.get_by_test_id("outbox-message")).to_contain_text("bob@example.com")  # no click: the panel follows
 
 
 def test_the_journal_shows_each_requests_effects(mockidp, anonymous, page):
@@ -276,6 +303,32 @@ def test_the_journal_shows_each_requests_effects(mockidp, anonymous, page):
     remaining = control(mockidp.url, "GET", "/journal").json()["entries"]
     assert request_id not in {e["id"] for e in remaining}
     expect(page.get_by_test_id("journal-entry")).to_have_count(0)
+
+
+def test_the_journal_names_the_actions_a_request_ran(mockidp, monkeypatch, page):
+    install_action(management_sdk(mockidp, monkeypatch), "console-greeter", GREETER,
+                   trigger="pre-user-registration", version="v2")
+    signup = requests.post(f"{mockidp.url}/dbconnections/signup", timeout=30, json={
+        "client_id": WEB_ID, "connection": "Username-Password-Authentication",
+        "email": "frank.console@example.com", "password": "Sign-up-pass-1!"})
+    assert signup.status_code == 200, signup.text
+    request_id = signup.headers["x-mockidp-request-id"]
+    [entry] = control(mockidp.url, "GET", "/journal", params={"path": "/dbconnections/signup"}).json()["entries"]
+    if "actions" not in entry:
+        pytest.skip("this mockidp's journal does not record Action executions yet (branch harness)")
+    [execution_id] = entry["actions"]
+
+    open_console(page, mockidp.url, "journal")
+    row = page.locator(f"[data-testid=journal-entry][data-id={request_id}]")
+    expect(row.get_by_test_id("effect-action")).to_have_text(f"action {execution_id}")
+    row.click()
+    expect(row.get_by_test_id("journal-effects")).to_contain_text(
+        f"action {execution_id}: console-greeter on pre-user-registration, final")
+    clear = page.get_by_test_id("journal-clear")
+    clear.click()
+    clear.click()
+    said(page, "entries deleted")
+    assert request_id not in {e["id"] for e in control(mockidp.url, "GET", "/journal").json()["entries"]}
 
 
 def test_logs_show_what_the_console_did(mockidp, api, page):

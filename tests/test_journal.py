@@ -169,12 +169,73 @@ def test_entries_list_the_action_executions_they_caused(mockidp, monkeypatch):
     mockidp.wait_for_actions()
     executions = {e["trigger_id"]: e["id"] for e in mockidp.action_executions()}
     assert _entry(mockidp.url, login.headers["x-mockidp-request-id"])["actions"] == [executions["post-login"]]
+    caused = journal(mockidp.url, action=executions["post-user-registration"]).json()["entries"]
+    assert [e["id"] for e in caused] == [signup.headers["x-mockidp-request-id"]]
     signed_up = _entry(mockidp.url, signup.headers["x-mockidp-request-id"])
     assert signed_up["actions"] == [executions["post-user-registration"]]
     assert signed_up["user_id"] == "auth0|" + signup.json()["_id"]
 
 
 def test_filters_that_make_no_sense_are_refused(mockidp):
-    for bad in ({"user": ""}, {"client_id": ""}, {"method": "FETCH"}, {"status": ["200", "404"]}):
+    for bad in ({"user": ""}, {"client_id": ""}, {"method": "FETCH"}, {"status": ["200", "404"]}, {"log": ""}):
         answer = journal(mockidp.url, **bad)
         assert answer.status_code == 400 and answer.json()["error"] == "invalid_request", bad
+
+
+def test_the_ring_is_bounded_by_bytes_too():
+    """--journal-bytes: large bodies push the oldest entries out long before --journal-size does;
+    the newest entry is kept even when it alone is over the bound."""
+    from mockidp.runtime import MockIdP
+
+    server = MockIdP(tls=False, journal_size=100, journal_bytes=40_000).start()
+    try:
+        url = server.url_for("http")
+        fat = {"client_id": SPA, "connection": CONNECTION, "email": "fat@example.com", "password": "Sup3r$ecret!",
+               "user_metadata": {"blob": "x" * 16_000}}  # refused (400), and journaled with its body
+        ids = [requests.post(f"{url}/dbconnections/signup", json=fat, timeout=10).headers["x-mockidp-request-id"]
+               for _ in range(5)]
+        kept = journal(url).json()["entries"]
+        assert [e["id"] for e in kept] == ids[-2:]  # 2 x (16 KB + 1 KB overhead) fit in 40,000 bytes; 3 do not
+        assert kept[-1]["request"]["body"]["user_metadata"]["blob"] == "x" * 16_000
+        small = [requests.get(f"{url}/_mock/clock", timeout=10).headers["x-mockidp-request-id"] for _ in range(10)]
+        assert [e["id"] for e in journal(url).json()["entries"]] == ids[-1:] + small
+    finally:
+        server.stop()
+    server = MockIdP(tls=False, journal_bytes=1000).start()
+    try:
+        url = server.url_for("http")
+        requests.get(f"{url}/_mock/clock", timeout=10)
+        newest = requests.post(f"{url}/dbconnections/signup", json=fat, timeout=10).headers["x-mockidp-request-id"]
+        assert [e["id"] for e in journal(url).json()["entries"]] == [newest]
+    finally:
+        server.stop()
+
+
+def test_the_journal_of_a_seed_000_run_links_request_email_and_log(mockidp, api, anonymous):
+    """Seed 000 (an invitation sent as a reset email, the flag flipped right after): the journal
+    shows the change_password request, the email it queued (delivered later, by a flush) and its
+    scpr log event under one request id, and the user filter gives the run's story in order."""
+    from email_helpers import email_settings, flush, install_template
+    from test_email_seeds import FORUM_TEMPLATE, invite, send_invitation_then_block_resets
+
+    install_template(api, "reset_email", body=FORUM_TEMPLATE, subject="Welcome")
+    email_settings(anonymous, delivery="manual", render="delivery")
+    requests.delete(f"{mockidp.url}/_mock/journal", timeout=10)
+    user = invite(api, "invitee@example.com")
+    send_invitation_then_block_resets(api, anonymous, user)
+    [message] = flush(anonymous)
+
+    story = journal(mockidp.url, user=user["user_id"]).json()["entries"]
+    assert [(e["method"], e["path"]) for e in story] == [
+        ("POST", "/api/v2/users"), ("POST", "/dbconnections/change_password"),
+        ("PATCH", f"/api/v2/users/{user['user_id']}")]
+    requested = story[1]
+    assert requested["emails"] == [message["id"]] and message["request_id"] == requested["id"]
+    logs = api.get("/api/v2/logs", params={"q": f'user_id:"{user["user_id"]}"'}).json()
+    [scpr] = [event for event in logs if event["type"] == "scpr"]
+    assert requested["logs"] == [scpr["log_id"]]
+    # From the email or the log event back to the request that caused it.
+    assert [e["id"] for e in journal(mockidp.url, email=message["id"]).json()["entries"]] == [requested["id"]]
+    assert [e["id"] for e in journal(mockidp.url, log=scpr["log_id"]).json()["entries"]] == [requested["id"]]
+    [flushed] = journal(mockidp.url, path="/_mock/email-queue/flush").json()["entries"]
+    assert flushed["emails"] == []  # delivering is not queueing: the email stays the request's

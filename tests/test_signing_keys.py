@@ -147,21 +147,33 @@ def test_joserfc_verifies_tokens_of_every_published_key(mockidp, api: Api):
         assert joserfc_jwt.decode(token, key_set, algorithms=["RS256"]).claims["azp"] == DEFAULT_M2M_CLIENT_ID
 
 
-def test_reset_snapshots_and_state_documents_keep_the_keyring(mockidp, api: Api):
+@pytest.fixture
+def named_tenant(mockidp):
+    """A tenant of its own (its keys live in memory only), so that loading a state, which
+    reset then returns to, leaves the default tenant alone; its base URL and an Api on it."""
+    control = Api(mockidp.url)
+    made = control.post("/_mock/tenants", json={"name": "keyring"}).json()
+    yield made["url"], Api(made["url"], mockidp.management_token(base_url=made["url"]))
+    control.delete("/_mock/tenants/keyring")
+
+
+def test_reset_snapshots_and_state_documents_keep_the_keyring(mockidp, named_tenant):
+    url, api = named_tenant
     initial = _keys_by_role(api)
+    assert initial != _keys_by_role(Api(mockidp.url, mockidp.management_token()))  # keys of its own
     api.post("/api/v2/keys/signing/rotate")
-    mockidp.reset()  # back to the fixtures: the rotation is undone
+    assert requests.post(f"{url}/_mock/reset", timeout=30).ok  # back to the fixtures: the rotation is undone
     assert _keys_by_role(api) == initial
 
-    mockidp.control("POST", "/snapshots", {"name": "before-rotation"})
+    assert requests.post(f"{url}/_mock/snapshots", json={"name": "before-rotation"}, timeout=30).ok
     api.post("/api/v2/keys/signing/rotate")
     rotated = _keys_by_role(api)
-    state = requests.get(f"{mockidp.url}/_mock/state", timeout=30).json()
-    mockidp.control("POST", "/snapshots/before-rotation/restore")
+    state = requests.get(f"{url}/_mock/state", timeout=30).json()
+    assert requests.post(f"{url}/_mock/snapshots/before-rotation/restore", timeout=30).ok
     assert _keys_by_role(api) == initial
-    assert requests.put(f"{mockidp.url}/_mock/state", json=state, timeout=30).status_code == 200
+    assert requests.put(f"{url}/_mock/state", json=state, timeout=30).status_code == 200
     assert _keys_by_role(api) == rotated  # api's token, of the now previous key, still verifies
-    mockidp.reset()  # an imported state is what reset returns to
+    assert requests.post(f"{url}/_mock/reset", timeout=30).ok  # an imported state is what reset returns to
     assert _keys_by_role(api) == rotated
 
 
@@ -176,3 +188,25 @@ def test_auth0_python_rotates_and_revokes(mockidp, monkeypatch):
     assert revoked.kid == first[0].kid
     # The SDK's token was signed by the key just revoked: a new client gets a new token.
     assert management_sdk(mockidp, monkeypatch).keys.signing.get(first[0].kid).revoked is True
+
+
+def test_a_restarted_server_signs_with_the_same_keys_through_the_same_rotations(mockidp, api: Api):
+    """Keys are cached by number in the state directory: another server (a restart) goes through
+    the same keys, so the same requests give the same tokens."""
+    from mockidp.testing import MockIdPServer
+
+    def kids_through_two_rotations(server_api: Api) -> list[str]:
+        kids = [key["kid"] for key in server_api.get("/api/v2/keys/signing").json()]
+        for _ in range(2):
+            kids.append(server_api.post("/api/v2/keys/signing/rotate").json()["kid"])
+        return kids
+
+    first = kids_through_two_rotations(api)
+    restarted = MockIdPServer(tls=False)
+    try:
+        second = kids_through_two_rotations(Api(restarted.url, restarted.management_token()))
+    finally:
+        restarted.stop()
+    assert first == second
+    current, upcoming, after_one, after_two = first
+    assert after_one == upcoming and len({current, upcoming, after_two}) == 3

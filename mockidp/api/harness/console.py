@@ -24,7 +24,8 @@ from ..posture import control_page
 CONSOLE_CLIENT_ID = "mockidp-console"
 CONSOLE_SCOPES = ("read:users", "update:users", "delete:users", "read:logs")
 TOKEN_LIFETIME_S = 3600  # on the tenant clock: advancing it past an hour expires it, and the console asks again
-PANEL_SCRIPTS = ("core", "tenants", "users", "outbox", "journal", "logs", "clock", "traffic", "snapshots")
+# Inlined in this order: the shared helpers, then one script per panel.
+SCRIPTS = ("core", "lists", "tenants", "users", "outbox", "journal", "logs", "clock", "traffic", "snapshots")
 
 console = Blueprint("console", __name__, url_prefix="/_mock", template_folder=str(WEB_TEMPLATES))
 
@@ -32,7 +33,7 @@ console = Blueprint("console", __name__, url_prefix="/_mock", template_folder=st
 @console.get("/")
 @control_page
 def console_page():
-    html = render_template("console/console.html", version=__version__, scripts=PANEL_SCRIPTS,
+    html = render_template("console/console.html", version=__version__, scripts=SCRIPTS,
                            tenant_name=tenant().tenant_settings.get("friendly_name") or "mockidp")
     return Response(html, 200, headers=PAGE_HEADERS, content_type="text/html; charset=utf-8")
 

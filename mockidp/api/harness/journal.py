@@ -30,11 +30,15 @@ from ...core.tenant.errors import ControlError
 from ..http import JSON_TYPE, TENANT_KEY, json_response, tenant
 
 BODY_LIMIT = 16 * 1024  # bytes of each body kept per entry: enough to read, bounded in memory
+# What an entry costs besides its bodies' bytes, for the ring's byte bound: its dict, id, time,
+# path and query strings and lists, about 1 KB in CPython.
+ENTRY_OVERHEAD = 1024
 HIDDEN = "[redacted]"
 SECRET_KEYS = {"password", "new_password", "client_secret", "client_assertion", "code_verifier", "secret",
                "current_password", "otp", "bearer"}
 TOKEN_KEYS = {"access_token", "id_token", "refresh_token", "code", "token", "id_token_hint", "ticket"}
-FILTERS = ("path", "method", "status", "since", "client_id", "user")
+FILTERS = ("path", "method", "status", "since", "client_id", "user", "email", "log", "action")
+CAUSED = {"email": "emails", "log": "logs", "action": "actions"}  # the entry that caused this id
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HEADER = "x-mockidp-request-id"
 EFFECT_KEYS = ("id", "client_id", "user_id", "emails", "logs", "actions")
@@ -86,9 +90,9 @@ class JournalMiddleware:
         except Exception:
             log.exception("mockidp bug: could not journal %s", environ.get("PATH_INFO"))
             return
-        current.journal.add(entry)
+        current.journal.add(entry, entry.weight)
         if self.access_log:
-            self.access_log(entry.read())
+            self.access_log(entry.fields)  # the line needs no body: nothing to redact
 
 
 class _TeeInput(io.RawIOBase):
@@ -129,26 +133,33 @@ class _Bodies(NamedTuple):
 
 
 class _Entry:
-    """A journal entry whose bodies are redacted on first read (see the module docstring)."""
+    """A journal entry whose bodies are redacted when it is read (see the module docstring)."""
 
     __slots__ = ("_fields", "_bodies")
 
     def __init__(self, fields: dict[str, Any], bodies: _Bodies):
-        self._fields = fields  # client_id, request and response hold None until read
-        self._bodies: _Bodies | None = bodies
+        self._fields = fields  # client_id, request and response hold None: read() fills them in
+        self._bodies = bodies
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """Everything but client_id and the bodies (None here), without redacting anything."""
+        return self._fields
+
+    @property
+    def weight(self) -> int:
+        """What the ring's byte bound counts: the bodies' bytes kept, and the rest of the entry."""
+        return ENTRY_OVERHEAD + len(self._bodies.request_body) + len(self._bodies.response_body)
 
     def read(self) -> dict[str, Any]:
-        """The whole entry. Two threads reading at once may both fill it in, with equal values."""
+        """The whole entry, made anew on every read rather than kept: parsed bodies take several
+        times the memory of their bytes, and the ring's byte bound counts the bytes."""
         bodies = self._bodies
-        if bodies is not None:
-            request_body = _redacted_body(bodies.request_body, bodies.request_type or "")
-            self._fields.update(
-                client_id=_client_id(request_body, bodies.query),
-                request={"content_type": bodies.request_type or None, "body": request_body},
-                response={"content_type": bodies.response_type,
-                          "body": _redacted_body(bodies.response_body, bodies.response_type or "")})
-            self._bodies = None  # after the update: a reader that sees None sees a whole entry
-        return self._fields
+        request_body = _redacted_body(bodies.request_body, bodies.request_type or "")
+        return {**self._fields, "client_id": _client_id(request_body, bodies.query),
+                "request": {"content_type": bodies.request_type or None, "body": request_body},
+                "response": {"content_type": bodies.response_type,
+                             "body": _redacted_body(bodies.response_body, bodies.response_type or "")}}
 
 
 def _entry(environ: dict, current, effects, recorded: _TeeInput, answer: dict, body: bytes,
@@ -266,6 +277,8 @@ def _filter(name: str, value: str) -> Callable[[dict], bool]:
         return lambda entry: entry["id"] > value  # ids count up with a fixed width
     if not value:
         raise ControlError(400, f'"{name}" must not be empty.')
+    if name in CAUSED:
+        return lambda entry: value in entry[CAUSED[name]]
     field = "user_id" if name == "user" else name
     return lambda entry: entry.get(field) == value
 

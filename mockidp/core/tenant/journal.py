@@ -19,6 +19,7 @@ from contextvars import ContextVar, copy_context
 from typing import Any, Callable
 
 DEFAULT_SIZE = 1000
+DEFAULT_BYTES = 8 * 1024 * 1024  # per tenant; a full ring of 16 KB bodies each way would be 32 MB
 
 
 class Effects:
@@ -75,9 +76,15 @@ def carried(job: Callable[[], Any]) -> Callable[[], Any]:
 
 
 class Journal:
-    def __init__(self, size: int = DEFAULT_SIZE):
+    """The newest requests: at most `size` entries, and at most `max_bytes` of them as the api
+    layer counts them (add's `weight`: the entry's stored bodies plus a fixed overhead), so a
+    run of large bodies cannot make the ring big. The newest entry is always kept."""
+
+    def __init__(self, size: int = DEFAULT_SIZE, max_bytes: int = DEFAULT_BYTES):
         self.size = size
-        self._entries: deque[Any] = deque(maxlen=max(size, 1))  # as the api layer records them
+        self.max_bytes = max_bytes  # 0: bounded by `size` only
+        self._entries: deque[tuple[Any, int]] = deque()  # (entry as the api layer records it, weight)
+        self._weight = 0
         self._lock = threading.Lock()
         self._count = 0
 
@@ -96,18 +103,30 @@ class Journal:
     def end(token: object) -> None:
         _current.reset(token)  # type: ignore[arg-type]
 
-    def add(self, entry: Any) -> None:
-        if self.enabled:
-            with self._lock:
-                self._entries.append(entry)
+    def add(self, entry: Any, weight: int = 0) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            self._entries.append((entry, weight))
+            self._weight += weight
+            while len(self._entries) > self.size or (self.max_bytes and self._weight > self.max_bytes
+                                                     and len(self._entries) > 1):
+                _, dropped = self._entries.popleft()
+                self._weight -= dropped
+
+    @property
+    def weight(self) -> int:
+        """The bytes the ring counts now (at most max_bytes, unless one entry alone is heavier)."""
+        return self._weight
 
     def entries(self) -> list[Any]:
         """Oldest first."""
         with self._lock:
-            return list(self._entries)
+            return [entry for entry, _ in self._entries]
 
     def clear(self) -> int:
         with self._lock:
             count = len(self._entries)
             self._entries.clear()
+            self._weight = 0
             return count

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from . import statefile
 from .clock import Clock
+from .journal import DEFAULT_BYTES as DEFAULT_JOURNAL_BYTES
 from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .journal import Journal
 from .rng import TenantRandom
@@ -57,6 +58,7 @@ class TenantConfig(NamedTuple):
     management_scopes: tuple[str, ...] = ()
     keep_signing_key: bool = True  # False: its key lives in memory only (POST /_mock/tenants)
     journal_size: int = DEFAULT_JOURNAL_SIZE  # requests the journal keeps (0: none)
+    journal_bytes: int = DEFAULT_JOURNAL_BYTES  # and the bytes of their bodies (0: no such bound)
 
 
 class TenantSnapshot(NamedTuple):
@@ -89,7 +91,7 @@ class Tenant:
         # The mock's knobs (/_mock/settings): each part registers its sections.
         self.mock_settings = MockSettings()
         # Every request and what it caused (not part of the state: it records, never decides).
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(config.journal_size, config.journal_bytes)
         # Bumped by every reset: work that began before one (an Action running in Node) checks
         # it before touching state, so a test never sees the previous test's leftovers.
         self.generation = 0

@@ -1,6 +1,8 @@
 """A tenant's traffic shaping: latency, faults and barriers, and the order they apply in.
 
 When a request arrives (anything outside /_mock), `handle()`:
+  0. takes a token from the request's rate-limit bucket (rate_limits.py): its X-RateLimit-*
+     headers go on whatever answers, and an empty bucket is a 429 when limits are enforced;
   1. decides everything up front, in arrival order: the barrier that holds it, the fault rule that
      answers it, its latency. Deciding on arrival (not after a hold) keeps fault counts and seeded
      draws tied to the order the test sent requests in, not to which woken thread runs first;
@@ -24,6 +26,7 @@ from ..tenant.errors import ControlError, FixtureError
 from .barriers import RELEASED, REMOVED, BarrierBoard, Hold, restored_barriers
 from .faults import FaultBook, FaultRule, error_envelope, restored_rules
 from .latency import LatencySettings
+from .rate_limits import RateLimits
 from .route_match import BodyReader, normalize_path
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -73,10 +76,11 @@ class Traffic:
         self.latency = LatencySettings(tenant_seed, startup_latency)
         self.faults = FaultBook(tenant_seed)
         self.barriers = BarrierBoard()
+        self.rate_limits = RateLimits(clock)
         self._reset_signal = threading.Event()
 
     def sections(self) -> list:
-        return [self.latency,
+        return [self.latency, self.rate_limits,
                 ReadOnlySection("faults", "rules", self.faults.describe, "/_mock/faults"),
                 ReadOnlySection("barriers", "barriers", self.barriers.describe, "/_mock/barriers")]
 
@@ -88,21 +92,23 @@ class Traffic:
         signal.set()
 
     def capture(self) -> dict[str, Any]:
-        """Latency, faults and barriers as plain JSON (a snapshot's or state file's part)."""
-        return copy.deepcopy({"latency": self.latency.current(), "faults": self.faults.capture(),
-                              "barriers": self.barriers.capture()})
+        """Latency, rate limits, faults and barriers as plain JSON (a snapshot's or state file's part)."""
+        return copy.deepcopy({"latency": self.latency.current(), "rate_limits": self.rate_limits.current(),
+                              "faults": self.faults.capture(), "barriers": self.barriers.capture()})
 
     def restorer(self, captured: Any) -> Callable[[], None]:
         """Check captured controls (ControlError, KeyError, TypeError... if they are not) and
         return what puts them back. Requests waiting then (barrier, latency, fault delay) are
         answered 503, as on reset: they belong to the state left behind."""
         apply_latency = self.latency.restored(captured["latency"])
+        apply_rate_limits = self.rate_limits.restored(captured.get("rate_limits"))  # none before they existed
         faults = restored_rules(captured["faults"], self._seed)
         barriers, next_barrier = restored_barriers(captured["barriers"])
 
         def restore() -> None:
             self.reset()
             apply_latency()
+            apply_rate_limits()
             self.faults.restore(faults)
             self.barriers.restore(barriers, next_barrier)
 
@@ -124,6 +130,18 @@ class Traffic:
         return TrafficPlan(hold, fault, delay_ms, self._reset_signal)
 
     def handle(self, method: str, path: str, read_body: BodyReader) -> Verdict:
+        limited = self.rate_limits.take(method, normalize_path(path))
+        if limited is not None and limited.refused_body is not None:
+            return Verdict("answer", 429, limited.refused_body, {"Content-Type": JSON_TYPE, **limited.headers})
+        verdict = self._shaped(method, path, read_body)
+        if limited is None:
+            return verdict
+        # A fault rule's own X-RateLimit-* (a simulated 429) win over the bucket's.
+        taken = {name.lower() for name in verdict.headers}
+        extra = {name: value for name, value in limited.headers.items() if name.lower() not in taken}
+        return verdict._replace(headers={**verdict.headers, **extra})
+
+    def _shaped(self, method: str, path: str, read_body: BodyReader) -> Verdict:
         plan = self.plan(method, path, read_body)
         if plan is None:
             return PROCEED

@@ -4,6 +4,7 @@
 // Action executions it ran. Opening an entry shows its bodies and resolves each effect.
 (() => {
   const { control, management, el, act, confirmButton, onSubmit, pretty } = Console;
+  const { fill, plural } = Lists;
   const SHOWN = 200;
   const CONTROL_PATH = /^(\/t\/[^/]+)?\/_mock\//;
   let filters = { hide_control: "on" };
@@ -98,9 +99,10 @@
     const { found, note } = await entries();
     if (mine !== loads) return;
     const newest = found.slice(-SHOWN).reverse();
-    document.querySelector("[data-testid=journal-note]").textContent =
-      note || `${found.length} entr${found.length === 1 ? "y" : "ies"}${found.length > SHOWN ? `, the latest ${SHOWN} shown` : ""}`;
-    document.querySelector("[data-testid=journal-list]").replaceChildren(...newest.map(row));
+    const latest = found.length > SHOWN ? `, the latest ${SHOWN} shown` : "";
+    const summary = note || plural(found.length, "entry", "entries") + latest;
+    document.querySelector("[data-testid=journal-note]").textContent = summary;
+    fill("journal-list", newest.map(row), "No request matches.");
   }
 
   onSubmit("journal-filter", (values) => { filters = values; act(load); });

@@ -2,6 +2,7 @@
 // Tenant logs: GET /api/v2/logs (Lucene q, newest first), each event's JSON on a click.
 (() => {
   const { management, el, act, onSubmit, pretty } = Console;
+  const { fill } = Lists;
   let lastQuery = "";
   let searches = 0;  // only the latest search may show its answer (the panel's first load may end after it)
 
@@ -11,7 +12,8 @@
     const item = el("div", { class: "item clickable", "data-testid": "log", "data-log-id": log.log_id },
       el("span", { class: "badge" }, log.type),
       el("strong", { class: "grow" }, log.description || ""),
-      el("span", { class: "muted" }, [log.user_name || log.user_id, log.client_id, log.date].filter(Boolean).join(" · ")),
+      el("span", { class: "muted" }, [log.user_name || log.user_id, log.client_id, log.date]
+        .filter(Boolean).join(" · ")),
       json);
     item.addEventListener("click", () => { json.hidden = !json.hidden; });
     return item;
@@ -24,8 +26,7 @@
     if (query.trim()) params.set("q", query.trim());
     const logs = await management("GET", `/logs?${params}`);
     if (mine !== searches) return;
-    const list = document.querySelector("[data-testid=log-list]");
-    list.replaceChildren(...(logs.length ? logs.map(row) : [el("p", { class: "muted", "data-testid": "log-empty" }, "No log event matches.")]));
+    fill("log-list", logs.map(row), "No log event matches.");
   }
 
   onSubmit("log-search", (values) => act(() => search(values.q || "")));

@@ -3,6 +3,9 @@
 // rendered HTML in a sandboxed frame (no scripts; links open in the tab), the queue, text messages.
 (() => {
   const { control, el, act, confirmButton } = Console;
+  const { fill, plural } = Lists;
+  const SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox "
+    + "allow-top-navigation-by-user-activation";  // no scripts: an email's own JavaScript never runs
   const find = (testid) => document.querySelector(`[data-testid=${testid}]`);
 
   function framed(html) {
@@ -21,10 +24,10 @@
     if (item.status === "failed") {
       body.append(el("pre", { "data-testid": "outbox-error" }, item.error));
     } else {
-      const frame = el("iframe", { class: "email", title: item.subject || "email", loading: "lazy",
-        sandbox: "allow-same-origin allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation" });
+      const frame = el("iframe", { class: "email", title: item.subject || "email", loading: "lazy", sandbox: SANDBOX });
       frame.srcdoc = framed(item.html || "");
-      body.append(frame, el("details", {}, el("summary", { class: "muted" }, "Plain text"), el("pre", {}, item.text || "")));
+      const text = el("details", {}, el("summary", { class: "muted" }, "Plain text"), el("pre", {}, item.text || ""));
+      body.append(frame, text);
     }
     return el("details", { class: "message", open, "data-testid": "outbox-message", "data-id": item.id },
       el("summary", {},
@@ -38,25 +41,30 @@
   function listing(testid, title, items, line) {
     const box = find(testid);
     box.hidden = items.length === 0;
-    box.replaceChildren(el("h3", {}, `${title} (${items.length})`), el("ul", {}, items.map((item) => el("li", {}, line(item)))));
+    const lines = items.map((item) => el("li", {}, line(item)));
+    box.replaceChildren(el("h3", {}, `${title} (${items.length})`), el("ul", {}, lines));
   }
+
+  let shown = "";  // what the panel shows, to notice when the mailroom changed
+  const fingerprint = (sent, queued) => [...sent.messages, ...queued.messages]
+    .map((message) => `${message.id}:${message.status}`).join(",");
 
   async function load() {
     const [sent, queued, settings] = await Promise.all([
       control("GET", "/outbox"), control("GET", "/email-queue"), control("GET", "/settings")]);
+    shown = fingerprint(sent, queued);
     // Text messages exist only where passwordless SMS does; a server without them shows none.
     const texts = await control("GET", "/sms").catch(() => ({ messages: [] }));
     const email = settings.email || {};
     const messages = [...sent.messages].reverse();
-    find("outbox-summary").textContent = `${messages.length} message${messages.length === 1 ? "" : "s"} · `
+    find("outbox-summary").textContent = `${plural(messages.length, "message")} · `
       + `${queued.messages.length} queued · delivery: ${email.delivery || "?"}`;
     document.getElementById("outbox-flush").disabled = queued.messages.length === 0;
     listing("outbox-queue", "Queued", queued.messages, (m) =>
       `${m.template} to ${m.to} · queued ${m.queued_at} · ${m.due_at ? `due ${m.due_at}` : "held until delivered"}`);
     listing("outbox-sms", "Text messages", [...texts.messages].reverse(), (m) => `${m.to} · ${m.sent_at}: ${m.body}`);
-    find("outbox-messages").replaceChildren(...(messages.length
-      ? messages.map((item, index) => message(item, index === 0))
-      : [el("p", { class: "muted", "data-testid": "outbox-empty" }, "No email yet. Anything mockidp sends appears here.")]));
+    fill("outbox-messages", messages.map((item, index) => message(item, index === 0)),
+         "No email yet. Anything mockidp sends appears here.");
   }
 
   document.getElementById("outbox-flush").addEventListener("click", () => act(async () => {
@@ -70,6 +78,16 @@
     await load();
     return deleted;
   }, (deleted) => `${deleted} deleted.`), "outbox-clear"));
+
+  // Like the outbox page, keep the panel current while it is on screen: an email the app under
+  // test sends appears without a click. Quiet when hidden or when mockidp is not answering.
+  setInterval(async () => {
+    if (document.getElementById("outbox").hidden || document.visibilityState !== "visible") return;
+    try {
+      const [sent, queued] = await Promise.all([control("GET", "/outbox"), control("GET", "/email-queue")]);
+      if (fingerprint(sent, queued) !== shown) await load();
+    } catch (error) { /* keep what is shown */ }
+  }, 3000);
 
   Console.panel("outbox", load);
 })();

@@ -2,6 +2,7 @@
 // Snapshots of this tenant: take one, restore it (the same requests then give the same ids), delete.
 (() => {
   const { control, el, act, confirmButton, onSubmit } = Console;
+  const { fill } = Lists;
 
   function row(snapshot) {
     const name = encodeURIComponent(snapshot.name);
@@ -19,8 +20,7 @@
 
   async function load() {
     const { snapshots } = await control("GET", "/snapshots");
-    document.querySelector("[data-testid=snapshot-list]").replaceChildren(...(snapshots.length ? snapshots.map(row)
-      : [el("p", { class: "muted" }, "No snapshot yet: take one to come back to this state in milliseconds.")]));
+    fill("snapshot-list", snapshots.map(row), "No snapshot yet: take one to come back to this state in milliseconds.");
   }
 
   onSubmit("snapshot-create", (values, form) => act(async () => {

@@ -3,8 +3,7 @@
 // (/_mock/barriers) of this tenant: see them, add them, take them away.
 (() => {
   const { control, el, act, onSubmit, pretty } = Console;
-  const find = (testid) => document.querySelector(`[data-testid=${testid}]`);
-  const none = (text) => el("p", { class: "muted" }, text);
+  const { fill } = Lists;
 
   function describeFault(rule) {
     const answer = rule.kind === "status" || !rule.kind ? `answers ${rule.status}` : rule.kind;
@@ -40,12 +39,12 @@
     const [settings, faults, barriers] = await Promise.all([
       control("GET", "/settings"), control("GET", "/faults"), control("GET", "/barriers")]);
     const latency = settings.latency || {};
-    find("latency-json").textContent = pretty(latency);
+    document.querySelector("[data-testid=latency-json]").textContent = pretty(latency);
     const form = document.getElementById("latency-form");
     form.default_ms.value = latency.default_ms ?? 0;
     form.default_jitter_ms.value = latency.default_jitter_ms ?? 0;
-    find("fault-list").replaceChildren(...(faults.rules.length ? faults.rules.map(faultRow) : [none("No fault rule.")]));
-    find("barrier-list").replaceChildren(...(barriers.barriers.length ? barriers.barriers.map(barrierRow) : [none("No barrier.")]));
+    fill("fault-list", faults.rules.map(faultRow), "No fault rule.");
+    fill("barrier-list", barriers.barriers.map(barrierRow), "No barrier.");
   }
 
   function patchLatency(latency, message) {
@@ -82,7 +81,8 @@
   }, "Every fault rule removed."));
 
   onSubmit("barrier-form", (values) => act(async () => {
-    const created = await control("POST", "/barriers", { method: values.method.trim() || "*", path: values.path.trim() });
+    const barrier = { method: values.method.trim() || "*", path: values.path.trim() };
+    const created = await control("POST", "/barriers", barrier);
     await load();
     return created;
   }, (created) => `${created.id} holds ${created.method} ${created.path}.`));

@@ -3,6 +3,7 @@
 // block/unblock (PATCH blocked) and delete, all through /api/v2 as any client would.
 (() => {
   const { management, el, act, confirmButton, onSubmit, pretty } = Console;
+  const { fill, plural } = Lists;
   let lastQuery = "";
   let searches = 0;  // only the latest search may show its answer (the panel's first load may end after it)
 
@@ -22,9 +23,9 @@
     if (query.trim()) params.set("q", query.trim());
     const page = await management("GET", `/users?${params}`);
     if (mine !== searches) return;
-    document.querySelector("[data-testid=user-list]").replaceChildren(...page.users.map(row));
-    document.querySelector("[data-testid=user-total]").textContent =
-      `${page.total} user${page.total === 1 ? "" : "s"}${page.total > page.users.length ? ` (first ${page.users.length})` : ""}`;
+    fill("user-list", page.users.map(row), "No user matches.");
+    const partial = page.total > page.users.length ? ` (the first ${page.users.length} shown)` : "";
+    document.querySelector("[data-testid=user-total]").textContent = plural(page.total, "user") + partial;
   }
 
   async function show(userId) {
@@ -37,8 +38,18 @@
     const block = el("button", { type: "button", "data-testid": "user-block",
                                  onclick: () => setBlocked(userId, !user.blocked) },
       user.blocked ? "Unblock" : "Block");
-    document.getElementById("user-actions").replaceChildren(block,
+    const journal = el("button", { type: "button", "data-testid": "user-journal", onclick: () => requestsOf(userId) },
+      "Their requests");
+    document.getElementById("user-actions").replaceChildren(block, journal,
       confirmButton("Delete", () => remove(userId), "user-delete"));
+  }
+
+  // The journal panel, filtered by this user.
+  function requestsOf(userId) {
+    const filter = document.getElementById("journal-filter");
+    filter.elements.user.value = userId;
+    filter.requestSubmit();
+    location.hash = "#journal";
   }
 
   function setBlocked(userId, blocked) {
