@@ -57,6 +57,23 @@ def test_opening_a_page_with_the_token_sets_a_strict_cookie_and_drops_the_token_
     assert page.status_code == 200 and "Outbox" in page.text
 
 
+def test_a_named_tenants_page_comes_back_under_its_prefix(guarded):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    created = requests.post(f"{guarded.url}/_mock/tenants", json={"name": "pages"}, headers=auth, timeout=30)
+    assert created.status_code == 201, created.text
+    try:
+        opened = requests.get(f"{guarded.url}/t/pages/_mock/outbox.html",
+                              params={"control_token": TOKEN, "to": "a@example.com"},
+                              allow_redirects=False, timeout=30)
+        assert opened.status_code == 303
+        assert opened.headers["Location"] == "/t/pages/_mock/outbox.html?to=a%40example.com"
+        page = requests.get(f"{guarded.url}/t/pages/_mock/outbox.html", cookies=dict([cookie_of(opened)]),
+                            timeout=30)
+        assert page.status_code == 200
+    finally:
+        requests.delete(f"{guarded.url}/_mock/tenants/pages", headers=auth, timeout=30)
+
+
 def test_without_the_token_a_page_asks_for_it_and_the_api_refuses(guarded):
     page = requests.get(f"{guarded.url}/_mock/outbox.html", timeout=30)
     assert page.status_code == 401 and 'name="control_token"' in page.text
