@@ -99,6 +99,30 @@ def test_create_enterprise_connection_with_auth0_defaults(mockidp, api, strategy
     assert read == listed[0] == connection
 
 
+_EMAIL_IDENTIFIER = {"identifier": {"active": True}, "profile_required": True,
+                     "signup": {"status": "required", "verification": {"active": False}}}
+
+
+@pytest.mark.parametrize("options, message", [
+    # as recorded (go-auth0's CreateDBConnectionWithDifferentOptions cassettes)
+    ({"requires_username": True, "attributes": {"email": _EMAIL_IDENTIFIER}},
+     "Cannot set both options.attributes and options.requires_username"),
+    ({"validation": {"username": {"max": 5, "min": 1}}, "attributes": {"email": _EMAIL_IDENTIFIER}},
+     "Cannot set both options.attributes and options.validation"),
+    ({"attributes": {"email": {**_EMAIL_IDENTIFIER, "identifier": {"active": False}}}},
+     "attributes must contain one active identifier"),
+    ({"attributes": {"email": _EMAIL_IDENTIFIER, "phone_number": {
+        "identifier": {"active": True}, "profile_required": True, "signup": {"status": "inactive"}}}},
+     "attribute phone_number must also be required on signup"),
+])
+def test_identifier_attributes_are_checked_as_auth0_does(api, options, message):
+    response = api.post("/api/v2/connections", json={"name": "Attributes", "strategy": "auth0", "options": options})
+    assert_error(response, 400, message, "invalid_body")
+    assert not api.get("/api/v2/connections", params={"name": "Attributes"}).json()
+    assert create(api, name="Attributes", options={"attributes": {"email": _EMAIL_IDENTIFIER}})["options"][
+        "attributes"] == {"email": _EMAIL_IDENTIFIER}
+
+
 def test_empty_realms_become_the_name(api):
     assert create(api, name="No-Realms", realms=[])["realms"] == ["No-Realms"]
 

@@ -275,12 +275,22 @@ def test_interactions_that_depend_on_the_recording_tenant_are_classified_and_lef
     self_contained = document["summary"]["management"]["self_contained"]
     assert (self_contained["interactions"], self_contained["status_matches"]) == (4, 3)
     assert document["summary"]["management"]["dependent"] == \
-        {"preexisting_object": 2, "after_failed_step": 1, "tenant_feature": 1}
+        {"preexisting_object": 2, "after_failed_step": 1, "tenant_feature": 1, "recorded_race": 0}
     assert set(document["summary"]["dependence_reasons"]) == set(dependence.REASONS)
     printed = capsys.readouterr().out
     assert "management self-contained" in printed and "75.0%" in printed
-    assert "depending on the recording tenant: 4 (2 preexisting_object, 1 after_failed_step, " \
-           "1 tenant_feature)" in printed
+    assert "left out of the self-contained figure: 4 (2 preexisting_object, 1 after_failed_step, " \
+           "1 tenant_feature, 0 recorded_race)" in printed
+
+
+def test_a_repeated_connection_delete_is_a_recorded_race_whatever_auth0_answered():
+    history, ids = dependence.History(), IdMap()
+    delete = lambda status: cassettes.Recorded("DELETE", "", "", "", status, "", "")  # noqa: E731
+    path = "/api/v2/connections/con_Recorded000001"
+    assert history.judge(delete(202), path, "", ids) == "preexisting_object"  # never created here
+    assert history.judge(delete(202), path, "", ids) == "recorded_race"
+    assert history.judge(delete(204), path, "", ids) == "recorded_race"
+    assert history.judge(delete(204), "/api/v2/clients/abc", "", ids) is None
 
 
 def test_a_tenant_feature_names_its_reason():

@@ -8,6 +8,8 @@ docs/parity.md.
     idmap.py      what an id is; recorded → live ids, substituted in later requests; path templates
     transport.py  the keep-alive connection to mockidp: fresh tenant, frozen clock, token
     compare.py    body shapes compared (keys, absent vs null) and each interaction classified
+    dependence.py which interactions depend on the recording tenant (left out of the
+                  self-contained figure), each with its reason
     replay.py     one cassette on one fresh tenant, interaction by interaction
     report.py     per-family tables, totals, the JSON report
     ledger.py     the ratchet file of interactions that match today

@@ -16,6 +16,13 @@ objects, settings and features of its own. An interaction depends on that when:
   it had by name). Rules and hooks, which the recording tenant had because it predates their
   retirement, are not among them: the replay's tenant is such an old one (command.py).
 
+- **recorded_race**: Auth0's answer depended on the timing of its own background work, and the
+  cassettes hold both answers for the same sequence: a connection's DELETE repeated after a
+  first one answered 202 got 202 again (with the same `deleted_at`) while the deletion still
+  ran, 204 once it had finished, at the same pace of requests (go-auth0's Read and ReadByName
+  cassettes, each strategy). Every such repeated DELETE is left out, whatever Auth0 answered;
+  mockidp answers 204 (docs/behaviour.md).
+
 An id that no response returned and that Auth0 answered with 4xx is a test of a missing or
 malformed id: self-contained. Everything not listed above is self-contained; the interactions
 of authentication cassettes that replay the recorder's fake tokens are judged by the same rules
@@ -35,11 +42,15 @@ from .idmap import ID_KEY, IdMap, looks_like_id
 PREEXISTING_OBJECT = "preexisting_object"
 AFTER_FAILED_STEP = "after_failed_step"
 TENANT_FEATURE = "tenant_feature"
+RECORDED_RACE = "recorded_race"
 REASONS = {
     PREEXISTING_OBJECT: "names an object the cassette never created, which the recording tenant had",
     AFTER_FAILED_STEP: "names an object an earlier interaction created on Auth0 but not on mockidp",
     TENANT_FEATURE: "answered from the recording tenant's own settings, plan or age",
+    RECORDED_RACE: "answered by Auth0 one way or the other depending on the timing of its own background work",
 }
+# Deletions Auth0 finishes in the background: a repeated DELETE races them
+_BACKGROUND_DELETES = re.compile(r"/api/v2/connections/[^/]+")
 
 
 @dataclass(frozen=True)
@@ -77,12 +88,17 @@ class History:
 
     def __init__(self) -> None:
         self.returned: set[str] = set()
+        self.deleting: set[str] = set()  # paths whose DELETE Auth0 accepted (202) to finish later
 
     def judge(self, recorded: Recorded, path: str, query: str, ids: IdMap) -> str | None:
         """The reason `recorded` depends on the recording tenant, or None if self-contained."""
         for feature in TENANT_FEATURES:
             if feature.applies(recorded, path):
                 return TENANT_FEATURE
+        if recorded.method == "DELETE" and path in self.deleting:
+            return RECORDED_RACE
+        if recorded.method == "DELETE" and recorded.status == 202 and _BACKGROUND_DELETES.fullmatch(path):
+            self.deleting.add(path)
         for named in _named_ids(path, query, recorded):
             if named in ids:
                 continue

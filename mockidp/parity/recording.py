@@ -97,8 +97,10 @@ _SCIM_TOKEN = BodyRewrite(True, frozenset({"token"}))
 # - connections' purposes: absent from every connection recorded before September 2025 unless
 #   sent, present on every one recorded since January 2026 (database, social, OIDC, Okta alike);
 # - custom domains' created_at and is_default: absent up to 2024, present since late 2025.
-NEWER_KEYS = {"/api/v2/connections": frozenset({"authentication", "connected_accounts"}),
-              "/api/v2/custom-domains": frozenset({"created_at", "is_default"})}
+# (keyed by a pattern of the paths answering them)
+_PURPOSES = frozenset({"authentication", "connected_accounts"})
+NEWER_KEYS = {r"/api/v2/connections(/[^/]+)?": _PURPOSES, r"/api/v2/clients/[^/]+/connections": _PURPOSES,
+              r"/api/v2/custom-domains(/[^/]+)?": frozenset({"created_at", "is_default"})}
 
 
 def body_rewrite(method: str, path: str, query: str, status: int, content_type: str) -> BodyRewrite:
@@ -120,7 +122,7 @@ def body_rewrite(method: str, path: str, query: str, status: int, content_type: 
         return BodyRewrite(fabricated=True)
     if method == "POST" and "/scim-configuration/tokens" in path:
         return _SCIM_TOKEN
-    for collection, keys in NEWER_KEYS.items():
-        if re.fullmatch(rf"{collection}(/[^/]+)?", path):
+    for paths, keys in NEWER_KEYS.items():
+        if re.fullmatch(paths, path):
             return BodyRewrite(newer_keys=keys)
     return UNCHANGED

@@ -88,7 +88,7 @@ def dependent_counts(results: list[Result]) -> dict[str, int]:
 def _dependence_note(results: list[Result]) -> str:
     counts = dependent_counts(results)
     parts = ", ".join(f"{count} {reason}" for reason, count in counts.items())
-    return f"not self-contained, depending on the recording tenant: {sum(counts.values())} ({parts})"
+    return f"left out of the self-contained figure: {sum(counts.values())} ({parts})"
 
 
 def _line(label: str, figures: Figures) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..tenant import ids
 from ..tenant.clock import iso
-from ..tenant.errors import ManagementError, conflict
+from ..tenant.errors import ManagementError, bad_request, conflict
 from .clients import inexistent_client
 from .passwords import DEFAULT_MIN_LENGTH
 
@@ -145,9 +145,29 @@ def client_connections(tenant: "Tenant", client_id: str, strategies: list[str] |
 
 # --- create, update, delete (Management API) ------------------------------------------------
 
+def check_attributes(options: dict) -> None:
+    """A database connection's identifier attributes, as Auth0 checks them (recorded wording):
+    they replace requires_username and validation, one must be an active identifier, and an
+    attribute required in the profile must be asked for at signup."""
+    attributes = options.get("attributes")
+    if not isinstance(attributes, dict):
+        return
+    for legacy in ("requires_username", "validation"):
+        if legacy in options:
+            raise bad_request(f"Cannot set both options.attributes and options.{legacy}")
+    if not any(((attribute or {}).get("identifier") or {}).get("active") for attribute in attributes.values()):
+        raise bad_request("attributes must contain one active identifier")
+    for name, attribute in attributes.items():
+        signup = (attribute or {}).get("signup") or {}
+        if (attribute or {}).get("profile_required") and signup.get("status") == "inactive":
+            raise bad_request(f"attribute {name} must also be required on signup")
+
+
 def create_connection(tenant: "Tenant", body: dict) -> dict:
     """POST /connections with a schema-validated body. Deprecated `enabled_clients` are kept for
     the clients that exist; an empty or missing `realms` becomes [name]."""
+    if body.get("strategy", "auth0") == "auth0":
+        check_attributes(body.get("options") or {})
     with tenant.lock:
         directory = tenant.directory
         if directory.connection_by_name(body["name"]) is not None:

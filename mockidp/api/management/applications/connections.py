@@ -100,5 +100,7 @@ def list_client_connections(id: str):
     strategies = args.get("strategy")
     if isinstance(strategies, str):
         strategies = [strategies]
-    found = connections.client_connections(tenant(), id, strategies)
+    # a client's connections leave out their enabled clients (recorded), unlike GET /connections
+    found = [{key: value for key, value in connection.items() if key != "enabled_clients"}
+             for connection in connections.client_connections(tenant(), id, strategies)]
     return json_response(checkpoint(found, args, "connections", "id", lambda c: _view(c, args)))
