@@ -80,6 +80,9 @@ RESOURCES = [
     _section("/risk-assessments/settings", enabled=False),
     _section("/risk-assessments/settings/new-device", remember_for=30),
     _section("/supplemental-signals", akamai_enabled=False),
+    # Suspicious-IP throttling is stored, not enforced, so no IP is ever blocked: GET answers
+    # Auth0's bare 404 (recorded), DELETE 204 (recorded).
+    Resource("/anomaly/blocks/ips", "IP block", not_found="Not Found", delete_missing_ok=True),
     Resource("/network-acls", "network ACL", created_at="created_at", updated_at="updated_at", delete_status=200,
              listing="offset", list_key="network_acls"),
     Resource("/keys/signing", "signing key", id_key="kid", source=_signing_keys,
