@@ -27,6 +27,7 @@ def main() -> None:
     from mockidp.runtime import MockIdP
     from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}, load average {os.getloadavg()[0]:.1f}")
     mock = MockIdP(tls=False).start()
     base = mock.url_for("http")
     http = requests.Session()
@@ -57,6 +58,7 @@ def main() -> None:
         state = http.get(f"{tenant}/_mock/state").json()
         load_ms = _timed_each(5, lambda i: _ok(http.put(f"{tenant}/_mock/state", json=state), 200))
         _row("PUT /_mock/state, 5 runs", load_ms)
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
     finally:
         mock.stop()
 

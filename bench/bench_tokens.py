@@ -15,7 +15,8 @@ In one run:
 Rounds are interleaved (every row once per round, the signing rate measured in each round), the
 tenant is reset before each row, and the median round is printed with the server's CPU per
 request (user+system from /proc over the timed part: far less sensitive to other load on the
-machine than req/s). Targets, as ratios within the run: password >= 0.8x (signing rate / 2);
+machine than req/s), and the context switches of the server's threads per request (from
+/proc: thread hand-offs, the GIL changing hands, preemption). Targets, as ratios within the run: password >= 0.8x (signing rate / 2);
 client credentials >= 0.8x signing rate; /userinfo and GET user >= 0.9x JWKS; c=32 >= 0.9x c=8.
 The same ratios are also given from CPU per request (signing CPU / server CPU per request), which
 hold up on a loaded machine. Every loop has a fixed count; asserts only that requests succeed.
@@ -184,7 +185,7 @@ def main() -> None:
           f"{sign_ms:.3f} CPU ms/sig (median of {rounds}; rounds: {', '.join(f'{r:.0f}' for r in sign_rates)})")
     print()
     header = (f"{'row':27} {'c':>3} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'srv CPU ms/req':>14} "
-              f"{'sigs':>4} {'non-sig CPU ms':>14}")
+              f"{'sigs':>4} {'non-sig CPU ms':>14} {'ctx sw/req':>10}")
     print(header)
     rate: dict[tuple[str, int], float] = {}
     cpu_per_request: dict[tuple[str, int], float] = {}
@@ -196,9 +197,12 @@ def main() -> None:
             cpus = [m.server_cpu / len(m.latencies) * 1000 for m in runs if m.server_cpu is not None]
             rate[(name, clients)] = median_run.rate
             cpu_ms = statistics.median(cpus) if cpus else float("nan")
+            switches = [m.server_switches / len(m.latencies) for m in runs if m.server_switches is not None]
+            switches_per_request = statistics.median(switches) if switches else float("nan")
             cpu_per_request[(name, clients)] = cpu_ms
             print(f"{name:27} {clients:3} {median_run.rate:7.0f} {percentile_ms(samples, 0.5):7.2f} "
-                  f"{percentile_ms(samples, 0.99):7.2f} {cpu_ms:14.3f} {sigs:4} {cpu_ms - sigs * sign_ms:14.3f}")
+                  f"{percentile_ms(samples, 0.99):7.2f} {cpu_ms:14.3f} {sigs:4} {cpu_ms - sigs * sign_ms:14.3f} "
+                  f"{switches_per_request:10.1f}")
     print()
     if rows is not ROWS and len(rows) != len(ROWS):
         print("(a subset of rows: c=32 / c=8 only)")

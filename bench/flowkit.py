@@ -125,6 +125,10 @@ class Server:
         """The server process's user + system CPU so far (from /proc; None without /proc)."""
         return process_cpu_seconds(self.process.pid)
 
+    def context_switches(self) -> int | None:
+        """Context switches of all the server's threads so far (from /proc; None without /proc)."""
+        return process_context_switches(self.process.pid)
+
     def stop(self) -> None:
         self.process.stdin.close()
         self.process.wait(timeout=30)
@@ -134,6 +138,7 @@ class Measured(NamedTuple):
     rate: float                # operations per second
     latencies: list[float]     # seconds, one per operation
     server_cpu: float | None   # server CPU seconds spent during the timed part
+    server_switches: int | None = None  # the server threads' context switches in the timed part
 
 
 def run(server: Server, flow, clients: int, per_client: int, warmup: int) -> tuple[float, list[float]]:
@@ -158,6 +163,7 @@ def measure(server: Server, flow, clients: int, per_client: int, warmup: int, pr
         # (Timing from the main thread instead would count from whenever it gets the GIL back,
         # which on a loaded machine can be after the workers have finished.)
         start["cpu"] = server.cpu_seconds()
+        start["switches"] = server.context_switches()
         start["time"] = time.perf_counter()
 
     start_line = threading.Barrier(clients, action=go)
@@ -185,6 +191,7 @@ def measure(server: Server, flow, clients: int, per_client: int, warmup: int, pr
     for thread in threads:
         thread.join(timeout=600)
     cpu_after = server.cpu_seconds()  # the server is idle once every worker has its last answer
+    switches_after = server.context_switches()
     for client in workers:
         client.close()
     if failures:
@@ -192,7 +199,9 @@ def measure(server: Server, flow, clients: int, per_client: int, warmup: int, pr
     flat = [value for values in latencies for value in values]
     elapsed = max(finished) - start["time"]
     cpu = cpu_after - start["cpu"] if start["cpu"] is not None and cpu_after is not None else None
-    return Measured(len(flat) / elapsed, flat, cpu)
+    switches = (switches_after - start["switches"]
+                if start.get("switches") is not None and switches_after is not None else None)
+    return Measured(len(flat) / elapsed, flat, cpu, switches)
 
 
 def process_cpu_seconds(pid: int) -> float | None:
@@ -202,6 +211,23 @@ def process_cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_context_switches(pid: int) -> int | None:
+    """Voluntary + involuntary context switches summed over a process's threads (from /proc)."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            lines = Path(f"/proc/{pid}/task/{task}/status").read_text().splitlines()
+        except OSError:
+            continue  # a thread that ended meanwhile
+        total += sum(int(line.split()[1]) for line in lines
+                     if line.split(":")[0] in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"))
+    return total
 
 
 def percentile_ms(samples: list[float], fraction: float) -> float:

@@ -20,6 +20,7 @@ from .api.authentication.userinfo import userinfo_endpoint
 from .api.control import control
 from .api.factors.control import factors_control
 from .api.factors.pages import mfa_pages
+from .api.harness.console import console
 from .api.harness.journal import JournalMiddleware, journal
 from .api.harness.snapshots import snapshots
 from .api.harness.tenants import TenantFactory, TenantRouter, tenants_control
@@ -69,6 +70,7 @@ def create_app(tenant: Tenant, ca_file: Path | None = None, tenant_factory: Tena
     app.register_blueprint(tenants_control)  # /_mock/tenants
     app.register_blueprint(snapshots)  # /_mock/snapshots, /_mock/state
     app.register_blueprint(journal)  # /_mock/journal, /_mock/journal.har
+    app.register_blueprint(console)  # /_mock/: the dev console, and its Management API token
     # Latency, faults and barriers act before Flask routes a request (see api/traffic.py), on
     # the tenant the request addressed (api/harness/tenants.py).
     # The journal records what the tenant's traffic controls did too (latency, faults).

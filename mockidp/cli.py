@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "(MOCKIDP_STATE); reset returns to it")
     serve.add_argument("--journal-size", type=int, default=int(_env("JOURNAL_SIZE", 1000)),
                        help="requests each tenant's journal keeps, newest last (MOCKIDP_JOURNAL_SIZE; 0 = off)")
+    serve.add_argument("--journal-bytes", type=int, default=int(_env("JOURNAL_BYTES", 8 * 1024 * 1024)),
+                       help="and at most this many bytes of their bodies, oldest dropped first "
+                            "(MOCKIDP_JOURNAL_BYTES; default 8 MiB; 0 = no byte bound)")
     serve.add_argument("--quiet", action="store_true", default=_env_flag("QUIET"),
                        help="print no access-log line per request (MOCKIDP_QUIET)")
     bundle = commands.add_parser("ca-bundle", help="print the path of a CA bundle (public roots + mockidp's CA)")
@@ -201,7 +204,8 @@ def _build(args: argparse.Namespace):
                        public_url=args.public_url, threads=args.threads, latency=latency,
                        email=_startup_email(args), control_token=args.control_token,
                        allowed_hosts=tuple(h.strip() for h in args.allowed_hosts),
-                       state=state, journal_size=max(args.journal_size, 0))
+                       state=state, journal_size=max(args.journal_size, 0),
+                       journal_bytes=max(args.journal_bytes, 0))
     except FixtureError as exc:
         print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
     except StateError as exc:

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 def build_tenant(fixtures: list[Path | FixtureDocument] | None = None, seed: int | None = None,
                  public_url: str | None = None, state_dir: Path | None = None,
                  latency: dict | int | None = None, email: dict | None = None,
-                 keep_signing_key: bool = True, journal_size: int | None = None) -> Tenant:
+                 keep_signing_key: bool = True, journal_size: int | None = None,
+                 journal_bytes: int | None = None) -> Tenant:
     """A tenant from fixture files or documents (default: mockidp's default fixture); the
     options win over the fixtures' `mockidp` section. Its signing key is kept in the state
     directory unless keep_signing_key is False (then it lives in memory only)."""
@@ -34,6 +35,7 @@ def build_tenant(fixtures: list[Path | FixtureDocument] | None = None, seed: int
     return assemble(TenantConfig(fixture=data, seed=seed, public_url=public_url, state_dir=state_dir,
                                  keep_signing_key=keep_signing_key,
                                  **({} if journal_size is None else {"journal_size": journal_size}),
+                                 **({} if journal_bytes is None else {"journal_bytes": journal_bytes}),
                                  clock_start=start, clock_frozen=frozen,
                                  management_scopes=tuple(supported_scopes())))  # what the routes accept
 
@@ -44,16 +46,17 @@ class MockIdP:
                  cert_dir: Path | None = None, public_url: str | None = None, threads: int = 16,
                  http: bool = True, latency: dict | int | None = None, email: dict | None = None,
                  allowed_hosts: tuple[str, ...] = (), control_token: str | None = None,
-                 state: dict | None = None, journal_size: int | None = None):
+                 state: dict | None = None, journal_size: int | None = None,
+                 journal_bytes: int | None = None):
         from .app import create_app
         from .server import ServerThread, TlsConfig, quiet_cheroot
 
         quiet_cheroot()
         self.public_url = public_url.rstrip("/") if public_url else None
         self._startup = {"fixtures": list(fixtures) if fixtures else None, "latency": latency, "email": email,
-                         "journal_size": journal_size}
+                         "journal_size": journal_size, "journal_bytes": journal_bytes}
         self.tenant = build_tenant(fixtures, seed, self.public_url, latency=latency, email=email,
-                                   journal_size=journal_size)
+                                   journal_size=journal_size, journal_bytes=journal_bytes)
         if state is not None:  # a state document (GET /_mock/state); StateError if unreadable
             self.tenant.import_state(state)
         self.ca_file: Path | None = None
@@ -102,7 +105,8 @@ class MockIdP:
             sources.append(FixtureDocument("request body", {"mockidp": settings}))
         tenant = build_tenant(sources, settings.get("seed"), self.public_url, latency=self._startup["latency"],
                               email=self._startup["email"], keep_signing_key=False,
-                              journal_size=self._startup["journal_size"])
+                              journal_size=self._startup["journal_size"],
+                              journal_bytes=self._startup["journal_bytes"])
         tenant.actions.ca_file = self.ca_file
         return tenant
 

@@ -2,16 +2,24 @@
 through the standard library), in the foreground (CLI) or on a background thread (tests).
 
 cheroot hands every new connection to a worker thread at once, and the worker then waits for the
-request: 16 idle or slow-sending (slowloris) sockets would hold all 16 workers. HeaderBufferingServer
-reads plain-HTTP request headers on cheroot's selector thread, without blocking, and hands a
-connection to a worker only once its headers are complete, so idle and slow clients cost a socket,
-never a worker. A connection that has not completed its headers within HEADER_TIMEOUT seconds of
-arriving is closed by cheroot's own expiry.
+request: 16 idle or slow-sending (slowloris) sockets would hold all 16 workers; and it shakes hands
+with a TLS client on its one accept thread, so one silent HTTPS peer stalls every new HTTPS
+connection. HeaderBufferingServer does both on cheroot's selector thread, without blocking: the TLS
+handshake advances whenever the socket is ready, then the request line and headers are read as
+they come, and a connection reaches a worker only once its headers are complete. Idle and slow
+clients cost a socket, never a worker. A connection that has not completed its handshake and
+headers within HEADER_TIMEOUT seconds of arriving is closed by cheroot's own expiry. A request line
+or header block too long to be a real Auth0 request is refused (414, 431) once its limit is passed,
+never read in full. A worker that has just answered on a plain-HTTP keep-alive connection serves
+the client's next request itself when it comes within KEEPALIVE_WAIT and no other connection waits
+for a worker, its headers read the same way (bench/README.md, issue #18).
 """
 from __future__ import annotations
 
 import io
+import json
 import logging
+import select
 import selectors
 import socket
 import threading
@@ -23,9 +31,17 @@ from cheroot.makefile import StreamReader
 from cheroot.wsgi import Server as WSGIServer
 
 DEFAULT_THREADS = 16
-HEADER_TIMEOUT = 10  # seconds to send the request line and headers; also the keep-alive idle limit
-MAX_HEADER_BYTES = 64 * 1024  # past this, the worker reads on and cheroot answers 413/400 itself
+HEADER_TIMEOUT = 10  # seconds to shake hands and send the request line and headers; also the keep-alive idle limit
+# Auth0's edge (Cloudflare) answers 414 past a 32 KB URL; no Auth0 SDK or browser flow comes close.
+MAX_REQUEST_LINE = 32 * 1024
+MAX_HEADER_BYTES = 64 * 1024  # the request line and headers together; past this, 431
+READ_CHUNK = 64 * 1024
+DISCARD_READS_PER_WAKE = 64  # up to 4 MiB dropped per turn of the selector loop, then the others' turn
 HEADERS_END = (b"\r\n\r\n", b"\n\n")
+# How long a worker that has just answered waits for the same client's next request before giving
+# the socket back to the selector thread: SDKs and test suites send it at once, and serving it on
+# the same worker spares the selector's wake-up, the queue and their thread switches.
+KEEPALIVE_WAIT = 0.002
 
 
 class _PrefixedSocketIO(socket.SocketIO):
@@ -51,52 +67,177 @@ class _PrefixedReader(StreamReader):
         self.bytes_read = 0
 
 
+def _first_index(data: bytearray, endings: tuple[bytes, ...]) -> int:
+    """Where the first of `endings` starts in `data`, -1 if none is there."""
+    found = [index for index in (data.find(ending) for ending in endings) if index != -1]
+    return min(found, default=-1)
+
+
+def _too_large(pending: bytearray) -> tuple[int, str] | None:
+    """The status and reason refusing what has arrived so far, or None while it may still be fine."""
+    line_end = pending.find(b"\n")
+    if line_end > MAX_REQUEST_LINE or (line_end == -1 and len(pending) > MAX_REQUEST_LINE):
+        return 414, "Request-URI Too Large"
+    headers_end = _first_index(pending, HEADERS_END)
+    if headers_end > MAX_HEADER_BYTES or (headers_end == -1 and len(pending) > MAX_HEADER_BYTES):
+        return 431, "Request Header Fields Too Large"
+    return None
+
+
+def _refusal(status: int, reason: str) -> bytes:
+    """A whole HTTP response in Auth0's Management API error envelope."""
+    message = ("The request line is too long." if status == 414
+               else "The request's header fields are too large.")
+    body = json.dumps({"statusCode": status, "error": reason, "message": message}).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    return head.encode("ascii") + body
+
+
 class HeaderBufferingServer(WSGIServer):
-    """cheroot's WSGI server, but a worker only gets a plain-HTTP connection with whole headers."""
+    """cheroot's WSGI server, but a worker only gets a connection with its handshake done and
+    its headers whole."""
 
     def process_conn(self, conn) -> None:
-        if self.ssl_adapter is not None or conn.rfile.has_data():
-            super().process_conn(conn)  # TLS reads need the handshake; buffered data is a request
+        if conn.rfile.has_data():
+            super().process_conn(conn)  # buffered data is a pipelined request
             return
-        pending = getattr(conn, "mockidp_pending", None)
-        if pending is None:
-            pending = conn.mockidp_pending = bytearray()
+        if getattr(conn, "mockidp_refused", False):
+            self._discard_input(conn)
+            return
+        if getattr(conn, "mockidp_pending", None) is None:
+            conn.mockidp_pending = bytearray()
             # Wall time, not the tenant clock: cheroot expires idle sockets against time.time().
-            conn.last_used = time.time()  # the header deadline counts from here, never reset
-        chunk = self._read_available(conn)
+            conn.last_used = time.time()  # the deadline counts from here, never reset
+        if self._handshake_done(conn) and self._buffer_headers(conn):
+            super().process_conn(conn)
+
+    def put_conn(self, conn) -> None:
+        """After a keep-alive answer, on the worker: serve the client's next request here if it
+        comes within KEEPALIVE_WAIT, else give the socket back to the selector."""
+        try:
+            while self._next_request_soon(conn):
+                conn.mockidp_pending = bytearray()
+                conn.last_used = time.time()  # the header deadline, as in process_conn
+                if not self._buffer_headers(conn):
+                    return  # closed, refused, or its headers still coming: the selector has it
+                if not conn.communicate():
+                    conn.close()
+                    return
+        except Exception:  # noqa: BLE001 - an exception here would stop cheroot's whole server
+            logging.getLogger("cheroot").exception("mockidp: a keep-alive connection failed")
+            conn.close()
+            return
+        super().put_conn(conn)
+
+    def _next_request_soon(self, conn) -> bool:
+        if not self.ready or self.ssl_adapter is not None or conn.rfile.has_data() or self.requests.qsize:
+            return False  # TLS as before; a pipelined request, or others waiting: the queue's turn
+        try:
+            return bool(select.select([conn.socket], [], [], KEEPALIVE_WAIT)[0])
+        except (OSError, ValueError):  # closed, or a descriptor select() cannot watch
+            return False
+
+    def _handshake_done(self, conn) -> bool:
+        """True once TLS (if any) is set up; else the step is taken and the socket waits."""
+        if self.ssl_adapter is None or getattr(conn, "mockidp_tls_ready", False):
+            return True
+        from .tls import HandshakeFailed  # loaded with the HTTPS listener's adapter
+
+        try:
+            waiting_for = self.ssl_adapter.advance_handshake(conn.socket)
+        except HandshakeFailed:
+            conn.close()
+            return False
+        if waiting_for is not None:
+            self._wait_for(conn, waiting_for)
+            return False
+        conn.mockidp_tls_ready = True
+        conn.ssl_env = self.ssl_adapter.get_environ(conn.socket)
+        return True
+
+    def _buffer_headers(self, conn) -> bool:
+        """True once the headers are whole and the worker may read the request; otherwise the
+        connection waits in the selector, or is refused or closed."""
+        pending = conn.mockidp_pending
+        room = MAX_HEADER_BYTES + 1 - len(pending)
+        chunk = self._read_available(conn, room)
         if chunk is None:
-            return
+            return False
         pending += chunk
-        if chunk and not any(end in pending for end in HEADERS_END) and len(pending) < MAX_HEADER_BYTES:
-            # Not yet whole: back to the selector, keeping last_used (cheroot's expiry closes it).
-            self._connections._selector.register(conn.socket.fileno(), selectors.EVENT_READ, data=conn)
-            return
+        refusal = _too_large(pending)
+        if refusal:
+            self._refuse(conn, *refusal)
+            return False
+        if chunk and _first_index(pending, HEADERS_END) == -1:
+            self._wait_for(conn)  # not yet whole; cheroot's expiry closes it at the deadline
+            return False
         del conn.mockidp_pending
         if not pending:
             conn.close()  # closed before sending anything
-            return
+            return False
         previous, conn.rfile = conn.rfile, _PrefixedReader(conn.socket, bytes(pending))
         previous.close()  # only its reference to the socket; the socket stays open
-        super().process_conn(conn)
+        return True
 
-    def _read_available(self, conn) -> bytes | None:
-        """What the socket holds now (b"" at end of stream); None after closing a broken one."""
-        sock = conn.socket
+    def _read_available(self, conn, limit: int) -> bytes | None:
+        """Up to `limit` bytes the socket holds now (b"" at end of stream); None when there is
+        nothing yet (the socket waits again) or after closing a broken one. Reads until the
+        socket would block: TLS may hold decrypted bytes that the selector cannot see."""
+        sock, received = conn.socket, bytearray()
+        would_block = getattr(self.ssl_adapter, "WOULD_BLOCK", BlockingIOError)
         try:
             sock.setblocking(False)
-            return sock.recv(MAX_HEADER_BYTES)
-        except BlockingIOError:
-            return self._reregister(conn)  # a spurious wake-up: nothing to read yet
+            while len(received) < limit:
+                chunk = sock.recv(min(READ_CHUNK, limit - len(received)))
+                if not chunk:
+                    return bytes(received)  # end of stream (after what came before it)
+                received += chunk
+        except would_block:
+            if not received:
+                self._wait_for(conn)  # a spurious wake-up: nothing to read yet
+                return None
         except OSError:
             conn.close()
             return None
         finally:
             if sock.fileno() != -1:
                 sock.settimeout(self.timeout)
+        return bytes(received)
 
-    def _reregister(self, conn) -> None:
-        self._connections._selector.register(conn.socket.fileno(), selectors.EVENT_READ, data=conn)
-        return None
+    def _refuse(self, conn, status: int, reason: str) -> None:
+        """Answer now, then read and drop what the client still sends until it hangs up or the
+        deadline passes: closing with unread input would reset the connection before the client
+        reads the answer."""
+        del conn.mockidp_pending
+        try:
+            conn.socket.setblocking(False)
+            conn.socket.send(_refusal(status, reason))  # small: fits an empty send buffer
+        except OSError:
+            conn.close()
+            return
+        conn.mockidp_refused = True
+        self._wait_for(conn)
+
+    def _discard_input(self, conn) -> None:
+        """Drop what has arrived, a bounded amount per wake-up, into one reused buffer."""
+        sock, scratch = conn.socket, bytearray(READ_CHUNK)
+        would_block = getattr(self.ssl_adapter, "WOULD_BLOCK", BlockingIOError)
+        try:
+            sock.setblocking(False)
+            for _ in range(DISCARD_READS_PER_WAKE):
+                if not sock.recv_into(scratch):
+                    conn.close()  # the client hung up: done
+                    return
+        except would_block:
+            pass
+        except OSError:
+            conn.close()
+            return
+        self._wait_for(conn)
+
+    def _wait_for(self, conn, event: int = selectors.EVENT_READ) -> None:
+        self._connections._selector.register(conn.socket.fileno(), event, data=conn)
 
 
 class TlsConfig(NamedTuple):
@@ -108,16 +249,18 @@ class ServerThread:
     """One listening socket (HTTP or HTTPS) serving `app` on a daemon thread."""
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, tls: TlsConfig | None = None,
-                 threads: int = DEFAULT_THREADS):
+                 threads: int = DEFAULT_THREADS, header_timeout: float = HEADER_TIMEOUT):
         self.scheme = "https" if tls else "http"
         self.host = host
         self._server = HeaderBufferingServer((host, port), app, numthreads=threads, server_name="mockidp",
-                                             request_queue_size=128, timeout=HEADER_TIMEOUT,
+                                             request_queue_size=128, timeout=header_timeout,
                                              shutdown_timeout=2)
+        # Requests pipelined behind another skip the selector; cheroot then bounds them itself.
+        self._server.max_request_header_size = MAX_HEADER_BYTES
         if tls:
-            from cheroot.ssl.builtin import BuiltinSSLAdapter  # only HTTPS pays for ssl's import
+            from .tls import DeferredHandshakeAdapter  # only HTTPS pays for ssl's import
 
-            self._server.ssl_adapter = BuiltinSSLAdapter(str(tls.cert), str(tls.key))
+            self._server.ssl_adapter = DeferredHandshakeAdapter(str(tls.cert), str(tls.key))
         self._thread: threading.Thread | None = None
 
     def start(self) -> "ServerThread":

@@ -40,7 +40,7 @@ class MockIdPServer:
         self.control_token = os.environ.get("MOCKIDP_CONTROL_TOKEN") or None
         self._mock = MockIdP(fixtures=fixtures, seed=seed, tls=tls, cert_dir=cert_dir,
                              control_token=self.control_token).start()
-        self.url = self._mock.url_for("http")
+        self.url = self.server_url = self._mock.url_for("http")
         self.https_url = self._mock.url_for("https") if tls else None
         self.ca_file = self._mock.ca_file
         self.ca_bundle = None
@@ -56,7 +56,7 @@ class MockIdPServer:
         deletes it. Fixture files are read here and sent in the creation body."""
         self = cls.__new__(cls)
         self._mock = None
-        self._server_url = server_url.rstrip("/")
+        self._server_url = self.server_url = server_url.rstrip("/")
         self.control_token = os.environ.get("MOCKIDP_CONTROL_TOKEN") or None
         body: dict[str, Any] = {"name": name}
         if fixtures:
@@ -69,6 +69,14 @@ class MockIdPServer:
         if self.https_url and cert_dir is not None:
             self.ca_file, self.ca_bundle = _fetch_ca(self._server_url, Path(cert_dir), self.control_token)
         return self
+
+    def new_tenant(self, name: str, *, fixtures: list[Path] | None = None,
+                   seed: int | None = None) -> "MockIdPServer":
+        """Another tenant on the same server, served under /t/{name}/ (`url`, `https_url`, `domain`
+        say where): this server's fixtures unless `fixtures` are given; `stop()` deletes it."""
+        made = MockIdPServer.connect(self.server_url, name, fixtures=fixtures, seed=seed)
+        made.ca_file, made.ca_bundle = self.ca_file, self.ca_bundle  # one server, one CA
+        return made
 
     @property
     def tenant(self):

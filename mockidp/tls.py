@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import selectors
+import ssl
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
 import certifi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -40,6 +43,9 @@ LEAF_CERT_NAME = "server.pem"
 LEAF_KEY_NAME = "server-key.pem"
 BUNDLE_NAME = "bundle.pem"
 LOCK_NAME = ".lock"
+PLAIN_HTTP_MESSAGE = b"The client sent a plain HTTP request, but this server only speaks HTTPS."
+PLAIN_HTTP_ANSWER = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(PLAIN_HTTP_MESSAGE), PLAIN_HTTP_MESSAGE))
 
 class TlsFiles(NamedTuple):
     ca_cert: Path     # PEM of mockidp's CA certificate (what users trust)
@@ -333,3 +339,48 @@ def _lock_file(lock_file) -> None:
         msvcrt.locking(lock_file.fileno(), msvcrt.LK_LOCK, 1)
     else:
         fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+
+
+class HandshakeFailed(Exception):
+    """The peer left mid-handshake, or did not speak TLS at all."""
+
+
+class DeferredHandshakeAdapter(BuiltinSSLAdapter):
+    """cheroot's TLS adapter, minus the handshake at accept time.
+
+    cheroot's own adapter shakes hands on its one accept thread, in blocking mode: a peer that
+    connects and stays silent, or sends its ClientHello a byte at a time, stops every other HTTPS
+    connection from being accepted for up to the socket timeout (10 s). Here accepting only wraps
+    the socket; the server's selector loop then advances the handshake whenever the socket is
+    ready (`advance_handshake`), so a silent peer costs a socket and nothing else.
+    """
+
+    WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
+
+    def wrap(self, sock):
+        wrapped = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return wrapped, {}  # the WSGI TLS variables are known once the handshake is done
+
+    def advance_handshake(self, sock: ssl.SSLSocket) -> int | None:
+        """One non-blocking step: the selector event to wait for, or None once it is done."""
+        sock.setblocking(False)
+        try:
+            sock.do_handshake()
+        except ssl.SSLWantReadError:
+            return selectors.EVENT_READ
+        except ssl.SSLWantWriteError:
+            return selectors.EVENT_WRITE
+        except ssl.SSLError as error:
+            if "http request" in str(error).lower():
+                _answer_plain_http(sock)
+            raise HandshakeFailed(str(error)) from error
+        except OSError as error:
+            raise HandshakeFailed(str(error)) from error
+        return None
+
+
+def _answer_plain_http(sock: ssl.SSLSocket) -> None:
+    """Tell a plain-HTTP client it reached the HTTPS port, as cheroot's adapter does."""
+    with contextlib.suppress(OSError):
+        socket_send = super(ssl.SSLSocket, sock).send  # the TCP socket under the TLS layer
+        socket_send(PLAIN_HTTP_ANSWER)

@@ -17,12 +17,12 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
 
 
 @contextmanager
-def launched_chromium() -> Iterator:
+def launched_chromium(extra_args: tuple[str, ...] = ()) -> Iterator:
     """A headless chromium for the duration of the block (tests wrap it in a module fixture)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args])
         try:
             yield browser
         finally:

@@ -26,9 +26,15 @@ SPEC_URI = "urn:auth0:management-api-v2"
 
 @cache
 def official_spec() -> dict | None:
+    """The spec, with the keys Auth0 returns that it omits (data/spec_gaps.json `_responses`)."""
     if not OFFICIAL_SPEC.is_file():
         return None
-    return json.loads(OFFICIAL_SPEC.read_text(encoding="utf-8"))
+    spec = json.loads(OFFICIAL_SPEC.read_text(encoding="utf-8"))
+    schemas = spec["components"]["schemas"]
+    for schema_name, properties in validation.response_gaps().items():
+        if schema_name in schemas:
+            schemas[schema_name]["properties"] = {**schemas[schema_name].get("properties", {}), **properties}
+    return spec
 
 
 def _spec_operation(operation_key: str) -> dict:

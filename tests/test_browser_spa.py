@@ -112,15 +112,25 @@ users:
 """
 
 
-@pytest.fixture(scope="module")
-def spa(spa_build, tmp_path_factory):
+@pytest.fixture(scope="module", params=["default", "named"])
+def spa(request, spa_build, tmp_path_factory):
+    """The page and its tenant: a server's default tenant, or a named tenant of a server, served
+    under /t/spa-tenant/ (the SDK's `domain` is then `http://localhost:<port>/t/spa-tenant`;
+    the page is unchanged)."""
     site = SpaSite(spa_build)
     fixture = tmp_path_factory.mktemp("spa") / "tenant.yaml"
     fixture.write_text(fixture_for(site.origin))
-    server = MockIdPServer(fixtures=[fixture], tls=False)
+    if request.param == "default":
+        host = server = MockIdPServer(fixtures=[fixture], tls=False)
+    else:
+        host = MockIdPServer(tls=False)
+        server = host.new_tenant("spa-tenant", fixtures=[fixture])
+        assert server.url == f"{host.url}/t/spa-tenant"
     site.config_js = f'window.MOCKIDP = {{domain: "{server.url}", clientId: "{CLIENT_ID}"}};'
     yield site, server
-    server.stop()
+    if server is not host:
+        server.stop()
+    host.stop()
     site.stop()
 
 

@@ -64,8 +64,18 @@ def test_create_answers_the_recorded_defaults(api):
         "is_first_party": True, "is_token_endpoint_ip_header_trusted": False, "oidc_conformant": False,
         "jwt_configuration": {"secret_encoded": False, "lifetime_in_seconds": 36000},
         "sso_disabled": False, "cross_origin_authentication": False, "grant_types": CONFIDENTIAL_GRANTS,
-        "custom_login_page_on": True, "refresh_token": DEFAULT_REFRESH_TOKEN}
+        "custom_login_page_on": True, "refresh_token": DEFAULT_REFRESH_TOKEN,
+        "async_approval_notification_channels": ["guardian-push"]}
     assert list(client)[:4] == ["name", "description", "client_id", "client_secret"]
+
+
+def test_an_express_configuration_client_has_the_recorded_defaults(api):
+    client = create(api, name="OIN", app_type="express_configuration")
+    assert client["callbacks"] == ["https://system-admin.okta.com/admin/app/generic/oauth20redirect"]
+    assert (client["organization_usage"], client["organization_require_behavior"]) == ("require", "pre_login_prompt")
+    assert client["client_authentication_methods"] == {"private_key_jwt": {"credentials": []}}
+    sent = create(api, name="OIN 2", app_type="express_configuration", organization_require_behavior="post_login_prompt")
+    assert sent["organization_require_behavior"] == "post_login_prompt"
 
 
 @pytest.mark.parametrize("app_type, grant_types, auth_method", [

@@ -42,6 +42,7 @@ def test_create_database_connection_with_auth0_defaults(api):
     assert connection == {
         "id": connection["id"], "name": "Test-Auth0-Connection", "strategy": "auth0",
         "is_domain_connection": False, "realms": ["Test-Auth0-Connection"], "enabled_clients": [],
+        "authentication": {"active": True}, "connected_accounts": {"active": False},
         "options": {"mfa": {"active": True, "return_enroll_settings": True}, "passwordPolicy": "good",
                     "strategy_version": 2, "brute_force_protection": True,
                     "authentication_methods": {"password": {"enabled": True}, "passkey": {"enabled": False}},
@@ -67,6 +68,35 @@ def test_create_social_connection_has_no_database_options(api):
     connection = create(api, name="google-oauth2", strategy="google-oauth2", options={"scope": ["email"]})
     assert connection["strategy"] == "google-oauth2"
     assert connection["options"] == {"scope": ["email"]}
+
+
+def test_create_social_connection_has_no_button_or_ticket_keys(api):
+    connection = create(api, name="github", strategy="github")
+    assert not {"show_as_button", "display_name", "provisioning_ticket_url"} & connection.keys()
+    assert connection["connected_accounts"] == {"active": False}  # purposes on every strategy
+
+
+@pytest.mark.parametrize("strategy, options, keys", [
+    # as recorded: enterprise connections are HRD-only until show_as_button is set; some carry a
+    # provisioning ticket, OIDC/Okta/Azure AD a display_name equal to the name
+    ("samlp", {"signInEndpoint": "https://saml.example.com/sso"}, {"show_as_button", "provisioning_ticket_url"}),
+    ("ad", {}, {"show_as_button", "provisioning_ticket_url"}),
+    ("okta", {"domain": "example.okta.com", "client_id": "c"}, {"show_as_button", "display_name"}),
+    ("waad", {"domain": "example.onmicrosoft.com", "tenant_domain": "example.onmicrosoft.com"},
+     {"show_as_button", "display_name", "provisioning_ticket_url"}),
+])
+def test_create_enterprise_connection_with_auth0_defaults(mockidp, api, strategy, options, keys):
+    connection = create(api, name=f"Test-{strategy}", strategy=strategy, options=options)
+    optional = {"show_as_button", "display_name", "provisioning_ticket_url"}
+    assert optional & connection.keys() == keys
+    assert connection.get("show_as_button") is False
+    assert connection.get("display_name", connection["name"]) == connection["name"]
+    if "provisioning_ticket_url" in keys:
+        assert re.fullmatch(rf"{re.escape(mockidp.url)}/p/{strategy}/[A-Za-z0-9]{{8,32}}",
+                            connection["provisioning_ticket_url"])
+    read = conforms("GET /connections/{id}", api.get(f"/api/v2/connections/{connection['id']}"), 200)
+    listed = conforms("GET /connections", api.get("/api/v2/connections", params={"strategy": strategy}), 200)
+    assert read == listed[0] == connection
 
 
 def test_empty_realms_become_the_name(api):

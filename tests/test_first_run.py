@@ -1,5 +1,5 @@
-"""What a newcomer meets first: a page at / that says it is a mock and links the outbox, the
-control plane and the docs; unknown paths keep Auth0's JSON 404; a fresh clone's suite reads
+"""What a newcomer meets first: a page at / that says it is a mock and links the console, the
+outbox, the control plane and the docs; unknown paths keep Auth0's JSON 404; a fresh clone's suite reads
 Auth0's specs from the repository only."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_root_is_a_small_page_pointing_at_outbox_control_plane_and_docs(mockidp)
     assert response.headers["Content-Type"].startswith("text/html")
     page = response.text
     assert "MOCK of Auth0" in page and "never use it in production" in page
-    for link in ("/_mock/outbox.html", "/_mock/health", "/_mock/openapi.json",
+    for link in ("/_mock/", "/_mock/outbox.html", "/_mock/health", "/_mock/openapi.json",
                  "/.well-known/openid-configuration"):
         assert f'href="{link}"' in page
         assert requests.get(f"{mockidp.url}{link}", timeout=30).status_code == 200, link

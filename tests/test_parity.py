@@ -15,7 +15,7 @@ import yaml
 from mockidp import testing
 from mockidp.cli import main as mockidp_main
 from mockidp.core.fixtures.files import DEFAULT_FIXTURE
-from mockidp.parity import compare, recording
+from mockidp.parity import cassettes, compare, dependence, recording
 from mockidp.parity.idmap import IdMap, looks_like_id, path_template
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "shared/reference/auth0-recordings"
@@ -168,6 +168,18 @@ def test_re_serialized_recordings_and_recorder_written_keys_are_not_held_against
     assert recording.body_rewrite("GET", "/api/v2/keys/signing", "", 200, "application/json").fabricated
 
 
+def test_keys_auth0_added_since_an_older_cassette_are_not_extra_but_still_missing():
+    rewrite = recording.body_rewrite("GET", "/api/v2/connections", "", 200, "application/json")
+    assert rewrite.newer_keys == {"authentication", "connected_accounts"}
+    older = {"connections": [{"id": "con_1", "name": "db"}], "total": 1}
+    live = {"connections": [{"id": "con_2", "name": "db", "authentication": {"active": True}}], "total": 1}
+    assert compare.key_differences(older, live, newer_keys=rewrite.newer_keys) == ([], [])
+    newer = {"id": "con_1", "authentication": {"active": True}, "connected_accounts": {"active": False}}
+    assert compare.key_differences(newer, {"id": "con_2"}, newer_keys=rewrite.newer_keys)[0] == \
+        ["missing authentication", "missing connected_accounts"]
+    assert recording.body_rewrite("GET", "/api/v2/connections/con_1/clients", "", 200, "").newer_keys == frozenset()
+
+
 @pytest.mark.parametrize(("recorded", "live", "live_body", "differences", "expected"), [
     (200, 200, {}, [], compare.MATCH),
     (200, 200, {}, ["missing a"], compare.STATUS_ONLY),
@@ -232,6 +244,51 @@ def test_null_where_mockidp_has_no_key_is_a_key_difference(mockidp, recorded_use
     first = report(out)["interactions"][0]
     assert first["classification"] == "status_only"
     assert first["differences"] == ["null-vs-absent last_password_reset"]
+
+
+def test_interactions_that_depend_on_the_recording_tenant_are_classified_and_left_out(
+        mockidp, recorded_user, tmp_path, capsys):
+    create = {"connection": "Username-Password-Authentication", "email": "replayed@example.com",
+              "password": "Sup3r$ecret!"}
+    refused_role = {"name": 5}  # mockidp refuses it; the recording tenant created rol_Recorded0001
+    write_cassette(
+        tmp_path / "recordings/management/TestDependence.yaml",
+        exchange("POST", "/api/v2/users", 201, recorded_user, create),
+        exchange("GET", "/api/v2/users/auth0%7C" + RECORDED_BARE_ID, 200, recorded_user),
+        # an id no response returned: the recording tenant had it (200), or it is a test of a missing one (404)
+        exchange("GET", "/api/v2/clients/HandMadeClient00000000000000001", 200, {"client_id": "x"}),
+        exchange("GET", "/api/v2/clients/HandMadeClient00000000000000002", 404, {"statusCode": 404}),
+        exchange("POST", "/api/v2/roles", 200, {"id": "rol_Recorded0001", "name": ""}, refused_role),
+        exchange("GET", "/api/v2/roles/rol_Recorded0001", 200, {"id": "rol_Recorded0001", "name": ""}),
+        exchange("POST", "/api/v2/email-templates", 409, {"statusCode": 409}, {"template": "verify_email"}),
+        exchange("POST", "/api/v2/users", 201, recorded_user, {**create, "client_id": "HandMade0000003"}),
+    )
+    out = tmp_path / "parity.json"
+    assert parity(tmp_path / "recordings", "--url", mockidp.url, "--json", out) == 0
+    document = report(out)
+    results = document["interactions"]
+    assert [(r["index"], r["depends_on"]) for r in results] == [
+        (0, ""), (1, ""), (2, "preexisting_object"), (3, ""), (4, ""),
+        (5, "after_failed_step"), (6, "tenant_feature"), (7, "preexisting_object")]
+    assert [r["classification"] for r in results[:5]] == ["match", "match", "mismatch_status", "match",
+                                                         "mismatch_status"]
+    self_contained = document["summary"]["management"]["self_contained"]
+    assert (self_contained["interactions"], self_contained["status_matches"]) == (4, 3)
+    assert document["summary"]["management"]["dependent"] == \
+        {"preexisting_object": 2, "after_failed_step": 1, "tenant_feature": 1}
+    assert set(document["summary"]["dependence_reasons"]) == set(dependence.REASONS)
+    printed = capsys.readouterr().out
+    assert "management self-contained" in printed and "75.0%" in printed
+    assert "depending on the recording tenant: 4 (2 preexisting_object, 1 after_failed_step, " \
+           "1 tenant_feature)" in printed
+
+
+def test_a_tenant_feature_names_its_reason():
+    taken = cassettes.Recorded("POST", f"{AUTH0}/api/v2/email-templates", "application/json", "{}", 409, "", "")
+    assert "already had the template" in dependence.feature_reason(taken, "/api/v2/email-templates")
+    invitation = cassettes.Recorded("POST", "", "application/json", "{}", 400, "", "")
+    # only Auth0's 201 came from the recording tenant's default login route; its 400 is any tenant's
+    assert dependence.History().judge(invitation, "/api/v2/organizations/org_1/invitations", "", IdMap()) is None
 
 
 def test_authentication_cassettes_replay_with_mockidp_credentials(mockidp, tmp_path):

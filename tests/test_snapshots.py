@@ -95,3 +95,72 @@ def test_bad_snapshot_requests(mockidp):
     assert control(mockidp, "POST", "/snapshots/none/restore").status_code == 404
     assert control(mockidp, "DELETE", "/snapshots/none").status_code == 404
     assert [s["name"] for s in control(mockidp, "GET", "/snapshots").json()["snapshots"]] == ["one"]
+
+
+CONTROLS = {
+    "latency": {"default_ms": 0, "default_jitter_ms": 0,
+                "routes": [{"method": "GET", "path": "/.well-known/jwks.json", "ms": 5, "jitter_ms": 0}]},
+    "fault": {"method": "GET", "path": "/userinfo", "status": 503, "fraction": 0.5, "times": 40},
+    "barrier": {"method": "POST", "path": "/dbconnections/signup", "timeout_ms": 5000},
+}
+
+
+def install_controls(base_url: str) -> None:
+    """Latency on JWKS, a fault firing at random on half the /userinfo calls, a barrier on signups."""
+    def ok(answer: requests.Response) -> None:
+        assert answer.status_code in (200, 201), answer.text
+
+    ok(requests.patch(f"{base_url}/_mock/settings", json={"latency": CONTROLS["latency"]}, timeout=10))
+    ok(requests.post(f"{base_url}/_mock/faults", json=CONTROLS["fault"], timeout=10))
+    ok(requests.post(f"{base_url}/_mock/barriers", json=CONTROLS["barrier"], timeout=10))
+
+
+def controls_of(base_url: str) -> dict:
+    settings = requests.get(f"{base_url}/_mock/settings", timeout=10).json()
+    return {key: settings[key] for key in ("latency", "faults", "barriers")}
+
+
+def userinfo_statuses(base_url: str, count: int) -> list[int]:
+    return [requests.get(f"{base_url}/userinfo", timeout=10).status_code for _ in range(count)]
+
+
+def test_restore_brings_back_latency_faults_and_barriers(mockidp):
+    install_controls(mockidp.url)
+    userinfo_statuses(mockidp.url, 5)  # the fault's counters and its random stream move on
+    before = controls_of(mockidp.url)
+    assert before["faults"]["rules"][0]["matched"] == 5
+    control(mockidp, "POST", "/snapshots", json={"name": "controls"})
+    first_run = userinfo_statuses(mockidp.url, 12)
+    assert set(first_run) == {401, 503}  # some faulted, some reached the route (no token: 401)
+
+    control(mockidp, "DELETE", "/faults")
+    control(mockidp, "DELETE", "/barriers")
+    control(mockidp, "PATCH", "/settings", json={"latency": {"default_ms": 7, "routes": []}})
+    control(mockidp, "POST", "/faults", json={"path": "/**", "status": 500})
+    control(mockidp, "POST", "/snapshots/controls/restore")
+
+    assert controls_of(mockidp.url) == before
+    assert userinfo_statuses(mockidp.url, 12) == first_run  # the same calls fault the same way
+    jwks = requests.get(f"{mockidp.url}/.well-known/jwks.json", timeout=10)
+    assert jwks.headers["x-mockidp-latency-ms"] == "5"
+    # New rules and barriers are numbered on from where the snapshot was.
+    assert control(mockidp, "POST", "/faults", json={"path": "/x", "status": 500}).json()["id"] == "flt_2"
+    assert control(mockidp, "POST", "/barriers", json={"path": "/x"}).json()["id"] == "brr_2"
+
+
+def test_a_restore_answers_the_requests_held_at_a_barrier(mockidp):
+    """A held request belongs to the state left behind: like a reset, a restore answers it 503
+    and the restored barrier holds no one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    control(mockidp, "POST", "/snapshots", json={"name": "no-barrier"})
+    barrier = control(mockidp, "POST", "/barriers", json=CONTROLS["barrier"]).json()
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(requests.post, f"{mockidp.url}/dbconnections/signup", timeout=10,
+                           json={"client_id": SPA, "connection": CONNECTION, "email": "held@example.com",
+                                 "password": "Sup3r$ecret!"})
+        waited = control(mockidp, "GET", f"/barriers/{barrier['id']}", params={"wait_for_held": 1})
+        assert waited.status_code == 200, waited.text
+        control(mockidp, "POST", "/snapshots/no-barrier/restore")
+        assert held.result().status_code == 503
+    assert controls_of(mockidp.url)["barriers"] == {"barriers": []}

@@ -10,6 +10,7 @@ import pytest
 import requests
 from conftest import Api
 from test_pytest_plugin import _listening_url
+from test_snapshots import controls_of, install_controls
 
 CONNECTION = "Username-Password-Authentication"
 SPA = "mockidpSpaClient0000000000000000"
@@ -18,7 +19,8 @@ SPA = "mockidpSpaClient0000000000000000"
 @pytest.fixture
 def world(mockidp):
     """A named tenant holding 50 users, an outbox of their verification emails and one reset
-    email still queued (manual delivery), on a frozen clock."""
+    email still queued (manual delivery), on a frozen clock, with latency, a fault rule and a
+    barrier set."""
     control = Api(mockidp.url)
     made = control.post("/_mock/tenants", json={"name": "world-50", "seed": 50,
                                                  "clock": {"now": "2030-01-01T00:00:00Z", "frozen": True}}).json()
@@ -30,6 +32,7 @@ def world(mockidp):
     requests.patch(f"{made['url']}/_mock/settings", json={"email": {"delivery": "manual"}}, timeout=10)
     requests.post(f"{made['url']}/dbconnections/change_password", timeout=10,
                   json={"client_id": SPA, "email": "user7@example.com", "connection": CONNECTION})
+    install_controls(made["url"])
     yield made, api
     control.delete("/_mock/tenants/world-50")
 
@@ -55,6 +58,8 @@ def test_export_load_into_a_fresh_server_export_again_is_byte_identical(world, t
         queue = requests.get(f"{fresh}/_mock/email-queue", timeout=10).json()["messages"]
         assert [m["to"] for m in queue] == ["user7@example.com"]
         assert len(requests.get(f"{fresh}/_mock/outbox", timeout=10).json()["messages"]) == 50
+        assert controls_of(fresh) == controls_of(made["url"])
+        assert requests.get(f"{fresh}/.well-known/jwks.json", timeout=10).headers["x-mockidp-latency-ms"] == "5"
         # The same next request gives the same id in the original and in the loaded world.
         token = requests.post(f"{fresh}/oauth/token", timeout=10, json={
             "grant_type": "client_credentials", "client_id": "mockidpM2MClient0000000000000000",
@@ -88,9 +93,9 @@ def test_a_tenant_created_from_a_state(mockidp, world):
 @pytest.mark.parametrize("document, problem", [
     ({"format": "something-else"}, "not a mockidp state document"),
     ({"format": "mockidp-state", "version": 99}, "version 99 is not supported"),
-    ({"format": "mockidp-state", "version": 1}, "the state has no clock, parts, rng"),
-    ({"format": "mockidp-state", "version": 1, "clock": [], "rng": [], "parts": []}, "parts"),
-    ({"format": "mockidp-state", "version": 1, "clock": [], "rng": [], "parts": [{"$obj": "Nope", "$f": {}}]},
+    ({"format": "mockidp-state", "version": 2}, "the state has no clock, parts, rng"),
+    ({"format": "mockidp-state", "version": 2, "clock": [], "rng": [], "parts": []}, "parts"),
+    ({"format": "mockidp-state", "version": 2, "clock": [], "rng": [], "parts": [{"$obj": "Nope", "$f": {}}]},
      "unknown record type"),
 ])
 def test_foreign_or_corrupt_states_load_nothing(mockidp, document, problem):
@@ -108,7 +113,7 @@ def test_foreign_or_corrupt_states_load_nothing(mockidp, document, problem):
 
 def test_serve_refuses_a_bad_state_file_and_says_why(tmp_path):
     bad = tmp_path / "bad.json"
-    bad.write_text('{"format": "mockidp-state", "version": 1, "clock": [], "rng": [], "parts": []}')
+    bad.write_text('{"format": "mockidp-state", "version": 2, "clock": [], "rng": [], "parts": []}')
     result = subprocess.run([sys.executable, "-m", "mockidp", "serve", "--port", "0", "--state", str(bad)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
@@ -117,3 +122,16 @@ def test_serve_refuses_a_bad_state_file_and_says_why(tmp_path):
     result = subprocess.run([sys.executable, "-m", "mockidp", "serve", "--port", "0", "--state", str(bad)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "not JSON" in result.stderr
+
+
+def test_a_state_whose_traffic_controls_are_corrupt_loads_nothing(mockidp, world):
+    made, _ = world
+    document = json.loads(export(made["url"]))
+    [traffic] = [part for part in document["parts"] if isinstance(part, dict) and "faults" in part]
+    traffic["faults"]["rules"][0]["status"] = 99
+    mockidp.freeze()
+    before = export(mockidp.url)
+    answer = requests.put(f"{mockidp.url}/_mock/state", json=document, timeout=30)
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_state"
+    assert "is corrupt" in answer.json()["message"] and "status" in answer.json()["message"]
+    assert export(mockidp.url) == before

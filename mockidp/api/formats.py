@@ -127,6 +127,10 @@ STRING_FORMATS: dict[str, Callable[[str], bool]] = {
     "date": _is_date,
     "ipv4": lambda value: _parses(lambda: ipaddress.IPv4Address(value)),
     "ipv6": lambda value: _parses(lambda: ipaddress.IPv6Address(value)),
+    # A block names its prefix length: a bare address is the ipv4/ipv6 branch of the spec's
+    # oneOf (bot detection's allowlist, network ACLs), so it must not match this one too.
+    "cidr": lambda value: "/" in value and _parses(lambda: ipaddress.IPv4Network(value, strict=False)),
+    "ipv6_cidr": lambda value: "/" in value and _parses(lambda: ipaddress.IPv6Network(value, strict=False)),
 }
 
 

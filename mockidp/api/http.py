@@ -2,12 +2,15 @@
 and the issuer/domain the caller sees."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.sansio.utils import get_current_url
 
 from ..core.tenant.errors import Auth0Error, ManagementError
 from .posture import request_host_allowed
@@ -23,6 +26,7 @@ MAX_JSON_DEPTH = 100
 
 
 TENANT_KEY = "mockidp.tenant"  # the WSGI environ key api/harness/tenants.py's TenantRouter sets
+BASE_URL_KEY = "mockidp.base_url"  # public_base_url() of this request, once worked out
 
 
 def tenant() -> Tenant:
@@ -52,15 +56,32 @@ def public_base_url() -> str:
     """The base URL clients use: --public-url when set, else the scheme and host of this request
     when that host is allowed (api/posture.py), else the loopback name and port it arrived on: an
     arbitrary Host header never reaches an issuer or an emailed link. Then the tenant's prefix
-    (/t/{name}) when the request addressed a named tenant."""
+    (/t/{name}) when the request addressed a named tenant.
+
+    Worked out once per request: a token request needs it for the issuer and the log event's
+    hostname, and werkzeug's host parsing and URL building cost more than the rest of it."""
+    base = request.environ.get(BASE_URL_KEY)
+    if base is None:
+        base = request.environ[BASE_URL_KEY] = _base_url()
+    return base
+
+
+def _base_url() -> str:
     configured = tenant().public_url
     if configured:
         base = configured
     elif request_host_allowed():
-        base = request.host_url
+        base = _host_url(request.scheme, request.host)
     else:
         base = f"{request.scheme}://localhost:{request.environ.get('SERVER_PORT', '80')}"
     return base.rstrip("/") + request.script_root
+
+
+@functools.lru_cache(maxsize=64)
+def _host_url(scheme: str, host: str) -> str:
+    """werkzeug's `request.host_url` (an IRI: percent-escapes and punycode decoded), which is a
+    pure function of the two; a test run addresses a handful of hosts."""
+    return get_current_url(scheme, host)
 
 
 def local_path(path: str) -> str:
@@ -87,7 +108,9 @@ def read_body(invalid_json: Auth0Error | None = None, limit: int = MAX_BODY_BYTE
         # A chunked body: werkzeug stops reading at the limit instead of failing, so a body that
         # fills it is taken as too large (one of exactly 1 MB is the price of not reading on).
         raise RequestEntityTooLarge()
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return form_fields(raw)
+    if request.mimetype == "multipart/form-data":
         return request.form.to_dict()
     if not raw.strip():
         return {}
@@ -101,6 +124,20 @@ def read_body(invalid_json: Auth0Error | None = None, limit: int = MAX_BODY_BYTE
 
 
 _INVALID = object()
+
+
+def form_fields(raw: bytes) -> dict[str, str]:
+    """A urlencoded body as `request.form.to_dict()` reads it (the first of repeated fields; no
+    fields when it is not UTF-8), without werkzeug's form-parser machinery, which cost more than
+    the token grant's own code on every /oauth/token call."""
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        return {}  # werkzeug's parser is silent on undecodable forms
+    fields: dict[str, str] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"):
+        fields.setdefault(key, value)
+    return fields
 
 
 def _reject_constant(name: str) -> None:

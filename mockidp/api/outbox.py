@@ -9,6 +9,7 @@ from ..core.factors import phone_outbox
 from ..core.tenant.errors import ControlError
 from .hosted import WEB_TEMPLATES, page
 from .http import json_response, tenant
+from .posture import control_page
 
 outbox = Blueprint("outbox", __name__, url_prefix="/_mock", template_folder=str(WEB_TEMPLATES))
 FILTERS = ("to", "template", "user_id")
@@ -63,6 +64,7 @@ def flush_email_queue():
 
 
 @outbox.get("/outbox.html")
+@control_page
 def outbox_page():
     mailroom = tenant().mailroom
     messages = list(reversed(mailroom.messages()))  # newest first for a person

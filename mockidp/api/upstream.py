@@ -16,12 +16,14 @@ from .authentication.authorize import NO_STORE, error_page
 from .control import json_body
 from .hosted import WEB_TEMPLATES, page
 from .http import json_response, tenant
+from .posture import sign_in_page
 
 upstream = Blueprint("upstream", __name__, url_prefix="/_mock", template_folder=str(WEB_TEMPLATES))
 TYPED_FIELDS = ("user_id", "email", "name", "given_name", "family_name", "picture")
 
 
 @upstream.route("/upstream/<connection>/authorize", methods=["GET", "POST"])
+@sign_in_page
 def provider_page(connection: str):
     current = tenant()
     state = request.values.get("state")

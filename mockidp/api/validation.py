@@ -136,11 +136,22 @@ def _clearable() -> dict[str, list[str]]:
     return _spec_gaps()["_clearable"]
 
 
+def response_gaps() -> dict[str, dict[str, Any]]:
+    """Per response schema, the keys Auth0 returns that its spec omits (tests hold mockidp's
+    answers to the spec with these added)."""
+    return _spec_gaps()["_responses"]
+
+
 def _with_spec_gaps(data: dict[str, Any]) -> dict[str, Any]:
-    """Add the fields Auth0 accepts but its spec omits (data/spec_gaps.json, docs/spec-gaps.md)."""
+    """Add the fields Auth0 accepts but its spec omits (data/spec_gaps.json, docs/spec-gaps.md),
+    and the keys it returns beyond the spec to the response schemas the slice holds."""
     for schema_name, properties in _spec_gaps().items():
         if not schema_name.startswith("_"):
             schema = data["schemas"][schema_name]
+            schema["properties"] = {**schema.get("properties", {}), **properties}
+    for schema_name, properties in response_gaps().items():
+        schema = data["schemas"].get(schema_name)
+        if schema is not None:
             schema["properties"] = {**schema.get("properties", {}), **properties}
     for operation_key, parameters in _spec_gaps()["_query"].items():
         operation = data["operations"][operation_key]

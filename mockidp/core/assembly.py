@@ -16,15 +16,15 @@ from .login import install as install_login
 from .organizations import install as install_organizations
 from .tenant.tenant import Tenant, TenantConfig
 from .tokens.jwt import VerifiedTokens
-from .tokens.keyring import Keyring
+from .tokens.keyring import install_keyring
 from .traffic.controls import install_traffic
 
 
 def build_tenant(config: TenantConfig) -> Tenant:
     tenant = Tenant(config)
-    tenant.keys = Keyring(config.state_dir, config.keep_signing_key)
     tenant.verified_tokens = VerifiedTokens()
     tenant.verified_userinfo_tokens = VerifiedTokens()
+    tenant.keys = install_keyring(tenant, _forget_verified_tokens(tenant))
     tenant.traffic = install_traffic(tenant)
     tenant.mailroom = Mailroom(tenant, startup_email_settings(config.fixture))
     tenant.actions = ActionRuns(tenant)
@@ -38,6 +38,14 @@ def build_tenant(config: TenantConfig) -> Tenant:
     _reset_directory_to_what_was_loaded(tenant)
     tenant.seal()
     return tenant
+
+
+def _forget_verified_tokens(tenant: Tenant):
+    def forget() -> None:
+        tenant.verified_tokens.clear()
+        tenant.verified_userinfo_tokens.clear()
+
+    return forget
 
 
 def _reset_directory_to_what_was_loaded(tenant: Tenant) -> None:

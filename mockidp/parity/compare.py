@@ -63,10 +63,12 @@ def parse_body(text: str) -> Any:
 
 
 def key_differences(recorded: Any, live: Any, lenient: bool = False,
-                    unreliable_keys: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+                    unreliable_keys: frozenset[str] = frozenset(),
+                    newer_keys: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """(top-level differences, nested differences) between two parsed bodies. `lenient` drops
     what a re-serialized recording cannot show (extra keys, absent vs null); a missing key named
-    in `unreliable_keys` (the recorder wrote it) is not a difference either."""
+    in `unreliable_keys` (the recorder wrote it) is not a difference either, nor an extra key
+    named in `newer_keys` (Auth0 added it after the recording), at any level of the body."""
     recorded_kind, live_kind = _kind(recorded), _kind(live)
     if recorded_kind != live_kind:
         return [f"body: Auth0 {recorded_kind}, mockidp {live_kind}"], []
@@ -85,6 +87,8 @@ def key_differences(recorded: Any, live: Any, lenient: bool = False,
         top, nested = _lenient(top), _lenient(nested)
     if unreliable_keys:
         top = [difference for difference in top if difference.split(" ", 1)[1] not in unreliable_keys]
+    if newer_keys:
+        top, nested = _without_newer(top, newer_keys), _without_newer(nested, newer_keys)
     return top, nested
 
 
@@ -118,6 +122,12 @@ def _object_keys(recorded: dict, live: dict, prefix: str) -> list[str]:
     for key in live.keys() - recorded.keys():
         found.append(f"{'absent-vs-null' if live[key] is None else 'extra'} {prefix}{key}")
     return sorted(found, key=lambda difference: difference.split(" ", 1)[1])  # by key, not by kind
+
+
+def _without_newer(differences: list[str], newer_keys: frozenset[str]) -> list[str]:
+    return [difference for difference in differences
+            if not (difference.startswith(_LENIENT_DROPS)
+                    and difference.rsplit(".", 1)[-1].split(" ")[-1] in newer_keys)]
 
 
 def _lenient(differences: list[str]) -> list[str]:

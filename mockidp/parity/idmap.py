@@ -3,7 +3,7 @@ recorded one, and rewrites recorded ids in later requests.
 
 The recording tenant and mockidp generate different ids for the same objects. After each
 exchange, the recorded and the live response bodies are walked side by side; wherever both hold a
-string under an id-like key at the same JSON path (`id`, `_id`, `kid`, `*_id`: `user_id`,
+string under an id-like key at the same JSON path (`id`, `_id`, `kid`, `*_id`: `user_id`, `themeId`,
 `client_id`, `connection_id`, `resource_server_id`, ...), and the recorded one looks like a
 generated id, the pair is learnt. Later request paths (segment by segment, url-decoded), query
 values and JSON or form values have every learnt recorded id replaced by its live id (longest
@@ -22,7 +22,7 @@ import re
 from typing import Any, Iterator
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-ID_KEY = re.compile(r"^(?:_?id|kid|.+_id)$")
+ID_KEY = re.compile(r"^(?:_?id|kid|.+_id|[a-z]+Id)$")  # themeId: camelCase too
 _PREFIXED_ID = re.compile(r"^[a-z]{2,6}_[A-Za-z0-9]{6,}$")  # con_…, cgr_…, rol_…, org_…
 _HAS_DIGIT_OR_UPPER = re.compile(r"[0-9A-Z]")
 

@@ -24,6 +24,11 @@ test helpers at the recorded commits).
   key the hook wrote is not counted as a difference; signing keys were made up whole, so only
   their status counts (BodyRewrite, body_rewrite).
 - **429s** were discarded before saving: cassettes hold no rate-limit answers.
+
+Not the recorder's doing but alike: the cassettes span late 2024 to 2026, and Auth0 has since
+added keys to some answers. mockidp answers as Auth0 does now; a key in NEWER_KEYS that an
+older cassette's body lacks is not counted as extra (the newer cassettes of the same resource
+show it, so a missing one still counts).
 """
 from __future__ import annotations
 
@@ -77,6 +82,7 @@ class BodyRewrite:
     reserialized: bool = False  # through the SDK's structs: unknown keys and nulls are gone
     written_keys: frozenset[str] = frozenset()  # top-level keys the recorder itself put there
     fabricated: bool = False  # the recorder wrote the whole body (signing keys): only status counts
+    newer_keys: frozenset[str] = frozenset()  # keys Auth0 added since older cassettes (NEWER_KEYS)
 
 
 UNCHANGED = BodyRewrite()
@@ -85,6 +91,14 @@ _RESOURCE_SERVER = BodyRewrite(True)  # signing_secret removed
 _LOGS = BodyRewrite(True, frozenset({"ip", "[].ip"}))
 _TOKEN_SET = BodyRewrite(True, frozenset({"access_token"}))  # id_token removed
 _SCIM_TOKEN = BodyRewrite(True, frozenset({"token"}))
+
+
+# Keys by collection (its items and the collection itself):
+# - connections' purposes: absent from every connection recorded before September 2025 unless
+#   sent, present on every one recorded since January 2026 (database, social, OIDC, Okta alike);
+# - custom domains' created_at and is_default: absent up to 2024, present since late 2025.
+NEWER_KEYS = {"/api/v2/connections": frozenset({"authentication", "connected_accounts"}),
+              "/api/v2/custom-domains": frozenset({"created_at", "is_default"})}
 
 
 def body_rewrite(method: str, path: str, query: str, status: int, content_type: str) -> BodyRewrite:
@@ -106,4 +120,7 @@ def body_rewrite(method: str, path: str, query: str, status: int, content_type: 
         return BodyRewrite(fabricated=True)
     if method == "POST" and "/scim-configuration/tokens" in path:
         return _SCIM_TOKEN
+    for collection, keys in NEWER_KEYS.items():
+        if re.fullmatch(rf"{collection}(/[^/]+)?", path):
+            return BodyRewrite(newer_keys=keys)
     return UNCHANGED

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from . import compare, recording
 from .cassettes import Cassette, Recorded
+from .dependence import History
 from .idmap import IdMap, path_template
 from .transport import LiveResponse, MockIdPConnection
 
@@ -33,6 +34,11 @@ class Result:
     differences: list[str] = field(default_factory=list)  # top-level keys (they classify)
     nested_differences: list[str] = field(default_factory=list)
     live_excerpt: str = ""  # the start of mockidp's answer when its status differs: the why
+    depends_on: str = ""  # why it depends on the recording tenant (dependence.REASONS); "" if not
+
+    @property
+    def self_contained(self) -> bool:
+        return not self.depends_on
 
     @property
     def key(self) -> str:
@@ -58,22 +64,25 @@ def replay_all(connection: MockIdPConnection, cassettes: Iterable[Cassette]) -> 
 
 def replay_cassette(connection: MockIdPConnection, cassette: Cassette) -> list[Result]:
     connection.fresh_tenant()
-    ids = IdMap()
-    return [_replay_one(connection, cassette.name, index, recorded, ids)
+    ids, history = IdMap(), History()
+    return [_replay_one(connection, cassette.name, index, recorded, ids, history)
             for index, recorded in enumerate(cassette.interactions)]
 
 
 def _replay_one(connection: MockIdPConnection, cassette: str, index: int, recorded: Recorded,
-                ids: IdMap) -> Result:
+                ids: IdMap, history: History) -> Result:
     url = urlsplit(recorded.url)
     family = f"{recorded.method} {path_template(url.path, ids)}"  # before this exchange teaches ids
+    depends_on = history.judge(recorded, url.path, url.query, ids) or ""
     live = _send(connection, recorded, ids)
     recorded_body = compare.parse_body(recorded.response_body)
+    if 200 <= recorded.status < 300:
+        history.remember(recorded_body)
     live_body = compare.parse_body(live.body)
     rewrite = recording.body_rewrite(recorded.method, url.path, url.query, recorded.status,
                                      recorded.response_content_type)
     top, nested = compare.key_differences(recorded_body, live_body, rewrite.reserialized,
-                                          rewrite.written_keys)
+                                          rewrite.written_keys, rewrite.newer_keys)
     if rewrite.fabricated:
         top, nested = [], []
     if live.status is not None and 200 <= live.status < 300 and 200 <= recorded.status < 300:
@@ -84,7 +93,7 @@ def _replay_one(connection: MockIdPConnection, cassette: str, index: int, record
     excerpt = live.body[:_EXCERPT_CHARS] if classification in _EXPLAINED else ""
     return Result(cassette, index, "management" if recording.is_management(url.path) else "authentication",
                   recorded.method, url.path, family, recorded.status, live.status, classification,
-                  top, nested, excerpt)
+                  top, nested, excerpt, depends_on)
 
 
 def _send(connection: MockIdPConnection, recorded: Recorded, ids: IdMap) -> LiveResponse:

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import compare
+from . import compare, dependence
 from .replay import Result
 
 APIS = ("management", "authentication")
@@ -70,7 +70,25 @@ def _table(api: str, results: list[Result]) -> str:
     lines = [header, "-" * len(header)]
     lines += [_line(family, Figures.of(members)) for family, members in families]
     lines += ["-" * len(header), _line(f"{api} total ({len(families)} families)", Figures.of(results))]
+    lines.append(_line(f"{api} self-contained", Figures.of(self_contained(results))))
+    lines.append(f"  ({_dependence_note(results)})")
     return "\n".join(lines)
+
+
+def self_contained(results: list[Result]) -> list[Result]:
+    """The interactions that depend on nothing the recording tenant already had."""
+    return [result for result in results if result.self_contained]
+
+
+def dependent_counts(results: list[Result]) -> dict[str, int]:
+    counts = Counter(result.depends_on for result in results if result.depends_on)
+    return {reason: counts.get(reason, 0) for reason in dependence.REASONS}
+
+
+def _dependence_note(results: list[Result]) -> str:
+    counts = dependent_counts(results)
+    parts = ", ".join(f"{count} {reason}" for reason, count in counts.items())
+    return f"not self-contained, depending on the recording tenant: {sum(counts.values())} ({parts})"
 
 
 def _line(label: str, figures: Figures) -> str:
@@ -81,10 +99,14 @@ def _line(label: str, figures: Figures) -> str:
 
 def summary(results: list[Result]) -> dict:
     """Figures per API and per family, as the JSON report holds them."""
-    document = {"total": Figures.of(results).as_json()}
+    document = {"total": Figures.of(results).as_json(),
+                "self_contained": Figures.of(self_contained(results)).as_json(),
+                "dependence_reasons": dict(dependence.REASONS)}
     for api in APIS:
         mine = [result for result in results if result.api == api]
         document[api] = {"total": Figures.of(mine).as_json(),
+                         "self_contained": Figures.of(self_contained(mine)).as_json(),
+                         "dependent": dependent_counts(mine),
                          "families": {family: Figures.of(members).as_json()
                                       for family, members in sorted(by_family(mine).items())}}
     return document

@@ -66,7 +66,9 @@ def send(response: AuthorizationResponse) -> Response:
         html = render_template("authorize_web_message.html", target_origin=_origin(response.redirect_uri),
                                response=dict(params))
         return Response(html, 200, headers=NO_STORE, content_type="text/html; charset=utf-8")
-    if response.response_mode == "fragment":
+    if response.response_mode == authorization.HOSTED_PAGE:
+        target = with_query(local_path(response.redirect_uri), params)
+    elif response.response_mode == "fragment":
         target = response.redirect_uri.split("#", 1)[0] + "#" + urlencode(params, quote_via=quote)
     else:
         target = with_query(response.redirect_uri.split("#", 1)[0], params)

@@ -42,4 +42,4 @@ def openid_configuration():
 
 @discovery.get("/.well-known/jwks.json")
 def jwks():
-    return json_response({"keys": [tenant().keys.signing_key.jwk]})
+    return json_response({"keys": [key.jwk for key in tenant().keys.published()]})

@@ -85,9 +85,8 @@ def _confirmed(params: dict, hint_claims: dict | None, session: dict | None) -> 
 
 def _id_token_hint(token: str) -> dict | None:
     """The hint's claims if this tenant signed it; an expired hint is fine (OIDC allows it)."""
-    key = tenant().keys.signing_key
     try:
-        claims = tokens.decode_rs256(token, key)
+        claims = tokens.verified_by_keyring(tenant().keys, token)
     except tokens.TokenError:
         return None
     return claims if isinstance(claims.get("aud"), str) else None

@@ -1,5 +1,5 @@
 """Auth0's MFA API for the password grants: POST /mfa/associate, GET /mfa/authenticators and
-POST /mfa/challenge, thin views over core/factors/mfa.py (TOTP) and oob.py (email codes). The mfa_token comes as a bearer token
+POST /mfa/challenge, thin views over core/factors/mfa.py (TOTP) and oob.py (codes by email or SMS). The mfa_token comes as a bearer token
 (associate, authenticators) or in the body (challenge)."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Blueprint, request
 from ...core.factors import mfa, oob
 from ...core.login import grants
 from ...core.tenant.errors import OAuthError
+from ..caller import request_info
 from ..http import json_response, public_base_url, read_body, tenant
 from .cors import add_cors_headers
 from .oauth import client_credentials
@@ -34,8 +35,9 @@ def associate():
     current = tenant()
     client = grants.authenticate_client(current, client_credentials(body))
     if body.get("authenticator_types") == ["oob"]:
-        return json_response(oob.associate(current, client, _bearer(), body.get("oob_channels"), body.get("email"),
-                                           base_url=public_base_url()))
+        contact = {"email": body.get("email"), "phone_number": body.get("phone_number")}
+        return json_response(oob.associate(current, client, _bearer(), body.get("oob_channels"), contact,
+                                           base_url=public_base_url(), request=request_info()))
     return json_response(mfa.associate(current, client, _bearer(), body.get("authenticator_types")))
 
 
@@ -51,6 +53,6 @@ def challenge():
     client = grants.authenticate_client(current, client_credentials(body))
     if "oob" in str(body.get("challenge_type")).split():
         return json_response(oob.challenge(current, client, body.get("mfa_token"), body.get("authenticator_id"),
-                                           base_url=public_base_url()))
+                                           base_url=public_base_url(), request=request_info()))
     return json_response(mfa.challenge(current, client, body.get("mfa_token"), body.get("challenge_type"),
                                        body.get("authenticator_id")))

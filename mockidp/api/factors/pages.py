@@ -1,6 +1,7 @@
 """The hosted MFA pages a login goes through when MFA applies (core/factors/hosted_mfa.py):
 /u/mfa-otp-enrollment-qr (the secret, its otpauth URI and the first code), /u/mfa-otp-challenge
 (a TOTP code, or the recovery code), /u/mfa-email-challenge (a code sent by email) and
+/u/mfa-sms-enrollment (a phone number, texted a code) and /u/mfa-sms-challenge (the texted code),
 /u/mfa-recovery-code-enrollment (the recovery code, shown once). Each belongs to the login transaction (`?state=`) whose password step is done."""
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from flask import Blueprint, Response, redirect, request
 
 from ...core.directory import users
 from ...core.factors import hosted_mfa
+from ...core.login import login_flow, sessions
+from ..authentication.authorize import send, set_session_cookie
+from ..caller import request_info
 from ..hosted import WEB_TEMPLATES, page
-from ..http import public_base_url, tenant
+from ..http import issuer, public_base_url, tenant
 from ..login import Transaction, _finish, _invalid_state, _transaction
 
 mfa_pages = Blueprint("mfa_pages", __name__, template_folder=str(WEB_TEMPLATES))
@@ -17,6 +21,8 @@ mfa_pages = Blueprint("mfa_pages", __name__, template_folder=str(WEB_TEMPLATES))
 INVALID_CODE = "The code you entered is invalid"
 NO_CODE = "Enter the code"
 TOO_MANY = "Too many failed codes. Wait for some minutes before retrying."
+NO_PHONE = "Enter a phone number"
+INVALID_PHONE = "The phone number is invalid. Enter it with its country code, e.g. +14155550100"
 
 
 def _waiting() -> tuple[Transaction | None, dict | None]:
@@ -31,7 +37,7 @@ def enroll():
     transaction, waiting = _waiting()
     if waiting is None:
         return _invalid_state()
-    if waiting["page"] == hosted_mfa.EMAIL_PAGE or waiting["enrolled"]:
+    if waiting["page"] != hosted_mfa.ENROLL_PAGE:
         return redirect(transaction.url(waiting["page"]), 302)
     enrollment = hosted_mfa.enrollment(tenant(), transaction.state)
     error = None
@@ -49,14 +55,13 @@ def challenge():
     transaction, waiting = _waiting()
     if waiting is None:
         return _invalid_state()
-    if waiting["page"] == hosted_mfa.EMAIL_PAGE or not waiting["enrolled"]:
+    if waiting["page"] != hosted_mfa.CHALLENGE_PAGE:
         return redirect(transaction.url(waiting["page"]), 302)
     error = None
     if request.method == "POST":
         recovery_code = request.form.get("recovery_code", "").strip()
         if recovery_code:
-            accepted = hosted_mfa.verify_recovery_code(tenant(), transaction.state, recovery_code)
-            error = None if accepted else INVALID_CODE
+            error = _error_text(hosted_mfa.verify_recovery_code(tenant(), transaction.state, recovery_code))
         else:
             error = _code_error(transaction)
         if error is None:
@@ -75,11 +80,46 @@ def email_challenge():
     error = None
     if request.method == "POST":
         code = request.form.get("code", "").strip()
-        if code and hosted_mfa.verify_email_code(tenant(), transaction.state, code):
+        error = _error_text(hosted_mfa.verify_email_code(tenant(), transaction.state, code)) if code else NO_CODE
+        if error is None:
             return _complete(transaction)
-        error = INVALID_CODE if code else NO_CODE
     return page("ul_mfa_email.html", 400 if error else 200, page_title="Verify Your Identity", error=error,
                 email=email, action=transaction.url(hosted_mfa.EMAIL_PAGE))
+
+
+@mfa_pages.route(hosted_mfa.SMS_ENROLL_PAGE, methods=["GET", "POST"])
+def sms_enrollment():
+    transaction, waiting = _waiting()
+    if waiting is None:
+        return _invalid_state()
+    if waiting["page"] != hosted_mfa.SMS_ENROLL_PAGE:
+        return redirect(transaction.url(waiting["page"]), 302)
+    phone, error = request.form.get("phone", "").strip(), None
+    if request.method == "POST":
+        error = INVALID_PHONE if phone else NO_PHONE
+        if phone and hosted_mfa.enroll_phone(tenant(), transaction.state, phone, client=transaction.client,
+                                             request=request_info()) is None:
+            return redirect(transaction.url(hosted_mfa.SMS_CHALLENGE_PAGE), 302)
+    return page("ul_mfa_sms_enroll.html", 400 if error else 200, page_title="Secure Your Account", error=error,
+                phone=phone, action=transaction.url(hosted_mfa.SMS_ENROLL_PAGE))
+
+
+@mfa_pages.route(hosted_mfa.SMS_CHALLENGE_PAGE, methods=["GET", "POST"])
+def sms_challenge():
+    transaction, waiting = _waiting()
+    if waiting is None or waiting["page"] != hosted_mfa.SMS_CHALLENGE_PAGE:
+        return _invalid_state() if waiting is None else redirect(transaction.url(waiting["page"]), 302)
+    phone = hosted_mfa.send_sms_code(tenant(), transaction.state, client=transaction.client, request=request_info())
+    if phone is None:
+        return redirect(transaction.url(hosted_mfa.SMS_ENROLL_PAGE), 302)
+    error = None
+    if request.method == "POST":
+        code = request.form.get("code", "").strip()
+        error = _error_text(hosted_mfa.verify_sms_code(tenant(), transaction.state, code)) if code else NO_CODE
+        if error is None:
+            return _after_code(transaction)
+    return page("ul_mfa_sms.html", 400 if error else 200, page_title="Verify Your Identity", error=error,
+                phone=phone, action=transaction.url(hosted_mfa.SMS_CHALLENGE_PAGE))
 
 
 @mfa_pages.route(hosted_mfa.RECOVERY_CODE_PAGE, methods=["GET", "POST"])
@@ -99,7 +139,11 @@ def _code_error(transaction: Transaction) -> str | None:
     code = request.form.get("code", "").strip()
     if not code:
         return NO_CODE
-    failure = hosted_mfa.verify_code(tenant(), transaction.state, code)
+    return _error_text(hosted_mfa.verify_code(tenant(), transaction.state, code))
+
+
+def _error_text(failure: str | None) -> str | None:
+    """What the page says for a core check's error (None: the code was accepted)."""
     if failure is None:
         return None
     return TOO_MANY if failure == "too_many_attempts" else INVALID_CODE
@@ -119,4 +163,12 @@ def _complete(transaction: Transaction) -> Response:
         record = current.directory.users.get(waiting["user_id"]) if waiting else None
     if record is None:
         return _invalid_state()
-    return _finish(transaction, users.public_profile(record), count=waiting["count"], second_factor=True)
+    if waiting.get("resume") is None:  # the tenant's policy asked, before the Actions ran
+        return _finish(transaction, users.public_profile(record), count=waiting["count"], second_factor=True)
+    # An Action asked (api.multifactor.enable): the login ends with the Actions' outcome.
+    session = sessions.active(current, request.cookies.get(sessions.COOKIE_NAME))
+    response, session = login_flow.after_second_factor(current, transaction.state, transaction.request, waiting,
+                                                       session, issuer=issuer(), info=request_info())
+    if session is None:
+        return send(response)
+    return set_session_cookie(send(response), session["id"])

@@ -3,9 +3,16 @@
 read and clear it.
 
 Each entry: id (also the `x-mockidp-request-id` response header), the tenant clock's time,
-method, path, query, status, duration, client_id where the request names one, the request and
-response bodies with secrets redacted, and what the request caused: `emails` (outbox message
-ids) and `logs` (tenant log ids), noted by the core (core/tenant/journal.py).
+method, path, query, status, duration, client_id where the request names one, user_id where the
+core knows whose request it was, the request and response bodies with secrets redacted, and what
+the request caused: `emails` (outbox message ids), `logs` (tenant log ids) and `actions` (Action
+execution ids), noted by the core (core/tenant/journal.py). Those three lists are the request's
+own, not copies: an asynchronous Action the request queued adds its execution when it ends.
+
+The bodies (and the client_id read from them) are redacted when the journal is read, not while
+the request is served: parsing a JSON answer and walking it for secrets cost about as much as the
+rest of the entry, on every request, for entries most runs never read. The bytes kept are
+immutable, so the entry read later is the one recording it at once would have made.
 """
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ import io
 import json
 import logging
 import re
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
@@ -23,12 +30,18 @@ from ...core.tenant.errors import ControlError
 from ..http import JSON_TYPE, TENANT_KEY, json_response, tenant
 
 BODY_LIMIT = 16 * 1024  # bytes of each body kept per entry: enough to read, bounded in memory
+# What an entry costs besides its bodies' bytes, for the ring's byte bound: its dict, id, time,
+# path and query strings and lists, about 1 KB in CPython.
+ENTRY_OVERHEAD = 1024
 HIDDEN = "[redacted]"
 SECRET_KEYS = {"password", "new_password", "client_secret", "client_assertion", "code_verifier", "secret",
                "current_password", "otp", "bearer"}
 TOKEN_KEYS = {"access_token", "id_token", "refresh_token", "code", "token", "id_token_hint", "ticket"}
-FILTERS = ("path", "method", "status", "since", "client_id")
+FILTERS = ("path", "method", "status", "since", "client_id", "user", "email", "log", "action")
+CAUSED = {"email": "emails", "log": "logs", "action": "actions"}  # the entry that caused this id
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HEADER = "x-mockidp-request-id"
+EFFECT_KEYS = ("id", "client_id", "user_id", "emails", "logs", "actions")
 
 journal = Blueprint("journal", __name__, url_prefix="/_mock")
 log = logging.getLogger("mockidp")
@@ -77,9 +90,9 @@ class JournalMiddleware:
         except Exception:
             log.exception("mockidp bug: could not journal %s", environ.get("PATH_INFO"))
             return
-        current.journal.add(entry)
+        current.journal.add(entry, entry.weight)
         if self.access_log:
-            self.access_log(entry)
+            self.access_log(entry.fields)  # the line needs no body: nothing to redact
 
 
 class _TeeInput(io.RawIOBase):
@@ -109,21 +122,61 @@ class _TeeInput(io.RawIOBase):
             self.kept.extend(data[:BODY_LIMIT - len(self.kept)])
 
 
+class _Bodies(NamedTuple):
+    """What an entry's client_id, request and response are made from, as recorded."""
+
+    query: str
+    request_type: str | None
+    request_body: bytes
+    response_type: str | None
+    response_body: bytes
+
+
+class _Entry:
+    """A journal entry whose bodies are redacted when it is read (see the module docstring)."""
+
+    __slots__ = ("_fields", "_bodies")
+
+    def __init__(self, fields: dict[str, Any], bodies: _Bodies):
+        self._fields = fields  # client_id, request and response hold None: read() fills them in
+        self._bodies = bodies
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """Everything but client_id and the bodies (None here), without redacting anything."""
+        return self._fields
+
+    @property
+    def weight(self) -> int:
+        """What the ring's byte bound counts: the bodies' bytes kept, and the rest of the entry."""
+        return ENTRY_OVERHEAD + len(self._bodies.request_body) + len(self._bodies.response_body)
+
+    def read(self) -> dict[str, Any]:
+        """The whole entry, made anew on every read rather than kept: parsed bodies take several
+        times the memory of their bytes, and the ring's byte bound counts the bytes."""
+        bodies = self._bodies
+        request_body = _redacted_body(bodies.request_body, bodies.request_type or "")
+        return {**self._fields, "client_id": _client_id(request_body, bodies.query),
+                "request": {"content_type": bodies.request_type or None, "body": request_body},
+                "response": {"content_type": bodies.response_type,
+                             "body": _redacted_body(bodies.response_body, bodies.response_type or "")}}
+
+
 def _entry(environ: dict, current, effects, recorded: _TeeInput, answer: dict, body: bytes,
-           started: float) -> dict[str, Any]:
+           started: float) -> _Entry:
     query = environ.get("QUERY_STRING", "")
-    request_body = _redacted_body(bytes(recorded.kept), environ.get("CONTENT_TYPE", ""))
-    headers = dict(answer.get("headers") or [])
-    return {"id": effects.request_id, "time": iso(current.clock.now()),
-            "method": environ.get("REQUEST_METHOD", "GET"),
-            "path": environ.get("SCRIPT_NAME", "") + (environ.get("PATH_INFO") or "/"),
-            "query": _redacted(dict(parse_qsl(query, keep_blank_values=True))),
-            "status": answer.get("status", 0), "duration_ms": round((monotonic() - started) * 1000, 3),
-            "client_id": _client_id(request_body, query),
-            "request": {"content_type": environ.get("CONTENT_TYPE") or None, "body": request_body},
-            "response": {"content_type": headers.get("Content-Type"),
-                         "body": _redacted_body(body[:BODY_LIMIT], headers.get("Content-Type", ""))},
-            "emails": list(effects.emails), "logs": list(effects.logs)}
+    response_type = dict(answer.get("headers") or []).get("Content-Type")
+    # emails, logs and actions are the request's own lists, not copies: an asynchronous Action the
+    # request queued adds its execution when it ends.
+    fields = {"id": effects.request_id, "time": iso(current.clock.now()),
+              "method": environ.get("REQUEST_METHOD", "GET"),
+              "path": environ.get("SCRIPT_NAME", "") + (environ.get("PATH_INFO") or "/"),
+              "query": _redacted(dict(parse_qsl(query, keep_blank_values=True))) if query else {},
+              "status": answer.get("status", 0), "duration_ms": round((monotonic() - started) * 1000, 3),
+              "client_id": None, "user_id": effects.user_id, "request": None, "response": None,
+              "emails": effects.emails, "logs": effects.logs, "actions": effects.actions}
+    return _Entry(fields, _Bodies(query, environ.get("CONTENT_TYPE"), bytes(recorded.kept), response_type,
+                                  body[:BODY_LIMIT]))
 
 
 def access_line(entry: dict) -> str:
@@ -196,8 +249,11 @@ def _filtered() -> list[dict]:
     unknown = sorted(set(request.args) - set(FILTERS))
     if unknown:
         raise ControlError(400, f"Unknown filter(s): {', '.join(unknown)}. Filter with: {', '.join(FILTERS)}.")
+    repeated = sorted(name for name in request.args if len(request.args.getlist(name)) > 1)
+    if repeated:
+        raise ControlError(400, f"Give each filter once; repeated: {', '.join(repeated)}.")
     tests = [_filter(name, request.args[name]) for name in FILTERS if name in request.args]
-    entries = tenant().journal.entries()
+    entries = [entry.read() for entry in tenant().journal.entries()]
     since = request.args.get("since")
     if since is not None and entries and not any(entry["id"] == since for entry in entries):
         raise ControlError(400, f'"since" must be the id of an entry still in the journal; {since!r} is not.')
@@ -210,6 +266,8 @@ def _filter(name: str, value: str) -> Callable[[dict], bool]:
             raise ControlError(400, '"status" must be a status code such as 404, or a class such as 4xx.')
         return lambda entry: str(entry["status"]).startswith(value.rstrip("x"))
     if name == "method":
+        if value.upper() not in METHODS:
+            raise ControlError(400, f'"method" must be one of {", ".join(METHODS)}; got {value!r}.')
         return lambda entry: entry["method"] == value.upper()
     if name == "path":
         if not value.startswith("/"):
@@ -217,7 +275,12 @@ def _filter(name: str, value: str) -> Callable[[dict], bool]:
         return lambda entry: entry["path"].startswith(value)
     if name == "since":
         return lambda entry: entry["id"] > value  # ids count up with a fixed width
-    return lambda entry: entry.get(name) == value
+    if not value:
+        raise ControlError(400, f'"{name}" must not be empty.')
+    if name in CAUSED:
+        return lambda entry: value in entry[CAUSED[name]]
+    field = "user_id" if name == "user" else name
+    return lambda entry: entry.get(field) == value
 
 
 def _har_entry(entry: dict) -> dict:
@@ -234,7 +297,8 @@ def _har_entry(entry: dict) -> dict:
             "response": {"status": entry["status"], "statusText": "", "httpVersion": "HTTP/1.1",
                          "headers": [], "cookies": [], "content": text(entry["response"]),
                          "redirectURL": "", "headersSize": -1, "bodySize": -1},
-            "cache": {}, "timings": {"send": 0, "wait": entry["duration_ms"], "receive": 0}}
+            "cache": {}, "timings": {"send": 0, "wait": entry["duration_ms"], "receive": 0},
+            "_mockidp": {key: entry[key] for key in EFFECT_KEYS}}  # HAR 1.2: custom fields start with _
 
 
 def _version() -> str:

@@ -10,6 +10,7 @@ from typing import Callable
 from flask import Blueprint, g, request
 
 from ...core.logs import events
+from ...core.tenant import journal
 from ...core.tenant.errors import ManagementError
 from ...core.tokens import jwt as tokens
 from ..http import tenant
@@ -19,7 +20,7 @@ from ..validation import operation_keys, operation_summary, scopes_for
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
 RESOURCE_MODULES = ("users", "applications.clients", "applications.connections", "applications.resource_servers",
-                    "applications.client_grants",
+                    "applications.client_grants", "applications.signing_keys",
                     "email_templates", "tickets", "jobs", "logs", "user_blocks", "attack_protection",
                     "actions", "roles", "organizations", "factors.guardian",
                     "declared.views")  # declared last: it serves what no module above does
@@ -48,6 +49,7 @@ def operation(key: str) -> Callable:
         def guarded(**kwargs):
             g.operation_key = key  # for the audit log (audit below)
             g.caller = authenticate()
+            _note_user(path, kwargs, g.caller.claims)
             require_any_scope(needed)
             return view(**kwargs)
 
@@ -70,8 +72,16 @@ def authenticate() -> tokens.ManagementCaller:
     if len(parts) != 2 or len(parts[1].split(".")) != 3:
         raise ManagementError(400, "Bad HTTP authentication header format", "Bearer")
     current = tenant()
-    return tokens.verify_management_token(current.keys.signing_key, parts[1], current.clock.timestamp(),
+    return tokens.verify_management_token(current.keys, parts[1], current.clock.timestamp(),
                                           current.verified_tokens)
+
+
+def _note_user(path: str, kwargs: dict, claims: dict) -> None:
+    """For the journal: the user a call addresses (/users/{id}...), else the token's user."""
+    if path.startswith(("/users/{id}", "/user-blocks/{id}")):
+        journal.note_user(kwargs["id"])
+    elif isinstance(claims.get("sub"), str) and not claims["sub"].endswith("@clients"):
+        journal.note_user(claims["sub"])
 
 
 def granted_scopes() -> frozenset[str]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..logs import events as logs
 from ..logs.events import RequestInfo
+from ..tenant import journal
 from ..tenant.clock import iso, monotonic
 from . import bindings
 
@@ -51,6 +52,7 @@ def execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigge
                      "ended_at": iso(tenant.clock.now()),
                      "commands": run.commands, "logs": run.logs, "error": run.error}
         tenant.actions.executions.append(execution)
+        journal.note_action(execution["id"])
         del tenant.actions.executions[:-MAX_EXECUTIONS]
         if run.error is not None:
             logs.record(tenant, "actions_execution_failed", "Execution of an Action failed",
@@ -127,7 +129,7 @@ class ActionQueue:
         with self._lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockidp-actions")
-            future = self._executor.submit(job)
+            future = self._executor.submit(journal.carried(job))  # its effects: the request's
             self._pending.add(future)
         future.add_done_callback(self._done)
 

@@ -67,6 +67,7 @@ class Redirect(NamedTuple):
     action_id: str                 # the Action whose onContinuePostLogin runs on /continue
     id_token_claims: dict          # set by the Actions before the redirect, kept for the tokens
     access_token_claims: dict
+    multifactor: dict | None = None  # api.multifactor.enable before the redirect, kept too
 
 
 class PostLoginOutcome(NamedTuple):
@@ -75,7 +76,13 @@ class PostLoginOutcome(NamedTuple):
     id_token_claims: dict
     access_token_claims: dict
     redirect: Redirect | None = None  # the flow is paused until /continue
+    multifactor: dict | None = None   # api.multifactor.enable: {provider, allowRememberBrowser}
 
+
+# api.multifactor.enable's providers: Auth0's, and the factors each lets the user use (None: any
+# enabled factor). "none" removes an earlier Action's requirement; Duo is not emulated.
+MFA_PROVIDERS = {"any": None, "guardian": None, "google-authenticator": ("otp",), "none": None}
+NO_DUO = "mockidp does not emulate the duo MFA provider (api.multifactor.enable('duo'))"
 
 NOT_REDIRECTABLE = "api.redirect.sendUserTo cannot redirect this login (api.redirect.canRedirect() is false)"
 NO_REDIRECT_HERE = "mockidp emulates api.redirect.sendUserTo on the hosted login and signup pages only"
@@ -94,6 +101,7 @@ class LoginContext(NamedTuple):
     body: Mapping[str, Any] = MappingProxyType({})  # a grant's parameters, secrets left out
     method: str = "POST"           # of the request the login completes on (GET /authorize for SSO)
     authenticated_at: int | None = None  # when the password was checked (the session's, for SSO)
+    mfa_at: int | None = None            # when a second factor was passed (in this login or its session)
     redirect_state: str | None = None    # the `state` /continue resumes with; None: cannot redirect
     organization: dict | None = None     # the organization the login is for
     role_ids: tuple | None = None        # its member roles, which replace the user's tenant roles
@@ -111,7 +119,7 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
     changes = MetadataChanges()
     id_claims: dict = dict(resume.id_token_claims) if resume else {}
     access_claims: dict = dict(resume.access_token_claims) if resume else {}
-    denied, redirect = None, None
+    denied, redirect, multifactor = None, None, [resume.multifactor] if resume and resume.multifactor else []
     if resume is not None:
         bound = _from_redirecting_action(bound, resume)
         if not bound:
@@ -125,9 +133,10 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
             denied = run.error.get("message") or "Action failed"
             break
         sent: list[dict] = []
-        denied = _apply_post_login_calls(run.commands, changes, id_claims, access_claims, sent)
+        denied = _apply_post_login_calls(run.commands, changes, id_claims, access_claims, sent, multifactor)
         if denied is None and sent:  # the flow pauses after this Action (Auth0's redirect contract)
-            denied, redirect = _redirect(sent[0], action, context, id_claims, access_claims)
+            denied, redirect = _redirect(sent[0], action, context, id_claims, access_claims,
+                                         multifactor[-1] if multifactor else None)
         if denied is not None or redirect is not None:
             break  # the Action finished; no later Action runs (until /continue, for a redirect)
     if changes:
@@ -135,7 +144,9 @@ def post_login(tenant: "Tenant", profile: dict, context: LoginContext,
             profile = save_metadata(tenant, profile, changes, generation)
         except Auth0Error as error:  # e.g. a metadata key Auth0 refuses, or the user was deleted
             denied = denied if denied is not None else str(error.body.get("message") or error.body)
-    outcome = PostLoginOutcome(profile, denied, id_claims, access_claims, None if denied else redirect)
+    required = multifactor[-1] if multifactor and multifactor[-1]["provider"] != "none" else None
+    outcome = PostLoginOutcome(profile, denied, id_claims, access_claims, None if denied else redirect,
+                               None if denied else required)
     if denied is not None:
         _log_denied(tenant, outcome, context)
     return outcome
@@ -148,7 +159,7 @@ def _from_redirecting_action(bound: list[bindings.BoundAction], resume: Redirect
 
 
 def _redirect(command: dict, action: bindings.BoundAction, context: LoginContext, id_claims: dict,
-              access_claims: dict) -> tuple[str | None, Redirect | None]:
+              access_claims: dict, multifactor: dict | None) -> tuple[str | None, Redirect | None]:
     """(why the login is denied, or where it goes) for an api.redirect.sendUserTo call."""
     backchannel = context.protocol.startswith("oauth2-")
     if backchannel or "none" in (context.transaction.get("prompt") or []):
@@ -159,7 +170,7 @@ def _redirect(command: dict, action: bindings.BoundAction, context: LoginContext
     if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not isinstance(query, dict):
         return "api.redirect.sendUserTo needs an absolute http(s) URL and an object as query", None
     return None, Redirect(url, {str(key): _query_value(value) for key, value in query.items()},
-                          action.action_id, dict(id_claims), dict(access_claims))
+                          action.action_id, dict(id_claims), dict(access_claims), multifactor)
 
 
 def _query_value(value: Any) -> str:
@@ -173,9 +184,9 @@ def _runner_context(tenant: "Tenant", context: LoginContext) -> dict:
 
 
 def _apply_post_login_calls(commands: list[dict], changes: "MetadataChanges", id_claims: dict,
-                            access_claims: dict, sent: list[dict]) -> str | None:
+                            access_claims: dict, sent: list[dict], multifactor: list[dict]) -> str | None:
     """Apply one Action's api calls in order; the reason it denied the login, if it did.
-    api.redirect.sendUserTo calls are collected in `sent`."""
+    api.redirect.sendUserTo calls are collected in `sent`, api.multifactor.enable's in `multifactor`."""
     denied = None
     for command in commands:
         op = command.get("op")
@@ -189,7 +200,21 @@ def _apply_post_login_calls(commands: list[dict], changes: "MetadataChanges", id
             _set_claim(access_claims, command)
         elif op == "redirect.sendUserTo":
             sent.append(command)
+        elif op == "multifactor.enable" and denied is None:
+            denied = _multifactor(command, multifactor)
     return denied
+
+
+def _multifactor(command: dict, multifactor: list[dict]) -> str | None:
+    """Record an api.multifactor.enable call (the last one wins); why it denies the login, if it does."""
+    provider, options = command.get("provider"), command.get("options")
+    if provider == "duo":
+        return NO_DUO
+    if provider not in MFA_PROVIDERS or not isinstance(options, dict):
+        return (f"api.multifactor.enable: unknown provider {json.dumps(provider)} "
+                f"(one of {', '.join(sorted(MFA_PROVIDERS))}, or duo)")
+    multifactor.append({"provider": provider, "allowRememberBrowser": options.get("allowRememberBrowser") is True})
+    return None
 
 
 def _log_denied(tenant: "Tenant", outcome: PostLoginOutcome, context: LoginContext) -> None:
@@ -247,8 +272,7 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
              "request": {**_request_view(context.request), "method": context.method,
                          "query": dict(context.query), "body": dict(context.body)},
              "transaction": {"protocol": context.protocol, **context.transaction},
-             "authentication": {"methods": [{"name": _method_name(context.connection),
-                                             "timestamp": _authenticated_at(tenant, context)}]},
+             "authentication": {"methods": _methods(tenant, context)},
              "authorization": {"roles": roles.role_names(tenant, profile["user_id"], context.role_ids)},
              "secrets": dict(action.secrets),
              "tenant": {"id": _tenant_id(tenant)}}
@@ -260,6 +284,14 @@ def _post_login_event(tenant: "Tenant", profile: dict, context: LoginContext,
                                  "display_name": organization.get("display_name", organization["name"]),
                                  "metadata": dict(organization.get("metadata") or {})}
     return event
+
+
+def _methods(tenant: "Tenant", context: LoginContext) -> list[dict]:
+    """event.authentication.methods: the first factor, then `mfa` once a second factor was passed."""
+    methods = [{"name": _method_name(context.connection), "timestamp": _authenticated_at(tenant, context)}]
+    if context.mfa_at is not None:
+        methods.append({"name": "mfa", "timestamp": iso(datetime.fromtimestamp(context.mfa_at, timezone.utc))})
+    return methods
 
 
 def _method_name(connection: dict | None) -> str:

@@ -129,6 +129,15 @@ def secret_matches(client: dict, secret: str | None) -> bool:
 
 # --- create, update, delete (Management API) ------------------------------------------------
 
+# An Okta Integration Network application as Auth0 creates it (recorded, November 2025): it signs
+# in through Okta's admin console, organizations required, private_key_jwt with no credential yet.
+EXPRESS_CONFIGURATION_DEFAULTS = {
+    "callbacks": ["https://system-admin.okta.com/admin/app/generic/oauth20redirect"],
+    "organization_usage": "require", "organization_require_behavior": "pre_login_prompt",
+    "client_authentication_methods": {"private_key_jwt": {"credentials": []}},
+}
+
+
 def api_defaults(app_type: str | None) -> dict:
     """What POST /clients returns for a body of just a name, as recorded from real tenants
     (go-auth0 / terraform-provider-auth0 cassettes): no callbacks, no organization_usage, no
@@ -146,9 +155,13 @@ def api_defaults(app_type: str | None) -> dict:
         "refresh_token": {"rotation_type": "non-rotating", "expiration_type": "non-expiring",
                           "leeway": 0, "token_lifetime": 2592000, "infinite_token_lifetime": True,
                           "infinite_idle_token_lifetime": True, "idle_token_lifetime": 1296000},
+        # CIBA's notification channel (recorded on every client since late 2025)
+        "async_approval_notification_channels": ["guardian-push"],
     }
     if app_type in PUBLIC_APP_TYPES:
         client["token_endpoint_auth_method"] = "none"
+    if app_type == "express_configuration":
+        client.update(copy.deepcopy(EXPRESS_CONFIGURATION_DEFAULTS))
     return client
 
 

@@ -53,6 +53,19 @@ SMS_OPTION_DEFAULTS = {
 }
 OPTION_DEFAULTS = {"auth0": DATABASE_OPTION_DEFAULTS, "email": EMAIL_OPTION_DEFAULTS, "sms": SMS_OPTION_DEFAULTS}
 
+# Enterprise strategies: Auth0 answers `show_as_button: false` (HRD only until set); those
+# below also get a provisioning ticket (the URL their on-premises connector or admin uses), and
+# those named in DISPLAY_NAMED a display_name equal to the name (all recorded).
+BUTTONLESS = frozenset(("ad", "adfs", "google-apps", "oidc", "okta", "pingfederate", "samlp", "waad"))
+PROVISIONED = frozenset(("ad", "adfs", "google-apps", "pingfederate", "samlp", "waad"))
+DISPLAY_NAMED = frozenset(("oidc", "okta", "waad"))
+# Since late 2025 Auth0 answers every connection with its purposes (recorded on database,
+# social, OIDC and Okta connections; the spec's ConnectionAuthenticationPurpose and
+# ConnectionConnectedAccountsPurpose): used to sign in, not for connected accounts.
+PURPOSES = {"authentication": {"active": True}, "connected_accounts": {"active": False}}
+# The AD/LDAP connector's ticket is longer than the others' (recorded)
+_TICKET_LENGTH = {"ad": 32}
+
 
 def inexistent_connection() -> ManagementError:
     return ManagementError(404, "The connection does not exist", "inexistent_connection")
@@ -71,6 +84,8 @@ def with_defaults(tenant: "Tenant", spec: dict, enabled_clients: list[str]) -> d
         "name": spec["name"],
         "strategy": strategy,
         "is_domain_connection": False,
+        **_strategy_defaults(tenant, strategy, spec["name"]),
+        **copy.deepcopy(PURPOSES),
         "realms": [spec["name"]],
         "enabled_clients": enabled_clients,
         "options": options,
@@ -79,6 +94,18 @@ def with_defaults(tenant: "Tenant", spec: dict, enabled_clients: list[str]) -> d
         if key not in ("id", "options", "enabled_clients"):
             connection[key] = copy.deepcopy(value)
     return connection
+
+
+def _strategy_defaults(tenant: "Tenant", strategy: str, name: str) -> dict:
+    defaults: dict = {}
+    if strategy in BUTTONLESS:
+        defaults["show_as_button"] = False
+    if strategy in DISPLAY_NAMED:
+        defaults["display_name"] = name
+    if strategy in PROVISIONED:
+        # the path only: the Management API answers it under the host the caller used
+        defaults["provisioning_ticket"] = f"/p/{strategy}/{tenant.rng.alnum(_TICKET_LENGTH.get(strategy, 8))}"
+    return defaults
 
 
 def connection_of(tenant: "Tenant", profile: dict) -> dict | None:

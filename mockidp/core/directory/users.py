@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
 from ..applications.passwords import check_password, hash_password
-from ..tenant import ids
+from ..tenant import ids, journal
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request, conflict
 from . import changes, identities
@@ -86,6 +86,7 @@ def create_user(tenant: "Tenant", body: dict) -> dict:
         record = _build_new_user(tenant, body)
         tenant.directory.put_user(record)
         tenant.directory.next_user_sequence += 1
+        journal.note_user(record.user_id)
         return public_profile(record)
 
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from ..applications.passwords import PolicyCheck, check_password, hash_password
 from ..directory import changes, identities, users
 from ..directory.records import UserRecord
-from ..tenant import ids
+from ..tenant import ids, journal
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request
 from .mailroom import application_variables
@@ -77,6 +77,7 @@ def issue(tenant: "Tenant", kind: str, record: UserRecord, *, base_url: str, ttl
           organization_id: str | None = None, include_email: bool = False,
           mark_email_as_verified: bool = False) -> dict:
     """Store a new ticket for `record` and return it. Under the tenant lock."""
+    journal.note_user(record.user_id)
     now = tenant.clock.now()
     lifetime = ttl_sec or DEFAULT_LINK_LIFETIME
     ticket = {

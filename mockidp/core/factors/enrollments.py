@@ -23,15 +23,31 @@ def _owned(tenant: "Tenant", user_id: str) -> tuple[dict, ...]:
 
 
 def authentication_methods(tenant: "Tenant", user_id: str) -> list[dict]:
-    return [{"id": each["id"], "type": METHOD_TYPES[each["authenticator_type"]], "confirmed": each["active"],
-             "created_at": each["created_at"]} for each in _owned(tenant, user_id)]
+    return [_method(each) for each in _owned(tenant, user_id)]
+
+
+def _method(authenticator: dict) -> dict:
+    """One authentication method; an SMS authenticator is Auth0's `phone` type with its number."""
+    method = {"id": authenticator["id"], "type": METHOD_TYPES[authenticator["authenticator_type"]],
+              "confirmed": authenticator["active"], "created_at": authenticator["created_at"]}
+    if authenticator.get("oob_channel") == "sms":
+        method.update(type="phone", phone_number=authenticator.get("address"), preferred_authentication_method="sms")
+    return method
 
 
 def enrollments(tenant: "Tenant", user_id: str) -> list[dict]:
-    """The Guardian enrollments (TOTP apps here; the recovery code is not one)."""
-    return [{"id": each["id"], "status": "confirmed" if each["active"] else "pending", "type": "authenticator",
-             "auth_method": "authenticator", "enrolled_at": each["created_at"]}
-            for each in _owned(tenant, user_id) if each["authenticator_type"] == "otp"]
+    """The Guardian enrollments: TOTP apps and phones (the recovery code and email are not ones)."""
+    return [_enrollment(each) for each in _owned(tenant, user_id)
+            if each["authenticator_type"] == "otp" or each.get("oob_channel") == "sms"]
+
+
+def _enrollment(authenticator: dict) -> dict:
+    enrollment = {"id": authenticator["id"], "status": "confirmed" if authenticator["active"] else "pending",
+                  "type": "authenticator", "auth_method": "authenticator", "enrolled_at": authenticator["created_at"]}
+    if authenticator.get("oob_channel") == "sms":  # the spec's "name (usually phone number)"
+        enrollment.update(type="sms", auth_method="sms", name=authenticator["name"],
+                          phone_number=authenticator.get("address"))
+    return enrollment
 
 
 def delete_all(tenant: "Tenant", user_id: str) -> None:

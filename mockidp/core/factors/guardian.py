@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 # The order of a real tenant's GET /guardian/factors (go-auth0 recordings).
 FACTORS = ("sms", "push-notification", "otp", "email", "duo", "webauthn-roaming", "webauthn-platform",
            "recovery-code")
-# The factors mockidp can challenge with on the hosted pages (the MFA API: otp only); MFA applies
-# when one of them is enabled.
-EMULATED = ("otp", "email")
+# The factors mockidp can challenge with on the hosted pages and the MFA API; MFA applies when one
+# of them is enabled.
+EMULATED = ("otp", "email", "sms")
 ALWAYS = "all-applications"
 
 

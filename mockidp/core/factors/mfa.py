@@ -14,10 +14,9 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING
 
-from ..logs import events as logs
 from ..tenant.clock import iso
 from ..tenant.errors import OAuthError
-from . import totp
+from . import attempts, totp
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -29,11 +28,6 @@ INVALID_OTP = "Invalid otp_code."
 INVALID_RECOVERY_CODE = "Invalid recovery_code."
 NOT_ENROLLED = "User is not enrolled."
 ALREADY_ENROLLED = "User is already enrolled."
-# Guardian's limit (tenant log gd_otp_rate_limit_exceed: "more than 10 times in a row"); how long
-# the block lasts is not published: mockidp's choice (docs/behaviour.md).
-MAX_OTP_FAILURES = 10
-OTP_BLOCK_SECONDS = 900
-TOO_MANY_OTP_FAILURES = "Too many failed attempts. Please try again later."
 
 
 def _forbidden(error: str, description: str) -> OAuthError:
@@ -119,14 +113,19 @@ def enroll_otp(tenant: "Tenant", user_id: str) -> dict:
     answer = {"authenticator_type": "otp", "secret": secret,
               "barcode_uri": totp.otpauth_uri(secret, issuer_label, account_label)}
     if not any(each["authenticator_type"] == "recovery-code" for each in existing):
-        code = totp.new_recovery_code(tenant.rng)
-        added.append({"id": f"recovery-code|dev_{tenant.rng.alnum(16)}", "authenticator_type": "recovery-code",
-                      "active": False, "code": code, "created_at": now})
-        answer["recovery_codes"] = [code]
+        recovery = new_recovery_authenticator(tenant)
+        added.append(recovery)
+        answer["recovery_codes"] = [recovery["code"]]
     # Earlier unconfirmed secrets are dropped: only the newest enrollment can be confirmed.
     kept = tuple(each for each in existing if each["active"] or each["authenticator_type"] != "otp")
     tenant.directory.authenticators[user_id] = kept + tuple(added)
     return answer
+
+
+def new_recovery_authenticator(tenant: "Tenant") -> dict:
+    """The user's recovery code, inactive until the enrollment it came with is confirmed. Under the lock."""
+    return {"id": f"recovery-code|dev_{tenant.rng.alnum(16)}", "authenticator_type": "recovery-code",
+            "active": False, "code": totp.new_recovery_code(tenant.rng), "created_at": iso(tenant.clock.now())}
 
 
 def challenge(tenant: "Tenant", client: dict, mfa_token: str | None, challenge_type, authenticator_id) -> dict:
@@ -161,31 +160,21 @@ def check_otp(tenant: "Tenant", user_id: str, otp: str) -> None:
     if not otps:
         raise _forbidden("invalid_grant", NOT_ENROLLED)
     now = tenant.clock.timestamp()
-    failures = tenant.directory.otp_failures.get(user_id) or {"count": 0, "blocked_until": 0}
-    if failures["blocked_until"] > now:
-        raise OAuthError(429, "too_many_attempts", TOO_MANY_OTP_FAILURES)
+    attempts.ensure_not_blocked(tenant, user_id)
     if not any(totp.verify(each["secret"], otp, now) for each in otps):
-        _count_failure(tenant, user_id, failures["count"] + 1, now)
+        attempts.failed(tenant, user_id, "otp")
         raise _forbidden("invalid_grant", INVALID_OTP)
-    tenant.directory.otp_failures.pop(user_id, None)
+    attempts.succeeded(tenant, user_id, "otp")
+    if not all(each["active"] for each in otps):
+        attempts.enrolled(tenant, user_id, "otp")
     tenant.directory.authenticators[user_id] = tuple({**each, "active": True} for each in owned)
-
-
-def _count_failure(tenant: "Tenant", user_id: str, count: int, now: float) -> None:
-    """One more wrong OTP in a row; the limit blocks the user's OTPs for a while. Under the lock."""
-    if count < MAX_OTP_FAILURES:
-        tenant.directory.otp_failures[user_id] = {"count": count, "blocked_until": 0}
-        return
-    tenant.directory.otp_failures[user_id] = {"count": 0, "blocked_until": now + OTP_BLOCK_SECONDS}
-    record = tenant.directory.users.get(user_id)
-    logs.record(tenant, "gd_otp_rate_limit_exceed", "Too many failures", user=record.profile if record else None,
-                user_id=user_id, details={"authenticator": "otp"})
 
 
 def verify_recovery_code(tenant: "Tenant", client: dict, mfa_token: str | None, code: str) -> tuple[dict, str]:
     """The `mfa-recovery-code` grant's check: (the login, the new recovery code replacing the used one)."""
     pending = pending_login(tenant, mfa_token, client["client_id"])
     with tenant.lock:
+        attempts.ensure_not_blocked(tenant, pending["user_id"])
         fresh = replace_recovery_code(tenant, pending["user_id"], code)
         if fresh is None:
             raise _forbidden("invalid_grant", INVALID_RECOVERY_CODE)
@@ -195,12 +184,14 @@ def verify_recovery_code(tenant: "Tenant", client: dict, mfa_token: str | None, 
 
 def replace_recovery_code(tenant: "Tenant", user_id: str, code: str) -> str | None:
     """Spend the user's active recovery code: the new one that replaces it, or None when `code`
-    is not it. Under the tenant lock."""
+    is not it (a wrong code counts towards the user's limit). Under the tenant lock."""
     owned = tenant.directory.authenticators.get(user_id, ())
     recovery = next((each for each in owned if each["authenticator_type"] == "recovery-code" and each["active"]),
                     None)
     if recovery is None or not hmac.compare_digest(recovery["code"].encode(), code.strip().upper().encode()):
+        attempts.failed(tenant, user_id, attempts.RECOVERY_CODE)
         return None
+    attempts.succeeded(tenant, user_id, attempts.RECOVERY_CODE)
     fresh = totp.new_recovery_code(tenant.rng)
     tenant.directory.authenticators[user_id] = tuple({**each, "code": fresh} if each is recovery else each
                                                      for each in owned)

@@ -1,4 +1,4 @@
-"""The phone outbox: every text message Auth0 would send (passwordless SMS codes) is kept here
+"""The phone outbox: every text message Auth0 would send (passwordless SMS codes, MFA codes: sms.py) is kept here
 for tests to read, like the mailroom's outbox for emails. Nothing leaves the process; a message
 is "sent" at once, at the tenant clock's time. Messages live in the Directory (`sms_outbox`), so
 reset empties it."""
@@ -16,10 +16,10 @@ MAX_STORED = 1000
 
 
 def send(tenant: "Tenant", *, to: str, body: str, code: str | None, user_id: str | None,
-         template: str = "passwordless") -> dict:
-    """Store one message. Under the tenant lock."""
+         template: str = "passwordless", provider: str = "auth0") -> dict:
+    """Store one message (`provider`: the phone provider that sent it). Under the tenant lock."""
     message = {"id": ids.prefixed("sms", tenant.rng), "to": to, "body": body, "code": code,
-               "template": template, "user_id": user_id, "sent_at": iso(tenant.clock.now())}
+               "template": template, "provider": provider, "user_id": user_id, "sent_at": iso(tenant.clock.now())}
     stored = tenant.directory.sms_outbox
     stored[message["id"]] = message
     while len(stored) > MAX_STORED:

@@ -78,6 +78,11 @@ class AuthorizeRequest(NamedTuple):
         return cls(**values)
 
 
+# The response mode of a step on mockidp's own hosted pages (an MFA page the login waits on):
+# redirect_uri is then the page's path, which the web layer puts under the tenant's prefix.
+HOSTED_PAGE = "hosted_page"
+
+
 class AuthorizationResponse(NamedTuple):
     """Where the browser goes next and what it carries: parameters in order, sent per mode."""
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..directory.users import find_user
 from ..email import templates
+from ..factors import attempts
 from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..tenant import ids
@@ -284,9 +285,10 @@ def blocks_for_identifier(tenant: "Tenant", identifier: str, consider_enablement
 
 def unblock_user(tenant: "Tenant", user_id: str, request: RequestInfo) -> None:
     """DELETE /user-blocks/{id}: every brute-force block of the user's identifiers (never the
-    admin block, `blocked: true`)."""
+    admin block, `blocked: true`), and a block of the user's second factor (too many wrong codes)."""
     with tenant.lock:
         record = find_user(tenant, user_id)
+        attempts.unblock(tenant, record.profile["user_id"])
         released = _release(tenant, _blocks(tenant, _user_match(record), False))
         if released:
             _log_released(tenant, released, request, record.profile,

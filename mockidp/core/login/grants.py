@@ -212,6 +212,9 @@ def refresh_token(tenant: "Tenant", client: dict, params: dict[str, str], issuer
     outcome = _post_login(tenant, profile, client, connections.connection_of(tenant, profile), request,
                           params, " ".join(scope), record["audience"], protocol="oauth2-refresh-token",
                           organization_id=record["organization_id"])
+    if outcome.multifactor is not None:  # an Action asked for a second factor: Auth0's mfa_required
+        raise mfa.mfa_required(tenant, profile["user_id"], client, connections.connection_of(tenant, profile),
+                               audience=record["audience"], scope=" ".join(scope))
     grant = user_tokens.UserGrant(
         client=client, user=outcome.profile, scope=scope, audience=record["audience"],
         auth_time=record["auth_time"], session_id=record["session_id"],
@@ -315,7 +318,10 @@ def _user_tokens(tenant: "Tenant", client: dict, profile: dict, connection: dict
     """Post-login Actions, then the token response of a user who just authenticated (`amr`:
     the authentication methods claim, ["mfa"] after a second factor)."""
     requested = params.get("scope") or user_tokens.DEFAULT_PASSWORD_GRANT_SCOPE
-    outcome = _post_login(tenant, profile, client, connection, request, params, requested, audience)
+    outcome = _post_login(tenant, profile, client, connection, request, params, requested, audience,
+                          mfa_at=int(tenant.clock.timestamp()) if amr else None)
+    if outcome.multifactor is not None and "mfa" not in amr:  # an Action asked for a second factor
+        raise mfa.mfa_required(tenant, profile["user_id"], client, connection, audience=audience, scope=requested)
     scope = user_tokens.granted_scopes(tenant, client, requested, audience, profile["user_id"])
     methods = {"amr": list(amr)} if amr else {}
     grant = user_tokens.UserGrant(client=client, user=outcome.profile, scope=scope, audience=audience,
@@ -328,8 +334,8 @@ def _user_tokens(tenant: "Tenant", client: dict, profile: dict, connection: dict
 
 def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict | None, request: "RequestInfo",
                 params: dict[str, str], scope: str, audience: str | None,
-                protocol: str = "oauth2-password",
-                organization_id: str | None = None) -> "action_triggers.PostLoginOutcome":
+                protocol: str = "oauth2-password", organization_id: str | None = None,
+                mfa_at: int | None = None) -> "action_triggers.PostLoginOutcome":
     """Post-login Actions for a password or refresh-token grant (Auth0 runs them on both): a
     denial is a 403 access_denied, as Auth0's."""
     body = {key: value for key, value in params.items()
@@ -341,7 +347,7 @@ def _post_login(tenant: "Tenant", profile: dict, client: dict, connection: dict 
         transaction["audience"] = audience
     role_ids = user_tokens.organization_role_ids(tenant, profile["user_id"], organization_id)
     context = action_triggers.LoginContext(client, connection, request, protocol, {}, transaction, body=body,
-                                           role_ids=role_ids)
+                                           role_ids=role_ids, mfa_at=mfa_at)
     outcome = action_triggers.post_login(tenant, profile, context)
     if outcome.denied is not None:  # logged `f` by post_login
         raise OAuthError(403, "access_denied", outcome.denied)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..actions import triggers as action_triggers
-from ..factors import passwordless
+from ..factors import hosted_mfa, passwordless
 from ..logs import events as logs
 from ..logs.events import RequestInfo
 from ..organizations import login as org_login
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
 
 LOGIN_REQUIRED = "Login required"
+MFA_REQUIRED = "Multifactor authentication required"
+NO_FACTOR = "Multifactor authentication required, but no MFA factor the user can use is enabled"
 
 
 def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, issuer: str,
@@ -49,10 +51,17 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
     if refused is not None:
         return refused
     context = login_context(tenant, request, client, connection, info, session["id"], profile["user_id"],
-                            method="GET", authenticated_at=session["authenticated_at"])
+                            method="GET", authenticated_at=session["authenticated_at"], mfa_at=session.get("mfa_at"))
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     if outcome.denied is not None:  # logged `f` by post_login
         return authorize.error_response(request, "access_denied", outcome.denied)
+    amr = ("mfa",) if session.get("mfa_at") else ()
+    if _second_factor_due(outcome, (), session):  # the session's factor counts if the browser is remembered
+        if request.silent:  # no page to ask on (UNCONFIRMED: Auth0's error for checkSession)
+            return authorize.error_response(request, "login_required", MFA_REQUIRED)
+        with tenant.lock:
+            transaction_id = authorize.begin_transaction(tenant, request)
+        return _pause_for_second_factor(tenant, transaction_id, request, outcome, connection)[0]
     profile = outcome.profile
     with tenant.lock:
         if request.silent:
@@ -62,7 +71,7 @@ def with_session(tenant: "Tenant", request: AuthorizeRequest, session: dict, *, 
             logs.record(tenant, "s", "", request=info, client=client, connection=connection,
                         user=profile, details=_details(request, session, profile))
         session = sessions.used_by(tenant, session["id"], request.client_id)
-    return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome)  # signs outside the lock
+    return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome, amr=amr)  # signs outside the lock
 
 
 def silent_login_failed(tenant: "Tenant", request: AuthorizeRequest, info: RequestInfo) -> AuthorizationResponse:
@@ -89,7 +98,7 @@ def after_login(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest
             authorize.end_transaction(tenant, transaction_id)
         return refused, None
     context = login_context(tenant, request, client, connection, info, None, profile["user_id"],
-                            redirect_state=transaction_id)
+                            redirect_state=transaction_id, mfa_at=_now(tenant) if amr else None)
     outcome = action_triggers.post_login(tenant, profile, context)  # outside the lock: runs Node
     return _after_actions(tenant, transaction_id, request, outcome, connection, current_session,
                           issuer=issuer, info=info, amr=amr)
@@ -112,13 +121,14 @@ def resume(tenant: "Tenant", transaction_id: str, query: dict, body: dict, curre
         connection = tenant.directory.connection_by_name(paused["connection"]) or {"name": paused["connection"]}
         client = tenant.directory.clients.get(request.client_id) or {"client_id": request.client_id}
         profile = dict(record.profile)
+    amr = tuple(paused.get("amr") or ())
     context = login_context(tenant, request, client, connection, info, None, profile["user_id"],
-                            redirect_state=transaction_id)
+                            redirect_state=transaction_id, mfa_at=paused.get("mfa_at"))
     context = context._replace(query=dict(query), body=dict(body), method="POST" if body else "GET")
     outcome = action_triggers.post_login(tenant, profile, context,
                                          resume=action_triggers.Redirect(**paused["redirect"]))
     return _after_actions(tenant, transaction_id, request, outcome, connection, current_session,
-                          issuer=issuer, info=info)
+                          issuer=issuer, info=info, amr=amr)
 
 
 def _after_actions(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest,
@@ -126,7 +136,8 @@ def _after_actions(tenant: "Tenant", transaction_id: str, request: AuthorizeRequ
                    *, issuer: str, info: RequestInfo,
                    amr: tuple[str, ...] = ()) -> tuple[AuthorizationResponse, dict | None]:
     """Denied: back to the app with the error; redirected: to the Action's URL with `state`,
-    the login kept for /continue; else the session and the response (`amr`: after_login's)."""
+    the login kept for /continue (with its `amr`); an Action required MFA that this login has
+    not passed: to the hosted MFA page; else the session and the response (`amr`: after_login's)."""
     if outcome.denied is not None:
         with tenant.lock:
             authorize.end_transaction(tenant, transaction_id)
@@ -137,22 +148,77 @@ def _after_actions(tenant: "Tenant", transaction_id: str, request: AuthorizeRequ
             transaction = tenant.directory.login_transactions.get(transaction_id)
             if transaction is not None:
                 paused = {"user_id": profile["user_id"], "connection": connection["name"],
-                          "redirect": outcome.redirect._asdict()}
+                          "redirect": outcome.redirect._asdict(), "amr": list(amr),
+                          "mfa_at": _now(tenant) if amr else None}
                 tenant.directory.login_transactions[transaction_id] = {**transaction, "paused": paused}
         params = (("state", transaction_id), *outcome.redirect.query.items())
         return AuthorizationResponse(outcome.redirect.url, "query", params), None
+    if _second_factor_due(outcome, amr, current_session):
+        return _pause_for_second_factor(tenant, transaction_id, request, outcome, connection)
+    mfa_at = _now(tenant) if amr else None
     with tenant.lock:
         if current_session and current_session["user_id"] == profile["user_id"]:
-            session = sessions.used_by(tenant, current_session["id"], request.client_id, reauthenticated=True)
+            session = sessions.used_by(tenant, current_session["id"], request.client_id, reauthenticated=True,
+                                       mfa_at=mfa_at)
         else:
             sessions.end(tenant, (current_session or {}).get("id"))
             session = sessions.start(tenant, profile["user_id"], connection["name"],
-                                     client_id=request.client_id, request=info)
+                                     client_id=request.client_id, request=info, mfa_at=mfa_at)
         authorize.end_transaction(tenant, transaction_id)
         client = tenant.directory.clients.get(request.client_id)
         logs.record(tenant, "s", "", request=info, client=client, connection=connection,
                     user=profile, details=_details(request, session, profile))
     return respond(tenant, request, profile, session, issuer=issuer, outcome=outcome, amr=amr), session  # signs outside the lock
+
+
+def _second_factor_due(outcome: action_triggers.PostLoginOutcome, amr: tuple[str, ...],
+                       current_session: dict | None) -> bool:
+    """An Action's api.multifactor.enable asks for a second factor this login has not passed. With
+    `allowRememberBrowser`, a browser whose session (the same user's) passed one is not asked
+    again: mockidp remembers the browser through its SSO session (docs/behaviour.md)."""
+    required = outcome.multifactor
+    if required is None or "mfa" in amr:
+        return False
+    remembered = bool(current_session and current_session["user_id"] == outcome.profile["user_id"]
+                      and current_session.get("mfa_at") and required["allowRememberBrowser"])
+    return not remembered
+
+
+def _pause_for_second_factor(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest,
+                             outcome: action_triggers.PostLoginOutcome,
+                             connection: dict) -> tuple[AuthorizationResponse, None]:
+    """The hosted MFA page the login waits on, the Actions' outcome kept for after_second_factor;
+    `access_denied` when the provider leaves the user no enabled factor."""
+    resume = {"connection": connection["name"], "id_token_claims": dict(outcome.id_token_claims),
+              "access_token_claims": dict(outcome.access_token_claims)}
+    page = hosted_mfa.begin(tenant, transaction_id, outcome.profile["user_id"], count=False,
+                            factors=action_triggers.MFA_PROVIDERS[outcome.multifactor["provider"]], resume=resume)
+    if page is None:
+        with tenant.lock:
+            authorize.end_transaction(tenant, transaction_id)
+        return authorize.error_response(request, "access_denied", NO_FACTOR), None
+    return AuthorizationResponse(page, authorize.HOSTED_PAGE, (("state", transaction_id),)), None
+
+
+def after_second_factor(tenant: "Tenant", transaction_id: str, request: AuthorizeRequest, waiting: dict,
+                        current_session: dict | None, *, issuer: str,
+                        info: RequestInfo) -> tuple[AuthorizationResponse, dict | None]:
+    """The second factor an Action required is in: the login ends with the Actions' outcome (they
+    do not run again) and `amr: ["mfa"]`."""
+    resume = waiting["resume"]
+    with tenant.lock:
+        record = tenant.directory.users.get(waiting["user_id"])
+        connection = tenant.directory.connection_by_name(resume["connection"]) or {"name": resume["connection"]}
+    if record is None:
+        return authorize.error_response(request, "access_denied", "The user no longer exists"), None
+    outcome = action_triggers.PostLoginOutcome(dict(record.profile), None, resume["id_token_claims"],
+                                               resume["access_token_claims"])
+    return _after_actions(tenant, transaction_id, request, outcome, connection, current_session,
+                          issuer=issuer, info=info, amr=("mfa",))
+
+
+def _now(tenant: "Tenant") -> int:
+    return int(tenant.clock.timestamp())
 
 
 def magic_link(tenant: "Tenant", params: dict[str, str], current_session: dict | None, *, issuer: str,
@@ -235,8 +301,8 @@ def organization_gate(tenant: "Tenant", request: AuthorizeRequest, profile: dict
 
 def login_context(tenant: "Tenant", request: AuthorizeRequest, client: dict, connection: dict | None,
                   info: RequestInfo, session_id: str | None, profile_id: str, *, method: str = "POST",
-                  authenticated_at: int | None = None, redirect_state: str | None = None
-                  ) -> action_triggers.LoginContext:
+                  authenticated_at: int | None = None, redirect_state: str | None = None,
+                  mfa_at: int | None = None) -> action_triggers.LoginContext:
     """What post-login Actions see of a browser login: /authorize's parameters and transaction."""
     transaction = {"redirect_uri": request.redirect_uri, "requested_scopes": request.scope.split(),
                    "response_mode": request.response_mode, "response_type": list(request.response_types),
@@ -249,7 +315,7 @@ def login_context(tenant: "Tenant", request: AuthorizeRequest, client: dict, con
     return action_triggers.LoginContext(client, connection, info, _protocol(request), dict(request.query),
                                         transaction, session_id, method=method,
                                         authenticated_at=authenticated_at, organization=organization,
-                                        role_ids=role_ids, redirect_state=redirect_state)
+                                        role_ids=role_ids, redirect_state=redirect_state, mfa_at=mfa_at)
 
 
 def _protocol(request: AuthorizeRequest) -> str:

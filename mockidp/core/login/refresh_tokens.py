@@ -124,6 +124,15 @@ def revoke_family(tenant: "Tenant", family_id: str) -> None:
                 stored[token] = {**record, "revoked": True}
 
 
+def revoke_for_session(tenant: "Tenant", session_id: str) -> None:
+    """Every refresh token issued in a session (POST /api/v2/sessions/{id}/revoke)."""
+    with tenant.lock:
+        stored = tenant.directory.refresh_tokens
+        for token, record in list(stored.items()):
+            if record.get("session_id") == session_id and not record["revoked"]:
+                stored[token] = {**record, "revoked": True}
+
+
 def revoke(tenant: "Tenant", token: str, client_id: str) -> dict | None:
     """Revoke `token` (and its family) if `client_id` owns it; the record, or None."""
     with tenant.lock:

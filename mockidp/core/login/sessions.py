@@ -25,15 +25,17 @@ MAX_STORED = 10_000
 
 
 def start(tenant: "Tenant", user_id: str, connection: str, *, client_id: str,
-          request: RequestInfo) -> dict:
-    """A new session for a user who just authenticated."""
+          request: RequestInfo, mfa_at: int | None = None) -> dict:
+    """A new session for a user who just authenticated (`mfa_at`: when they passed a second
+    factor, which later SSO logins from the session carry as `amr: ["mfa"]`)."""
     with tenant.lock:
         now = tenant.clock.now()
         _drop_expired(tenant)
         session = {"id": tenant.rng.alnum(SESSION_ID_LENGTH), "user_id": user_id,
                    "connection": connection, "created_at": iso(now), "created_ts": now.timestamp(),
                    "authenticated_at": int(now.timestamp()), "last_used_ts": now.timestamp(),
-                   "clients": [client_id], "ip": request.ip, "user_agent": request.user_agent}
+                   "clients": [client_id], "ip": request.ip, "user_agent": request.user_agent,
+                   "mfa_at": mfa_at}
         tenant.directory.sessions[session["id"]] = session
         return dict(session)
 
@@ -68,8 +70,10 @@ def _expired(tenant: "Tenant", session: dict) -> bool:
     return now > session["created_ts"] + absolute or now > session["last_used_ts"] + idle
 
 
-def used_by(tenant: "Tenant", session_id: str, client_id: str, *, reauthenticated: bool = False) -> dict:
-    """Record that `client_id` got tokens from the session (and, after a fresh login, when)."""
+def used_by(tenant: "Tenant", session_id: str, client_id: str, *, reauthenticated: bool = False,
+            mfa_at: int | None = None) -> dict:
+    """Record that `client_id` got tokens from the session (and, after a fresh login, when; after
+    a second factor, when: the session remembers it from then on)."""
     with tenant.lock:
         session = dict(tenant.directory.sessions[session_id])
         now = tenant.clock.now()
@@ -78,6 +82,8 @@ def used_by(tenant: "Tenant", session_id: str, client_id: str, *, reauthenticate
             session["clients"] = [*session["clients"], client_id]
         if reauthenticated:
             session["authenticated_at"] = int(now.timestamp())
+        if mfa_at is not None:
+            session["mfa_at"] = mfa_at
         tenant.directory.sessions[session_id] = session
         return dict(session)
 

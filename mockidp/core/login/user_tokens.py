@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..applications import resource_servers
 from ..authorization import permissions as rbac
 from ..organizations import members as organization_members
+from ..tenant import journal
 from ..tokens import jwt as tokens
 
 if TYPE_CHECKING:
@@ -146,6 +147,7 @@ def access_token_for(tenant: "Tenant", grant: UserGrant, *, issuer: str, gty: st
                      browser_flow: bool = False) -> tuple[str, int]:
     """(token, expires_in). `browser_flow` (implicit/hybrid) uses the API's
     token_lifetime_for_web, as Auth0 does; the code flow uses token_lifetime."""
+    journal.note_user(grant.user["user_id"])  # whose grant it is, for the request's journal entry
     now = tenant.clock.timestamp()
     userinfo = f"{issuer}userinfo"
     server = None
@@ -240,12 +242,10 @@ def verify_userinfo_token(tenant: "Tenant", token: str) -> Mapping[str, Any]:
     claims = tenant.verified_userinfo_tokens.get(token)
     if claims is not None:
         _check_userinfo_expiry(tenant, claims)
+        journal.note_user(claims["sub"])
         return claims
     try:
-        header = tokens.unverified_header(token)
-        if header.get("alg") != "RS256" or header.get("kid") != tenant.keys.signing_key.kid:
-            raise InvalidAccessToken("Invalid token")
-        claims = tokens.decode_rs256(token, tenant.keys.signing_key)
+        claims = tokens.verified_by_keyring(tenant.keys, token)
     except tokens.TokenError:
         raise InvalidAccessToken("Invalid token") from None
     _check_userinfo_expiry(tenant, claims)
@@ -256,6 +256,7 @@ def verify_userinfo_token(tenant: "Tenant", token: str) -> Mapping[str, Any]:
         raise InvalidAccessToken("Invalid token")
     claims = MappingProxyType(claims)  # read-only: shared by every later request with this token
     tenant.verified_userinfo_tokens.add(token, claims)
+    journal.note_user(claims["sub"])
     return claims
 
 

@@ -79,7 +79,7 @@ def record(tenant: "Tenant", event_type: str, description: str = "", *,
     with tenant.lock:
         now = tenant.clock.now()
         log_id = _log_id(tenant, now)
-        journal.note_log(log_id)
+        journal.note_log(log_id, fields.get("user_id"))
         event: dict[str, Any] = {"_id": log_id, "log_id": log_id, "date": iso(now), "type": event_type,
                                  "description": description, **fields}
         stored = tenant.directory.logs

@@ -26,7 +26,8 @@ class Resource(NamedTuple):
     created_at: str | None = None          # key stamped with the clock on create ("created_at")
     updated_at: str | None = None          # key stamped on create and on every change
     # "array" (a bare list), "offset" (bare, or Auth0's totals object on include_totals),
-    # "totals" (always the totals object), "checkpoint" (from/take), "wrapped" ({list_key: [...]})
+    # "totals" (always the totals object), "checkpoint" (from/take), "wrapped" ({list_key: [...]});
+    # an "array" with a list_key switches to checkpoint paging when take or from is sent
     listing: str = "array"
     list_key: str | None = None            # the wrapper's key ("log_streams")
     unique: str | None = None              # a key whose value no two records may share (409)
@@ -35,12 +36,17 @@ class Resource(NamedTuple):
     create_status: int = 201
     write_reply: tuple[int, Any] | None = None  # a PUT answered with this, not the record
     delete_status: int = 204
+    delete_reply: Any = None               # the body of a DELETE's answer, when it has one
+    default_id: str | None = None          # an id naming the first record ("default" theme)
+    id_fields: tuple[str, ...] = ()        # a singleton's body names its path parameters (prompt, screen)
     merge_objects: tuple[str, ...] = ()    # keys whose object value a PATCH merges (null drops)
+    patch_echoes: bool = False             # a PATCH answers only the keys it was sent
     hidden: tuple[str, ...] = ()           # accepted on write, never returned (secrets)
     fixed: Mapping[str, Mapping[str, Any]] | None = None  # a fixed set of records by id (no POST)
     on_create: Hook | None = None          # (tenant, record) -> record: derived keys
     on_delete: Hook | None = None          # (tenant, record) -> None: effects elsewhere
     view: Hook | None = None               # (tenant, record) -> body, when the body is not the record
+    list_view: Hook | None = None          # (tenant, body) -> a list's item, when lists summarize
     source: Hook | None = None             # (tenant) -> {id: record}: records that live elsewhere
     save: Hook | None = None               # (tenant, id, record) -> None: store where they live
     starts_empty: bool = False             # a singleton that is 404 until created (email provider)

@@ -52,9 +52,13 @@ def created_view(tenant: "Tenant", resource: Resource, record: dict) -> Any:
 
 
 def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None) -> list[Any]:
-    """Every record's body; under a parent, only the parent's."""
-    return [view(tenant, resource, record) for record in records(tenant, resource).values()
-            if owner_id is None or record.get(resource.owner_field) == owner_id]
+    """Every record's body (or its summary, for resources whose lists summarize); under a
+    parent, only the parent's (which must exist)."""
+    bodies = [view(tenant, resource, record) for record in records(tenant, resource).values()
+              if owner_id is None or record.get(resource.owner_field) == owner_id]
+    if resource.list_view is not None:
+        return [resource.list_view(tenant, body) for body in bodies]
+    return bodies
 
 
 def delete_owned(tenant: "Tenant", resource: Resource, owner_id: str) -> None:
@@ -69,13 +73,18 @@ def find(tenant: "Tenant", resource: Resource, record_id: str = SINGLETON_ID, ow
     """A stored record; a singleton never written reads as Auth0's defaults (unless it starts
     empty, like the email provider). A singleton's id is its path parameters, '/'-joined. Under
     a parent, another parent's record is not found."""
-    record = records(tenant, resource).get(_key(resource, record_id, owner_id))
+    stored = records(tenant, resource)
+    record = stored.get(_key(resource, record_id, owner_id))
     if record is not None and owner_id is not None and record.get(resource.owner_field) != owner_id:
         record = None
+    if record is None and stored and record_id == resource.default_id:
+        record = next(iter(stored.values()))
     if record is None and resource.singleton and not resource.starts_empty:
-        return _fresh_defaults(resource)
+        record = _fresh_defaults(resource)
     if record is None:
         raise not_found(resource.message_404(record_id), resource.not_found_code)
+    if resource.id_fields:
+        record = {**dict(zip(resource.id_fields, record_id.split("/"))), **record}
     return record
 
 

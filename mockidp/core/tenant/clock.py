@@ -80,6 +80,13 @@ class Clock:
             return int(setting.frozen_at.timestamp())
         return int(self._wall() + setting.offset)
 
+    def seconds(self) -> float:
+        """Seconds since the epoch with their fraction (rate-limit buckets; no datetime built)."""
+        setting = self._setting
+        if setting.frozen_at is not None:
+            return setting.frozen_at.timestamp()
+        return self._wall() + setting.offset
+
     @property
     def frozen(self) -> bool:
         return self._setting.frozen_at is not None

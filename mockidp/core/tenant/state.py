@@ -27,3 +27,24 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> bool:
         return True
     except OSError:
         return False
+
+
+def write_once(path: Path, data: bytes, mode: int = 0o600) -> bytes:
+    """Write `data` unless another process wrote the file first, and return what the file holds:
+    two processes making the same cached key both end up with the first one's. The data itself
+    when the directory is not writable (a cache is optional)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        try:
+            os.link(tmp, path)  # fails if the file exists: the first writer wins
+        except FileExistsError:
+            data = path.read_bytes()
+        finally:
+            os.unlink(tmp)
+    except OSError:
+        pass
+    return data

@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 FORMAT = "mockidp-state"
-VERSION = 1
+VERSION = 2  # 2: the traffic controls (latency, faults, barriers) are a part
 
 
 class StateError(ValueError):
@@ -51,6 +51,18 @@ def loads(document: Any, types: dict[str, type], part_count: int) -> tuple[Any, 
         raise StateError(f"the state has {len(parts) if isinstance(parts, list) else 'no list of'} parts; "
                          f"this mockidp's tenants have {part_count}")
     return rng, clock, tuple(parts)
+
+
+def check_parts(parts: tuple, checks: list[Callable[[Any], Any] | None]) -> None:
+    """Each part's own check of its loaded state (Tenant.on_snapshot), before anything changes."""
+    for index, (part, check) in enumerate(zip(parts, checks)):
+        if check is None:
+            continue
+        try:
+            check(part)
+        except Exception as problem:  # any way a part refuses its state: say which part and why
+            reason = getattr(problem, "message", None) or repr(problem)
+            raise StateError(f"part {index} is corrupt: {reason}") from None
 
 
 def _encode(value: Any, names: dict[type, str]) -> Any:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from . import statefile
 from .clock import Clock
+from .journal import DEFAULT_BYTES as DEFAULT_JOURNAL_BYTES
 from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .journal import Journal
 from .rng import TenantRandom
@@ -57,6 +58,7 @@ class TenantConfig(NamedTuple):
     management_scopes: tuple[str, ...] = ()
     keep_signing_key: bool = True  # False: its key lives in memory only (POST /_mock/tenants)
     journal_size: int = DEFAULT_JOURNAL_SIZE  # requests the journal keeps (0: none)
+    journal_bytes: int = DEFAULT_JOURNAL_BYTES  # and the bytes of their bodies (0: no such bound)
 
 
 class TenantSnapshot(NamedTuple):
@@ -89,7 +91,7 @@ class Tenant:
         # The mock's knobs (/_mock/settings): each part registers its sections.
         self.mock_settings = MockSettings()
         # Every request and what it caused (not part of the state: it records, never decides).
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(config.journal_size, config.journal_bytes)
         # Bumped by every reset: work that began before one (an Action running in Node) checks
         # it before touching state, so a test never sees the previous test's leftovers.
         self.generation = 0
@@ -97,6 +99,7 @@ class Tenant:
         self._snapshot_parts: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
         self.snapshots: dict[str, TenantSnapshot] = {}  # named by /_mock/snapshots; survive resets
         self._state_types: dict[str, type] = {}
+        self._state_checks: list[Callable[[Any], Any] | None] = []
         self._baseline: TenantSnapshot | None = None  # an imported state: what reset returns to
         self._close_hooks: list[Callable[[], None]] = []
         self._pristine_rng: object = None
@@ -115,13 +118,15 @@ class Tenant:
         self._close_hooks.append(hook)
 
     def on_snapshot(self, capture: Callable[[], Any], restore: Callable[[Any], None],
-                    types: tuple[type, ...] = ()) -> None:
+                    types: tuple[type, ...] = (), check: Callable[[Any], Any] | None = None) -> None:
         """A part's state: `capture()` returns it (a copy later changes cannot reach) and
         `restore(captured)` puts it back (copying again, so a snapshot can be restored often).
         Both run under the tenant lock. `types` are the record classes in it, which state files
-        write by name (core/tenant/statefile.py)."""
+        write by name (core/tenant/statefile.py). `check(captured)` raises if a state read from a
+        file cannot be restored: every part is checked before any part changes."""
         self._snapshot_parts.append((capture, restore))
         self._state_types.update((cls.__name__, cls) for cls in types)
+        self._state_checks.append(check)
 
     def export_state(self) -> str:
         """The tenant's whole state as a deterministic JSON document (GET /_mock/state)."""
@@ -132,6 +137,7 @@ class Tenant:
         """Load a state document (raises StateError, changing nothing, if it cannot be read);
         from then on reset returns to it."""
         rng, clock, parts = statefile.loads(document, self._state_types, len(self._snapshot_parts))
+        statefile.check_parts(parts, self._state_checks)
         snapshot = TenantSnapshot(rng, clock, parts)
         with self.lock:
             self.restore(snapshot)

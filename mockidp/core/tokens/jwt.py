@@ -7,6 +7,7 @@ from ..applications.resource_servers import is_management_audience
 from ..tenant.errors import ManagementError
 
 if TYPE_CHECKING:
+    from .keyring import Keyring
     from .keys import SigningKey
 
 # Every registered claim check is done by mockidp itself against the tenant clock and its own
@@ -102,8 +103,12 @@ class VerifiedTokens:
             self._callers = {}
         self._callers[token] = caller
 
+    def clear(self) -> None:
+        """Forget every token: their key may have been revoked."""
+        self._callers = {}
 
-def verify_management_token(key: "SigningKey", token: str, now: int,
+
+def verify_management_token(keys: "Keyring", token: str, now: int,
                             verified: VerifiedTokens | None = None) -> ManagementCaller:
     """Verify a bearer token for the Management API against the tenant clock: signature, then
     expiry, then audience, the order of Auth0's messages.
@@ -115,7 +120,7 @@ def verify_management_token(key: "SigningKey", token: str, now: int,
     if caller is not None:
         _check_expiry(caller.claims, now)
         return caller
-    claims = _verified_claims(key, token)
+    claims = _verified_claims(keys, token)
     _check_expiry(claims, now)
     audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
     if not any(isinstance(a, str) and is_management_audience(a) for a in audiences):
@@ -131,12 +136,19 @@ def _check_expiry(claims: dict, now: int) -> None:
         raise unauthorized("Expired token received for JSON Web Token validation")
 
 
-def _verified_claims(key: "SigningKey", token: str) -> dict:
+def verified_by_keyring(keys: "Keyring", token: str) -> dict:
+    """The claims of an RS256 token signed by one of the keyring's keys that still verify (the
+    current key, or a previous key not revoked), signature checked; TokenError otherwise."""
+    header = unverified_header(token)
+    key = keys.verifying_key(header.get("kid")) if header.get("alg") == "RS256" else None
+    if key is None:
+        raise TokenError("Invalid token")
+    return decode_rs256(token, key)
+
+
+def _verified_claims(keys: "Keyring", token: str) -> dict:
     try:
-        header = unverified_header(token)
-        if header.get("alg") != "RS256" or header.get("kid") != key.kid:
-            raise TokenError("Invalid token")
-        return decode_rs256(token, key)
+        return verified_by_keyring(keys, token)
     except TokenError as exc:
         if exc.bad_signature:
             raise unauthorized("Invalid signature received for JSON Web Token validation") from None

@@ -1,9 +1,10 @@
-"""The tenant's RS256 signing key and its JWKS entry.
+"""The tenant's RS256 signing keys: their material, JWKS entry and certificate.
 
 Generating an RSA key costs tens of milliseconds and parsing a PEM per signature costs far more,
-so a key is loaded once per process and kept as a `cryptography` object. It is cached on disk
-(mockidp's state directory) so restarts keep the same key and tokens stay byte-identical across
-runs with the same seed and clock.
+so a key is loaded once per keyring and kept as a `cryptography` object. Keys are numbered (0 is
+the first key a tenant signs with, 1 the next key, each rotation one more) and cached on disk
+under their number (mockidp's state directory), so restarts keep the same keys and tokens stay
+byte-identical across runs with the same seed, clock and requests.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from ..tenant.clock import wall_clock_now
-from ..tenant.state import default_state_dir, write_atomically
+from ..tenant.state import default_state_dir, write_atomically, write_once
 
 
 def b64url(data: bytes) -> str:
@@ -48,6 +49,27 @@ class SigningKey(NamedTuple):
     def public_key(self) -> rsa.RSAPublicKey:
         return self.private_key.public_key()
 
+    def certificate_pem(self) -> str:
+        """The JWKS's x5c certificate in PEM with CRLF line ends, as Auth0 lists it."""
+        return _pem("CERTIFICATE", self.jwk["x5c"][0])
+
+    def pkcs7_pem(self) -> str:
+        from cryptography.hazmat.primitives.serialization import pkcs7
+
+        certificate = x509.load_der_x509_certificate(base64.b64decode(self.jwk["x5c"][0]))
+        der = pkcs7.serialize_certificates([certificate], serialization.Encoding.DER)
+        return _pem("PKCS7", base64.b64encode(der).decode("ascii"))
+
+    def sha1_fingerprint(self) -> str:
+        """The certificate's SHA-1 in upper-case hex (Auth0's `thumbprint`)."""
+        der = base64.b64decode(self.jwk["x5c"][0])
+        return hashlib.sha1(der).hexdigest().upper()  # noqa: S324 - what Auth0 shows
+
+
+def _pem(label: str, b64: str) -> str:
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    return "\r\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"])
+
 
 def _public_jwk(private_key: rsa.RSAPrivateKey) -> tuple[str, dict]:
     numbers = private_key.public_key().public_numbers()
@@ -75,19 +97,32 @@ def _self_signed_cert(private_key: rsa.RSAPrivateKey) -> x509.Certificate:
             .sign(private_key, hashes.SHA256()))
 
 
-def load_or_create_signing_key(state_dir: Path | None = None, keep: bool = True) -> SigningKey:
-    """The key cached in the state directory (made and kept on first use); with keep=False a
-    new key that lives in memory only (a tenant created at run time: nothing left on disk)."""
+def key_file_name(number: int) -> str:
+    """Key 0 keeps the name the single key of earlier versions had, so upgrading keeps it."""
+    return "signing-key.pem" if number == 0 else f"signing-key-{number}.pem"
+
+
+def load_or_create_signing_key(state_dir: Path | None = None, keep: bool = True,
+                               number: int = 0) -> SigningKey:
+    """Key `number`, cached in the state directory (made and kept on first use); with keep=False
+    a new key that lives in memory only (a tenant created at run time: nothing left on disk)."""
     if not keep:
         return _new_key()[0]
-    path = (state_dir or default_state_dir()) / "signing-key.pem"
+    path = (state_dir or default_state_dir()) / key_file_name(number)
     try:
         return SigningKey.from_pem(path.read_bytes(), check_key=False)  # we wrote it (below)
-    except (OSError, ValueError):
-        pass
+    except OSError:
+        unreadable = False
+    except ValueError:
+        unreadable = True
     key, pem = _new_key()
-    write_atomically(path, pem)  # if it cannot be kept, the next start makes a new key
-    return key
+    if unreadable:
+        write_atomically(path, pem)  # replace what is not a key
+        return key
+    kept = write_once(path, pem)  # if it cannot be kept, the next start makes a new key
+    if kept == pem:
+        return key
+    return SigningKey.from_pem(kept, check_key=False)  # another process made it first
 
 
 def _new_key() -> tuple[SigningKey, bytes]:

@@ -71,6 +71,22 @@ def parse_barrier(spec: Any, barrier_id: str) -> Barrier:
     return Barrier(barrier_id, RouteMatch.parse(spec), timeout)
 
 
+def restored_barriers(captured: dict[str, Any]) -> tuple[tuple[Barrier, ...], int]:
+    """BarrierBoard.capture()'s output made barriers again (ControlError/KeyError if it is not)."""
+    next_number = captured["next_number"]
+    if isinstance(next_number, bool) or not isinstance(next_number, int) or next_number < 1:
+        raise ControlError(400, f'"next_number" must be a whole number above 0; got {next_number!r}.')
+    return tuple(_restored_barrier(state) for state in captured["barriers"]), next_number
+
+
+def _restored_barrier(state: dict[str, Any]) -> Barrier:
+    spec = {key: state[key] for key in BARRIER_KEYS if key in state}
+    barrier = parse_barrier(spec, state["id"])
+    barrier.holding = bool(state["holding"])
+    barrier.released, barrier.timed_out = int(state["released"]), int(state["timed_out"])
+    return barrier
+
+
 class BarrierBoard:
     """A tenant's barriers. One Condition guards them all; held requests wait on it."""
 
@@ -137,6 +153,21 @@ class BarrierBoard:
         with self._changed:
             self._remove(list(self._barriers))
             self._next_number = 1
+
+    def capture(self) -> dict[str, Any]:
+        """The barriers and their counters as plain JSON; held requests are connections, not state."""
+        with self._changed:
+            return {"next_number": self._next_number,
+                    "barriers": [{"id": b.id, **b.match.describe(), "timeout_ms": b.timeout_ms, "holding": b.holding,
+                                  "released": b.released, "timed_out": b.timed_out} for b in self._barriers]}
+
+    def restore(self, barriers: tuple[Barrier, ...], next_number: int) -> None:
+        """Restored barriers (restored_barriers), holding no one: the held requests of now get
+        503, as on reset."""
+        with self._changed:
+            self._remove(list(self._barriers))
+            self._install(barriers)
+            self._next_number = next_number
 
     # --- requests --------------------------------------------------------------------------
 

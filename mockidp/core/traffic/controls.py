@@ -1,6 +1,8 @@
 """A tenant's traffic shaping: latency, faults and barriers, and the order they apply in.
 
 When a request arrives (anything outside /_mock), `handle()`:
+  0. takes a token from the request's rate-limit bucket (rate_limits.py): its X-RateLimit-*
+     headers go on whatever answers, and an empty bucket is a 429 when limits are enforced;
   1. decides everything up front, in arrival order: the barrier that holds it, the fault rule that
      answers it, its latency. Deciding on arrival (not after a hold) keeps fault counts and seeded
      draws tied to the order the test sent requests in, not to which woken thread runs first;
@@ -12,17 +14,19 @@ change the state of whatever test comes next.
 """
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from ..tenant.clock import Clock, monotonic
 from ..tenant.errors import ControlError, FixtureError
-from .barriers import RELEASED, REMOVED, BarrierBoard, Hold
-from .faults import FaultBook, FaultRule, error_envelope
+from .barriers import RELEASED, REMOVED, BarrierBoard, Hold, restored_barriers
+from .faults import FaultBook, FaultRule, error_envelope, restored_rules
 from .latency import LatencySettings
+from .rate_limits import RateLimits
 from .route_match import BodyReader, normalize_path
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -68,13 +72,15 @@ class ReadOnlySection:
 class Traffic:
     def __init__(self, tenant_seed: int, clock: Clock, startup_latency: Any = None):
         self._clock = clock
+        self._seed = tenant_seed
         self.latency = LatencySettings(tenant_seed, startup_latency)
         self.faults = FaultBook(tenant_seed)
         self.barriers = BarrierBoard()
+        self.rate_limits = RateLimits(clock)
         self._reset_signal = threading.Event()
 
     def sections(self) -> list:
-        return [self.latency,
+        return [self.latency, self.rate_limits,
                 ReadOnlySection("faults", "rules", self.faults.describe, "/_mock/faults"),
                 ReadOnlySection("barriers", "barriers", self.barriers.describe, "/_mock/barriers")]
 
@@ -84,6 +90,32 @@ class Traffic:
         self.barriers.reset()
         signal, self._reset_signal = self._reset_signal, threading.Event()
         signal.set()
+
+    def capture(self) -> dict[str, Any]:
+        """Latency, rate limits, faults and barriers as plain JSON (a snapshot's or state file's part)."""
+        return copy.deepcopy({"latency": self.latency.current(), "rate_limits": self.rate_limits.current(),
+                              "faults": self.faults.capture(), "barriers": self.barriers.capture()})
+
+    def restorer(self, captured: Any) -> Callable[[], None]:
+        """Check captured controls (ControlError, KeyError, TypeError... if they are not) and
+        return what puts them back. Requests waiting then (barrier, latency, fault delay) are
+        answered 503, as on reset: they belong to the state left behind."""
+        apply_latency = self.latency.restored(captured["latency"])
+        apply_rate_limits = self.rate_limits.restored(captured.get("rate_limits"))  # none before they existed
+        faults = restored_rules(captured["faults"], self._seed)
+        barriers, next_barrier = restored_barriers(captured["barriers"])
+
+        def restore() -> None:
+            self.reset()
+            apply_latency()
+            apply_rate_limits()
+            self.faults.restore(faults)
+            self.barriers.restore(barriers, next_barrier)
+
+        return restore
+
+    def restore(self, captured: Any) -> None:
+        self.restorer(copy.deepcopy(captured))()  # copied: a snapshot can be restored again and again
 
     # --- requests --------------------------------------------------------------------------
 
@@ -98,6 +130,18 @@ class Traffic:
         return TrafficPlan(hold, fault, delay_ms, self._reset_signal)
 
     def handle(self, method: str, path: str, read_body: BodyReader) -> Verdict:
+        limited = self.rate_limits.take(method, normalize_path(path))
+        if limited is not None and limited.refused_body is not None:
+            return Verdict("answer", 429, limited.refused_body, {"Content-Type": JSON_TYPE, **limited.headers})
+        verdict = self._shaped(method, path, read_body)
+        if limited is None:
+            return verdict
+        # A fault rule's own X-RateLimit-* (a simulated 429) win over the bucket's.
+        taken = {name.lower() for name in verdict.headers}
+        extra = {name: value for name, value in limited.headers.items() if name.lower() not in taken}
+        return verdict._replace(headers={**verdict.headers, **extra})
+
+    def _shaped(self, method: str, path: str, read_body: BodyReader) -> Verdict:
         plan = self.plan(method, path, read_body)
         if plan is None:
             return PROCEED
@@ -161,4 +205,5 @@ def install_traffic(tenant) -> Traffic:
     for section in traffic.sections():
         tenant.mock_settings.register(section)
     tenant.on_reset(traffic.reset)
+    tenant.on_snapshot(traffic.capture, traffic.restore, check=traffic.restorer)
     return traffic

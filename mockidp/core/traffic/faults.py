@@ -17,7 +17,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..tenant.errors import ControlError, reason_phrase
 from ..tenant.rng import TenantRandom
@@ -224,6 +224,36 @@ def parse_rule(spec: Any, rule_id: str, tenant_seed: int) -> FaultRule:
     return FaultRule(rule_id, match, kind, response, random, times, fraction)
 
 
+class RestoredRules(NamedTuple):
+    rules: tuple[FaultRule, ...]
+    next_number: int
+
+
+def restored_rules(captured: dict[str, Any], tenant_seed: int) -> RestoredRules:
+    """FaultBook.capture()'s output made rules again (ControlError/KeyError if it is not)."""
+    return RestoredRules(tuple(_restored_rule(state, tenant_seed) for state in captured["rules"]),
+                         _whole_number(captured, "next_number", 1, 1 << 62))
+
+
+def _rule_state(rule: FaultRule) -> dict[str, Any]:
+    return {"id": rule.id, **rule.match.describe(), "kind": rule.kind, **rule.spec, "times": rule.times,
+            "matched": rule.matched, "fired": rule.fired}
+
+
+def _restored_rule(state: dict[str, Any], tenant_seed: int) -> FaultRule:
+    """The rule as it was, its seeded stream included: replaying the draws it made (one per
+    matching call, when it has a fraction) puts the stream where it was, so the same calls after
+    a restore fire the same way. Counting, not storing, the stream keeps state files small."""
+    spec = {key: value for key, value in state.items() if key not in ("id", "matched", "fired")}
+    rule = parse_rule(spec, state["id"], tenant_seed)
+    rule.matched = _whole_number(state, "matched", 0, 1 << 62)
+    rule.fired = _whole_number(state, "fired", 0, rule.matched)
+    if rule.fraction is not None:
+        for _ in range(rule.matched):
+            rule.random.random()
+    return rule
+
+
 # --- the book of rules ---------------------------------------------------------------------------
 
 @dataclass(eq=False)  # a stateful book with a lock: compared by identity
@@ -266,6 +296,16 @@ class FaultBook:
         with self._lock:
             self._install(())
             self._next_number = 1
+
+    def capture(self) -> dict[str, Any]:
+        """The rules and their counters as plain JSON (snapshots, state files)."""
+        with self._lock:
+            return {"next_number": self._next_number, "rules": [_rule_state(rule) for rule in self._rules]}
+
+    def restore(self, restored: "RestoredRules") -> None:
+        with self._lock:
+            self._install(restored.rules)
+            self._next_number = restored.next_number
 
     def fire(self, method: str, path: str, read_body: BodyReader) -> FaultRule | None:
         """The rule that answers this request, if any; counts the call on every matching rule

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from ..tenant.errors import ControlError
 from ..tenant.rng import TenantRandom
@@ -154,6 +154,12 @@ class LatencySettings:
 
     def reset(self) -> None:
         self._install(self._startup, build_plan(self._startup, self._seed))
+
+    def restored(self, captured: Any) -> Callable[[], None]:
+        """A captured section, checked; applying it restarts its jitter streams, as any apply does."""
+        spec = {**EMPTY_SPEC, **validated_patch(captured)}
+        plan = build_plan(spec, self._seed)
+        return lambda: self._install(spec, plan)
 
     def _install(self, spec: dict[str, Any], plan: LatencyPlan) -> None:
         self._spec, self.plan = spec, plan

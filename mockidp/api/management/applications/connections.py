@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ....core.applications import connections
-from ...http import empty_response, json_response, read_body, tenant
+from ...http import empty_response, json_response, public_base_url, read_body, tenant
 from ...validation import validate_body
 from ..common import checkpoint, paged, projection, query_args, select, wants_checkpoint
 from ..registry import operation
@@ -19,7 +19,17 @@ def _view(connection: dict, args: dict) -> dict:
     fields, include = projection(args, None, FIELDS_DESCRIPTION)
     if fields and include:
         fields = [*fields, *(name for name in ALWAYS_INCLUDED if name not in fields)]
-    return select(connection, fields, include)
+    return select(_present(connection), fields, include)
+
+
+def _present(connection: dict) -> dict:
+    """A stored connection as Auth0 answers it: an enterprise connection's provisioning ticket
+    (stored as a path) is a URL on the tenant's domain, the host the caller used."""
+    ticket = connection.get("provisioning_ticket")
+    if ticket is None:
+        return connection
+    present = {key: value for key, value in connection.items() if key != "provisioning_ticket"}
+    return {**present, "provisioning_ticket_url": public_base_url() + ticket}
 
 
 @operation("GET /connections")
@@ -28,16 +38,10 @@ def list_connections():
     strategies = args.get("strategy")
     if isinstance(strategies, str):
         strategies = [strategies]
-    found = [_list_item(c) for c in connections.list_connections(tenant(), args.get("name"), strategies)]
+    found = connections.list_connections(tenant(), args.get("name"), strategies)
     if wants_checkpoint(args):
         return json_response(checkpoint(found, args, "connections", "id", lambda c: _view(c, args)))
     return json_response(paged([_view(c, args) for c in found], args, "connections"))
-
-
-def _list_item(connection: dict) -> dict:
-    # The spec's ConnectionForList has no enabled_clients: Auth0 deprecated it in favour of
-    # GET /connections/{id}/clients and dropped it from the list first.
-    return {key: value for key, value in connection.items() if key != "enabled_clients"}
 
 
 @operation("GET /connections/{id}")
@@ -51,7 +55,7 @@ def create_connection():
     body = read_body()
     query_args("POST /connections")
     validate_body("CreateConnectionRequestContent", body)
-    return json_response(connections.create_connection(tenant(), body), 201)
+    return json_response(_present(connections.create_connection(tenant(), body)), 201)
 
 
 @operation("PATCH /connections/{id}")
@@ -59,7 +63,7 @@ def update_connection(id: str):
     body = read_body()
     query_args("PATCH /connections/{id}")
     validate_body("UpdateConnectionRequestContent", body)
-    return json_response(connections.update_connection(tenant(), id, body))
+    return json_response(_present(connections.update_connection(tenant(), id, body)))
 
 
 @operation("DELETE /connections/{id}")

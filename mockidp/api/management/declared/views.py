@@ -13,7 +13,7 @@ from ....core.resources import store
 from ....core.tenant.errors import ManagementError
 from ...http import empty_response, json_response, read_body, tenant
 from ...validation import body_schema_for, scopes_for, validate_body
-from ..common import checkpoint, paged, projection, query_args
+from ..common import checkpoint, paged, projection, query_args, wants_checkpoint
 from ..registry import authenticate, management, require_any_scope
 from .routes import Route, match
 
@@ -106,7 +106,8 @@ def list_records(route: Route, params):
         return json_response(paged(items, args, resource.list_key))
     if resource.listing == "totals":
         return json_response(paged(items, {**args, "include_totals": True}, resource.list_key))
-    if resource.listing == "checkpoint":
+    if resource.listing == "checkpoint" or (resource.listing == "array" and resource.list_key
+                                            and wants_checkpoint(args)):
         return json_response(checkpoint(items, args, resource.list_key, resource.id_key, lambda item: item))
     if resource.listing == "wrapped":
         return json_response({resource.list_key: items})
@@ -152,12 +153,17 @@ def update(route: Route, params, *, replace: bool = False):
     if replace and resource.write_reply:
         status, reply = resource.write_reply
         return json_response(reply, status)
-    return json_response(store.view(current, resource, record))
+    answer = store.view(current, resource, record)
+    if resource.patch_echoes and not replace:
+        answer = {key: value for key, value in answer.items() if key in body}
+    return json_response(answer)
 
 
 def delete(route: Route, params):
     query_args(route.key)
     store.delete(tenant(), route.resource, _record_id(route, params), _owner_id(route, params))
+    if route.resource.delete_reply is not None:
+        return json_response(route.resource.delete_reply, route.resource.delete_status)
     return empty_response(route.resource.delete_status)
 
 

@@ -51,7 +51,10 @@ def _template_view(tenant, value):
     return {"body": value.get("template") if isinstance(value, dict) else value}
 
 
-_TEMPLATE_DEFAULTS = {"channel": "phone", "disabled": False,
+# Auth0 names the tenant on phone providers, templates and renderings; a mock tenant is "mockidp"
+# (as in Actions' event.tenant.id)
+TENANT_NAME = "mockidp"
+_TEMPLATE_DEFAULTS = {"tenant": TENANT_NAME, "channel": "phone", "disabled": False,
                       "content": {"syntax": "liquid", "body": {}}}
 
 PHONE_TEMPLATES = Resource(
@@ -59,35 +62,43 @@ PHONE_TEMPLATES = Resource(
     created_at="created_at", updated_at="updated_at", listing="wrapped", list_key="templates",
     actions={"try": _test_sent, "reset": _reset_template})
 
+
+def _partials_view(tenant, record: dict) -> dict:
+    """A screen group written empty is gone (recorded: PUT {"signup": {}} answers {})."""
+    return {key: value for key, value in record.items() if value != {}}
+
 RESOURCES = [
     Resource("/branding", "branding settings", singleton=True, merge_objects=("colors", "font")),
     Resource("/branding/themes", "theme", id_key="themeId", id_prefix=None, create_status=200,
              not_found="There was an error retrieving branding settings: invalid theme ID",
-             not_found_code="theme_not_found"),
+             not_found_code="theme_not_found", default_id="default"),
     Resource("/branding/templates/universal-login", "template", singleton=True, starts_empty=True,
              not_found="Template does not exist", not_found_code="inexistent_template",
              write_reply=(201, {}), view=_template_view),
     Resource("/branding/phone/providers", "phone provider", id_prefix="pro", id_length=22,
-             defaults={"channel": "phone", "disabled": False}, created_at="created_at",
+             defaults={"tenant": TENANT_NAME, "channel": "phone", "disabled": False}, created_at="created_at",
              updated_at="updated_at", listing="wrapped", list_key="providers",
              hidden=("credentials",), actions={"try": _test_sent}),
     PHONE_TEMPLATES,
     # The domain links and emails use: mockidp's own until a verified custom domain is set.
     Resource("/custom-domains/default", "default domain", singleton=True, defaults={"domain": "localhost"}),
     Resource("/custom-domains", "custom domain", id_key="custom_domain_id", id_prefix="cd",
+             created_at="created_at", list_key="custom_domains",
              defaults={"primary": False, "is_default": False, "status": "pending_verification",
                        "tls_policy": "recommended"},
              unique="domain", not_found="The custom domain {id} does not exist",
-             not_found_code="inexistent_custom_domain", merge_objects=("domain_metadata",),
+             not_found_code="inexistent_custom_domain", merge_objects=("domain_metadata",), delete_missing_ok=True,
              on_create=_verification, actions={"verify": _verify, "test": _test_domain}),
     Resource("/prompts", "prompt settings", singleton=True,
              defaults={"universal_login_experience": "new", "identifier_first": False,
                        "webauthn_platform_first_factor": False}),
     Resource("/prompts/rendering", "rendering settings", singleton=True, defaults={"configs": []}),
     Resource("/prompts/{prompt}/custom-text/{language}", "custom text", singleton=True),
-    Resource("/prompts/{prompt}/partials", "partials", singleton=True),
+    Resource("/prompts/{prompt}/partials", "partials", singleton=True, view=_partials_view),
+    # a PATCH answers what it set (recorded); reads name the tenant, prompt and screen
     Resource("/prompts/{prompt}/screen/{screen}/rendering", "rendering", singleton=True,
-             defaults={"rendering_mode": "standard", "context_configuration": [],
+             id_fields=("prompt", "screen"), patch_echoes=True,
+             defaults={"tenant": TENANT_NAME, "rendering_mode": "standard", "context_configuration": [],
                        "default_head_tags_disabled": False, "head_tags": [], "filters": None,
                        "use_page_template": False}),
 ]

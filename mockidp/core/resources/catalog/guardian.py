@@ -1,15 +1,11 @@
 """Guardian (MFA) configuration: the factors and whether each is enabled, their providers,
-templates and settings. Stored as configuration. The factors' enabled state and the MFA policies
+templates and settings. Stored as configuration; the phone provider and templates are read by
+core/factors/sms.py when it texts an MFA code. The factors' enabled state and the MFA policies
 have behaviour and live in core/factors/guardian.py (api/management/factors/guardian.py)."""
 from __future__ import annotations
 
+from ...factors.sms import TEMPLATE_DEFAULTS as _SMS_TEMPLATES
 from ..model import Resource
-
-_SMS_TEMPLATES = {
-    "enrollment_message": "{{code}} is your verification code for {{tenant.friendly_name}}. "
-                          "Please enter this code to verify your enrollment.",
-    "verification_message": "{{code}} is your verification code for {{tenant.friendly_name}}",
-}
 
 
 def _setting(path: str, **defaults) -> Resource:

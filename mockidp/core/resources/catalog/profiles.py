@@ -86,6 +86,24 @@ def _vault_connection(tenant, record: dict) -> dict:
     return {**record, "ready": setup is not None, "fingerprint": tenant.rng.hex(32)}
 
 
+def _summary(*keys: str):
+    """A list item of Forms or Flows: these keys only (recorded), null where the record has none."""
+    def summarize(tenant, body: dict) -> dict:
+        return {key: body.get(key) for key in keys}
+    return summarize
+
+
+_FLOW_SUMMARY = _summary("id", "name", "description", "synchronous", "created_at", "updated_at", "executed_at")
+_FORM_KEYS = ("id", "name", "description", "created_at", "updated_at", "embedded_at", "submitted_at")
+
+
+def _form_summary(tenant, body: dict) -> dict:
+    """A form in a list, with how many flows its nodes run (FLOW nodes name one each)."""
+    flows = {(node.get("config") or {}).get("flow_id") for node in body.get("nodes") or []
+             if isinstance(node, dict) and node.get("type") == "FLOW"}
+    return {**_summary(*_FORM_KEYS)(tenant, body), "flow_count": len(flows - {None})}
+
+
 def _device_credential_view(tenant, record: dict) -> dict:
     return {key: value for key, value in record.items() if key != "value"}
 
@@ -97,13 +115,14 @@ RESOURCES = [
     Resource("/connection-profiles/templates", "connection profile template",
              fixed={_OKTA_TEMPLATE["id"]: _OKTA_TEMPLATE}, listing="wrapped",
              list_key="connection_profile_templates", not_found="Connection profile template not found."),
+    # no timestamps (recorded)
     Resource("/user-attribute-profiles", "user attribute profile", id_prefix="uap", id_length=22,
              not_found="User attribute profile not found.", listing="checkpoint",
-             list_key="user_attribute_profiles", **_STAMPS),
+             list_key="user_attribute_profiles", delete_missing_ok=True),
     Resource("/self-service-profiles", "self-service profile", id_prefix="ssp", id_length=22,
              not_found="Self-service profile not found", not_found_code="inexistent_self_service_profile",
              listing="offset", list_key="self_service_profiles", actions={"sso-ticket": _sso_ticket},
-             **_STAMPS),
+             delete_missing_ok=True, **_STAMPS),
     Resource("/self-service-profiles/{id}/custom-text/{language}/{page}", "custom text", singleton=True),
     Resource(SSO_TICKETS, "ticket", owner="profileId", owner_key="profile_id", not_found="Ticket not found",
              actions={"revoke": _revoke_ticket}),
@@ -113,15 +132,15 @@ RESOURCES = [
              delete_missing_ok=True),
     Resource("/token-exchange-profiles", "token exchange profile", id_prefix="tep",
              not_found="Token Exchange Profile not found", not_found_code="token_exchange_profile_not_found",
-             listing="checkpoint", list_key="token_exchange_profiles", **_STAMPS),
+             listing="checkpoint", list_key="token_exchange_profiles", delete_missing_ok=True, **_STAMPS),
     Resource("/flows", "flow", id_prefix="af", id_length=22, defaults=_FLOW, listing="totals", create_status=200,
-             list_key="flows", not_found="Flow not found", not_found_code="flow_not_found", **_STAMPS),
+             list_key="flows", list_view=_FLOW_SUMMARY, not_found="Flow not found", not_found_code="flow_not_found", **_STAMPS),
     Resource("/flows/vault/connections", "connection", id_prefix="ac", id_length=22, listing="totals",
              create_status=200,
              list_key="connections", on_create=_vault_connection, not_found="Connection not found",
              not_found_code="connection_not_found", **_STAMPS),
     Resource("/forms", "form", id_prefix="ap", id_length=22, defaults=_FORM, listing="totals", create_status=200,
-             list_key="forms", not_found="Form not found", not_found_code="form_not_found", **_STAMPS),
+             list_key="forms", list_view=_form_summary, not_found="Form not found", not_found_code="form_not_found", **_STAMPS),
     Resource("/device-credentials", "device credential", id_prefix="dcr", listing="offset",
              list_key="device_credentials", view=_device_credential_view,
              not_found="Device credential not found", not_found_code="inexistent_device_credential"),

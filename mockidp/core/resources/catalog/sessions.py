@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from ...directory.users import find_user
 from ...login import refresh_tokens, sessions
 from ...tenant.clock import iso
+from ...tenant.errors import not_found
 from ..model import Resource
 
 
@@ -30,7 +31,8 @@ def _session_view(tenant, session: dict) -> dict:
         "device": {"initial_user_agent": session.get("user_agent"), "initial_ip": session.get("ip"),
                    "last_user_agent": session.get("user_agent"), "last_ip": session.get("ip")},
         "clients": [{"client_id": client_id} for client_id in session.get("clients", [])],
-        "authentication": {"methods": [{"name": "pwd", "timestamp": session["created_at"]}]},
+        "authentication": {"methods": [{"name": "pwd", "timestamp": session["created_at"]}] + (
+            [{"name": "mfa", "timestamp": _when(session["mfa_at"])}] if session.get("mfa_at") else [])},
     }
 
 
@@ -39,7 +41,9 @@ def _end_session(tenant, session: dict) -> None:
 
 
 def _revoke_session(tenant, session: dict, body) -> tuple[int, dict]:
+    """Unlike DELETE, revoking takes the session's refresh tokens along (Auth0's spec)."""
     sessions.end(tenant, session["id"])
+    refresh_tokens.revoke_for_session(tenant, session["id"])
     return 202, {}
 
 
@@ -67,6 +71,13 @@ def _refresh_token_view(tenant, record: dict) -> dict:
 
 def _revoke_refresh_token(tenant, record: dict) -> None:
     refresh_tokens.revoke_family(tenant, record["family_id"])
+
+
+def _user_must_exist(tenant, user_id: str) -> None:
+    """A user's sessions and refresh tokens: 404 for a user that does not exist (in the words of
+    Auth0's spec for these operations; the errorCode is mockidp's choice, docs/behaviour.md)."""
+    if user_id not in tenant.directory.users:
+        raise not_found("User not found", "user_not_found")
 
 
 def _active_users(tenant, record) -> int:
@@ -135,9 +146,9 @@ RESOURCES = [
              not_found_code="refresh_token_not_found"),
     # A user's: GET lists them (checkpoint paging), DELETE ends them all (202).
     Resource("/users/{user_id}/sessions", "session", **_SESSION, owner="user_id", listing="checkpoint",
-             list_key="sessions"),
+             list_key="sessions", parent=_user_must_exist),
     Resource("/users/{user_id}/refresh-tokens", "refresh token", **_REFRESH_TOKEN, owner="user_id",
-             listing="checkpoint", list_key="tokens"),
+             listing="checkpoint", list_key="tokens", parent=_user_must_exist),
     Resource("/stats/active-users", "active users", singleton=True, view=_active_users),
     Resource("/stats/daily", "daily stats", singleton=True, view=_daily),
     Resource("/users/{id}/revoke-access", "access", singleton=True, handlers={"create": _revoke_access}),

@@ -14,8 +14,15 @@ from ..model import Resource
 EVENT_STREAMS = "/event-streams"
 
 
+# What a priority stream carries when no filters are given (recorded: every isPriority stream)
+PRIORITY_FILTERS = ({"type": "category", "name": "security"},)
+
+
 def _log_stream_sink(tenant, record: dict) -> dict:
-    """An EventBridge sink gets the partner event source Auth0 creates for it."""
+    """An EventBridge sink gets the partner event source Auth0 creates for it; a priority stream
+    without filters gets the security category."""
+    if record.get("isPriority") and "filters" not in record:
+        record = {**record, "filters": [dict(item) for item in PRIORITY_FILTERS]}
     sink = record.get("sink")
     if record.get("type") == "eventbridge" and isinstance(sink, dict):
         source = f"aws.partner/auth0.com/mockidp-{ids.uuid4(tenant.rng)}/auth0.logs"
@@ -70,11 +77,12 @@ DELIVERIES = Resource(EVENT_STREAMS + "/{id}/deliveries", "delivery", owner="id"
 
 RESOURCES = [
     Resource("/log-streams", "log stream", id_prefix="lst", defaults={"status": "active"},
-             create_status=200, on_create=_log_stream_sink, merge_objects=("sink",)),
+             create_status=200, on_create=_log_stream_sink, merge_objects=("sink",), delete_missing_ok=True),
     Resource("/event-streams", "stream", id_prefix="est", id_length=22, defaults={"status": "enabled"},
              created_at="created_at", updated_at="updated_at", listing="checkpoint",
              list_key="eventStreams", not_found="The requested {name} does not exist.",
-             on_create=_event_stream_destination, actions={"redeliver": _accepted, "test": _test_event}),
+             on_create=_event_stream_destination, actions={"redeliver": _accepted, "test": _test_event},
+             delete_missing_ok=True),
     DELIVERIES,
     # POST .../redeliver/{event_id}: one delivery again (after /event-streams, whose `redeliver`
     # action answers POST .../redeliver).

@@ -1,0 +1,54 @@
+"""A request line or header block longer than any real Auth0 request is refused as soon as its
+limit is passed (414, 431 in Auth0's error envelope), never read in full: before, an 8 MB query
+string was buffered whole by a worker and parsed."""
+from __future__ import annotations
+
+import socket
+import ssl
+from contextlib import closing
+from urllib.parse import urlsplit
+
+import requests
+
+from mockidp.server import MAX_HEADER_BYTES, MAX_REQUEST_LINE
+
+
+def connect(url: str) -> socket.socket:
+    parts = urlsplit(url)
+    return socket.create_connection((parts.hostname, parts.port), timeout=5)
+
+
+def test_an_8_mb_query_string_is_refused_with_414(mockidp):
+    response = requests.get(f"{mockidp.url}/api/v2/users", params={"q": "a" * 8_000_000}, timeout=30)
+    assert response.status_code == 414
+    assert response.json() == {"statusCode": 414, "error": "Request-URI Too Large",
+                               "message": "The request line is too long."}
+
+
+def test_the_refusal_comes_before_the_request_line_ends(mockidp):
+    """Only the limit's worth is sent, and no line end: the server answers without waiting for
+    the rest (which a server that reads the whole line would)."""
+    with closing(connect(mockidp.url)) as sock:
+        sock.sendall(b"GET /?q=" + b"a" * (MAX_REQUEST_LINE + 1))
+        assert sock.recv(64).startswith(b"HTTP/1.1 414 Request-URI Too Large")
+
+
+def test_a_long_url_within_the_limit_still_reaches_the_api(mockidp):
+    response = requests.get(f"{mockidp.url}/_mock/health", params={"x": "a" * (MAX_REQUEST_LINE - 100)},
+                            timeout=30)
+    assert response.status_code == 200
+
+
+def test_an_oversized_header_block_is_refused_with_431(mockidp):
+    headers = {f"X-Big-{index}": "b" * 1000 for index in range(MAX_HEADER_BYTES // 1000 + 1)}
+    response = requests.get(f"{mockidp.url}/_mock/health", headers=headers, timeout=30)
+    assert response.status_code == 431
+    assert response.json()["error"] == "Request Header Fields Too Large"
+
+
+def test_https_is_bounded_alike(mockidp):
+    context = ssl.create_default_context(cafile=str(mockidp.ca_file))
+    with closing(connect(mockidp.https_url)) as raw, \
+            context.wrap_socket(raw, server_hostname="localhost") as sock:
+        sock.sendall(b"GET /?q=" + b"a" * (MAX_REQUEST_LINE + 1))
+        assert sock.recv(64).startswith(b"HTTP/1.1 414")
