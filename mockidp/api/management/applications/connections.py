@@ -100,5 +100,5 @@ def list_client_connections(id: str):
     strategies = args.get("strategy")
     if isinstance(strategies, str):
         strategies = [strategies]
-    found = [_list_item(c) for c in connections.client_connections(tenant(), id, strategies)]
+    found = connections.client_connections(tenant(), id, strategies)
     return json_response(checkpoint(found, args, "connections", "id", lambda c: _view(c, args)))
