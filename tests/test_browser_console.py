@@ -31,6 +31,9 @@ exports.onExecutePreUserRegistration = async (event, api) => {
 };
 """
 EVIL_HOST = "evil.example"
+# What shows once each panel has loaded, to measure it filled.
+PHONE_PANELS = {"tenants": "tenant", "users": "user", "journal": "journal-entry", "logs": "log",
+                "clock": "clock-now", "traffic": "fault-list-empty", "snapshots": "snapshot-list-empty"}
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +83,7 @@ def page(chromium, tmp_path):
 def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
+    playwright_expect.set_options(timeout=WAIT_MS)  # a loaded CI machine: the same patience as the pages
     return playwright_expect(locator)
 
 
@@ -268,6 +272,11 @@ def test_the_outbox_on_a_narrow_screen(mockidp, anonymous, page):
     assert change_password(anonymous, "bob@example.com").status_code == 200  # the app under test sends one
     expect(page.get_by_test_id("outbox-message")).to_contain_text("bob@example.com")  # no click: the panel follows
 
+    for panel, shown in PHONE_PANELS.items():  # the other panels fit the phone too, once filled
+        page.locator(f"nav.tabs a[href='#{panel}']").click()
+        expect(page.get_by_test_id(shown).first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], panel
+
 
 def test_the_journal_shows_each_requests_effects(mockidp, anonymous, page):
     response = change_password(anonymous, "alice@example.com")
@@ -367,6 +376,13 @@ def test_latency_faults_and_barriers(mockidp, page):
     page.get_by_role("button", name="No latency").click()
     said(page, "No latency any more")
     assert mockidp.control("GET", "/settings")["latency"] == {"default_ms": 0, "default_jitter_ms": 0, "routes": []}
+
+    page.get_by_role("button", name="Enforce").click()
+    said(page, "Rate limits enforced")
+    assert mockidp.control("GET", "/settings")["rate_limits"]["enforce"] is True
+    page.get_by_role("button", name="Stop enforcing").click()
+    said(page, "Rate limits reported only")
+    assert mockidp.control("GET", "/settings")["rate_limits"]["enforce"] is False
 
     page.get_by_label("Fault method").fill("GET")
     page.get_by_label("Fault path").fill("/api/v2/users/*")

@@ -35,6 +35,22 @@
       }, `${barrier.id} removed (held requests answered 503).`) }, "Remove"));
   }
 
+  // The `rate_limits` section, where this mockidp has one: its buckets, and whether an empty one refuses.
+  function showRateLimits(limits) {
+    const card = document.getElementById("rate-limits");
+    card.hidden = !limits;
+    if (!limits) return;
+    document.querySelector("[data-testid=rate-limits-state]").textContent = limits.enforce
+      ? "Enforced: an empty bucket answers 429." : "Reported only: X-RateLimit-* headers, never a 429.";
+    const toggle = document.getElementById("rate-limits-toggle");
+    toggle.textContent = limits.enforce ? "Stop enforcing" : "Enforce";
+    toggle.dataset.enforce = String(limits.enforce);
+    const buckets = Object.entries(limits.buckets || {}).map(([name, bucket]) =>
+      el("div", { class: "item", "data-testid": "rate-limit-bucket" }, el("strong", { class: "grow" }, name),
+         el("span", { class: "muted" }, `${bucket.limit} requests, ${+bucket.per_second.toPrecision(3)} back a second`)));
+    Lists.fill("rate-limit-buckets", buckets, "No bucket.");
+  }
+
   async function load() {
     const [settings, faults, barriers] = await Promise.all([
       control("GET", "/settings"), control("GET", "/faults"), control("GET", "/barriers")]);
@@ -43,6 +59,7 @@
     const form = document.getElementById("latency-form");
     form.default_ms.value = latency.default_ms ?? 0;
     form.default_jitter_ms.value = latency.default_jitter_ms ?? 0;
+    showRateLimits(settings.rate_limits);
     fill("fault-list", faults.rules.map(faultRow), "No fault rule.");
     fill("barrier-list", barriers.barriers.map(barrierRow), "No barrier.");
   }
@@ -64,6 +81,13 @@
     form.reset();
     await load();
   }, `${values.path.trim()} slowed by ${values.ms} ms.`));
+  document.getElementById("rate-limits-toggle").addEventListener("click", (event) => {
+    const enforce = event.target.dataset.enforce !== "true";
+    act(async () => {
+      await control("PATCH", "/settings", { rate_limits: { enforce } });
+      await load();
+    }, enforce ? "Rate limits enforced." : "Rate limits reported only.");
+  });
   document.getElementById("latency-clear").addEventListener("click", () => patchLatency(
     { default_ms: 0, default_jitter_ms: 0, routes: [] }, "No latency any more."));
 
