@@ -100,6 +100,47 @@ def disable_connection(id: str, connectionId: str):  # noqa: N803
     return empty_response(204)
 
 
+# --- connections (the newer API over the same enabled connections) ------------------------------------
+
+@operation("GET /organizations/{id}/connections")
+def list_connections(id: str):
+    args = query_args("GET /organizations/{id}/connections")
+    found = organizations.enabled_connections(tenant(), id)
+    if args.get("is_enabled") is not None:
+        found = [entry for entry in found if entry.get("is_enabled", True) == args["is_enabled"]]
+    return json_response(paged(found, args, "connections"))
+
+
+@operation("POST /organizations/{id}/connections")
+def add_connection(id: str):
+    body = read_body()
+    query_args("POST /organizations/{id}/connections")
+    validate_body("CreateOrganizationAllConnectionRequestContent", body)
+    return json_response(organizations.enable_connection(tenant(), id, body), 201)
+
+
+@operation("GET /organizations/{id}/connections/{connection_id}")
+def get_connection(id: str, connection_id: str):
+    query_args("GET /organizations/{id}/connections/{connection_id}")
+    return json_response(organizations.enabled_connection(tenant(), id, connection_id))
+
+
+@operation("PATCH /organizations/{id}/connections/{connection_id}")
+def update_connection(id: str, connection_id: str):
+    body = read_body()
+    query_args("PATCH /organizations/{id}/connections/{connection_id}")
+    validate_body("UpdateOrganizationAllConnectionRequestContent", body)
+    return json_response(organizations.update_connection(tenant(), id, connection_id, body))
+
+
+@operation("DELETE /organizations/{id}/connections/{connection_id}")
+def remove_connection(id: str, connection_id: str):
+    read_body()
+    query_args("DELETE /organizations/{id}/connections/{connection_id}")
+    organizations.disable_connection(tenant(), id, connection_id)
+    return empty_response(204)
+
+
 # --- members and their roles -------------------------------------------------------------------------
 
 @operation("GET /organizations/{id}/members")

@@ -223,8 +223,10 @@ def _enabled_connection(tenant: "Tenant", body: dict) -> dict[str, Any]:
     entry = {"connection_id": body["connection_id"],
              "assign_membership_on_login": bool(body.get("assign_membership_on_login", False)),
              "show_as_button": bool(body.get("show_as_button", True))}
-    if "is_signup_enabled" in body:
-        entry["is_signup_enabled"] = bool(body["is_signup_enabled"])
+    # is_signup_enabled; and what the newer /organizations/{id}/connections API adds
+    for key in ("is_signup_enabled", "organization_connection_name", "organization_access_level", "is_enabled"):
+        if key in body:
+            entry[key] = body[key]
     _check_signup(tenant, entry)
     return entry
 

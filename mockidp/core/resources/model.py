@@ -54,7 +54,7 @@ class Resource(NamedTuple):
     refusal: tuple[int, str, str] | None = None  # every operation answers this (status, message, code)
     available: Hook | None = None          # (tenant) -> bool: the refusal is lifted on such a tenant
     put_creates: bool = False              # PUT on an unknown id creates the record there (rules configs)
-    handlers: Mapping[str, Hook] = NO_DEFAULTS  # kind -> (tenant, record_id, body) -> (status, body)
+    handlers: Mapping[str, Hook] = NO_DEFAULTS  # kind -> (tenant, record_id, body, query) -> (status, body)
     # A collection under a parent ("/users/{user_id}/sessions"): its records are those whose
     # `owner` key equals the path parameter of that name; DELETE on the collection removes them.
     owner: str | None = None

@@ -42,10 +42,10 @@ def dispatch(rest: str):
 def _handled(route: Route, params):
     """A hand-written operation named in the declaration (a hook's secrets)."""
     body = _body(route) if request.content_length else None
-    query_args(route.key)
+    args = query_args(route.key)
     current = tenant()
     with current.lock:
-        status, reply = route.resource.handlers[route.kind](current, _record_id(route, params), body)
+        status, reply = route.resource.handlers[route.kind](current, _record_id(route, params), body, args)
     return empty_response(status) if reply is None else json_response(reply, status)
 
 

@@ -2,6 +2,8 @@
 domains, and prompts (settings, custom text, partials, rendering): what the login pages look like."""
 from __future__ import annotations
 
+from ...tenant.errors import ManagementError
+from .. import store
 from ..model import Resource
 
 _SENT = {"code": 202, "message": "Test notification successfully sent for processing"}
@@ -24,6 +26,25 @@ def _verify(tenant, record, body):
     return 200, record
 
 
+def _test_domain(tenant, record, body):
+    """Auth0 reaches the domain over HTTPS; a domain still pending verification is not ready."""
+    if record.get("status") != "ready":
+        raise ManagementError(409, "The custom domain is not ready.")
+    return 200, {"success": True}
+
+
+# The text Auth0 puts back on a reset template (recorded, for otp_verify and the others).
+_DEFAULT_PHONE_BODY = {
+    "text": "{{ code | escape }} is your verification code for {{ friendly_name | escape }}",
+    "voice": "Hello. Your verification code for {{ friendly_name | escape }} is {{ pause }} {{ code | escape }}. "
+             "I repeat, your verification code is {{ pause }} {{ code | escape }}"}
+
+
+def _reset_template(tenant, record, body):
+    content = {**(record.get("content") or {}), "syntax": "liquid", "body": dict(_DEFAULT_PHONE_BODY)}
+    return 200, store.update(tenant, PHONE_TEMPLATES, record["id"], {"content": content})
+
+
 def _template_view(tenant, value):
     """PUT /branding/templates/universal-login takes the template as a JSON string or as
     {"template": ...}; GET returns it as {"body": ...}."""
@@ -35,6 +56,11 @@ def _template_view(tenant, value):
 TENANT_NAME = "mockidp"
 _TEMPLATE_DEFAULTS = {"tenant": TENANT_NAME, "channel": "phone", "disabled": False,
                       "content": {"syntax": "liquid", "body": {}}}
+
+PHONE_TEMPLATES = Resource(
+    "/branding/phone/templates", "phone template", id_prefix="tem", id_length=22, defaults=_TEMPLATE_DEFAULTS,
+    created_at="created_at", updated_at="updated_at", listing="wrapped", list_key="templates",
+    actions={"try": _test_sent, "reset": _reset_template})
 
 
 def _partials_view(tenant, record: dict) -> dict:
@@ -53,9 +79,7 @@ RESOURCES = [
              defaults={"tenant": TENANT_NAME, "channel": "phone", "disabled": False}, created_at="created_at",
              updated_at="updated_at", listing="wrapped", list_key="providers",
              hidden=("credentials",), actions={"try": _test_sent}),
-    Resource("/branding/phone/templates", "phone template", id_prefix="tem", id_length=22,
-             defaults=_TEMPLATE_DEFAULTS, created_at="created_at", updated_at="updated_at",
-             listing="wrapped", list_key="templates", actions={"try": _test_sent}),
+    PHONE_TEMPLATES,
     # The domain links and emails use: mockidp's own until a verified custom domain is set.
     Resource("/custom-domains/default", "default domain", singleton=True, defaults={"domain": "localhost"}),
     Resource("/custom-domains", "custom domain", id_key="custom_domain_id", id_prefix="cd",
@@ -64,7 +88,7 @@ RESOURCES = [
                        "tls_policy": "recommended"},
              unique="domain", not_found="The custom domain {id} does not exist",
              not_found_code="inexistent_custom_domain", merge_objects=("domain_metadata",), delete_missing_ok=True,
-             on_create=_verification, actions={"verify": _verify}),
+             on_create=_verification, actions={"verify": _verify, "test": _test_domain}),
     Resource("/prompts", "prompt settings", singleton=True,
              defaults={"universal_login_experience": "new", "identifier_first": False,
                        "webauthn_platform_first_factor": False}),

@@ -9,6 +9,12 @@ from .. import store
 from ..model import Resource
 
 _STAMPS = {"created_at": "created_at", "updated_at": "updated_at"}
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58_id(prefix: str):
+    """Experimentation ids: a prefix and 22 base58 characters, as the spec's patterns require."""
+    return lambda tenant: f"{prefix}_{tenant.rng.chars(_BASE58, 22)}"
 FEATURE_FLAGS = "/experimentation/feature-flags"
 
 
@@ -42,18 +48,18 @@ def _validate(tenant, record: dict, body) -> tuple[int, dict]:
     errors = []
     if record.get("feature_flag_id") not in tenant.directory.resources.get(FEATURE_FLAGS, {}):
         errors.append({"code": "feature_flag_not_found", "message": "Feature flag not found."})
-    total = sum(allocation.get("percentage", 0) for allocation in record.get("allocations") or []
-                if isinstance(allocation, dict))
-    if total != 100:
-        errors.append({"code": "invalid_allocations", "message": "Allocations must total 100."})
+    allocations = [allocation for allocation in record.get("allocations") or [] if isinstance(allocation, dict)]
+    if record.get("allocation_strategy") == "percentage" and \
+            sum(allocation.get("weight", 0) for allocation in allocations) != 100:
+        errors.append({"code": "invalid_allocations", "message": "Allocation weights must total 100."})
     return 200, {"is_valid": not errors, "errors": errors}
 
 
-FLAG = Resource(FEATURE_FLAGS, "feature flag", id_prefix="ff", id_length=22,
+FLAG = Resource(FEATURE_FLAGS, "feature flag", new_id=_base58_id("flg"),
                 defaults={"status": "draft", "type": "self"}, listing="checkpoint", list_key="feature_flags",
                 not_found="Feature flag not found.", not_found_code="feature_flag_not_found",
                 actions={"status": _transition(lambda: FLAG)}, **_STAMPS)
-EXPERIMENT = Resource("/experimentation/experiments", "experiment", id_prefix="exp", id_length=22,
+EXPERIMENT = Resource("/experimentation/experiments", "experiment", new_id=_base58_id("exp"),
                       defaults={"status": "draft", "is_valid": False, "started_at": None, "ended_at": None},
                       on_create=_experiment_flag_exists, listing="checkpoint", list_key="experiments",
                       not_found="Experiment not found.", not_found_code="experiment_not_found",
@@ -61,10 +67,10 @@ EXPERIMENT = Resource("/experimentation/experiments", "experiment", id_prefix="e
 
 RESOURCES = [
     FLAG,
-    Resource(FEATURE_FLAGS + "/{id}/variations", "variation", id_prefix="var", id_length=22, owner="id",
+    Resource(FEATURE_FLAGS + "/{id}/variations", "variation", new_id=_base58_id("var"), owner="id",
              owner_key="feature_flag_id", parent=_flag_exists, listing="wrapped", list_key="variations",
              not_found="Variation not found.", not_found_code="variation_not_found", **_STAMPS),
-    Resource("/experimentation/segments", "segment", id_prefix="seg", id_length=22, defaults={"type": "self"},
+    Resource("/experimentation/segments", "segment", new_id=_base58_id("seg"), defaults={"type": "self"},
              listing="checkpoint", list_key="segments", not_found="Segment not found.",
              not_found_code="segment_not_found", **_STAMPS),
     EXPERIMENT,

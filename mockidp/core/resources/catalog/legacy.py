@@ -53,11 +53,11 @@ def _store_secrets(tenant, hook_id: str, secrets: dict) -> None:
     tenant.directory.resources = {**tenant.directory.resources, HOOKS: table}
 
 
-def _show_secrets(tenant, hook_id: str, body) -> tuple[int, dict]:
+def _show_secrets(tenant, hook_id: str, body, *_) -> tuple[int, dict]:
     return 200, {name: MASKED for name in _secrets(tenant, hook_id)}
 
 
-def _add_secrets(tenant, hook_id: str, body) -> tuple[int, dict]:
+def _add_secrets(tenant, hook_id: str, body, *_) -> tuple[int, dict]:
     current = _secrets(tenant, hook_id)
     if any(name in current for name in body or {}):
         raise conflict("Secret with the same name already exists.")
@@ -65,7 +65,7 @@ def _add_secrets(tenant, hook_id: str, body) -> tuple[int, dict]:
     return 201, {}
 
 
-def _update_secrets(tenant, hook_id: str, body) -> tuple[int, dict]:
+def _update_secrets(tenant, hook_id: str, body, *_) -> tuple[int, dict]:
     current = _secrets(tenant, hook_id)
     if any(name not in current for name in body or {}):
         raise ManagementError(404, "Hook or secret not found.")
@@ -73,7 +73,7 @@ def _update_secrets(tenant, hook_id: str, body) -> tuple[int, dict]:
     return 201, {}
 
 
-def _remove_secrets(tenant, hook_id: str, body) -> tuple[int, None]:
+def _remove_secrets(tenant, hook_id: str, body, *_) -> tuple[int, None]:
     """DELETE takes the names to remove as a JSON array."""
     names = set(body) if isinstance(body, list) else set()
     _store_secrets(tenant, hook_id, {name: value for name, value in _secrets(tenant, hook_id).items()

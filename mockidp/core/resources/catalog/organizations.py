@@ -96,18 +96,18 @@ def _no_groups(tenant) -> dict:
     return {}
 
 
-def _assign_groups(tenant, role_id: str, body) -> tuple[int, None]:
+def _assign_groups(tenant, role_id: str, body, *_) -> tuple[int, None]:
     """POST/DELETE /roles/{id}/groups: every named group must exist (none does: see above)."""
     for group_id in (body or {}).get("groups") or []:
         _group_exists(tenant, group_id)
     return 204, None
 
 
-def _groups_of(tenant, owner_id: str, body) -> tuple[int, dict]:
+def _groups_of(tenant, owner_id: str, body, *_) -> tuple[int, dict]:
     return 200, {"groups": []}
 
 
-def _organization_group_roles(tenant, path_ids: str, body) -> tuple[int, dict | None]:
+def _organization_group_roles(tenant, path_ids: str, body, *_) -> tuple[int, dict | None]:
     """An organization group's roles: the group must exist first (none does: see above)."""
     _group_exists(tenant, path_ids.split("/")[-1])
     return (200, {"roles": []}) if body is None else (204, None)

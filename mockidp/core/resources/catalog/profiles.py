@@ -4,6 +4,7 @@ Stored configuration; mockidp runs none of them."""
 from __future__ import annotations
 
 from ...tenant import ids
+from ...tenant.errors import ManagementError
 from ..model import Resource
 
 _STAMPS = {"created_at": "created_at", "updated_at": "updated_at"}
@@ -58,7 +59,26 @@ _OKTA_TEMPLATE = {
 
 
 def _sso_ticket(tenant, record, body):
-    return 201, {"ticket": f"https://mockidp.local/self-service/connections-flow?ticket={ids.ticket_id(tenant.rng)}"}
+    """A ticket for the self-service SSO flow, kept so that it can be revoked."""
+    ticket_id = ids.ticket_id(tenant.rng)
+    table = {**tenant.directory.resources.get(SSO_TICKETS, {}), ticket_id: {"id": ticket_id, "profile_id": record["id"]}}
+    tenant.directory.resources = {**tenant.directory.resources, SSO_TICKETS: table}
+    return 201, {"ticket": f"https://mockidp.local/self-service/connections-flow?ticket={ticket_id}"}
+
+
+def _revoke_ticket(tenant, record, body):
+    table = {key: value for key, value in tenant.directory.resources.get(SSO_TICKETS, {}).items()
+             if key != record["id"]}
+    tenant.directory.resources = {**tenant.directory.resources, SSO_TICKETS: table}
+    return 202, {}
+
+
+def _flow_exists(tenant, flow_id: str) -> None:
+    if flow_id not in tenant.directory.resources.get("/flows", {}):
+        raise ManagementError(404, "Flow not found", "flow_not_found")
+
+
+SSO_TICKETS = "/self-service-profiles/{profileId}/sso-ticket"
 
 
 def _vault_connection(tenant, record: dict) -> dict:
@@ -104,6 +124,12 @@ RESOURCES = [
              listing="offset", list_key="self_service_profiles", actions={"sso-ticket": _sso_ticket},
              delete_missing_ok=True, **_STAMPS),
     Resource("/self-service-profiles/{id}/custom-text/{language}/{page}", "custom text", singleton=True),
+    Resource(SSO_TICKETS, "ticket", owner="profileId", owner_key="profile_id", not_found="Ticket not found",
+             actions={"revoke": _revoke_ticket}),
+    # A flow's executions: mockidp never runs a flow, so there are none.
+    Resource("/flows/{flow_id}/executions", "execution", owner="flow_id", parent=_flow_exists,
+             listing="checkpoint", list_key="executions", not_found="Flow execution not found",
+             delete_missing_ok=True),
     Resource("/token-exchange-profiles", "token exchange profile", id_prefix="tep",
              not_found="Token Exchange Profile not found", not_found_code="token_exchange_profile_not_found",
              listing="checkpoint", list_key="token_exchange_profiles", delete_missing_ok=True, **_STAMPS),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ...applications.connections import find_connection
+from ...directory.users import delete_user
 from ...tenant import ids
 from ...tenant.errors import ManagementError, conflict
 from ..model import Resource
@@ -79,12 +80,12 @@ def _new_directory_provisioning(tenant, record: dict) -> dict:
             "created_at": record["created_at"], "updated_at": record["updated_at"]}
 
 
-def _synchronized_groups(tenant, connection_id: str, body) -> tuple[int, dict]:
+def _synchronized_groups(tenant, connection_id: str, body, *_) -> tuple[int, dict]:
     stored = tenant.directory.resources.get(SYNCHRONIZED_GROUPS, {}).get(connection_id) or {}
     return 200, {"groups": stored.get("groups", [])}
 
 
-def _replace_synchronized_groups(tenant, connection_id: str, body) -> tuple[int, None]:
+def _replace_synchronized_groups(tenant, connection_id: str, body, *_) -> tuple[int, None]:
     table = {**tenant.directory.resources.get(SYNCHRONIZED_GROUPS, {}), connection_id: {"groups": body["groups"]}}
     tenant.directory.resources = {**tenant.directory.resources, SYNCHRONIZED_GROUPS: table}
     return 204, None
@@ -94,6 +95,25 @@ def _pending(tenant, record: dict) -> dict:
     if record["connection_id"] not in tenant.directory.resources.get(DIRECTORY_PROVISIONING, {}):
         raise ManagementError(404, "Not Found")
     return {**record, "status": "pending"}
+
+
+def _status(tenant, connection_id: str, *_) -> tuple[int, dict]:
+    """AD/LDAP connections are online only through a connector, which mockidp never runs;
+    every other connection is answered online."""
+    if find_connection(tenant, connection_id)["strategy"] == "ad":
+        raise ManagementError(404, "No AD/LDAP connector is online for this connection")  # wording ours
+    return 200, {}
+
+
+def _delete_user_by_email(tenant, connection_id: str, body, args) -> tuple[int, None]:
+    """DELETE /connections/{id}/users?email=: the connection's user with that email."""
+    connection = find_connection(tenant, connection_id)
+    email = (args.get("email") or "").lower()
+    for record in list(tenant.directory.users.values()):
+        identity = (record.profile.get("identities") or [{}])[0]
+        if identity.get("connection") == connection["name"] and (record.profile.get("email") or "").lower() == email:
+            delete_user(tenant, record.user_id)
+    return 204, None
 
 
 def _drop_tokens(tenant, record: dict) -> None:
@@ -149,6 +169,8 @@ RESOURCES = [
     Resource(DIRECTORY_PROVISIONING + "/synchronizations", "synchronization", id_key="synchronization_id",
              id_prefix="dsync", owner="id", owner_key="connection_id", parent=_connection_exists,
              on_create=_pending),
+    Resource("/connections/{id}/status", "status", singleton=True, handlers={"get": _status}),
+    Resource("/connections/{id}/users", "user", singleton=True, handlers={"delete": _delete_user_by_email}),
     Resource("/connections-directory-provisionings", "directory provisioning", id_key="connection_id",
              source=_directory_provisionings, listing="checkpoint", list_key="directory_provisionings"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ...directory.users import find_user
 from ...login import refresh_tokens, sessions
 from ...tenant.clock import iso
 from ...tenant.errors import not_found
@@ -101,7 +102,37 @@ def _daily(tenant, record) -> list[dict]:
     return [days[day] for day in sorted(days)]
 
 
-def _no_grants_to_delete(tenant, record_id, body) -> tuple[int, None]:
+def _revoke_access(tenant, user_id: str, body, *_) -> tuple[int, dict]:
+    """POST /users/{id}/revoke-access: the user's sessions (or the one named) end, and their
+    refresh tokens are revoked unless `preserve_refresh_tokens`."""
+    find_user(tenant, user_id)
+    body = body or {}
+    for session in list(tenant.directory.sessions.values()):
+        if session["user_id"] == user_id and body.get("session_id") in (None, session["id"]):
+            sessions.end(tenant, session["id"])
+    if not body.get("preserve_refresh_tokens"):
+        for record in list(tenant.directory.refresh_tokens.values()):
+            if record["user_id"] == user_id and (body.get("session_id") in (None, record.get("session_id"))):
+                refresh_tokens.revoke_family(tenant, record["family_id"])
+    return 202, {}
+
+
+def _user_exists(tenant, user_id: str) -> None:
+    find_user(tenant, user_id)
+
+
+def _forgotten(tenant, user_id: str, body, *_) -> tuple[int, None]:
+    """Clearing what mockidp does not keep (risk assessments, remembered browsers): the user
+    must exist, and nothing else changes."""
+    find_user(tenant, user_id)
+    return 204, None
+
+
+def _none(tenant) -> dict:
+    return {}
+
+
+def _no_grants_to_delete(tenant, record_id, body, *_) -> tuple[int, None]:
     return 204, None
 
 
@@ -120,6 +151,15 @@ RESOURCES = [
              listing="checkpoint", list_key="tokens", parent=_user_must_exist),
     Resource("/stats/active-users", "active users", singleton=True, view=_active_users),
     Resource("/stats/daily", "daily stats", singleton=True, view=_daily),
+    Resource("/users/{id}/revoke-access", "access", singleton=True, handlers={"create": _revoke_access}),
+    Resource("/users/{id}/risk-assessments/clear", "assessors", singleton=True, handlers={"create": _forgotten}),
+    Resource("/users/{id}/multifactor/actions/invalidate-remember-browser", "browsers", singleton=True,
+             handlers={"create": _forgotten}),
+    # Accounts and token sets a user connected through Token Vault: mockidp has no Token Vault.
+    Resource("/users/{id}/connected-accounts", "connected account", owner="id", parent=_user_exists,
+             source=_none, listing="checkpoint", list_key="connected_accounts"),
+    Resource("/users/{id}/federated-connections-tokensets", "token set", owner="id", parent=_user_exists,
+             source=_none, delete_missing_ok=True),
     Resource("/grants", "grant", listing="offset", list_key="grants", delete_missing_ok=True,
              handlers={"delete_all": _no_grants_to_delete}),
 ]

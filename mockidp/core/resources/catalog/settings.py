@@ -63,6 +63,9 @@ RESOURCES = [
     _section("/risk-assessments/settings", enabled=False),
     _section("/risk-assessments/settings/new-device", remember_for=30),
     _section("/supplemental-signals", akamai_enabled=False),
+    # Suspicious-IP throttling is stored, not enforced, so no IP is ever blocked: GET answers
+    # Auth0's bare 404 (recorded), DELETE 204 (recorded).
+    Resource("/anomaly/blocks/ips", "IP block", not_found="Not Found", delete_missing_ok=True),
     # DELETE answers 200 with this odd body (recorded, every time)
     Resource("/network-acls", "network ACL", created_at="created_at", updated_at="updated_at", delete_status=200,
              delete_reply={"code": 204, "object": ""}, listing="offset", list_key="network_acls",

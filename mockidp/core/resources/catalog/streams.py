@@ -65,7 +65,7 @@ def _test_event(tenant, stream: dict, body) -> tuple[int, dict]:
     return 202, delivery
 
 
-def _redeliver_one(tenant, event_id: str, body) -> tuple[int, dict]:
+def _redeliver_one(tenant, event_id: str, body, *_) -> tuple[int, dict]:
     store.find(tenant, DELIVERIES, event_id)  # the stream was checked first (`parent`)
     return 202, {}
 
