@@ -153,7 +153,7 @@ def main() -> None:
     marks = sorted({1_000, 2_000, 5_000, *range(args.every, args.requests + 1, args.every)})
     print(f"mockidp serve --journal-size {args.journal_size} {' '.join(args.serve_arg)}; mix {args.mix}; "
           f"reset every {args.reset_every or 'never'}; {time.strftime('%Y-%m-%d %H:%M:%S')}")
-    print(f"{'requests':>9} {'RSS MB':>8} {'req/s':>7} {'ring':>8} {'load avg':>9}")
+    print(f"{'requests':>9} {'RSS MB':>8} {'req/s':>7} {'ring<=':>8} {'load avg':>9}")
     _row(0, process.pid, 0.0, args.journal_size)
     started, since_reset, index = time.perf_counter(), 0, 0
     try:
@@ -175,8 +175,9 @@ def main() -> None:
 
 
 def _row(mark: int, pid: int, rate: float, journal_size: int) -> None:
-    """One line; `ring` is how many entries the journal holds by then (min(requests, size)): the
-    journal itself is not read here, since serializing a full ring would move RSS by itself."""
+    """One line; `ring<=` is the most entries the journal can hold by then (min(requests, size));
+    the byte bound may keep fewer. The journal itself is not read here: serializing a full ring
+    would move RSS by itself."""
     ring = min(mark, journal_size)
     print(f"{mark:>9} {rss_mb(pid):>8.1f} {rate:>7.0f} {ring:>8} {os.getloadavg()[0]:>9.1f}", flush=True)
 

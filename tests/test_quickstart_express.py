@@ -7,7 +7,9 @@ Two configurations, as Auth0's quickstarts write them: login only (no secret: ex
 asks for `response_type=id_token` with `response_mode=form_post`), and with a client secret and
 `response_type=code` (the code is exchanged at /oauth/token with HTTP Basic, the library's default).
 The library's openid-client refuses plain-http issuers, so mockidp is reached over HTTPS, its CA
-trusted through NODE_EXTRA_CA_CERTS."""
+trusted through NODE_EXTRA_CA_CERTS. Each runs against the server's default tenant and against a
+named tenant at /t/{name}/, where two settings differ (and two tests show why): issuerBaseURL is
+the tenant's issuer, trailing slash included, and auth0Logout is off (idpLogout on)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -24,6 +24,10 @@ def build_tenant(config: TenantConfig) -> Tenant:
     tenant = Tenant(config)
     tenant.verified_tokens = VerifiedTokens()
     tenant.verified_userinfo_tokens = VerifiedTokens()
+    # Caches, not state: a reset empties them, so that a server reset before every test (the
+    # pytest plugin) holds only the tokens of the current test (bench/bench_soak.py).
+    tenant.on_reset(tenant.verified_tokens.clear)
+    tenant.on_reset(tenant.verified_userinfo_tokens.clear)
     tenant.keys = install_keyring(tenant, _forget_verified_tokens(tenant))
     tenant.traffic = install_traffic(tenant)
     tenant.mailroom = Mailroom(tenant, startup_email_settings(config.fixture))
