@@ -10,7 +10,7 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from management_spec import AUTHENTICATION_SPEC, OFFICIAL_SPEC
+from management_spec import AUTHENTICATION_SPEC, official_spec
 
 from mockidp.api.management.registry import registered_operations
 from schemathesis.checks import not_a_server_error
@@ -65,7 +65,9 @@ AMBIGUOUS_ONE_OF = "is valid under more than one of the schemas listed in the 'o
 # operation whatever max_examples says.
 CONFIG = SchemathesisConfig.from_dict({"phases": {name: {"enabled": False}
                                                   for name in ("coverage", "examples", "stateful")}})
-management = schemathesis.openapi.from_path(OFFICIAL_SPEC, config=CONFIG)
+# The spec with the keys Auth0 returns that it omits (data/spec_gaps.json `_responses`), as every
+# other response check in the tests holds mockidp to it.
+management = schemathesis.openapi.from_dict(official_spec(), config=CONFIG)
 hand_written = management.include(func=lambda ctx: _key(ctx.operation) in HAND_WRITTEN)
 declared = management.include(func=lambda ctx: _key(ctx.operation) not in HAND_WRITTEN)
 authentication = schemathesis.openapi.from_path(AUTHENTICATION_SPEC, config=CONFIG).include(

@@ -36,8 +36,12 @@ def test_a_query_longer_than_the_limit_is_refused(api):
 
 
 def test_a_megabyte_query_is_refused_quickly(api):
+    """Past the 32 KiB request line the server refuses it before the API parses it (414, as
+    Auth0's edge does); between the q limit and that, the API's 400 above answers."""
     response = api.get("/api/v2/users", params={"q": "a " * 500_000})
-    assert response.status_code == 400 and response.json()["errorCode"] == "invalid_query_string"
+    assert response.status_code == 414, response.text
+    assert response.json() == {"statusCode": 414, "error": "Request-URI Too Large",
+                               "message": "The request line is too long."}
 
 
 def test_too_many_terms_are_refused(api):
