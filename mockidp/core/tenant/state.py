@@ -18,12 +18,7 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> bool:
     """Write via a temporary file and a rename, so a concurrent reader never sees half a file.
     Returns False instead of failing when the directory is not writable (a cache is optional)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.replace(_temporary_copy(path, data, mode), path)
         return True
     except OSError:
         return False
@@ -34,11 +29,7 @@ def write_once(path: Path, data: bytes, mode: int = 0o600) -> bytes:
     two processes making the same cached key both end up with the first one's. The data itself
     when the directory is not writable (a cache is optional)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
+        tmp = _temporary_copy(path, data, mode)
         try:
             os.link(tmp, path)  # fails if the file exists: the first writer wins
         except FileExistsError:
@@ -48,3 +39,13 @@ def write_once(path: Path, data: bytes, mode: int = 0o600) -> bytes:
     except OSError:
         pass
     return data
+
+
+def _temporary_copy(path: Path, data: bytes, mode: int) -> str:
+    """`data` in a new file beside `path` (same file system, so a rename or link is atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, mode)
+    return tmp
