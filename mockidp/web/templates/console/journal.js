@@ -67,6 +67,8 @@
     return lines;
   }
 
+  const opened = new Set();  // the ids of the entries whose details are shown
+
   function row(entry) {
     const detail = el("div", { hidden: true, class: "detail", "data-testid": "journal-detail" });
     const item = el("div", { class: "item clickable", "data-testid": "journal-entry", "data-id": entry.id },
@@ -76,19 +78,23 @@
       el("span", { class: "muted" }, `${entry.time} · ${entry.duration_ms} ms`),
       entry.user_id ? el("span", { class: "badge", "data-testid": "journal-user" }, entry.user_id) : null,
       chips(entry), detail);
+    const show = () => act(async () => {
+      const lines = await effectLines(entry);
+      detail.replaceChildren(
+        el("ul", { "data-testid": "journal-effects" }, (lines.length ? lines : ["no emails, logs or Actions"])
+          .map((line) => el("li", {}, line))),
+        el("pre", {}, pretty({ query: entry.query, client_id: entry.client_id, user_id: entry.user_id,
+                               request: entry.request, response: entry.response })));
+      detail.hidden = false;
+    });
     item.addEventListener("click", (event) => {
       if (detail.contains(event.target)) return;  // selecting text in the bodies keeps them open
-      if (!detail.hidden) { detail.hidden = true; return; }
-      act(async () => {
-        const lines = await effectLines(entry);
-        detail.replaceChildren(
-          el("ul", { "data-testid": "journal-effects" }, (lines.length ? lines : ["no emails, logs or Actions"])
-            .map((line) => el("li", {}, line))),
-          el("pre", {}, pretty({ query: entry.query, client_id: entry.client_id, user_id: entry.user_id,
-                                 request: entry.request, response: entry.response })));
-        detail.hidden = false;
-      });
+      if (!detail.hidden) { detail.hidden = true; opened.delete(entry.id); return; }
+      opened.add(entry.id);
+      show();
     });
+    // A reload (a filter, a refresh) rebuilds the rows: an entry opened before stays open.
+    if (opened.has(entry.id)) show();
     return item;
   }
 
