@@ -27,3 +27,11 @@ def launched_chromium(extra_args: tuple[str, ...] = ()) -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+def wait_for_status(page, status: str) -> None:
+    """Wait until the test application's `#status` element reads `status`.
+
+    Null-safe on purpose: after a redirect the predicate can run on the new document before its
+    `#status` element is parsed, and a predicate that throws ends the wait with an error."""
+    page.wait_for_function("status => document.getElementById('status')?.textContent === status", arg=status)

@@ -5,7 +5,7 @@ application with a `google-oauth2|...` user. And the headless variant: `connecti
 from __future__ import annotations
 
 import pytest
-from browser_helpers import WAIT_MS, needs_chromium
+from browser_helpers import WAIT_MS, needs_chromium, wait_for_status
 from test_browser_spa import CLIENT_ID, SpaSite, app_call, fixture_for, spa_build  # noqa: F401 - a fixture
 
 from mockidp.testing import MockIdPServer
@@ -41,7 +41,7 @@ def open_app(chromium, site):
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(site.origin)
-    page.wait_for_function("document.getElementById('status').textContent === 'anonymous'")
+    wait_for_status(page, "anonymous")
     return context, page
 
 
@@ -58,7 +58,7 @@ def test_continue_with_google_through_the_mock_provider_page(spa, chromium):
         page.screenshot(path="/tmp/mockidp-mock-upstream.png", full_page=True)
         page.click("[data-testid=identity]:has-text('Grace Hopper')")
         page.wait_for_url(f"{site.origin}/")
-        page.wait_for_function("document.getElementById('status').textContent === 'authenticated'")
+        wait_for_status(page, "authenticated")
         user = app_call(page, "c.getUser()")["ok"]
         assert (user["sub"], user["email"], user["name"]) == (GRACE, "grace@gmail.test", "Grace Hopper")
     finally:
@@ -73,7 +73,7 @@ def test_headless_with_connection_and_login_hint(spa, chromium):
         page.evaluate("""() => { window.app.then((c) => c.loginWithRedirect({authorizationParams:
             {connection: 'google-oauth2', login_hint: 'grace@gmail.test'}})); }""")
         page.wait_for_url(f"{site.origin}/")
-        page.wait_for_function("document.getElementById('status').textContent === 'authenticated'")
+        wait_for_status(page, "authenticated")
         assert app_call(page, "c.getUser()")["ok"]["sub"] == GRACE
     finally:
         context.close()

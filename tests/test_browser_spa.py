@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from browser_helpers import WAIT_MS, needs_chromium
+from browser_helpers import WAIT_MS, needs_chromium, wait_for_status
 from npm_packages import ensure_installed
 
 from mockidp.testing import (
@@ -159,7 +159,7 @@ def test_login_silent_auth_and_logout_with_auth0_spa_js(spa, chromium):
     page.set_default_timeout(WAIT_MS)
     try:
         page.goto(site.origin)
-        page.wait_for_function("document.getElementById('status').textContent === 'anonymous'")
+        wait_for_status(page, "anonymous")
 
         # loginWithRedirect: /authorize sends the browser to the hosted login page.
         page.evaluate("() => { window.app.then((c) => c.loginWithRedirect()); }")
@@ -172,7 +172,7 @@ def test_login_silent_auth_and_logout_with_auth0_spa_js(spa, chromium):
 
         # Back on the application with a code, exchanged (cross-origin) for tokens.
         page.wait_for_url(f"{site.origin}/")
-        page.wait_for_function("document.getElementById('status').textContent === 'authenticated'")
+        wait_for_status(page, "authenticated")
         user = app_call(page, "c.getUser()")["ok"]
         assert user["email"] == "alice@example.com" and user["name"] == "Alice Example"
         claims = app_call(page, "c.getIdTokenClaims()")["ok"]
@@ -188,7 +188,7 @@ def test_login_silent_auth_and_logout_with_auth0_spa_js(spa, chromium):
         # Logout ends the session at mockidp and comes back to the application.
         page.evaluate(f"() => {{ window.app.then((c) => c.logout({{logoutParams: {{returnTo: '{site.origin}'}}}})); }}")
         page.wait_for_url(f"{site.origin}/")
-        page.wait_for_function("document.getElementById('status').textContent === 'anonymous'")
+        wait_for_status(page, "anonymous")
         assert "slo" in log_types(server)
 
         # A new silent call now fails the way Auth0 fails it.
@@ -207,7 +207,7 @@ def test_wrong_password_stays_on_the_login_page(spa, chromium):
     page.set_default_timeout(WAIT_MS)
     try:
         page.goto(site.origin)
-        page.wait_for_function("document.getElementById('status').textContent === 'anonymous'")
+        wait_for_status(page, "anonymous")
         page.evaluate("() => { window.app.then((c) => c.loginWithRedirect()); }")
         page.wait_for_url(f"{server.url}/u/login?state=*")
         page.fill("#username", "alice@example.com")
