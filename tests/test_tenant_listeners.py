@@ -275,7 +275,10 @@ def test_with_tls_a_tenant_takes_a_port_per_scheme_and_a_range_port_taken_elsewh
             made = create(mock.url_for("http")).json()
             assert made["ports"] == {"http": ports.first + 1, "https": ports.first + 2}
             assert made["domain"] == f"localhost:{ports.first + 2}"
-            assert create(mock.url_for("http")).status_code == 409  # one port left: not enough for two
+            short = create(mock.url_for("http"))  # one port left: not enough for two
+            assert short.status_code == 409 and short.json()["error"] == "no_free_port"
+            assert tenant_names(mock.url_for("http")) == ["default", made["name"]]
+            assert refused(f"http://localhost:{ports.last}")  # bound for HTTP, given back
 
 
 def test_public_url_names_the_listener_with_its_host_and_the_listeners_port():
