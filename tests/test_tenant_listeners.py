@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 
@@ -21,6 +22,7 @@ from jose import jwt
 
 from mockidp.listeners import PortRange
 from mockidp.runtime import MockIdP
+from mockidp.server import MAX_REQUEST_LINE
 from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
 SPA = "mockidpSpaClient0000000000000000"
@@ -325,3 +327,18 @@ def test_new_tenant_with_a_listener_from_the_pytest_plugin(mockidp):
     finally:
         named.stop()
     assert refused(named.url)
+
+
+def test_a_listener_has_the_main_listeners_hardening(mockidp, new_tenant):
+    """The same server class: a silent TLS peer holds no one up (the handshake is deferred), and
+    an over-long request line is refused at its limit, over HTTP and HTTPS."""
+    made = new_tenant()
+    context = ssl.create_default_context(cafile=str(mockidp.ca_file))
+    with closing(socket.create_connection(("localhost", made["ports"]["https"]), timeout=5)):  # silent
+        with closing(socket.create_connection(("localhost", made["ports"]["https"]), timeout=5)) as raw, \
+                context.wrap_socket(raw, server_hostname="localhost") as sock:
+            sock.sendall(b"GET /?q=" + b"a" * (MAX_REQUEST_LINE + 1))
+            assert sock.recv(64).startswith(b"HTTP/1.1 414 Request-URI Too Large")
+    with closing(socket.create_connection(("localhost", made["ports"]["http"]), timeout=5)) as sock:
+        sock.sendall(b"GET /?q=" + b"a" * (MAX_REQUEST_LINE + 1))
+        assert sock.recv(64).startswith(b"HTTP/1.1 414 Request-URI Too Large")
