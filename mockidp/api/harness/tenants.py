@@ -13,6 +13,7 @@ A tenant created with a listener (`"listener": true`, `"port"`, `"tls_port"`, or
 """
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
@@ -54,6 +55,7 @@ class Listeners(Protocol):
     def attach(self, name: str, listener: Listener, tenant: Tenant) -> None: ...
 
     def close(self, name: str) -> None: ...
+
 
 tenants_control = Blueprint("tenants", __name__, url_prefix="/_mock/tenants")
 
@@ -141,8 +143,8 @@ def create_tenant():
     if state is not None and not isinstance(state, dict):
         raise ControlError(400, '"state" must be a state document (GET /_mock/state of another tenant).')
     ports = _listener_ports(body)
-    registry().create(name, lambda: _built_and_served(name, ports, lambda: _built(factory, name, fixtures,
-                                                                                 settings, state)))
+    build = functools.partial(_built, factory, name, fixtures, settings, state)
+    registry().create(name, lambda: _built_and_served(name, ports, build))
     return json_response(_describe(name), 201)
 
 
