@@ -3,7 +3,10 @@ pages, logout and tokens read), the email provider, attack protection's other se
 assessment, network ACLs and the custom and encryption keys (signing keys: core/tokens)."""
 from __future__ import annotations
 
+from ...tenant.errors import ManagementError, conflict
 from ...tenant.lifetimes import lifetimes_in_hours
+from ...tokens import wrapping
+from .. import store
 from ..model import Resource
 
 # What a new tenant's GET /tenants/settings shows beside what the fixture sets (recordings).
@@ -36,9 +39,48 @@ def _provider_view(tenant, record: dict) -> dict:
     return {**record, "credentials": credentials} if "credentials" in record else record
 
 
+# --- Bring Your Own Key: a customer-provided root key's wrapping key and import (core/tokens/wrapping.py)
+
+CUSTOMER_ROOT_KEY = "customer-provided-root-key"
+WRAPPING_KEY = "wrapping_key"  # the number of the key's latest wrapping key: kept, never shown
+
+
+def _wrapping_key(tenant, record: dict, body) -> tuple[int, dict]:
+    """A new public wrapping key for a root key awaiting its material; the key remembers it, so
+    the import can unwrap (a later call replaces it)."""
+    if record.get("type") != CUSTOMER_ROOT_KEY:
+        raise ManagementError(400, "Invalid key id or unsupported key type.")
+    if record.get("state") != "pre-activation":
+        raise conflict("Failed precondition. Create new encryption key without the key material first.")
+    number, public_key = wrapping.new_wrapping_key(tenant)
+    store.update(tenant, ENCRYPTION_KEYS, record["kid"], {WRAPPING_KEY: number})
+    return 201, {"public_key": public_key, "algorithm": wrapping.ALGORITHM}
+
+
+def _import(tenant, kid: str, body: dict, query) -> tuple[int, dict]:
+    """The wrapped key material, unwrapped with the key's wrapping key: the key becomes active."""
+    record = store.find_or_none(tenant, ENCRYPTION_KEYS, kid)
+    if record is None:
+        raise ManagementError(400, "The key ID was not found.")
+    if record.get("state") != "pre-activation" or WRAPPING_KEY not in record:
+        raise conflict("Failed precondition. Key import not in progress or unable to find the wrapping key. "
+                       "Make sure you have followed all the steps to import a key.")
+    if wrapping.unwrap(tenant, record[WRAPPING_KEY], str(body.get("wrapped_key"))) is None:
+        raise ManagementError(400, "Invalid input. Wrapped key material is invalid or unsupported key type.")
+    # The material itself is not kept (nothing in mockidp is encrypted with it): only its effect.
+    activated = {key: value for key, value in record.items() if key != WRAPPING_KEY}
+    record = store.update(tenant, ENCRYPTION_KEYS, kid, {**activated, "state": "active"}, replace=True)
+    return 201, store.view(tenant, ENCRYPTION_KEYS, record)
+
+
 def _section(path: str, **defaults) -> Resource:
     return Resource(path, "settings", singleton=True, defaults=defaults)
 
+
+ENCRYPTION_KEYS = Resource(
+    "/keys/encryption", "encryption key", id_key="kid", defaults={"state": "pre-activation", "parent_kid": None},
+    created_at="created_at", updated_at="updated_at", listing="offset", list_key="keys", hidden=(WRAPPING_KEY,),
+    actions={"wrapping-key": _wrapping_key}, handlers={"update": _import})
 
 RESOURCES = [
     Resource("/tenants/settings", "tenant settings", singleton=True, source=_tenant_settings,
@@ -72,7 +114,5 @@ RESOURCES = [
              not_found="NetworkACL with this ID was not found"),
     Resource("/keys/custom-signing", "custom signing keys", singleton=True, starts_empty=True,
              not_found="No custom signing keys found", not_found_code="inexistent_custom_signing_keys"),
-    Resource("/keys/encryption", "encryption key", id_key="kid",
-             defaults={"state": "pre-activation", "parent_kid": None}, created_at="created_at",
-             updated_at="updated_at", listing="offset", list_key="keys"),
+    ENCRYPTION_KEYS,
 ]
