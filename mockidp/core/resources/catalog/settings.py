@@ -1,9 +1,13 @@
 """Tenant-wide settings: tenant settings (kept in `tenant.tenant_settings`, which the login
-pages, logout and tokens read), the email provider, attack protection's other sections, risk
-assessment, network ACLs and the custom and encryption keys (signing keys: core/tokens)."""
+pages, logout and tokens read), the email provider, attack protection's other sections and the IPs
+suspicious IP throttling blocks (core/login/bruteforce.py), risk assessment, network ACLs and the
+custom and encryption keys (signing keys: core/tokens; wrapping keys: core/tokens/wrapping.py)."""
 from __future__ import annotations
 
-from ...tenant.errors import ManagementError, conflict
+import ipaddress
+
+from ...login import bruteforce
+from ...tenant.errors import ManagementError, bad_request, conflict, not_found
 from ...tenant.lifetimes import lifetimes_in_hours
 from ...tokens import wrapping
 from .. import store
@@ -73,6 +77,30 @@ def _import(tenant, kid: str, body: dict, query) -> tuple[int, dict]:
     return 201, store.view(tenant, ENCRYPTION_KEYS, record)
 
 
+# --- the IPs suspicious IP throttling blocks ------------------------------------------------------
+
+def _ip(value: str, purpose: str) -> str:
+    """The path's IP (the spec's AnomalyIPFormat: an IPv4 or IPv6 address), or Auth0's 400."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise bad_request("Path validation error: 'Data does not match any schemas from 'oneOf'' on property "
+                          f"id ({purpose}).", "invalid_uri") from None
+    return value
+
+
+def _check_ip(tenant, ip: str, body, query) -> tuple[int, None]:
+    """200 with no body while the IP is blocked (the spec documents no body)."""
+    if not bruteforce.ip_blocked(tenant, _ip(ip, "IP address to check.")):
+        raise not_found("Not Found")
+    return 200, None
+
+
+def _unblock_ip(tenant, ip: str, body, query) -> tuple[int, None]:
+    bruteforce.unblock_ip(tenant, _ip(ip, "IP address to unblock."))
+    return 204, None
+
+
 def _section(path: str, **defaults) -> Resource:
     return Resource(path, "settings", singleton=True, defaults=defaults)
 
@@ -92,10 +120,7 @@ RESOURCES = [
     _section("/attack-protection/breached-password-detection", enabled=False, shields=[],
              admin_notification_frequency=[], method="standard",
              stage={"pre-user-registration": {"shields": []}, "pre-change-password": {"shields": []}}),
-    _section("/attack-protection/suspicious-ip-throttling", enabled=True,
-             shields=["admin_notification", "block"], allowlist=[],
-             stage={"pre-login": {"max_attempts": 100, "rate": 864000},
-                    "pre-user-registration": {"max_attempts": 50, "rate": 1200}}),
+    _section(bruteforce.SUSPICIOUS_IP_SETTINGS, **bruteforce.SUSPICIOUS_IP_DEFAULTS),
     _section("/attack-protection/bot-detection", bot_detection_level="medium",
              challenge_password_policy="never", challenge_passwordless_policy="never",
              challenge_password_reset_policy="never", allowlist=[], monitoring_mode_enabled=False),
@@ -105,9 +130,9 @@ RESOURCES = [
     _section("/risk-assessments/settings", enabled=False),
     _section("/risk-assessments/settings/new-device", remember_for=30),
     _section("/supplemental-signals", akamai_enabled=False),
-    # Suspicious-IP throttling is stored, not enforced, so no IP is ever blocked: GET answers
-    # Auth0's bare 404 (recorded), DELETE 204 (recorded).
-    Resource("/anomaly/blocks/ips", "IP block", not_found="Not Found", delete_missing_ok=True),
+    # The IPs suspicious IP throttling blocks (core/login/bruteforce.py): GET answers 200 while
+    # blocked, else Auth0's bare 404 (recorded); DELETE 204 either way (recorded).
+    Resource(bruteforce.IP_BLOCKS, "IP block", handlers={"get": _check_ip, "delete": _unblock_ip}),
     # DELETE answers 200 with this odd body (recorded, every time)
     Resource("/network-acls", "network ACL", created_at="created_at", updated_at="updated_at", delete_status=200,
              delete_reply={"code": 204, "object": ""}, listing="offset", list_key="network_acls",
