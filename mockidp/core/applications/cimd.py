@@ -93,6 +93,13 @@ def register(tenant: "Tenant", url: str) -> tuple[int, dict]:
         return (200 if existing else 201), answer
 
 
+def registered_client_id(tenant: "Tenant", url: str) -> str | None:
+    """The client registered with this URL, if any (an update needs another scope than a create)."""
+    with tenant.lock:
+        existing = _registered(tenant, url)
+        return existing["client_id"] if existing else None
+
+
 def _new_client(tenant: "Tenant") -> dict:
     client_id = f"tpc_{tenant.rng.alnum(22)}"  # a third-party client's id (recorded)
     return {"client_id": client_id, "client_secret": ids.client_secret(tenant.rng), **copy.deepcopy(CLIENT_DEFAULTS)}

@@ -103,7 +103,7 @@ def register_cimd_client():
     body = read_body()
     query_args("POST /clients/cimd/register")
     validate_body("RegisterCimdClientRequestContent", body)
-    registered = cimd.preview(tenant(), body["external_client_id"]).get("client_id")
+    registered = cimd.registered_client_id(tenant(), body["external_client_id"])
     require_any_scope(["update:clients" if registered else "create:clients"])
     status, answer = cimd.register(tenant(), body["external_client_id"])
     return json_response(answer, status)
