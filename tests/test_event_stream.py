@@ -39,18 +39,23 @@ def test_changes_to_users_and_organizations_come_out_in_order_from_a_cursor(api:
     user = new_user(api, email="stream@example.com")
     api.patch(f"/api/v2/users/{user['user_id']}", json={"name": "Streamed"})
     organization = api.post("/api/v2/organizations", json={"name": "acme", "display_name": "Acme"}).json()
+    members = f"/api/v2/organizations/{organization['id']}/members"
+    assert api.post(members, json={"members": [user["user_id"]]}).status_code == 204
+    assert api.delete(members, json={"members": [user["user_id"]]}).status_code == 204
     api.delete(f"/api/v2/organizations/{organization['id']}")
     api.delete(f"/api/v2/users/{user['user_id']}")
     messages = read(api, **{"from": start})
     assert [message["type"] for message in messages] == [
-        "user.created", "user.updated", "organization.created", "organization.deleted", "user.deleted",
-        "offset-only"]
-    created, updated, org_created, org_deleted, deleted = (message["event"] for message in messages[:5])
+        "user.created", "user.updated", "organization.created", "organization.member.added",
+        "organization.member.deleted", "organization.deleted", "user.deleted", "offset-only"]
+    membership = {"organization": {"id": organization["id"]}, "user": {"user_id": user["user_id"]}}
+    assert [message["event"]["data"]["object"] for message in messages[3:5]] == [membership, membership]
+    created, updated, org_created, org_deleted, deleted = (messages[index]["event"] for index in (0, 1, 2, 5, 6))
     assert created["data"]["object"]["user_id"] == user["user_id"] == deleted["data"]["object"]["user_id"]
     assert updated["data"]["object"]["name"] == "Streamed" and "deleted_at" in deleted["data"]["object"]
     assert org_created["data"]["object"] == {"id": organization["id"], "name": "acme", "display_name": "Acme"}
     assert org_deleted["data"]["object"] == {"id": organization["id"]}
-    assert len({message["event"]["id"] for message in messages[:5]}) == 5
+    assert len({message["event"]["id"] for message in messages[:-1]}) == 7
     resume = messages[-1]["offset"]
     assert resume == messages[-2]["offset"]
     assert [message["type"] for message in read(api, **{"from": resume})] == ["offset-only"]

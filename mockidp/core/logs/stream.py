@@ -36,6 +36,8 @@ WRITES = (
     ("post", re.compile(r"^/api/v2/organizations$"), "organization.created"),
     ("patch", re.compile(r"^/api/v2/organizations/[^/]+$"), "organization.updated"),
     ("delete", re.compile(r"^/api/v2/organizations/(?P<id>[^/]+)$"), "organization.deleted"),
+    ("post", re.compile(r"^/api/v2/organizations/(?P<id>[^/]+)/members$"), "organization.member.added"),
+    ("delete", re.compile(r"^/api/v2/organizations/(?P<id>[^/]+)/members$"), "organization.member.deleted"),
 )
 ORGANIZATION_KEYS = ("id", "name", "display_name", "branding", "metadata")
 
@@ -52,13 +54,25 @@ def note_log(tenant: "Tenant", entry: dict, user: dict | None) -> None:
     if entry["type"] == "ss" and user is not None:
         _append(tenant, "user.created", _user_object(tenant, user))
     elif entry["type"] == "sapi":
-        request = (entry.get("details") or {}).get("request") or {}
-        body = ((entry.get("details") or {}).get("response") or {}).get("body")
-        for method, pattern, event_type in WRITES:
-            matched = pattern.match(str(request.get("path", "")))
-            if matched and request.get("method") == method:
-                _append(tenant, event_type, _object(event_type, body, matched.groupdict()))
-                return
+        for event_type, data_object in _write_events(entry.get("details") or {}):
+            _append(tenant, event_type, data_object)
+
+
+def _write_events(details: dict) -> list[tuple[str, dict]]:
+    """The events of one Management API write: one per member added to (or removed from) an
+    organization, else at most one."""
+    request = details.get("request") or {}
+    for method, pattern, event_type in WRITES:
+        matched = pattern.match(str(request.get("path", "")))
+        if not matched or request.get("method") != method:
+            continue
+        if event_type.startswith("organization.member."):
+            members = (request.get("body") or {}).get("members") or []
+            return [(event_type, {"organization": {"id": matched["id"]}, "user": {"user_id": str(member)}})
+                    for member in members]
+        body = (details.get("response") or {}).get("body")
+        return [(event_type, _object(event_type, body, matched.groupdict()))]
+    return []
 
 
 def _user_deleted(tenant: "Tenant", record: "UserRecord") -> None:
