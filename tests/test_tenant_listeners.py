@@ -342,3 +342,28 @@ def test_a_listener_has_the_main_listeners_hardening(mockidp, new_tenant):
     with closing(socket.create_connection(("localhost", made["ports"]["http"]), timeout=5)) as sock:
         sock.sendall(b"GET /?q=" + b"a" * (MAX_REQUEST_LINE + 1))
         assert sock.recv(64).startswith(b"HTTP/1.1 414 Request-URI Too Large")
+
+
+def test_concurrent_creations_take_distinct_ports_of_the_range():
+    from concurrent.futures import ThreadPoolExecutor
+
+    ports = free_port_range(6)
+    with server(tenant_ports=ports) as mock:
+        root = mock.url_for("http")
+        with ThreadPoolExecutor(max_workers=7) as pool:
+            answers = list(pool.map(lambda _: create(root), range(7)))
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [201] * 6 + [409], [answer.text for answer in answers]
+        taken = sorted(answer.json()["ports"]["http"] for answer in answers if answer.status_code == 201)
+        assert taken == list(range(ports.first, ports.last + 1))
+
+
+def test_a_listeners_control_plane_wants_the_control_token():
+    ports = free_port_range(1)
+    with server(tenant_ports=ports, control_token="ci-only-secret") as mock:
+        headers = {"Authorization": "Bearer ci-only-secret"}
+        made = requests.post(f"{mock.url_for('http')}/_mock/tenants", json={"name": unique_name()},
+                             headers=headers, timeout=30).json()
+        assert requests.get(f"{made['url']}/_mock/health", timeout=10).status_code == 401
+        assert requests.get(f"{made['url']}/_mock/health", headers=headers, timeout=10).status_code == 200
+        assert requests.get(f"{made['url']}/.well-known/jwks.json", timeout=10).status_code == 200  # Auth0's paths need none
