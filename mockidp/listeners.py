@@ -26,8 +26,8 @@ from .server import ServerThread, TlsConfig
 if TYPE_CHECKING:
     from .core.tenant.tenant import Tenant
 
-# Builds the WSGI app of one tenant's listener: (tenant, its public base URL or None).
-SiteFactory = Callable[["Tenant", "str | None"], Callable]
+# Builds the WSGI app of one tenant's listener: (its name, the tenant, its public base URL or None).
+SiteFactory = Callable[[str, "Tenant", "str | None"], Callable]
 
 
 class PortRange(NamedTuple):
@@ -137,7 +137,7 @@ class TenantListeners:
         """Serve `tenant` on the bound ports; they close when the tenant does (deleted, or the
         server stopping)."""
         for server in listener.servers.values():
-            server.app = self._site(tenant, listener.public_base)
+            server.app = self._site(name, tenant, listener.public_base)
         tenant.on_close(lambda: self.close(name))
         listener.serve()
 

@@ -79,7 +79,7 @@ class MockIdP:
         self.app.config["MOCKIDP_PUBLIC_URL"] = self.public_url
         self.app.config["MOCKIDP_LISTENERS"] = lambda: {listener.scheme: listener.url for listener in self.listeners}
         recorder = self.app.extensions["mockidp.journal"]  # the app below the /t/{name}/ routing
-        self.tenant_listeners = TenantListeners(lambda tenant, base: TenantSite(recorder, tenant, base),
+        self.tenant_listeners = TenantListeners(lambda name, tenant, base: TenantSite(recorder, name, tenant, base),
                                                 host=host, tls=tls_config, threads=threads,
                                                 port_range=tenant_ports, public_url=self.public_url)
         self.app.config[LISTENERS_KEY] = self.tenant_listeners

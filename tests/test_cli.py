@@ -122,8 +122,8 @@ MISUSES = {
     "negative email delay": (["--email-delay", "-1"], {}, "--email-delay or MOCKIDP_EMAIL_DELAY"),
     "latency JSON": (["--port", "0", "--latency", "{bad"], {}, "invalid --latency: Expecting property name"
                      " enclosed in double quotes at line 1 column 2"),
-    "tenant ports": (["--tenant-ports", "9199-9100"], {}, "'9199-9100' (from --tenant-ports or MOCKIDP_TENANT_PORTS) "
-                     "is not a port range such as 9100-9199"),
+    "tenant ports": (["--tenant-ports", "9199-9100"], {}, ("'9199-9100' (from --tenant-ports or MOCKIDP_TENANT_PORTS) "
+                                                         "is not a port range such as 9100-9199")),
     "tenant ports from the environment": ([], {"MOCKIDP_TENANT_PORTS": "many"}, "--tenant-ports or MOCKIDP_TENANT_PORTS"),
     "unknown host": (["--port", "0", "--host", "no-such-host.invalid"], {}, "cannot listen on no-such-host.invalid"),
 }

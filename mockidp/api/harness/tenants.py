@@ -23,7 +23,13 @@ from ...core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument
 from ...core.tenant.errors import ControlError, FixtureError, reason_phrase
 from ...core.tenant.registry import DEFAULT_NAME, TenantRegistry, check_name
 from ...core.tenant.statefile import StateError
-from ..http import LISTENER_BASE_KEY, TENANT_KEY, empty_response, json_response, read_body
+from ..http import (
+    LISTENER_BASE_KEY,
+    TENANT_KEY,
+    empty_response,
+    json_response,
+    read_body,
+)
 from .snapshots import STATE_MAX_BYTES
 
 if TYPE_CHECKING:
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
 PREFIX = "/t/"
 CREATE_KEYS = {"name", "fixtures", "seed", "clock", "state", "listener", "port", "tls_port"}
 LISTENERS_KEY = "MOCKIDP_TENANT_LISTENERS"  # the app's listeners.TenantListeners, if it has one
+LISTENER_NAME_KEY = "mockidp.listener_name"  # WSGI environ: the tenant whose own listener took the request
 # Builds a named tenant from its fixtures (None: the server's) and a `mockidp` settings section.
 TenantFactory = Callable[[str, "list[Any] | None", dict], "Tenant"]
 
@@ -86,13 +93,15 @@ class TenantSite:
     is on the server's ports (no /t/{name}/ routing there). `public_base`: its base URL under
     --public-url, else None (the base follows the request)."""
 
-    def __init__(self, wsgi_app: Callable, tenant: Tenant, public_base: str | None):
+    def __init__(self, wsgi_app: Callable, name: str, tenant: Tenant, public_base: str | None):
         self.wsgi_app = wsgi_app
+        self.name = name
         self.tenant = tenant
         self.public_base = public_base
 
     def __call__(self, environ: dict, start_response: Callable):
         environ[TENANT_KEY] = self.tenant
+        environ[LISTENER_NAME_KEY] = self.name
         if self.public_base:
             environ[LISTENER_BASE_KEY] = self.public_base
         return self.wsgi_app(environ, start_response)
