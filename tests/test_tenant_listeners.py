@@ -367,3 +367,22 @@ def test_a_listeners_control_plane_wants_the_control_token():
         assert requests.get(f"{made['url']}/_mock/health", timeout=10).status_code == 401
         assert requests.get(f"{made['url']}/_mock/health", headers=headers, timeout=10).status_code == 200
         assert requests.get(f"{made['url']}/.well-known/jwks.json", timeout=10).status_code == 200  # Auth0's paths need none
+
+
+def test_deleting_a_tenant_answers_its_held_requests_and_closes_at_once(mockidp, new_tenant):
+    """A request held at a barrier on the listener is answered 503 (not processed) when the
+    tenant is deleted, and the DELETE does not wait for the barrier's timeout."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    made = new_tenant()
+    barrier = requests.post(f"{made['url']}/_mock/barriers", timeout=10, json={
+        "method": "GET", "path": "/api/v2/users", "timeout_ms": 600000}).json()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(requests.get, f"{made['url']}/api/v2/users", timeout=60)
+        waited = requests.get(f"{made['url']}/_mock/barriers/{barrier['id']}",
+                              params={"wait_for_held": 1, "timeout_ms": 30000}, timeout=60)
+        assert waited.status_code == 200 and waited.json()["held"] == 1
+        deleted = requests.delete(f"{mockidp.server_url}/_mock/tenants/{made['name']}", timeout=30)
+        assert deleted.status_code == 204 and deleted.elapsed.total_seconds() < 1.5
+        assert held.result().status_code == 503
+    assert refused(made["url"])
