@@ -1,11 +1,13 @@
 """/api/v2/guardian: the tenant's MFA factors and policy (core/factors/guardian.py), and a user's
-MFA (authentication methods, enrollments, reset, recovery code: core/factors/enrollments.py).
+MFA (authentication methods, enrollments, reset, legacy providers, recovery code:
+core/factors/enrollments.py).
 Kept in their own module: this behaviour is the MFA work's, whatever engine serves the rest."""
 from __future__ import annotations
 
 from ....core.factors import enrollments, guardian
+from ....core.tenant.errors import bad_request
 from ...http import empty_response, json_response, read_body, tenant
-from ...validation import validate_body
+from ...validation import body_schema_for, validate_body
 from ..common import paged, query_args
 from ..registry import operation
 
@@ -44,6 +46,43 @@ def set_policies():
 def authentication_methods(id: str):
     args = query_args("GET /users/{id}/authentication-methods")
     return json_response(paged(enrollments.authentication_methods(tenant(), id), args, "authenticators"))
+
+
+AUTHENTICATION_METHOD = "/users/{id}/authentication-methods/{authentication_method_id}"
+
+
+@operation("GET " + AUTHENTICATION_METHOD)
+def authentication_method(id: str, authentication_method_id: str):
+    query_args("GET " + AUTHENTICATION_METHOD)
+    return json_response(enrollments.authentication_method(tenant(), id, authentication_method_id))
+
+
+@operation("PATCH " + AUTHENTICATION_METHOD)
+def update_authentication_method(id: str, authentication_method_id: str):
+    body = read_body()
+    query_args("PATCH " + AUTHENTICATION_METHOD)
+    validate_body(body_schema_for("PATCH " + AUTHENTICATION_METHOD), body)
+    return json_response(enrollments.update_method(tenant(), id, authentication_method_id, body))
+
+
+@operation("DELETE " + AUTHENTICATION_METHOD)
+def delete_authentication_method(id: str, authentication_method_id: str):
+    read_body()
+    query_args("DELETE " + AUTHENTICATION_METHOD)
+    enrollments.delete_method(tenant(), id, authentication_method_id)
+    return empty_response(204)
+
+
+@operation("DELETE /users/{id}/multifactor/{provider}")
+def delete_legacy_provider(id: str, provider: str):
+    read_body()
+    query_args("DELETE /users/{id}/multifactor/{provider}")
+    if provider not in enrollments.LEGACY_PROVIDERS:  # the spec's UserMultifactorProviderEnum
+        raise bad_request(f"Path validation error: 'No enum match for: \"{provider}\"' on property provider "
+                          "(The multi-factor provider. Supported values 'duo' or 'google-authenticator').",
+                          "invalid_uri")
+    enrollments.delete_legacy_provider(tenant(), id, provider)
+    return empty_response(204)
 
 
 @operation("GET /users/{id}/enrollments")
