@@ -154,3 +154,97 @@ def test_legacy_provider_errors(mockidp, api: Api):
         f"/api/v2/users/{user_id}/multifactor/duo")
     assert (refused.status_code, refused.json()) == (403, insufficient_scope_body(LEGACY))
     assert scoped(mockidp, "update:users").delete(f"/api/v2/users/{user_id}/multifactor/duo").status_code == 204
+
+
+# --- the list: created, replaced, deleted ---------------------------------------------------------
+
+MANY = "/users/{id}/authentication-methods"
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+MFA_OOB = "http://auth0.com/oauth/grant-type/mfa-oob"
+# go-auth0's recorded PUT body
+RECORDED_SET = [{"type": "email", "name": "MyEmail", "email": "foo@example.com"},
+                {"type": "phone", "name": "MyPhone", "phone_number": "+44207183875044",
+                 "preferred_authentication_method": "sms"},
+                {"type": "totp", "name": "MyTotp", "totp_secret": "5HCWXIP2MJNSUBGYVUZFLRB2HWIGXR4SYJQXNBQ"}]
+
+
+def test_created_methods_answer_the_next_login(mockidp, api: Api, mfa_always):
+    user_id = alice_id(api)
+    path = f"/api/v2/users/{user_id}/authentication-methods"
+    created = conforms("POST " + MANY, api.post(path, json={"type": "totp", "name": "Phone app",
+                                                            "totp_secret": SECRET}), 201)
+    assert created == {"id": created["id"], "type": "totp", "name": "Phone app", "created_at": "2026-03-01T10:00:00.000Z"}
+    assert methods(api, user_id) == [{**created, "confirmed": True}]
+    duplicate = api.post(path, json={"type": "totp", "totp_secret": SECRET})
+    assert_error(duplicate, 409, "Authentication method already exists.", operation="POST " + MANY)
+
+    token = mfa_token(mockidp)  # enrolled through the Management API: no enrollment at login
+    assert mfa_otp(mockidp, token, mockidp.totp(SECRET)).status_code == 200
+
+    email = conforms("POST " + MANY, api.post(path, json={"type": "email", "name": "Test",
+                                                          "email": "chuck334@example.com"}), 201)
+    assert (email["type"], email["email"], email["id"].startswith("email|dev_")) == (
+        "email", "chuc****@exam*******", True)  # masked, as recorded
+    second = mfa_token(mockidp)
+    challenged = post(mockidp, "/mfa/challenge", json={**CLIENT, "mfa_token": second, "challenge_type": "oob",
+                                                       "authenticator_id": email["id"]}).json()
+    code = mockidp.outbox(to="chuck334@example.com", template="mfa_oob_code")[-1]["code"]
+    finished = post(mockidp, "/oauth/token", data={**CLIENT, "grant_type": MFA_OOB, "mfa_token": second,
+                                                   "oob_code": challenged["oob_code"], "binding_code": code})
+    assert finished.status_code == 200, finished.text
+
+
+def test_put_replaces_every_method_with_the_recorded_shapes(mockidp, api: Api, mfa_always):
+    enrolled_totp(mockidp)
+    user_id = alice_id(api)
+    path = f"/api/v2/users/{user_id}/authentication-methods"
+    replaced = conforms("PUT " + MANY, api.put(path, json=RECORDED_SET), 200)
+    [email, phone, totp] = replaced
+    assert email == {"id": email["id"], "type": "email", "name": "MyEmail", "email": "foo@example.com",
+                     "created_at": email["created_at"]}
+    sms_id = "sms|" + phone["id"].split("|", 1)[1]
+    assert phone == {"id": phone["id"], "type": "phone", "name": "MyPhone", "phone_number": "+44207183875044",
+                     "created_at": phone["created_at"], "preferred_authentication_method": "sms",
+                     "authentication_methods": [{"id": sms_id, "type": "sms"}]}
+    assert totp == {"id": totp["id"], "type": "totp", "name": "MyTotp", "created_at": totp["created_at"]}
+
+    listed = conforms("GET " + MANY, api.get(path, params={"include_totals": "true", "per_page": 50}), 200)
+    assert (listed["total"], listed["start"], listed["limit"]) == (3, 0, 50)  # the enrolled app and code are gone
+    shown = {method["type"]: method for method in listed["authenticators"]}
+    assert shown["email"]["email"] == "****@exam*******" and shown["phone"]["phone_number"] == "XXXXXXXXXXX5044"
+    assert all(method["confirmed"] for method in listed["authenticators"])
+    token = mfa_token(mockidp)
+    assert mfa_otp(mockidp, token, mockidp.totp("5HCWXIP2MJNSUBGYVUZFLRB2HWIGXR4SYJQXNBQ")).status_code == 200
+
+    deleted = api.delete(path)
+    assert (deleted.status_code, deleted.text) == (204, "")
+    emptied = api.get(path, params={"include_totals": "true", "per_page": 50})
+    assert emptied.json() == {"authenticators": [], "start": 0, "limit": 50}  # as recorded: no `total`
+    assert api.delete("/api/v2/users/auth0%7Cnobody/authentication-methods").status_code == 204
+
+
+def test_refused_creations_change_nothing(mockidp, api: Api):
+    user_id = alice_id(api)
+    path = f"/api/v2/users/{user_id}/authentication-methods"
+    assert_error(api.post("/api/v2/users/auth0%7Cnobody/authentication-methods",
+                          json={"type": "totp", "totp_secret": SECRET}), 404, "The user does not exist.",
+                 "inexistent_user", operation="POST " + MANY)
+    for body, message in (
+            ({"type": "totp"}, "totp_secret is required for totp authentication methods."),
+            ({"type": "totp", "totp_secret": "not base32!"}, "totp_secret must be base32 encoded."),
+            ({"type": "phone", "phone_number": "12"}, "The phone number is invalid: use the E.164 format (+14155550100)"),
+            ({"type": "passkey"}, "mockidp does not support passkey authentication methods.")):
+        assert_error(api.post(path, json=body), 400, message, "invalid_body", operation="POST " + MANY)
+    wrong_type = api.post(path, json={"type": "sms"})
+    assert (wrong_type.status_code, wrong_type.json()["errorCode"]) == (400, "invalid_body")
+    twice = api.put(path, json=[RECORDED_SET[2], RECORDED_SET[2]])
+    assert_error(twice, 409, "Authentication method already exists.", operation="PUT " + MANY)
+    assert methods(api, user_id) == []
+
+    for method, operation, scope in (("POST", "POST " + MANY, "create:authentication_methods"),
+                                     ("PUT", "PUT " + MANY, "update:authentication_methods"),
+                                     ("DELETE", "DELETE " + MANY, "delete:authentication_methods")):
+        body = {"POST": RECORDED_SET[0], "PUT": RECORDED_SET}.get(method)
+        refused = scoped(mockidp, "read:users", "update:users").request(method, path, json=body)
+        assert (refused.status_code, refused.json()) == (403, insufficient_scope_body(operation))
+        assert scoped(mockidp, scope).request(method, path, json=body).status_code in (200, 201, 204)

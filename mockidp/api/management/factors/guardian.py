@@ -57,7 +57,10 @@ def _payload(key: str):
 @operation("GET " + AUTHENTICATION_METHODS)
 def authentication_methods(id: str):
     args = query_args("GET " + AUTHENTICATION_METHODS)
-    return json_response(paged(methods.authentication_methods(tenant(), id), args, "authenticators"))
+    listed = paged(methods.authentication_methods(tenant(), id), args, "authenticators")
+    if isinstance(listed, dict) and not listed["total"]:
+        del listed["total"]  # as recorded: an empty list's totals object has no `total`
+    return json_response(listed)
 
 
 @operation("POST " + AUTHENTICATION_METHODS)
