@@ -6,7 +6,6 @@ effect at the next MFA login (a deleted method no longer answers; the user enrol
 Auth0's MFA API on the frozen mock clock."""
 from __future__ import annotations
 
-import pytest
 from conftest import Api
 from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body

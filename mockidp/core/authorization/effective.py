@@ -5,9 +5,9 @@ GET /users/{id}/effective-roles (and its /sources/groups), GET /users/{id}/effec
 
 A role is effective through a direct assignment (`direct`) or through a group the user belongs
 to (`groups`); a permission through a direct grant (`direct`) or one of the effective roles
-(`roles`). Groups come from a connection's synchronized directory, which mockidp does not have
-(core/resources/catalog/organizations.py): `group_grants` is the one place that reads them, and
-finds none, so every `groups` source list is empty (docs/behaviour.md).
+(`roles`). Groups come from a connection's synchronized directory; mockidp's come from fixtures
+(groups.py). `group_grants` is the one place that reads them; an organization's own groups are
+not modelled, so a member holds no role through one (docs/behaviour.md).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..applications import resource_servers
 from ..directory.users import stored_profile
-from . import permissions
+from . import groups, permissions
 from .roles import find_role
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ DIRECT, GROUPS, ROLES = "direct", "groups", "roles"
 
 def group_grants(tenant: "Tenant", user_id: str, organization_id: str | None = None) -> dict[str, list[dict]]:
     """role id -> the groups (as GET /groups shows them) through which the user holds that role,
-    in the tenant or, with `organization_id`, in that organization. No group exists in mockidp."""
-    return {}
+    in the tenant or, with `organization_id`, in that organization (none: see above)."""
+    return {} if organization_id is not None else groups.role_grants(tenant, user_id)
 
 
 def roles_with_sources(tenant: "Tenant", direct_role_ids: Iterable[str],
