@@ -151,3 +151,20 @@ def test_deleted_roles_and_users_leave_their_groups(api: Api):
     assert api.delete(f"/api/v2/users/{alice}").status_code == 204
     members = api.get(f"/api/v2/groups/{groups['everyone']['id']}/members").json()["members"]
     assert alice not in [member["id"] for member in members] and len(members) == 1
+
+
+def test_listing_groups_filters_and_pages(api: Api):
+    def names(**query) -> list[str]:
+        listed = conforms("GET /groups", api.get("/api/v2/groups", params=query), 200)
+        return [group["name"] for group in (listed if isinstance(listed, list) else listed["groups"])]
+
+    assert names(name="engineering") == names(external_id="eng-42") == names(search="ENG-4") == ["engineering"]
+    assert names(search="every") == ["everyone"] and names(name="nobody") == []
+    connection_id = by_name(api)["engineering"]["connection_id"]
+    assert names(connection_id=connection_id) == ["engineering"]
+    first = conforms("GET /groups", api.get("/api/v2/groups", params={"take": 1, "fields": "name"}), 200)
+    assert first["groups"] == [{"name": "engineering"}]
+    second = api.get("/api/v2/groups", params={"take": 1, "from": first["next"]}).json()
+    assert [group["name"] for group in second["groups"]] == ["everyone"] and "next" not in second
+    totals = api.get("/api/v2/groups", params={"include_totals": "true", "per_page": 1, "page": 1}).json()
+    assert (totals["total"], [group["name"] for group in totals["groups"]]) == (2, ["everyone"])

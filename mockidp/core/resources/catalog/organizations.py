@@ -96,6 +96,15 @@ def _no_groups(tenant) -> dict:
     return {}
 
 
+def _filter_groups(tenant, bodies: list[dict], query: dict) -> list[dict]:
+    """GET /groups' filters: exact `connection_id`, `name` and `external_id`; `search` finds a
+    part of the name or the external id, ignoring case (Auth0's matching is undocumented)."""
+    exact = {key: query[key] for key in ("connection_id", "name", "external_id") if query.get(key) is not None}
+    wanted = (query.get("search") or "").lower()
+    return [body for body in bodies if all(body.get(key) == value for key, value in exact.items())
+            and (not wanted or wanted in body["name"].lower() or wanted in body.get("external_id", "").lower())]
+
+
 def _memberships(tenant) -> dict:
     """Every (group, member) pair, as GET /groups/{id}/members shows the member."""
     return {f"{group_id}/{member['id']}": {**member, "group_id": group_id}
@@ -146,7 +155,7 @@ _GROUP_LIST = {"source": _no_groups, "listing": "checkpoint", "list_key": "group
 
 RESOURCES = [
     Resource(GROUPS, "group", listing="offset", list_key="groups", not_found="Group not found.",
-             not_found_code="group_not_found", hidden=groups.HIDDEN),
+             not_found_code="group_not_found", hidden=groups.HIDDEN, list_filter=_filter_groups),
     Resource(GROUPS + "/{id}/members", "member", owner="id", owner_key="group_id", hidden=("group_id",),
              parent=_group_exists, source=_memberships, listing="checkpoint", list_key="members"),
     Resource(GROUPS + "/{id}/roles", "roles", singleton=True, parent=_group_exists,
