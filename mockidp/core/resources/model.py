@@ -31,6 +31,7 @@ class Resource(NamedTuple):
     # an "array" with a list_key switches to checkpoint paging when take or from is sent
     listing: str = "array"
     list_key: str | None = None            # the wrapper's key ("log_streams")
+    newest_first: bool = False             # lists show the latest `created_at` first (the latest stored among equals)
     unique: str | None = None              # a key whose value no two records may share (409)
     not_found: str = "The {name} does not exist."
     not_found_code: str | None = None      # errorCode of the 404 body, when Auth0 sends one
@@ -56,7 +57,9 @@ class Resource(NamedTuple):
     refusal: tuple[int, str, str] | None = None  # every operation answers this (status, message, code)
     available: Hook | None = None          # (tenant) -> bool: the refusal is lifted on such a tenant
     put_creates: bool = False              # PUT on an unknown id creates the record there (rules configs)
-    handlers: Mapping[str, Hook] = NO_DEFAULTS  # kind -> (tenant, record_id, body, query) -> (status, body)
+    # kind -> (tenant, record_id, body, query) -> (status, body); a kind may also be a literal
+    # segment right after the collection, an operation of its own (POST /keys/encryption/rekey)
+    handlers: Mapping[str, Hook] = NO_DEFAULTS
     # A collection under a parent ("/users/{user_id}/sessions"): its records are those whose
     # `owner` key equals the path parameter of that name; DELETE on the collection removes them.
     owner: str | None = None
