@@ -346,6 +346,36 @@ def deploy_action(tenant: "Tenant", action_id: str) -> dict:
         return _deploy(tenant, _find(tenant, action_id))
 
 
+_VERSION_CONTENT = ("code", "dependencies", "runtime", "secrets", "supported_triggers", "modules")
+
+
+def deploy_version(tenant: "Tenant", action_id: str, version_id: str, update_draft: bool = False) -> dict:
+    """POST /actions/actions/{actionId}/versions/{id}/deploy (a roll-back): a copy of that version
+    becomes version N+1, built and deployed at once, so bound triggers run it from now on. With
+    `update_draft` the draft takes the version's content too; either way all_changes_deployed says
+    whether the draft equals what now runs."""
+    with tenant.lock:
+        action = _find(tenant, action_id)
+        earlier = next((v for v in action["versions"] if v["id"] == version_id), None)
+        if earlier is None:
+            raise version_not_found()
+        now = timestamp(tenant.clock.now())
+        version = {**copy.deepcopy(earlier), "id": ids.uuid4(tenant.rng), "number": len(action["versions"]) + 1,
+                   "created_at": now, "updated_at": now, "built_at": now}
+        draft = dict(action)
+        if update_draft:
+            for key in _VERSION_CONTENT:
+                draft.pop(key, None)
+                if key in earlier:
+                    draft[key] = copy.deepcopy(earlier[key])
+            draft["updated_at"] = now
+        same = all(draft.get(key) == version.get(key) for key in _VERSION_CONTENT)
+        deployed = {**draft, "versions": action["versions"] + (version,), "deployed_version_id": version["id"],
+                    "all_changes_deployed": same}
+        tenant.directory.actions[action_id] = deployed
+        return _version_view(deployed, version)
+
+
 def list_versions(tenant: "Tenant", action_id: str, page: int | None = 0,
                   per_page: int | None = DEFAULT_PER_PAGE) -> dict:
     """GET /actions/actions/{actionId}/versions: newest first."""
