@@ -14,7 +14,14 @@ import requests
 from conftest import Api
 from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body
-from oauth_helpers import ALICE, REALM, WEB_ID, WEB_SECRET, token_request, verify_id_token
+from oauth_helpers import (
+    ALICE,
+    REALM,
+    WEB_ID,
+    WEB_SECRET,
+    token_request,
+    verify_id_token,
+)
 
 from mockidp.core.fixtures.files import DEFAULT_FIXTURE
 from mockidp.testing import MockIdPServer
@@ -159,8 +166,8 @@ def test_patch_changes_the_draft_only(mockidp, api):
     (MODULES, {"name": "m", "code": "x", "secrets": [{"name": "S"}]},
      "'Missing required property: value' on property secrets[0]."),
     (MODULES, {"name": "m", "code": "x", "publish": "yes"},
-     "'Expected type boolean but found type string' on property publish (Whether to publish the module "
-     "immediately after creation)."),
+     ("'Expected type boolean but found type string' on property publish (Whether to publish the module "
+      "immediately after creation).")),
     ("{module}", {"name": "renamed"}, "'Additional properties not allowed: name'."),
     ("{module}/rollback", {}, "'Missing required property: module_version_id'."),
 ])
@@ -271,8 +278,8 @@ def test_an_action_names_a_module_version_by_name_or_id(api):
     ([{"module_name": "greeter", "module_version_number": 1}, {"module_name": "greeter", "module_version_number": 1}],
      "The action module 'greeter' is referenced more than once (modules[1]).", None),
     ([{"module_name": "greeter", "module_version_number": "1"}],
-     "Payload validation error: 'Expected type integer but found type string' on property "
-     "modules[0].module_version_number (The version number of the module).", "invalid_body"),
+     ("Payload validation error: 'Expected type integer but found type string' on property "
+      "modules[0].module_version_number (The version number of the module)."), "invalid_body"),
 ])
 def test_bad_module_references_are_refused_without_writing(api, modules, message, code):
     create_module(api, publish=True)
@@ -292,6 +299,7 @@ def test_a_module_in_use_cannot_be_deleted(api):
     assert_error(api.delete(f"{MODULES}/{module['id']}"), 412,
                  "The action module is in use by the action 'uses-greeter': remove it from their modules and "
                  "deploy them first.", operation="DELETE /actions/modules/{id}")
+    assert everything(api) == before
     deploy(api, action["id"])
     api.patch(f"{ACTIONS}/{action['id']}", json={"modules": []})
     assert api.delete(f"{MODULES}/{module['id']}").status_code == 412  # the deployed version still uses it
@@ -442,7 +450,7 @@ actions:
     code: |
       const greeter = require('actions:greeter');
       exports.onExecutePostLogin = async (event, api) => {
-        api.idToken.setCustomClaim('%s', greeter.greet(event.user.email));
+        api.idToken.setCustomClaim('CLAIM', greeter.greet(event.user.email));
       };
     supported_triggers: [{id: post-login, version: v3}]
     modules: [{module_name: greeter, module_version_number: 1}]
@@ -450,7 +458,7 @@ actions:
 triggers:
   post-login:
     - action_name: uses-greeter
-""" % CLAIM
+""".replace("CLAIM", CLAIM)
 
 
 def test_fixture_modules_are_published_and_run(tmp_path: Path):
