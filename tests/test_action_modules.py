@@ -347,6 +347,46 @@ def test_the_test_endpoint_runs_the_drafts_modules(api):
         {"op": "idToken.setCustomClaim", "key": CLAIM, "value": "Hello, x@example.com (v1)"}]
 
 
+def run_test(api: Api, module_code: str, action_code: str) -> dict:
+    """The test endpoint's payload for an Action naming one module (published with `module_code`)."""
+    create_module(api, name="lib", code=module_code, publish=True)
+    action = create_action(api, name="probe", code=action_code,
+                           secrets=[{"name": "ACTION_ONLY", "value": "a"}],
+                           modules=[{"module_name": "lib", "module_version_number": 1}])
+    response = api.post(f"{ACTIONS}/{action['id']}/test", json={"payload": {}})
+    assert response.status_code == 200, response.text
+    return response.json()["payload"]
+
+
+REPORT = """exports.onExecutePostLogin = async (event, api) => {
+  const lib = require('actions:lib');
+  api.idToken.setCustomClaim('report', require('actions:lib').report());
+  api.idToken.setCustomClaim('same', lib === require('actions:lib'));
+};"""
+
+
+def test_a_module_sees_its_own_secrets_and_loads_once(api):
+    payload = run_test(api, """let loads = 0; loads += 1;
+module.exports = { report: () => ({ loads, secrets: Object.keys(actions.secrets),
+                                    hash: require('crypto').createHash('sha256').update('x').digest('hex').length }) };""",
+                       REPORT)
+    assert payload["error"] is None, payload
+    assert payload["commands"] == [
+        {"op": "idToken.setCustomClaim", "key": "report", "value": {"loads": 1, "secrets": ["GREETING"], "hash": 64}},
+        {"op": "idToken.setCustomClaim", "key": "same", "value": True}]
+
+
+@pytest.mark.parametrize("module_code, message", [
+    ("require('lodash'); module.exports = {};", "Cannot find module 'lodash'"),  # not a declared dependency
+    ("require('actions:greeter'); module.exports = {};",
+     "Cannot find module 'actions:greeter' (an Actions Module cannot require another one)"),
+    ("throw new Error('module broke');", "module broke"),
+])
+def test_what_a_module_cannot_do_fails_the_action(api, module_code, message):
+    payload = run_test(api, module_code, REPORT)
+    assert payload["error"]["message"] == message and payload["commands"] == []
+
+
 # --- deploying an earlier action version -------------------------------------------------------------
 
 def test_deploying_an_earlier_version_runs_it_at_the_next_login(mockidp, api):
