@@ -98,6 +98,12 @@ class HeaderBufferingServer(WSGIServer):
     """cheroot's WSGI server, but a worker only gets a connection with its handshake done and
     its headers whole."""
 
+    # cheroot's default (10) answers `Connection: close` whenever more than 10 connections wait
+    # in the selector: with 32 keep-alive clients one answer in ten closed its connection and the
+    # client paid a new one, and every answer took the selector's lock to count them. Idle
+    # keep-alive connections still close after `timeout`, like connections that never send.
+    keep_alive_conn_limit = None
+
     def process_conn(self, conn) -> None:
         if conn.rfile.has_data():
             super().process_conn(conn)  # buffered data is a pipelined request
