@@ -24,6 +24,7 @@ from oauth_helpers import (
 )
 
 from mockidp.core.fixtures.files import DEFAULT_FIXTURE
+from mockidp.core.tenant.errors import FixtureError
 from mockidp.testing import MockIdPServer
 
 MODULES = "/api/v2/actions/modules"
@@ -522,9 +523,15 @@ def test_fixture_modules_are_published_and_run(tmp_path: Path):
         server.stop()
 
 
-def test_a_fixture_action_naming_an_unknown_module_fails_startup(tmp_path: Path):
+@pytest.mark.parametrize("reference, problem", [
+    ("{module_name: nope, module_version_number: 1}",
+     r"actions\[0\].*That action module does not exist: module_name 'nope' \(modules\[0\]\)"),
+    ("{module_name: nope, module_version_number: '1'}", r"actions\[0\]\.modules\[0\]\.module_version_number"),
+    ("{module: nope}", r"actions\[0\]\.modules\[0\].*module"),
+])
+def test_a_fixture_action_naming_a_bad_module_fails_startup(tmp_path: Path, reference, problem):
     fixture = tmp_path / "tenant.yaml"
     fixture.write_text("actions:\n  - name: a\n    code: x\n    supported_triggers: [{id: post-login}]\n"
-                       "    modules: [{module_name: nope, module_version_number: 1}]\n")
-    with pytest.raises(Exception, match=r"actions\[0\].*That action module does not exist: module_name 'nope'"):
+                       f"    modules: [{reference}]\n")
+    with pytest.raises(FixtureError, match=problem):
         MockIdPServer(fixtures=[fixture], tls=False)
