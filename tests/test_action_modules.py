@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from action_helpers import management_sdk
+from auth0.management.core.api_error import ApiError
 from conftest import Api
 from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body
@@ -95,6 +97,32 @@ def greeting(base_url: str) -> str | None:
                              client_id=WEB_ID, client_secret=WEB_SECRET, scope="openid")
     assert response.status_code == 200, response.text
     return verify_id_token(base_url, response.json()["id_token"], audience=WEB_ID).get(CLAIM)
+
+
+# --- the official SDK, unchanged, over HTTPS -------------------------------------------------------
+
+def test_sdk_modules_versions_rollback_and_an_action_using_them(mockidp, monkeypatch):
+    sdk = management_sdk(mockidp, monkeypatch)
+    module = sdk.actions.modules.create(name="greeter", code=GREETER, secrets=[{"name": "GREETING", "value": "Hi"}])
+    first = sdk.actions.modules.versions.create(module.id)
+    sdk.actions.modules.update(module.id, code=GREETER_V2)
+    second = sdk.actions.modules.versions.create(module.id)
+    assert [v.version_number for v in sdk.actions.modules.versions.list(module.id)] == [2, 1]
+    assert sdk.actions.modules.versions.get(module.id, first.id).code == GREETER
+    assert [m.name for m in sdk.actions.modules.list()] == ["greeter"]
+    action = sdk.actions.create(name="uses-greeter", code=USES_GREETER,
+                                supported_triggers=[{"id": "post-login", "version": "v3"}],
+                                modules=[{"module_id": module.id, "module_version_id": second.id}])
+    version = sdk.actions.deploy(action.id)
+    assert version.modules[0].module_version_number == 2
+    [user] = list(sdk.actions.modules.list_actions(module.id))
+    assert (user.action_name, user.module_version_id) == ("uses-greeter", second.id)
+    rolled = sdk.actions.versions.deploy(action.id, version.id)
+    assert (rolled.number, rolled.code) == (2, USES_GREETER)
+    assert sdk.actions.modules.rollback(module.id, module_version_id=first.id).code == GREETER
+    with pytest.raises(ApiError) as refused:
+        sdk.actions.modules.delete(module.id)
+    assert refused.value.status_code == 412
 
 
 # --- modules: create, read, list, update ----------------------------------------------------------
