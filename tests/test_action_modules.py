@@ -396,9 +396,8 @@ REPORT = """exports.onExecutePostLogin = async (event, api) => {
 
 def test_a_module_sees_its_own_secrets_and_loads_once(api):
     payload = run_test(api, """let loads = 0; loads += 1;
-module.exports = { report: () => ({ loads, secrets: Object.keys(actions.secrets),
-                                    hash: require('crypto').createHash('sha256').update('x').digest('hex').length }) };""",
-                       REPORT)
+const hash = require('crypto').createHash('sha256').update('x').digest('hex').length;
+module.exports = { report: () => ({ loads, secrets: Object.keys(actions.secrets), hash }) };""", REPORT)
     assert payload["error"] is None, payload
     assert payload["commands"] == [
         {"op": "idToken.setCustomClaim", "key": "report", "value": {"loads": 1, "secrets": ["GREETING"], "hash": 64}},
@@ -448,7 +447,8 @@ def test_deploying_a_version_with_update_draft_replaces_the_draft(api):
     rolled = conforms("POST /actions/actions/{actionId}/versions/{id}/deploy", response, 200, documented_as=202)
     assert rolled["action"]["all_changes_deployed"] is True
     shown = api.get(f"{ACTIONS}/{action['id']}").json()
-    assert (shown["code"], shown["runtime"], [s["name"] for s in shown["secrets"]]) == (claim_code("one"), "node22", ["K"])
+    assert (shown["code"], shown["runtime"], [s["name"] for s in shown["secrets"]]) == (
+        claim_code("one"), "node22", ["K"])
 
 
 def test_deploying_a_version_refuses_bad_input(api):

@@ -104,8 +104,8 @@ function makeRequire(dependencies, modulesDir, actionModules) {
   function actionRequire(specifier) {
     if (typeof specifier === 'string' && specifier.startsWith(ACTIONS_MODULE_PREFIX)) {
       const exports = actionModules ? actionModules(specifier.slice(ACTIONS_MODULE_PREFIX.length)) : undefined;
-      if (exports === undefined) throw moduleNotFound(specifier, actionModules ? null : 'an Actions Module cannot require another one');
-      return exports;
+      if (exports !== undefined) return exports;
+      throw moduleNotFound(specifier, actionModules ? null : 'an Actions Module cannot require another one');
     }
     if (typeof specifier === 'string' && isBuiltin(specifier)) return require(specifier);
     if (typeof specifier === 'string' && declared.has(packageName(specifier))) {

@@ -43,8 +43,8 @@ def test_action(tenant: "Tenant", action_id: str, payload: dict) -> dict:
     event = copy.deepcopy(payload)
     event["secrets"] = {**secrets, **(event.get("secrets") if isinstance(event.get("secrets"), dict) else {})}
     handler = HANDLERS.get(trigger, "onExecute" + "".join(part.title() for part in trigger.split("-")))
-    run = run_action(code, handler, trigger, event, dependencies=dependencies, settings=settings,
-                     context={"now": now, "issuer": "", "state": None}, modules=modules)  # outside the lock: runs Node
+    run = run_action(code, handler, trigger, event, dependencies=dependencies, settings=settings,  # Node: no lock
+                     context={"now": now, "issuer": "", "state": None}, modules=modules)
     return {"payload": {"logs": "\n".join(run.logs), "commands": run.commands, "error": run.error}}
 
 

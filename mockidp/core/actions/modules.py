@@ -30,9 +30,6 @@ from .storage import DEFAULT_PER_PAGE, check_paging, stored_secrets, timestamp
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
 
-REQUIRE_PREFIX = "actions:"  # an Action loads a module with require('actions:<module name>')
-
-
 # --- errors ---------------------------------------------------------------------------------------
 
 def module_not_found() -> ManagementError:
@@ -162,12 +159,11 @@ def list_modules(tenant: "Tenant", page: int | None = None, per_page: int | None
     """GET /actions/modules, in creation order; every module when `per_page` is not sent."""
     with tenant.lock:
         found = list(tenant.directory.action_modules.values())
-        if per_page is None:
-            page, per_page, window = 0, len(found), found
-        else:
-            page, per_page = check_paging(page, per_page, "Number of results per page. Paging is disabled "
-                                                          "if parameter not sent.")
-            window = found[page * per_page:(page + 1) * per_page]
+        paged = per_page is not None
+        page, per_page = check_paging(page, per_page if paged else len(found),
+                                      "Number of results per page. Paging is disabled if parameter not sent.")
+        window = found[page * per_page:(page + 1) * per_page] if paged else found
+        page = page if paged else 0
         return {"modules": [_list_item(tenant, module) for module in window], "total": len(found),
                 "page": page, "per_page": per_page}
 
@@ -307,7 +303,8 @@ def _referenced_version(module: dict, reference: dict, where: str) -> dict:
         raise bad_request("Payload validation error: 'Missing required property: module_version_id' on property "
                           f"{where}.")
     for version in module["versions"]:
-        if (version_id is None or version["id"] == version_id) and (number is None or version["version_number"] == number):
+        id_matches = version_id is None or version["id"] == version_id
+        if id_matches and (number is None or version["version_number"] == number):
             return version
     raise bad_request(f"The action module '{module['name']}' has no published version "
                       f"{version_id if version_id is not None else number} ({where}).", None)
