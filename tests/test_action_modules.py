@@ -167,6 +167,9 @@ def test_list_pages_when_per_page_is_sent(api):
     assert [m["id"] for m in page["modules"]] == made[2:4]
     assert (page["total"], page["page"], page["per_page"]) == (5, 1, 2)
     assert [m["id"] for m in api.get(MODULES).json()["modules"]] == made  # paging disabled without per_page
+    assert_error(api.get(MODULES, params={"page": -1}), 400,
+                 "Query validation error: 'Value -1 is less than minimum 0' on property page (Page index of the "
+                 "results to return. First page is 0.).", "invalid_query_string")
     assert_error(api.get(MODULES, params={"per_page": -1}), 400,
                  "Query validation error: 'Value -1 is less than minimum 0' on property per_page (Number of "
                  "results per page. Paging is disabled if parameter not sent.).", "invalid_query_string")

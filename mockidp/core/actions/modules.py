@@ -30,6 +30,8 @@ from .storage import DEFAULT_PER_PAGE, check_paging, stored_secrets, timestamp
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
 
+PAGE_DESCRIPTION = "Page index of the results to return. First page is 0."  # the spec's, for the 400 wording
+
 # --- errors ---------------------------------------------------------------------------------------
 
 def module_not_found() -> ManagementError:
@@ -161,7 +163,8 @@ def list_modules(tenant: "Tenant", page: int | None = None, per_page: int | None
         found = list(tenant.directory.action_modules.values())
         paged = per_page is not None
         page, per_page = check_paging(page, per_page if paged else len(found),
-                                      "Number of results per page. Paging is disabled if parameter not sent.")
+                                      "Number of results per page. Paging is disabled if parameter not sent.",
+                                      PAGE_DESCRIPTION)
         window = found[page * per_page:(page + 1) * per_page] if paged else found
         page = page if paged else 0
         return {"modules": [_list_item(tenant, module) for module in window], "total": len(found),
@@ -200,7 +203,7 @@ def delete_module(tenant: "Tenant", module_id: str) -> None:
 def module_actions(tenant: "Tenant", module_id: str, page: int | None = 0,
                    per_page: int | None = DEFAULT_PER_PAGE) -> dict:
     """GET /actions/modules/{id}/actions: the Actions whose deployed version uses the module."""
-    page, per_page = check_paging(page, per_page, "Number of results per page.")
+    page, per_page = check_paging(page, per_page, "Number of results per page.", PAGE_DESCRIPTION)
     with tenant.lock:
         _find(tenant, module_id)
         users = _deployed_users(tenant, module_id)
@@ -239,7 +242,8 @@ def list_versions(tenant: "Tenant", module_id: str, page: int | None = 0,
                   per_page: int | None = DEFAULT_PER_PAGE) -> dict:
     """GET /actions/modules/{id}/versions: newest first, like an Action's versions."""
     page, per_page = check_paging(page, per_page, "The maximum number of results to be returned by the "
-                                                  "server in a single response. 20 by default.")
+                                                  "server in a single response. 20 by default.",
+                                  "Use this field to request a specific page of the list results.")
     with tenant.lock:
         module = _find(tenant, module_id)
     versions = list(reversed(module["versions"]))

@@ -89,12 +89,14 @@ def check_trigger_id(trigger_id: str) -> None:
                                    "triggerId (An actions extensibility point).", "invalid_uri")
 
 
-def check_paging(page: Any, per_page: Any, description: str) -> tuple[int, int]:
-    """`page`/`per_page` already typed by query validation; negatives are refused."""
+def check_paging(page: Any, per_page: Any, description: str,
+                 page_description: str = "Use this field to request a specific page of the list results"
+                 ) -> tuple[int, int]:
+    """`page`/`per_page` already typed by query validation; negatives are refused, the message
+    quoting each parameter's description in the spec, as Auth0's validator does."""
     page = 0 if page is None else int(page)
     per_page = DEFAULT_PER_PAGE if per_page is None else int(per_page)
-    for name, value, text in (("page", page, "Use this field to request a specific page of the list results"),
-                              ("per_page", per_page, description)):
+    for name, value, text in (("page", page, page_description), ("per_page", per_page, description)):
         if value < 0:
             raise bad_request(f"Query validation error: 'Value {value} is less than minimum 0' on property "
                               f"{name} ({text}).", "invalid_query_string")
