@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from action_helpers import management_sdk
 from auth0.management.core.api_error import ApiError
 from conftest import Api
 from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body
+from test_deploy_cli import run_deploy_cli
 from oauth_helpers import (
     ALICE,
     REALM,
@@ -552,6 +554,58 @@ def test_fixture_modules_are_published_and_run(tmp_path: Path):
         assert greeting(server.url) == "Howdy, alice@example.com (v1)"
     finally:
         server.stop()
+
+
+def test_deploy_cli_imports_modules_and_its_export_loads_as_fixtures(mockidp, tmp_path: Path):
+    """auth0-deploy-cli 8.x, unchanged: its import creates and publishes the module and an Action
+    naming version 1; its export writes them back; that export starts a mockidp that runs them."""
+    source = tmp_path / "in"
+    (source / "action-modules" / "greeter").mkdir(parents=True)
+    (source / "action-modules" / "greeter" / "code.js").write_text(GREETER)
+    (source / "actions").mkdir()
+    (source / "actions" / "uses-greeter.js").write_text(USES_GREETER)
+    (source / "tenant.yaml").write_text(DEPLOY_CLI_TENANT)
+    exported = tmp_path / "out"
+    result = run_deploy_cli(mockidp, [("import", source / "tenant.yaml"), ("export", exported)])
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert greeting(mockidp.url) == "Hello, alice@example.com (v1)"
+    export = yaml.safe_load((exported / "tenant.yaml").read_text())
+    [module] = export["actionModules"]
+    assert {key: module[key] for key in ("name", "all_changes_published", "latest_version_number",
+                                         "actions_using_module_total", "secrets")} == {
+        "name": "greeter", "all_changes_published": True, "latest_version_number": 1,
+        "actions_using_module_total": 1, "secrets": [{"name": "GREETING"}]}  # values are never exported
+    [action] = [a for a in export["actions"] if a["name"] == "uses-greeter"]
+    assert action["modules"] == [{"module_name": "greeter", "module_version_number": 1}]
+    # Its Actions sections, beside the default fixture (which has the clients' secrets and Alice,
+    # which no export holds); written into the export so its code paths resolve the same.
+    sections = exported / "actions-only.yaml"
+    sections.write_text(yaml.safe_dump({key: export[key] for key in ("actionModules", "actions", "triggers")}))
+    server = MockIdPServer(fixtures=[DEFAULT_FIXTURE, sections], tls=False)
+    try:
+        module_code = Api(server.url, server.management_token()).get(MODULES).json()["modules"][0]["code"]
+        assert module_code == GREETER
+        assert greeting(server.url) == ", alice@example.com (v1)"  # secret values are not in the export
+    finally:
+        server.stop()
+
+
+DEPLOY_CLI_TENANT = """
+actionModules:
+  - name: greeter
+    code: ./action-modules/greeter/code.js
+    secrets: [{name: GREETING, value: Hello}]
+    all_changes_published: true
+actions:
+  - name: uses-greeter
+    code: ./actions/uses-greeter.js
+    deployed: true
+    supported_triggers: [{id: post-login, version: v3}]
+    modules: [{module_name: greeter, module_version_number: 1}]
+triggers:
+  post-login:
+    - {action_name: uses-greeter, display_name: uses-greeter}
+"""
 
 
 @pytest.mark.parametrize("reference, problem", [
