@@ -27,6 +27,7 @@ from oauth_helpers import (
     verify_id_token,
 )
 
+from mockidp.core.fixtures.directory_export import read as read_directory_export
 from mockidp.core.fixtures.files import DEFAULT_FIXTURE
 from mockidp.core.tenant.errors import FixtureError
 from mockidp.testing import MockIdPServer
@@ -565,8 +566,9 @@ def test_deploy_cli_imports_modules_and_its_export_loads_as_fixtures(mockidp, tm
     (source / "actions").mkdir()
     (source / "actions" / "uses-greeter.js").write_text(USES_GREETER)
     (source / "tenant.yaml").write_text(DEPLOY_CLI_TENANT)
-    exported = tmp_path / "out"
-    result = run_deploy_cli(mockidp, [("import", source / "tenant.yaml"), ("export", exported)])
+    exported, directory = tmp_path / "out", tmp_path / "export-dir"  # -dir: deploy-cli's directory format
+    result = run_deploy_cli(mockidp, [("import", source / "tenant.yaml"), ("export", exported),
+                                      ("export", directory)])
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert greeting(mockidp.url) == "Hello, alice@example.com (v1)"
     export = yaml.safe_load((exported / "tenant.yaml").read_text())
@@ -588,6 +590,9 @@ def test_deploy_cli_imports_modules_and_its_export_loads_as_fixtures(mockidp, tm
         assert greeting(server.url) == ", alice@example.com (v1)"  # secret values are not in the export
     finally:
         server.stop()
+    # The directory format (action-modules/greeter.json naming its code.js) reads the same.
+    assert read_directory_export(directory)["actionModules"] == [
+        {**module, "code": str(directory / "action-modules" / "greeter" / "code.js")}]
 
 
 DEPLOY_CLI_TENANT = """
