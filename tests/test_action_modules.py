@@ -17,7 +17,6 @@ from auth0.management.core.api_error import ApiError
 from conftest import Api
 from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body
-from test_deploy_cli import run_deploy_cli
 from oauth_helpers import (
     ALICE,
     REALM,
@@ -26,6 +25,7 @@ from oauth_helpers import (
     token_request,
     verify_id_token,
 )
+from test_deploy_cli import run_deploy_cli
 
 from mockidp.core.fixtures.directory_export import read as read_directory_export
 from mockidp.core.fixtures.files import DEFAULT_FIXTURE
