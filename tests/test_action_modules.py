@@ -520,6 +520,22 @@ def test_modules_survive_the_state_export_round_trip(mockidp, api):
     assert api.get(MODULES).json()["modules"] == []  # reset forgets modules made since the fixtures
 
 
+def test_a_snapshot_restores_modules_as_they_were(mockidp, api):
+    snapshots = f"{mockidp.url}/_mock/snapshots"
+    module = create_module(api, publish=True)
+    create_action(api, modules=[{"module_name": "greeter", "module_version_number": 1}], deploy=True)
+    before = everything(api)
+    assert requests.post(snapshots, json={"name": "modules-1"}, timeout=10).status_code == 201
+    try:
+        api.patch(f"{MODULES}/{module['id']}", json={"code": GREETER_V2})
+        publish(api, module["id"])
+        create_module(api, name="another")
+        assert requests.post(f"{snapshots}/modules-1/restore", timeout=10).status_code == 200
+        assert everything(api) == before
+    finally:
+        requests.delete(f"{snapshots}/modules-1", timeout=10)
+
+
 FIXTURE = """
 actionModules:
   - name: greeter
