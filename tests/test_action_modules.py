@@ -17,6 +17,7 @@ from auth0.management.core.api_error import ApiError
 from conftest import Api
 from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body
+from npm_packages import node_sdk_modules
 from oauth_helpers import (
     ALICE,
     REALM,
@@ -408,6 +409,21 @@ module.exports = { report: () => ({ loads, secrets: Object.keys(actions.secrets)
     assert payload["commands"] == [
         {"op": "idToken.setCustomClaim", "key": "report", "value": {"loads": 1, "secrets": ["GREETING"], "hash": 64}},
         {"op": "idToken.setCustomClaim", "key": "same", "value": True}]
+
+
+def test_a_module_loads_the_npm_packages_it_declares(api, monkeypatch):
+    monkeypatch.setenv("MOCKIDP_ACTIONS_MODULES", str(node_sdk_modules()))  # node-auth0, installed on first use
+    create_module(api, name="lib", publish=True, dependencies=[{"name": "auth0", "version": "7.1.0"}],
+                  code="module.exports = { report: () => typeof require('auth0').ManagementClient };")
+    action = create_action(api, name="probe", modules=[{"module_name": "lib", "module_version_number": 1}],
+                           code="""exports.onExecutePostLogin = async (event, api) => {
+  api.idToken.setCustomClaim('module', require('actions:lib').report());
+  try { require('auth0'); } catch (error) { api.idToken.setCustomClaim('action', error.message); }
+};""")
+    response = api.post(f"{ACTIONS}/{action['id']}/test", json={"payload": {}})
+    assert response.status_code == 200, response.text
+    assert [c["value"] for c in response.json()["payload"]["commands"]] == [
+        "function", "Cannot find module 'auth0'"]  # the module's dependency is not the Action's
 
 
 @pytest.mark.parametrize("module_code, message", [
