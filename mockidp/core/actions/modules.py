@@ -329,7 +329,8 @@ def create_action(tenant: "Tenant", body: dict) -> dict:
 def update_action(tenant: "Tenant", action_id: str, body: dict) -> dict:
     """PATCH /actions/actions/{id} with its `modules` resolved (an unknown action is still 404 first)."""
     with tenant.lock:
-        storage.get_action(tenant, action_id)
+        if action_id not in tenant.directory.actions:
+            raise storage.action_not_found()
         if "modules" in body:
             body = {**body, "modules": resolve_references(tenant, body["modules"])}
         return storage.update_action(tenant, action_id, body)
