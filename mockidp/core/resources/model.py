@@ -25,7 +25,8 @@ class Resource(NamedTuple):
     defaults: Mapping[str, Any] = NO_DEFAULTS  # Auth0's keys on create / a singleton's start
     created_at: str | None = None          # key stamped with the clock on create ("created_at")
     updated_at: str | None = None          # key stamped on create and on every change
-    # "array" (a bare list), "offset" (bare, or Auth0's totals object on include_totals),
+    # "array" (a bare list), "offset" (bare, or Auth0's totals object on include_totals; checkpoint
+    # paging when take or from is sent, for the lists whose spec has them),
     # "totals" (always the totals object), "checkpoint" (from/take), "wrapped" ({list_key: [...]});
     # an "array" with a list_key switches to checkpoint paging when take or from is sent
     listing: str = "array"
@@ -47,6 +48,7 @@ class Resource(NamedTuple):
     on_delete: Hook | None = None          # (tenant, record) -> None: effects elsewhere
     view: Hook | None = None               # (tenant, record) -> body, when the body is not the record
     list_view: Hook | None = None          # (tenant, body) -> a list's item, when lists summarize
+    list_filter: Hook | None = None        # (tenant, bodies, query) -> bodies: a list's query filters
     source: Hook | None = None             # (tenant) -> {id: record}: records that live elsewhere
     save: Hook | None = None               # (tenant, id, record) -> None: store where they live
     starts_empty: bool = False             # a singleton that is 404 until created (email provider)
