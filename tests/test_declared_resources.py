@@ -260,10 +260,7 @@ GENERIC_404 = {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
 # Operations that still answer the generic 404, by path prefix (first match) and why. (The walk's
 # `x1` is no IP, so GET /anomaly/blocks/ips/{id} answers Auth0's 400 here; its 200 for a blocked
 # IP and its bare 404 for an IP that is not are in tests/test_suspicious_ip.py.)
-ACTIONS = "Action modules and deploying a version: the Action triggers work"
-UNIMPLEMENTED_PREFIXES = {
-    "/actions": ACTIONS,
-}
+UNIMPLEMENTED_PREFIXES: dict[str, str] = {}
 UNEXPLAINED = "no reason given"
 
 
@@ -294,8 +291,8 @@ def test_every_spec_operation_is_answered_or_listed_with_its_reason(api: Api):
     # signing keys' revoke came from the keyring work; 21 with a connection's keys, the wrapping
     # key, the event stream, CIMD clients and the IP blocks of suspicious IP throttling; 11 once a
     # user's effective roles and permissions, one authentication method and a legacy MFA provider
-    # answered).
-    assert len(generic) <= 11, by_reason
+    # answered; none once Actions Modules and deploying an Action's earlier version answered).
+    assert len(generic) <= 0, by_reason
 
 
 # --- the audit trail ---------------------------------------------------------------------------
