@@ -54,7 +54,11 @@ def created_view(tenant: "Tenant", resource: Resource, record: dict) -> Any:
 def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None) -> list[Any]:
     """Every record's body (or its summary, for resources whose lists summarize); under a
     parent, only the parent's (which must exist)."""
-    bodies = [view(tenant, resource, record) for record in records(tenant, resource).values()
+    listed = list(records(tenant, resource).values())
+    if resource.newest_first:  # the latest created_at first; among equal times, the latest stored
+        order = sorted(range(len(listed)), key=lambda at: (listed[at].get(resource.created_at) or "", at), reverse=True)
+        listed = [listed[at] for at in order]
+    bodies = [view(tenant, resource, record) for record in listed
               if owner_id is None or record.get(resource.owner_field) == owner_id]
     if resource.list_view is not None:
         return [resource.list_view(tenant, body) for body in bodies]
