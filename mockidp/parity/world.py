@@ -69,6 +69,20 @@ PLACEHOLDERS = (
                 "/_mock/outbox/latest (email) or /_mock/sms/latest (sms)"),
     Placeholder("(Authorization header)", "the user's access token (/userinfo); the recorder "
                 "stripped the header", "a password grant for test-user by the public client"),
+    # Not provided yet: each interaction carrying one is replayed as recorded (and mismatches).
+    *(Placeholder(code, "an authorization code from the recording tenant's /authorize",
+                  "not yet: a code from /authorize with a session (PKCE: and its verifier)")
+      for code in ("my-code", "test-code", "test-code-verifier")),
+    *(Placeholder(code, "a code meant to be refused", "as recorded: no tenant knows it")
+      for code in ("my-invalid-code", "test-invalid-code", "test-invalid-code-verifier")),
+    Placeholder("my-org", "an organization named in a pushed authorization request",
+                "not yet: mockidp has no /oauth/par"),
+    Placeholder("mfa-token", "the mfa_token of an mfa_required answer (in the body, or as the bearer "
+                "token the recorder stripped from /mfa/associate and /mfa/authenticators)",
+                "not yet: a password grant of a user enrolled in MFA"),
+    Placeholder("oob-token", "an out-of-band code from /mfa/challenge", "not yet"),
+    Placeholder("test-external-token", "a subject token of Custom Token Exchange",
+                "not yet: mockidp has no Custom Token Exchange grant"),
     Placeholder("mypassword", "a signup password the recording tenant's policy accepted",
                 "Username-Password-Authentication's passwordPolicy set to none (requires_username "
                 "when the signup sends a username), before a /dbconnections/signup"),
