@@ -278,12 +278,12 @@ def test_interactions_that_depend_on_the_recording_tenant_are_classified_and_lef
     assert (self_contained["interactions"], self_contained["status_matches"]) == (4, 3)
     assert document["summary"]["management"]["dependent"] == \
         {"preexisting_object": 2, "after_failed_step": 1, "tenant_feature": 1, "recorded_race": 0,
-         "recorder_fake": 0}
+         "recorder_fake": 0, "edited_request": 0}
     assert set(document["summary"]["dependence_reasons"]) == set(dependence.REASONS)
     printed = capsys.readouterr().out
     assert "management self-contained" in printed and "75.0%" in printed
     assert "left out of the self-contained figure: 4 (2 preexisting_object, 1 after_failed_step, " \
-           "1 tenant_feature, 0 recorded_race, 0 recorder_fake)" in printed
+           "1 tenant_feature, 0 recorded_race, 0 recorder_fake, 0 edited_request)" in printed
 
 
 def test_a_repeated_connection_delete_is_a_recorded_race_whatever_auth0_answered():
@@ -352,6 +352,23 @@ def test_a_ciba_login_hint_names_its_user():
     assert dependence.History().judge(initiate, "/bc-authorize", "", IdMap()) == "preexisting_object"
     unknown = cassettes.Recorded(**{**initiate.__dict__, "status": 400})  # a test of an unknown user
     assert dependence.History().judge(unknown, "/bc-authorize", "", IdMap()) is None
+
+
+def test_a_request_edited_after_recording_is_told_by_its_form(tmp_path):
+    sent = {"grant_type": "http://auth0.com/oauth/grant-type/mfa-oob", "mfa_token": "mfa-token"}
+    edited = exchange("POST", "/oauth/token", 400, {"error": "authorization_pending"}, urlencode(sent),
+                      "application/x-www-form-urlencoded")
+    edited["request"]["form"] = {key: [value] for key, value in {**sent, "oob_code": "oob-token"}.items()}
+    faithful = exchange("POST", "/oauth/token", 400, {}, urlencode({**sent, "iss": f"{AUTH0}.us.auth0.com/"}),
+                        "application/x-www-form-urlencoded")
+    # the recorder rewrote the tenant's domain in the body only: not an edit
+    faithful["request"]["form"] = {**{key: [value] for key, value in sent.items()},
+                                   "iss": ["https://tenant.us.auth0.com/"]}
+    file = write_cassette(tmp_path / "TestEdited.yaml", edited, faithful)
+    first, second = cassettes.load_cassette(file, "TestEdited.yaml").interactions
+    assert (first.form_disagrees, second.form_disagrees) == (True, False)
+    assert dependence.History().judge(first, "/oauth/token", "", IdMap()) == "edited_request"
+    assert dependence.History().judge(second, "/oauth/token", "", IdMap()) is None
 
 
 class _NoConnection:

@@ -24,13 +24,19 @@ objects, settings and features of its own. An interaction depends on that when:
   mockidp answers 204 (docs/behaviour.md).
 - **recorder_fake**: it carries a fake the recorder wrote in place of a credential that only the
   recording tenant could verify and that no fresh tenant can be given (world.UNPROVIDABLE: a
-  private_key_jwt client assertion signed by the recording client's private key). Every other
-  placeholder of the authentication cassettes is made live by the replay (world.py).
+  private_key_jwt client assertion signed by the recording client's private key). The other
+  placeholders of the authentication cassettes are made live by the replay (world.py) or, where
+  it does not yet (an authorization code, an mfa_token), stay counted: a fresh tenant could
+  provide them.
+
+- **edited_request**: the request was edited after recording (by hand or a hook): the body saved
+  differs from the form go-vcr parsed from it when it recorded (an `oob_code` or a
+  `recovery_code` in the form only, another `code_verifier`), so Auth0 never answered the
+  request the body describes (go-auth0's MFA verification and PKCE error cassettes; the latter
+  answers 401 with an access token).
 
 An id that no response returned and that Auth0 answered with 4xx is a test of a missing or
-malformed id: self-contained. Everything not listed above is self-contained; the interactions
-of authentication cassettes that replay the recorder's fake tokens are judged by the same rules
-(their fake ids were never returned), so they are not counted as self-contained either.
+malformed id: self-contained. Everything not listed above is self-contained.
 """
 from __future__ import annotations
 
@@ -50,12 +56,14 @@ AFTER_FAILED_STEP = "after_failed_step"
 TENANT_FEATURE = "tenant_feature"
 RECORDED_RACE = "recorded_race"
 RECORDER_FAKE = "recorder_fake"
+EDITED_REQUEST = "edited_request"
 REASONS = {
     PREEXISTING_OBJECT: "names an object the cassette never created, which the recording tenant had",
     AFTER_FAILED_STEP: "names an object an earlier interaction created on Auth0 but not on mockidp",
     TENANT_FEATURE: "answered from the recording tenant's own settings, plan or age",
     RECORDED_RACE: "answered by Auth0 one way or the other depending on the timing of its own background work",
     RECORDER_FAKE: "carries a fake credential the recorder wrote that only the recording tenant could verify",
+    EDITED_REQUEST: "its saved body was edited after recording: Auth0 never answered the request it describes",
 }
 # Deletions Auth0 finishes in the background: a repeated DELETE races them
 _BACKGROUND_DELETES = re.compile(r"/api/v2/connections/[^/]+")
@@ -103,6 +111,8 @@ class History:
         for feature in TENANT_FEATURES:
             if feature.applies(recorded, path):
                 return TENANT_FEATURE
+        if recorded.form_disagrees:
+            return EDITED_REQUEST
         if 200 <= recorded.status < 300 and unprovidable(recorded):
             return RECORDER_FAKE
         if recorded.method == "DELETE" and path in self.deleting:
