@@ -414,8 +414,8 @@ def test_every_fake_value_of_the_authentication_recordings_is_a_documented_place
 def test_placeholders_are_made_live_so_a_refresh_and_a_passwordless_login_replay(mockidp, tmp_path):
     rotated = {"access_token": "test-access-token", "expires_in": 86400, "token_type": "Bearer",
                "scope": "openid profile email offline_access", "refresh_token": "test-refresh-token"}
-    write_cassette(tmp_path / "auth/TestRefreshToken.yaml", token_exchange(rotated, {
-        "client_id": "test-client_id", "grant_type": "refresh_token", "refresh_token": "test-refresh-token"}, form=True))
+    refresh = {"client_id": "test-client_id", "grant_type": "refresh_token", "refresh_token": "test-refresh-token"}
+    write_cassette(tmp_path / "auth/TestRefreshToken.yaml", token_exchange(rotated, refresh, form=True))
     login = {"client_id": "test-client_id", "otp": "123456", "username": "test-email@example.com",
              "grant_type": "http://auth0.com/oauth/grant-type/passwordless/otp", "realm": "email",
              "scope": "openid profile email offline_access", "audience": "https://api.example.com"}
@@ -432,7 +432,10 @@ def test_placeholders_are_made_live_so_a_refresh_and_a_passwordless_login_replay
 @pytest.mark.parametrize("name", ["TestRefreshToken/Should_return_tokens.yaml", "TestLoginWithSMS.yaml",
                                   "TestOAuthLoginWithPassword/Should_return_tokens.yaml",
                                   "TestLoginWithClientCredentials/Should_allow_overriding_clientid.yaml",
-                                  "TestUserInfo.yaml"])
+                                  "TestUserInfo.yaml", "TestLoginWithAuthCode/Should_return_tokens.yaml",
+                                  "TestLoginWithAuthCodeWithPKCE/Should_support_setting_a_redirect_uri.yaml",
+                                  "TestMFAVerifyWithOTP/Should_return_tokens_for_a_valid_request.yaml",
+                                  "TestMFAListAuthenticators.yaml"])
 def test_real_authentication_cassettes_replay_in_their_world(mockidp, tmp_path, name):
     cassette = RECORDINGS / "authentication" / name
     if not cassette.is_file():

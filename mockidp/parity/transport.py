@@ -31,6 +31,7 @@ class TransportError(RuntimeError):
 class LiveResponse:
     status: int | None  # None when the connection failed
     body: str
+    location: str = ""  # the Location header (a replay world follows /authorize's redirects)
 
 
 class MockIdPConnection:
@@ -70,7 +71,8 @@ class MockIdPConnection:
                 connection = self._open()
                 connection.request(method, target, body=payload, headers=headers)
                 response = connection.getresponse()
-                return LiveResponse(response.status, response.read().decode("utf-8", "replace"))
+                return LiveResponse(response.status, response.read().decode("utf-8", "replace"),
+                                    response.getheader("Location", ""))
             except (http.client.HTTPException, OSError) as exc:
                 self.close()
                 if not (reused and isinstance(exc, ConnectionError)):  # RemoteDisconnected is one

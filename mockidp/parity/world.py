@@ -14,10 +14,12 @@ dependence.py (RECORDER_FAKE). Management cassettes are not touched.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit
 
 from .cassettes import Recorded
 from .recording import WEB_CLIENT_ID, WEB_CLIENT_SECRET, is_management
@@ -38,11 +40,18 @@ FAKE_ASSERTION = "test-client_assertion"
 USER = {"username": "test-user", "password": "Testpassword123!", "email": "test-user@example.com"}
 RECORDED_AUDIENCES = ("test-audience", "my-api", "https://api.example.com", "https://my-api.example.com")
 PASSWORDLESS_OTP = "123456"
+AUTHORIZATION_CODES = ("my-code", "test-code")
+FAKE_MFA_TOKEN = "mfa-token"
+MFA_BEARER_PATHS = ("/mfa/associate", "/mfa/authenticators")  # the mfa_token went in the stripped header
+MFA_FACTORS = ("otp", "sms", "push-notification")
+MFA_OTP_GRANT = "http://auth0.com/oauth/grant-type/mfa-otp"  # the factors the recorded associations use
+RECORDED_CALLBACK = "http://localhost:3000"  # the recorded redirect_uri, a callback of both clients
 PASSWORDLESS_CONNECTIONS = {"email": "email", "sms": "sms"}  # recorded connection (realm) → strategy
 
 # Fakes no replay can make live: the dependence is RECORDER_FAKE (dependence.py), judged only when
 # Auth0 accepted the request (a refusal of a fake would be self-contained).
-UNPROVIDABLE = {FAKE_ASSERTION: "a JWT signed with the recording client's private key; mockidp never saw its public key"}
+UNPROVIDABLE = {FAKE_ASSERTION: "a JWT signed with the recording client's private key; mockidp "
+                                "never saw its public key"}
 
 PLACEHOLDERS = (
     Placeholder(FAKE_CLIENT_ID, "the SDK's client: confidential when the request carries a secret "
@@ -71,15 +80,27 @@ PLACEHOLDERS = (
                 "stripped the header", "a password grant for test-user by the public client"),
     # Not provided yet: each interaction carrying one is replayed as recorded (and mismatches).
     *(Placeholder(code, "an authorization code from the recording tenant's /authorize",
-                  "not yet: a code from /authorize with a session (PKCE: and its verifier)")
-      for code in ("my-code", "test-code", "test-code-verifier")),
+                  "a code from /authorize (with the recorded redirect_uri if the token request has "
+                  "one, as Auth0 requires it then; with a code_verifier, its S256 challenge) for "
+                  "test-user signed in at /u/login, for the request's client")
+      for code in AUTHORIZATION_CODES),
+    Placeholder("test-code-verifier", "the PKCE verifier of the code's /authorize",
+                "sent as recorded: the replay's /authorize sends its S256 challenge"),
+    Placeholder(RECORDED_CALLBACK, "a callback URL of the recording tenant's clients",
+                "added to the callbacks of the web client (the public client has it)"),
     *(Placeholder(code, "a code meant to be refused", "as recorded: no tenant knows it")
       for code in ("my-invalid-code", "test-invalid-code", "test-invalid-code-verifier")),
     Placeholder("my-org", "an organization named in a pushed authorization request",
                 "not yet: mockidp has no /oauth/par"),
-    Placeholder("mfa-token", "the mfa_token of an mfa_required answer (in the body, or as the bearer "
-                "token the recorder stripped from /mfa/associate and /mfa/authenticators)",
-                "not yet: a password grant of a user enrolled in MFA"),
+    Placeholder(FAKE_MFA_TOKEN, "the mfa_token of an mfa_required answer (in the body, or as the "
+                "bearer token the recorder stripped from /mfa/associate and /mfa/authenticators)",
+                "the mfa_required answer to a password grant for test-user by the request's client, "
+                "once the factors the cassettes use (otp, sms, push) are enabled and the MFA policy "
+                "is all-applications; the mfa_token of a request carrying other fakes (an "
+                "oob_code, a recovery code) stays as recorded: they are not provided"),
+    Placeholder("853860", "a TOTP code of the recording user's authenticator (mfa-otp grant)",
+                "an OTP authenticator enrolled for test-user (associate, then confirmed with its "
+                "first code, then the clock advanced 30 s) and its current code from /_mock/mfa/totp"),
     Placeholder("oob-token", "an out-of-band code from /mfa/challenge", "not yet"),
     Placeholder("test-external-token", "a subject token of Custom Token Exchange",
                 "not yet: mockidp has no Custom Token Exchange grant"),
@@ -117,6 +138,10 @@ class ReplayWorld:
         try:
             if path == "/userinfo":
                 return LiveRequest(recorded.body, f"Bearer {self._user_token(self._public_client()[0])}")
+            if path in MFA_BEARER_PATHS:
+                bearer = f"Bearer {self._mfa_token(WEB_CLIENT_ID, WEB_CLIENT_SECRET)}"
+                live = self._substitute(path, dict(params)) if params else params
+                return LiveRequest(recorded.body if live == params else encode(live), bearer)
             if params is None:
                 return LiveRequest(recorded.body)
             live = self._substitute(path, dict(params))
@@ -138,6 +163,11 @@ class ReplayWorld:
                 self._client_grant(client_id, params["audience"])
         if params.get("username") == USER["username"] and params.get("grant_type") == "password":
             self._user()
+        if params.get("grant_type") == "authorization_code" and params.get("code") in AUTHORIZATION_CODES:
+            params["code"] = self._authorization_code(client_id, params.get("redirect_uri"),
+                                                      params.get("code_verifier"))
+        if params.get("mfa_token") == FAKE_MFA_TOKEN and params.get("grant_type") == MFA_OTP_GRANT:
+            params["mfa_token"], params["otp"] = self._mfa_otp(client_id, secret)
         for key in ("refresh_token", "token"):
             if params.get(key) == FAKE_REFRESH_TOKEN:
                 params[key] = self._refresh_token(client_id, secret)
@@ -220,12 +250,14 @@ class ReplayWorld:
         self._once("signup policy", lambda: self._patch_database_options(
             passwordPolicy="none", requires_username=requires_username))
 
-    def _user(self) -> None:
-        def make() -> None:
+    def _user(self) -> str:
+        """test-user's live user_id."""
+        def make() -> str:
             self._patch_database_options(requires_username=True)
-            self._management("POST", "/api/v2/users", {"connection": "Username-Password-Authentication",
-                                                       **USER, "email_verified": True})
-        self._once("user", make)
+            user = self._management("POST", "/api/v2/users", {"connection": "Username-Password-Authentication",
+                                                              **USER, "email_verified": True})
+            return user["user_id"]  # type: ignore[index]
+        return self._once("user", make)  # type: ignore[return-value]
 
     def _passwordless_connection(self, name: str) -> None:
         def make() -> None:
@@ -236,12 +268,80 @@ class ReplayWorld:
 
     # --- values only a flow can produce ------------------------------------------------------
 
+    def _authorization_code(self, client_id: str, redirect_uri: str | None, verifier: str | None) -> str:
+        """test-user's code: /authorize, then the hosted login page's form, whose answer
+        redirects to the callback with the code."""
+        self._user()
+        query = {"client_id": client_id, "response_type": "code", "scope": "openid profile email"}
+        if redirect_uri:  # sent to /oauth/token only if it was sent to /authorize
+            query["redirect_uri"] = redirect_uri
+            if client_id == WEB_CLIENT_ID:
+                self._web_client_callback()
+        if verifier:
+            query.update(code_challenge=_s256(verifier), code_challenge_method="S256")
+        login_page = self._redirect("GET", f"/authorize?{urlencode(query)}")
+        callback = self._redirect("POST", login_page, urlencode(_login()), "application/x-www-form-urlencoded")
+        codes = parse_qs(urlsplit(callback).query).get("code")
+        if not codes:
+            raise WorldError(f"no code in {callback}")
+        return codes[0]
+
+    def _redirect(self, method: str, target: str, body: str = "", content_type: str = "") -> str:
+        response = self.connection.send(method, target, body, content_type)
+        if response.status not in (302, 303) or not response.location:
+            raise WorldError(f"{method} {target}: {response.status} {response.body[:200]}")
+        parts = urlsplit(response.location)
+        return f"{parts.path}?{parts.query}" if not parts.scheme else response.location
+
+    def _web_client_callback(self) -> None:
+        def make() -> None:
+            client = self._management("GET", f"/api/v2/clients/{WEB_CLIENT_ID}?fields=callbacks")
+            callbacks = [*client.get("callbacks", []), RECORDED_CALLBACK]  # type: ignore[union-attr]
+            self._management("PATCH", f"/api/v2/clients/{WEB_CLIENT_ID}", {"callbacks": callbacks})
+        self._once("web client callback", make)
+
     def _password_grant(self, client_id: str, secret: str, scope: str) -> dict:
         self._user()
         document = {"grant_type": "password", "client_id": client_id, "scope": scope, **_login()}
         if client_id == WEB_CLIENT_ID:
             document["client_secret"] = secret
         return self.connection.call("POST", "/oauth/token", document)
+
+    def _mfa_token(self, client_id: str, secret: str) -> str:
+        self._once("mfa policy", self._require_mfa)
+        self._user()
+        document = {"grant_type": "password", "client_id": client_id, "client_secret": secret,
+                    "scope": "openid profile", **_login()}
+        answer = self.connection.send("POST", "/oauth/token", json.dumps(document), "application/json")
+        token = _json(answer.body).get("mfa_token")
+        if answer.status != 403 or not isinstance(token, str):
+            raise WorldError(f"no mfa_required answer: {answer.status} {answer.body[:200]}")
+        return token
+
+    def _mfa_otp(self, client_id: str, secret: str) -> tuple[str, str]:
+        """A fresh mfa_token and the current code of test-user's (confirmed) OTP authenticator."""
+        self._once("otp enrollment", lambda: self._enroll_otp(client_id, secret))
+        return self._mfa_token(client_id, secret), self._totp_code()
+
+    def _enroll_otp(self, client_id: str, secret: str) -> None:
+        token = self._mfa_token(client_id, secret)
+        associated = self.connection.send("POST", "/mfa/associate", json.dumps({
+            "authenticator_types": ["otp"], "client_id": client_id, "client_secret": secret}),
+                                          "application/json", authorization=f"Bearer {token}")
+        if associated.status != 200:
+            raise WorldError(f"/mfa/associate: {associated.status} {associated.body[:200]}")
+        self.connection.call("POST", "/oauth/token", {"grant_type": MFA_OTP_GRANT, "client_id": client_id,
+                                                      "client_secret": secret, "mfa_token": token,
+                                                      "otp": self._totp_code()})
+        self.connection.call("POST", "/_mock/clock/advance", {"seconds": 30})  # a code is good once
+
+    def _totp_code(self) -> str:
+        return self.connection.call("GET", f"/_mock/mfa/totp?user_id={quote(self._user())}")["code"]
+
+    def _require_mfa(self) -> None:
+        for factor in MFA_FACTORS:
+            self._management("PUT", f"/api/v2/guardian/factors/{factor}", {"enabled": True})
+        self._management("PUT", "/api/v2/guardian/policies", ["all-applications"])  # type: ignore[arg-type]
 
     def _refresh_token(self, client_id: str, secret: str) -> str:
         return self._password_grant(client_id, secret, "openid profile email offline_access")["refresh_token"]
@@ -260,6 +360,19 @@ class ReplayWorld:
         else:
             message = self.connection.call("GET", f"/_mock/sms/latest?to={quote(username)}")
         return message["code"]
+
+
+def _json(text: str) -> dict:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _login() -> dict:
