@@ -42,6 +42,10 @@ RECORDED_AUDIENCES = ("test-audience", "my-api", "https://api.example.com", "htt
 PASSWORDLESS_OTP = "123456"
 AUTHORIZATION_CODES = ("my-code", "test-code")
 FAKE_MFA_TOKEN = "mfa-token"
+# The recording tenant signed users up by email, username or phone number alone: flexible
+# identifiers, each active and optional at signup.
+SIGNUP_IDENTIFIERS = {name: {"identifier": {"active": True}, "signup": {"status": "optional"}}
+                      for name in ("email", "username", "phone_number")}
 MFA_BEARER_PATHS = ("/mfa/associate", "/mfa/authenticators")  # the mfa_token went in the stripped header
 MFA_FACTORS = ("otp", "sms", "push-notification")
 MFA_OTP_GRANT = "http://auth0.com/oauth/grant-type/mfa-otp"  # the factors the recorded associations use
@@ -104,9 +108,10 @@ PLACEHOLDERS = (
     Placeholder("oob-token", "an out-of-band code from /mfa/challenge", "not yet"),
     Placeholder("test-external-token", "a subject token of Custom Token Exchange",
                 "not yet: mockidp has no Custom Token Exchange grant"),
-    Placeholder("mypassword", "a signup password the recording tenant's policy accepted",
-                "Username-Password-Authentication's passwordPolicy set to none (requires_username "
-                "when the signup sends a username), before a /dbconnections/signup"),
+    Placeholder("mypassword", "a signup password the recording tenant's policy accepted, on a "
+                "connection that signed users up by email, username or phone number alone",
+                "Username-Password-Authentication's passwordPolicy set to none and its flexible "
+                "identifiers (options.attributes) to SIGNUP_IDENTIFIERS, before a /dbconnections/signup"),
 )
 
 
@@ -176,7 +181,7 @@ class ReplayWorld:
         if path == "/passwordless/start" and params.get("connection") in PASSWORDLESS_CONNECTIONS:
             self._passwordless_connection(params["connection"])
         if path == "/dbconnections/signup":
-            self._signup_policy(requires_username="username" in params)
+            self._signup_policy()
         return params
 
     def _client(self, params: dict) -> tuple[str, str]:
@@ -241,14 +246,16 @@ class ReplayWorld:
             enabled.append(client_id)
             self._management("PATCH", f"/api/v2/connections/{connection['id']}", {"enabled_clients": enabled})
 
-    def _patch_database_options(self, **options: object) -> None:
+    def _patch_database_options(self, drop: tuple[str, ...] = (), **options: object) -> None:
         connection = self._database_connection()
-        connection["options"] = {**(connection.get("options") or {}), **options}
+        kept = {key: value for key, value in (connection.get("options") or {}).items() if key not in drop}
+        connection["options"] = {**kept, **options}
         self._management("PATCH", f"/api/v2/connections/{connection['id']}", {"options": connection["options"]})
 
-    def _signup_policy(self, requires_username: bool) -> None:
+    def _signup_policy(self) -> None:
+        # flexible identifiers replace requires_username and validation (Auth0 refuses both)
         self._once("signup policy", lambda: self._patch_database_options(
-            passwordPolicy="none", requires_username=requires_username))
+            drop=("requires_username", "validation"), passwordPolicy="none", attributes=SIGNUP_IDENTIFIERS))
 
     def _user(self) -> str:
         """test-user's live user_id."""
