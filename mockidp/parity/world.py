@@ -53,7 +53,10 @@ RECORDED_CALLBACK = "http://localhost:3000"  # the recorded redirect_uri, a call
 PASSWORDLESS_CONNECTIONS = {"email": "email", "sms": "sms"}  # recorded connection (realm) → strategy
 
 # Fakes no replay can make live: the dependence is RECORDER_FAKE (dependence.py), judged only when
-# Auth0 accepted the request (a refusal of a fake would be self-contained).
+# Auth0 accepted the request (a refusal of a fake would be self-contained). An equivalent
+# assertion (a key of the replay's own on a client made for it) would need mockidp to accept
+# private_key_jwt client authentication, which it does not emulate yet (core/login/grants.py):
+# once it does, sign one here and drop the entry.
 UNPROVIDABLE = {FAKE_ASSERTION: "a JWT signed with the recording client's private key; mockidp "
                                 "never saw its public key"}
 
