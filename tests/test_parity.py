@@ -435,7 +435,8 @@ def test_placeholders_are_made_live_so_a_refresh_and_a_passwordless_login_replay
                                   "TestUserInfo.yaml", "TestLoginWithAuthCode/Should_return_tokens.yaml",
                                   "TestLoginWithAuthCodeWithPKCE/Should_support_setting_a_redirect_uri.yaml",
                                   "TestMFAVerifyWithOTP/Should_return_tokens_for_a_valid_request.yaml",
-                                  "TestMFAListAuthenticators.yaml"])
+                                  "TestMFAListAuthenticators.yaml",
+                                  "TestDatabaseSignUp_WithPhoneNumberIdentifier.yaml"])
 def test_real_authentication_cassettes_replay_in_their_world(mockidp, tmp_path, name):
     cassette = RECORDINGS / "authentication" / name
     if not cassette.is_file():

@@ -18,7 +18,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit
 
 from .cassettes import Recorded
@@ -47,8 +47,8 @@ FAKE_MFA_TOKEN = "mfa-token"
 SIGNUP_IDENTIFIERS = {name: {"identifier": {"active": True}, "signup": {"status": "optional"}}
                       for name in ("email", "username", "phone_number")}
 MFA_BEARER_PATHS = ("/mfa/associate", "/mfa/authenticators")  # the mfa_token went in the stripped header
-MFA_FACTORS = ("otp", "sms", "push-notification")
-MFA_OTP_GRANT = "http://auth0.com/oauth/grant-type/mfa-otp"  # the factors the recorded associations use
+MFA_FACTORS = ("otp", "sms", "push-notification")  # the factors the recorded associations use
+MFA_OTP_GRANT = "http://auth0.com/oauth/grant-type/mfa-otp"
 RECORDED_CALLBACK = "http://localhost:3000"  # the recorded redirect_uri, a callback of both clients
 PASSWORDLESS_CONNECTIONS = {"email": "email", "sms": "sms"}  # recorded connection (realm) → strategy
 
@@ -133,7 +133,7 @@ class ReplayWorld:
 
     def __init__(self, connection: MockIdPConnection):
         self.connection = connection
-        self._made: dict[str, object] = {}
+        self._made: dict[str, Any] = {}
 
     def live_request(self, recorded: Recorded) -> LiveRequest:
         """The recorded request's body with the placeholders it carries replaced by live values,
@@ -144,20 +144,21 @@ class ReplayWorld:
             return LiveRequest(recorded.body)
         params, encode = _parse(recorded)
         try:
-            if path == "/userinfo":
-                return LiveRequest(recorded.body, f"Bearer {self._user_token(self._public_client()[0])}")
-            if path in MFA_BEARER_PATHS:
-                bearer = f"Bearer {self._mfa_token(WEB_CLIENT_ID, WEB_CLIENT_SECRET)}"
-                live = self._substitute(path, dict(params)) if params else params
-                return LiveRequest(recorded.body if live == params else encode(live), bearer)
-            if params is None:
-                return LiveRequest(recorded.body)
-            live = self._substitute(path, dict(params))
+            authorization = self._stripped_authorization(path)
+            live = self._substitute(path, dict(params)) if params else params
         except (WorldError, TransportError):
             return LiveRequest(recorded.body)
-        return LiveRequest(recorded.body if live == params else encode(live))
+        return LiveRequest(recorded.body if live == params else encode(live), authorization)
 
     # --- the placeholders a request carries ----------------------------------------------------
+
+    def _stripped_authorization(self, path: str) -> str:
+        """The bearer token the recorder stripped: the user's (/userinfo) or the mfa_token."""
+        if path == "/userinfo":
+            return f"Bearer {self._user_token(self._public_client()[0])}"
+        if path in MFA_BEARER_PATHS:
+            return f"Bearer {self._mfa_token(WEB_CLIENT_ID, WEB_CLIENT_SECRET)}"
+        return ""
 
     def _substitute(self, path: str, params: dict) -> dict:
         client_id, secret = self._client(params)
@@ -165,27 +166,36 @@ class ReplayWorld:
             params["client_id"] = client_id
             if params.get("client_secret") == FAKE_CLIENT_SECRET:
                 params["client_secret"] = secret
+        self._objects_named(path, params, client_id)
+        self._flow_values(params, client_id, secret)
+        return params
+
+    def _objects_named(self, path: str, params: dict, client_id: str) -> None:
+        """The recording tenant's objects the request names, made here if they are not yet."""
         if params.get("audience") in RECORDED_AUDIENCES:
             self._api(params["audience"])
             if params.get("grant_type") == "client_credentials":
                 self._client_grant(client_id, params["audience"])
         if params.get("username") == USER["username"] and params.get("grant_type") == "password":
             self._user()
-        if params.get("grant_type") == "authorization_code" and params.get("code") in AUTHORIZATION_CODES:
+        if path == "/passwordless/start" and params.get("connection") in PASSWORDLESS_CONNECTIONS:
+            self._passwordless_connection(params["connection"])
+        if path == "/dbconnections/signup":
+            self._signup_policy()
+
+    def _flow_values(self, params: dict, client_id: str, secret: str) -> None:
+        """Codes and tokens only a flow produces, obtained now for the request's client."""
+        grant_type = params.get("grant_type")
+        if grant_type == "authorization_code" and params.get("code") in AUTHORIZATION_CODES:
             params["code"] = self._authorization_code(client_id, params.get("redirect_uri"),
                                                       params.get("code_verifier"))
-        if params.get("mfa_token") == FAKE_MFA_TOKEN and params.get("grant_type") == MFA_OTP_GRANT:
+        if grant_type == MFA_OTP_GRANT and params.get("mfa_token") == FAKE_MFA_TOKEN:
             params["mfa_token"], params["otp"] = self._mfa_otp(client_id, secret)
         for key in ("refresh_token", "token"):
             if params.get(key) == FAKE_REFRESH_TOKEN:
                 params[key] = self._refresh_token(client_id, secret)
         if params.get("otp") == PASSWORDLESS_OTP and params.get("realm") in PASSWORDLESS_CONNECTIONS:
             params["otp"] = self._passwordless_code(client_id, params["realm"], params["username"])
-        if path == "/passwordless/start" and params.get("connection") in PASSWORDLESS_CONNECTIONS:
-            self._passwordless_connection(params["connection"])
-        if path == "/dbconnections/signup":
-            self._signup_policy()
-        return params
 
     def _client(self, params: dict) -> tuple[str, str]:
         """(live client id, its secret) for the request's recorded client_id ("" if not a fake)."""
@@ -200,12 +210,12 @@ class ReplayWorld:
 
     # --- objects, made on first use ----------------------------------------------------------
 
-    def _once(self, key: str, make: Callable[[], object]) -> object:
+    def _once(self, key: str, make: Callable[[], Any]) -> Any:
         if key not in self._made:
             self._made[key] = make()
         return self._made[key]
 
-    def _management(self, method: str, path: str, document: dict | None = None) -> object:
+    def _management(self, method: str, path: str, document: Any = None) -> Any:
         try:
             return self.connection.call(method, path, document, bearer=True)
         except TransportError as exc:
@@ -214,7 +224,7 @@ class ReplayWorld:
     def _public_client(self) -> tuple[str, str]:
         return self._once("public client", lambda: self._new_client({
             "name": "parity: the recording tenant's public client", "app_type": "native",
-            "token_endpoint_auth_method": "none", "callbacks": ["http://localhost:3000"],
+            "token_endpoint_auth_method": "none", "callbacks": [RECORDED_CALLBACK],
             # Auth0 answered the refresh grant with a new refresh token: the client rotated them
             "refresh_token": {"rotation_type": "rotating", "expiration_type": "expiring"},
             "grant_types": ["authorization_code", "refresh_token", "password",
@@ -240,7 +250,7 @@ class ReplayWorld:
             "POST", "/api/v2/client-grants", {"client_id": client_id, "audience": audience, "scope": []}))
 
     def _database_connection(self) -> dict:
-        return self._once("database", lambda: self._management(  # type: ignore[return-value]
+        return self._once("database", lambda: self._management(
             "GET", "/api/v2/connections?name=Username-Password-Authentication")[0])
 
     def _enable_on(self, connection: dict, client_id: str) -> None:
@@ -266,8 +276,8 @@ class ReplayWorld:
             self._patch_database_options(requires_username=True)
             user = self._management("POST", "/api/v2/users", {"connection": "Username-Password-Authentication",
                                                               **USER, "email_verified": True})
-            return user["user_id"]  # type: ignore[index]
-        return self._once("user", make)  # type: ignore[return-value]
+            return user["user_id"]
+        return self._once("user", make)
 
     def _passwordless_connection(self, name: str) -> None:
         def make() -> None:
@@ -306,7 +316,7 @@ class ReplayWorld:
     def _web_client_callback(self) -> None:
         def make() -> None:
             client = self._management("GET", f"/api/v2/clients/{WEB_CLIENT_ID}?fields=callbacks")
-            callbacks = [*client.get("callbacks", []), RECORDED_CALLBACK]  # type: ignore[union-attr]
+            callbacks = [*client.get("callbacks", []), RECORDED_CALLBACK]
             self._management("PATCH", f"/api/v2/clients/{WEB_CLIENT_ID}", {"callbacks": callbacks})
         self._once("web client callback", make)
 
@@ -351,7 +361,7 @@ class ReplayWorld:
     def _require_mfa(self) -> None:
         for factor in MFA_FACTORS:
             self._management("PUT", f"/api/v2/guardian/factors/{factor}", {"enabled": True})
-        self._management("PUT", "/api/v2/guardian/policies", ["all-applications"])  # type: ignore[arg-type]
+        self._management("PUT", "/api/v2/guardian/policies", ["all-applications"])
 
     def _refresh_token(self, client_id: str, secret: str) -> str:
         return self._password_grant(client_id, secret, "openid profile email offline_access")["refresh_token"]
