@@ -111,12 +111,18 @@ def _build_new_user(tenant: "Tenant", body: dict) -> UserRecord:
 
 
 def _require_create_fields(body: dict, email: str | None, username: str | None, options: dict) -> None:
-    if not email and "phone_number" not in body:
+    if not email and "phone_number" not in body and not (username and _identifier(options, "username")):
         raise bad_request("Payload validation error: 'Missing required property: email'.")
     if "password" not in body:
         raise bad_request("Payload validation error: 'Missing required property: password'.")
     if options.get("requires_username") and not username:
         raise bad_request("Payload validation error: 'Missing required property: username'.")
+
+
+def _identifier(options: dict, name: str) -> bool:
+    """Whether a flexible-identifier connection (options.attributes) signs users in by `name`."""
+    attributes = options.get("attributes")
+    return isinstance(attributes, dict) and bool(((attributes.get(name) or {}).get("identifier") or {}).get("active"))
 
 
 def _check_app_metadata(app_metadata: Any) -> None:
