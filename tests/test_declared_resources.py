@@ -282,7 +282,14 @@ def test_no_spec_operation_answers_the_route_not_found_404(api: Api):
         assert response.status_code < 500, f"{key}: {response.text}"
         if response.status_code == 404 and response.json() == GENERIC_404:
             generic.append(key)
+        elif response.status_code == 405 and key not in IMPLEMENTED_ON_ANOTHER_BRANCH:
+            generic.append(key)  # "method not allowed": the path exists, this operation does not
     assert generic == []
+
+
+# TEMPORARY: another branch implements these two at the same time; the lead removes this list
+# when merging it, and the walk above then holds them to the same rule as every operation.
+IMPLEMENTED_ON_ANOTHER_BRANCH = frozenset({"POST /guardian/enrollments/ticket", "POST /refresh-tokens/revoke"})
 
 
 # --- the audit trail ---------------------------------------------------------------------------
