@@ -10,9 +10,12 @@ import json
 
 import pytest
 import requests
+from auth0.management import ManagementClient
 from conftest import Api, new_user
 from management_spec import insufficient_scope_body, response_validator
 from oauth_helpers import REALM, WEB_ID, WEB_SECRET, token_request
+
+from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
 CONNECTION = "Username-Password-Authentication"
 PASSWORD = "Imp0rted-Secret!"
@@ -203,3 +206,25 @@ def test_export_errors(api, mockidp):
     bad_format = api.post("/api/v2/jobs/users-exports", json={"format": "xml"})
     assert bad_format.status_code == 400
     assert requests.get(f"{mockidp.url}/exports/job_nothing.csv.gz", timeout=30).status_code == 404
+
+
+def test_the_official_python_sdk_imports_and_exports(mockidp, monkeypatch):
+    """auth0-python, unchanged, over HTTPS: jobs.users_imports.create uploads the file as its
+    multipart part, jobs.users_exports.create asks for the export, jobs.get follows both."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(mockidp.ca_bundle))
+    sdk = ManagementClient(domain=mockidp.domain, client_id=DEFAULT_M2M_CLIENT_ID,
+                           client_secret=DEFAULT_M2M_CLIENT_SECRET)
+    cid = connection_id(Api(mockidp.url, mockidp.management_token()))
+    users = json.dumps([{"email": "sdk.import@example.com", "email_verified": True, "password_hash": PASSWORD_HASH,
+                         "app_metadata": {"plan": "gold"}}]).encode()
+    job = sdk.jobs.users_imports.create(users=("users.json", users, "application/json"), connection_id=cid,
+                                        upsert=False, send_completion_email=False)
+    assert (job.type, job.status, job.connection_id) == ("users_import", "pending", cid)
+    done = sdk.jobs.get(job.id)
+    assert (done.status, done.summary.inserted, done.summary.failed) == ("completed", 1, 0)
+    export = sdk.jobs.users_exports.create(connection_id=cid, format="json",
+                                           fields=[{"name": "email"}, {"name": "app_metadata.plan"}])
+    location = sdk.jobs.get(export.id).location
+    rows = [json.loads(line) for line in
+            gzip.decompress(requests.get(location, timeout=30, verify=str(mockidp.ca_bundle)).content).splitlines()]
+    assert {"email": "sdk.import@example.com", "app_metadata.plan": "gold"} in rows
