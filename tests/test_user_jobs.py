@@ -50,6 +50,7 @@ def test_import_answers_the_recorded_pending_job_then_completes_with_its_summary
     assert set(job) == {"type", "status", "connection_id", "connection", "created_at", "id"}
     assert (job["type"], job["status"], job["connection"]) == ("users_import", "pending", CONNECTION)
     done = finished_job(api, job["id"])
+    assert list(done) == ["type", "status", "connection_id", "summary", "connection", "created_at", "id"]  # recorded
     assert done["status"] == "completed"
     assert done["summary"] == {"failed": 0, "updated": 0, "inserted": 1, "total": 1}
     [user] = api.get("/api/v2/users-by-email", params={"email": "auzironian@example.com"}).json()
@@ -118,11 +119,11 @@ def test_a_file_that_is_no_json_array_fails_the_job(api, payload, details):
 
 @pytest.mark.parametrize(("change", "status", "message"), [
     ({"connection_id": "con_0000000000000000"}, 400, "The connection does not exist."),
-    ({"connection_id": "nope"}, 400, "Payload validation error: 'String does not match pattern "
-                                     "^con_[A-Za-z0-9]{16}$' on property connection_id."),
+    ({"connection_id": "nope"}, 400, ("Payload validation error: 'String does not match pattern "
+                                      "^con_[A-Za-z0-9]{16}$' on property connection_id.")),
     ({"connection_id": ""}, 400, "Must provide 'connection_id' as multipart part."),
-    ({"upsert": "maybe"}, 400, "Payload validation error: 'Expected type boolean but found type string' "
-                               "on property upsert."),
+    ({"upsert": "maybe"}, 400, ("Payload validation error: 'Expected type boolean but found type string' "
+                                "on property upsert.")),
 ])
 def test_import_request_errors(api, change, status, message):
     response = start_import(api, [{"email": "x@example.com"}], **change)

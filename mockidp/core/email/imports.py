@@ -68,8 +68,18 @@ def create_import_job(tenant: "Tenant", form: dict[str, str], users_file: bytes 
                "id": ids.prefixed("job", tenant.rng)}
         if form.get("external_id"):
             job["external_id"] = form["external_id"]
-        tenant.directory.jobs[job["id"]] = {**job, **_run(tenant, connection, users_file, upsert)}
+        tenant.directory.jobs[job["id"]] = _finished(job, _run(tenant, connection, users_file, upsert))
     return job
+
+
+def _finished(job: dict, outcome: dict) -> dict:
+    """The job as GET /jobs/{id} shows it once run, in the recorded order of its keys (`summary`
+    after `connection_id`), and what the job keeps for its errors."""
+    head = {"type": job["type"], "status": outcome.pop("status"), "connection_id": job["connection_id"]}
+    if "summary" in outcome:
+        head["summary"] = outcome.pop("summary")
+    rest = {key: value for key, value in job.items() if key not in head}
+    return {**head, **rest, **outcome}
 
 
 def _boolean(form: dict[str, str], name: str, default: bool) -> bool:
