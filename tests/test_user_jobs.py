@@ -229,3 +229,17 @@ def test_the_official_python_sdk_imports_and_exports(mockidp, monkeypatch):
     rows = [json.loads(line) for line in
             gzip.decompress(requests.get(location, timeout=30, verify=str(mockidp.ca_bundle)).content).splitlines()]
     assert {"email": "sdk.import@example.com", "app_metadata.plan": "gold"} in rows
+
+
+def test_a_chunked_import_over_the_limit_is_refused_with_the_import_limit(api):
+    """No Content-Length (a streamed upload): the limit applies as the body is read."""
+    boundary = "b0undary"
+    payload = json.dumps([{"email": "big@example.com", "name": "x" * 600_000}]).encode()
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"connection_id\"\r\n\r\n{connection_id(api)}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"users\"; filename=\"users.json\"\r\n"
+            f"Content-Type: application/json\r\n\r\n").encode() + payload + f"\r\n--{boundary}--\r\n".encode()
+    response = api.post("/api/v2/jobs/users-imports", data=iter([body]),
+                        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert (response.status_code, response.json()["message"]) == (
+        413, "Payload content length greater than maximum allowed: 512000")
+    assert api.get("/api/v2/users-by-email", params={"email": "big@example.com"}).json() == []

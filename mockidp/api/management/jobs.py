@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...core.email import exports, imports, jobs
 from ...core.tenant.errors import bad_request
@@ -28,9 +29,13 @@ def create_users_import_job():
     if request.mimetype != "multipart/form-data":
         raise bad_request("Payload validation error: 'Invalid multipart payload format'.")
     request.max_content_length = imports.MAX_PAYLOAD_BYTES  # a chunked body is cut off at the limit
-    upload = request.files.get("users")
-    users_file = upload.read() if upload is not None else request.form.get("users", "").encode() or None
-    job = imports.create_import_job(tenant(), request.form.to_dict(), users_file)
+    try:
+        upload = request.files.get("users")
+        form = request.form.to_dict()
+    except RequestEntityTooLarge:
+        imports.raise_payload_too_large()  # with the import's limit, not the 1 MB of other bodies
+    users_file = upload.read() if upload is not None else form.get("users", "").encode() or None
+    job = imports.create_import_job(tenant(), form, users_file)
     return json_response(job, 202)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..applications.passwords import BCRYPT_HASH
 from ..directory import changes, users
@@ -192,5 +192,5 @@ def import_errors(stored: dict) -> list[dict] | dict | None:
     return stored.get("import_errors") or None
 
 
-def raise_payload_too_large() -> None:
+def raise_payload_too_large() -> NoReturn:
     raise ManagementError(413, f"Payload content length greater than maximum allowed: {MAX_PAYLOAD_BYTES}")
