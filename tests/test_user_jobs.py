@@ -243,3 +243,21 @@ def test_a_chunked_import_over_the_limit_is_refused_with_the_import_limit(api):
     assert (response.status_code, response.json()["message"]) == (
         413, "Payload content length greater than maximum allowed: 512000")
     assert api.get("/api/v2/users-by-email", params={"email": "big@example.com"}).json() == []
+
+
+def test_jobs_and_their_files_travel_in_a_state_document(api, mockidp):
+    """The jobs (summary, errors, the export's rows) are tenant state like any other: a tenant made
+    from GET /_mock/state answers them the same."""
+    job = start_import(api, [{"email": "state@example.com"}, {"email": "state@example.com"}]).json()
+    export = api.post("/api/v2/jobs/users-exports", json={"format": "json", "fields": [{"name": "email"}]}).json()
+    state = mockidp.control("GET", "/state")
+    copy = mockidp.control("POST", "/tenants", {"name": "jobs-copy", "state": state})
+    try:
+        twin = Api(copy["url"], mockidp.management_token(base_url=copy["url"]))
+        assert finished_job(twin, job["id"])["summary"] == {"failed": 1, "updated": 0, "inserted": 1, "total": 2}
+        assert len(twin.get(f"/api/v2/jobs/{job['id']}/errors").json()) == 1
+        location = finished_job(twin, export["id"])["location"]
+        assert location.startswith(copy["url"] + "/exports/")  # the copy serves its own file
+        assert '{"email":"state@example.com"}' in download(location).decode().splitlines()
+    finally:
+        mockidp.control("DELETE", "/tenants/jobs-copy")

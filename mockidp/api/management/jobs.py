@@ -45,13 +45,13 @@ def create_users_export_job():
     body = read_body()
     query_args("POST /jobs/users-exports")
     validate_body("CreateExportUsersRequestContent", body)
-    return json_response(exports.create_export_job(tenant(), body, public_base_url()))
+    return json_response(exports.create_export_job(tenant(), body))
 
 
 @operation("GET /jobs/{id}")
 def get_job(id: str):
     query_args("GET /jobs/{id}")
-    return json_response(jobs.get_job(tenant(), id))
+    return json_response(jobs.get_job(tenant(), id, public_base_url()))
 
 
 @operation("GET /jobs/{id}/errors")

@@ -30,7 +30,7 @@ DEFAULT_FIELDS = ("user_id", "email", "email_verified", "username", "name", "nic
 PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def create_export_job(tenant: "Tenant", body: dict, base_url: str) -> dict:
+def create_export_job(tenant: "Tenant", body: dict) -> dict:
     with tenant.lock:
         connection = None
         if "connection_id" in body:
@@ -49,10 +49,14 @@ def create_export_job(tenant: "Tenant", body: dict, base_url: str) -> dict:
         job["created_at"] = iso(tenant.clock.now())
         job["id"] = ids.prefixed("job", tenant.rng)
         content = _render(job, _rows(tenant, connection, body))
-        location = f"{base_url}/exports/{job['id']}.{job['format']}.gz"
-        tenant.directory.jobs[job["id"]] = {**job, "status": "completed", "location": location,
-                                            "export_content": content}
+        tenant.directory.jobs[job["id"]] = {**job, "status": "completed", "export_content": content}
     return job
+
+
+def location(stored: dict, base_url: str) -> str:
+    """The file's URL on the host the caller used (as the issuer follows it), so a tenant made
+    from a state document serves its own copy."""
+    return f"{base_url}/exports/{stored['id']}.{stored['format']}.gz"
 
 
 def _rows(tenant: "Tenant", connection: dict | None, body: dict) -> list[dict]:

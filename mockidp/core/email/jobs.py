@@ -13,7 +13,7 @@ from ..directory import users
 from ..tenant import ids
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request
-from . import emails, imports
+from . import emails, exports, imports
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -39,13 +39,17 @@ def create_verification_email_job(tenant: "Tenant", body: dict, base_url: str) -
     return job
 
 
-def get_job(tenant: "Tenant", job_id: str) -> dict:
+def get_job(tenant: "Tenant", job_id: str, base_url: str = "") -> dict:
+    """The job as Auth0 shows it; `base_url` (the caller's) for a finished export's location."""
     with tenant.lock:
         stored = tenant.directory.jobs.get(job_id)
     if stored is None:
         raise ManagementError(404, "The job does not exist.", "inexistent_job")
     if stored["type"] != "verification_email":
-        return {key: value for key, value in stored.items() if key not in PRIVATE_KEYS}
+        job = {key: value for key, value in stored.items() if key not in PRIVATE_KEYS}
+        if stored["type"] == "users_export" and stored["status"] == "completed":
+            job["location"] = exports.location(stored, base_url)
+        return job
     message_id = stored["message_id"]
     outcome = tenant.mailroom.outcome(message_id) if message_id else None
     status = STATUS_BY_OUTCOME.get(outcome or "", "failed")
