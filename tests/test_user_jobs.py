@@ -181,7 +181,8 @@ def test_json_export_answers_the_recorded_job_and_serves_the_requested_fields(ap
                          "created_at", "id"]  # the recorded body, in its order
     assert (job["type"], job["status"], job["connection"]) == ("users_export", "pending", CONNECTION)
     done = finished_job(api, job["id"])
-    assert done["status"] == "completed" and done["location"].endswith(f"/exports/{job['id']}.json.gz")
+    assert done["status"] == "completed"
+    assert done["location"] == f"{api.base_url}/exports/{job['id']}/localhost.json.gz"  # named after the tenant
     rows = [json.loads(line) for line in download(done["location"]).decode().splitlines()]
     assert {"name": "Chuck", "email": first["email"], "identities[0].connection": CONNECTION} in rows
     assert all(set(row) == {"name", "email", "identities[0].connection"} for row in rows)
@@ -206,7 +207,17 @@ def test_export_errors(api, mockidp):
     assert (unknown.status_code, unknown.json()["message"]) == (400, "The connection does not exist.")
     bad_format = api.post("/api/v2/jobs/users-exports", json={"format": "xml"})
     assert bad_format.status_code == 400
-    assert requests.get(f"{mockidp.url}/exports/job_nothing.csv.gz", timeout=30).status_code == 404
+    assert requests.get(f"{mockidp.url}/exports/job_nothing/localhost.csv.gz", timeout=30).status_code == 404
+    too_many = api.post("/api/v2/jobs/users-exports", json={"fields": [{"name": f"f{n}"} for n in range(31)]})
+    assert (too_many.status_code, too_many.json()["message"]) == (
+        400, "Payload validation error: 'Array is too long (31), maximum 30' on property fields.")
+    everyone = api.post("/api/v2/jobs/users-exports", json={})
+    assert everyone.status_code == 200
+    response_validator("POST /jobs/users-exports", 200).validate(everyone.json())
+    assert "connection_id" not in everyone.json() and everyone.json()["format"] == "csv"
+    rows = list(csv.reader(io.StringIO(download(finished_job(api, everyone.json()["id"])["location"]).decode())))
+    assert rows[0][:3] == ["user_id", "email", "email_verified"]
+    assert len(rows) - 1 == len(api.get("/api/v2/users", params={"per_page": 100}).json())
 
 
 def test_the_official_python_sdk_imports_and_exports(mockidp, monkeypatch):
@@ -257,7 +268,7 @@ def test_jobs_and_their_files_travel_in_a_state_document(api, mockidp):
         assert finished_job(twin, job["id"])["summary"] == {"failed": 1, "updated": 0, "inserted": 1, "total": 2}
         assert len(twin.get(f"/api/v2/jobs/{job['id']}/errors").json()) == 1
         location = finished_job(twin, export["id"])["location"]
-        assert location.startswith(copy["url"] + "/exports/")  # the copy serves its own file
+        assert location.startswith(copy["url"] + f"/exports/{export['id']}/")  # the copy serves its own file
         assert '{"email":"state@example.com"}' in download(location).decode().splitlines()
     finally:
         mockidp.control("DELETE", "/tenants/jobs-copy")

@@ -1,6 +1,6 @@
 """Hosted pages behind the emailed and ticket links, as New Universal Login shows them:
 /u/reset-password (form, policy errors, success, expired/used link) and /u/email-verification;
-and /exports/{file}, a finished user export's download link.
+and /exports/{job}/{file}, a finished user export's download link.
 Texts are Auth0's English defaults for the reset-password and email-verification prompts."""
 from __future__ import annotations
 
@@ -170,11 +170,11 @@ UNBLOCK_PROBLEMS = {"invalid": "This link is invalid.", "used": tickets.PROBLEM_
                     "expired": tickets.PROBLEM_MESSAGES["expired"]}
 
 
-@hosted.get("/exports/<filename>")
-def export_file(filename: str):
+@hosted.get("/exports/<job_id>/<filename>")
+def export_file(job_id: str, filename: str):
     """A finished user export's file (core/email/exports.py): the job's `location`, a link that
     needs no token, as Auth0's pre-signed download URL needs none."""
-    data, media_type = exports.export_file(tenant(), filename)
+    data, media_type = exports.export_file(tenant(), job_id, filename, public_base_url())
     return Response(data, content_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

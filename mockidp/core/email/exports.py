@@ -2,9 +2,9 @@
 
 Like an import (imports.py), the job runs when it is created: the POST answers it "pending" (as
 recorded, TestJobManager_ExportUsers.yaml), GET /jobs/{id} sees it "completed" with a `location`.
-Auth0's location is a pre-signed download URL; mockidp's is a path on the tenant,
-`/exports/{job id}.{csv|json}.gz`, answered without a token (as a pre-signed URL is) by
-api/hosted.py. The file is gzipped: CSV with a header row, or JSON as Auth0 writes it, one user
+Auth0's location is a pre-signed download URL, `.../{job id}/{tenant name}.csv.gz`; mockidp's is
+that path on the tenant, `/exports/{job id}/{tenant name}.{csv|json}.gz`, answered without a
+token (as a pre-signed URL is) by api/hosted.py. The file is gzipped: CSV with a header row, or JSON as Auth0 writes it, one user
 object per line (NDJSON). Its rows are taken when the job runs, in creation order.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..tenant import ids
+from .mailroom import tenant_name
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 DEFAULT_FIELDS = ("user_id", "email", "email_verified", "username", "name", "nickname", "given_name",
                   "family_name", "picture", "phone_number", "blocked", "created_at", "updated_at",
                   "last_login", "logins_count")
+MAX_FIELDS = 30  # "you can only export up to 30 fields" (Auth0's bulk export docs)
 PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -37,6 +39,9 @@ def create_export_job(tenant: "Tenant", body: dict) -> dict:
             connection = tenant.directory.connections.get(body["connection_id"])
             if connection is None:
                 raise bad_request("The connection does not exist.", "inexistent_connection")
+        if len(body.get("fields", ())) > MAX_FIELDS:
+            raise bad_request(f"Payload validation error: 'Array is too long ({len(body['fields'])}), "
+                              f"maximum {MAX_FIELDS}' on property fields.")
         job: dict[str, Any] = {"type": "users_export", "status": "pending"}
         if connection is not None:
             job["connection_id"] = connection["id"]
@@ -44,8 +49,9 @@ def create_export_job(tenant: "Tenant", body: dict) -> dict:
         for key in ("limit", "fields"):
             if key in body:
                 job[key] = body[key]
-        if connection is not None:
-            job["connection"] = connection["name"]
+        # The spec requires `connection`; without a connection_id every user is exported and
+        # Auth0's value for it is unrecorded: an empty name (docs/behaviour.md).
+        job["connection"] = connection["name"] if connection is not None else ""
         job["created_at"] = iso(tenant.clock.now())
         job["id"] = ids.prefixed("job", tenant.rng)
         content = _render(job, _rows(tenant, connection, body))
@@ -55,8 +61,12 @@ def create_export_job(tenant: "Tenant", body: dict) -> dict:
 
 def location(stored: dict, base_url: str) -> str:
     """The file's URL on the host the caller used (as the issuer follows it), so a tenant made
-    from a state document serves its own copy."""
-    return f"{base_url}/exports/{stored['id']}.{stored['format']}.gz"
+    from a state document serves its own copy. Named as Auth0 names it: the tenant's name."""
+    return f"{base_url}/exports/{stored['id']}/{file_name(stored, base_url)}"
+
+
+def file_name(stored: dict, base_url: str) -> str:
+    return f"{tenant_name(base_url)}.{stored['format']}.gz"
 
 
 def _rows(tenant: "Tenant", connection: dict | None, body: dict) -> list[dict]:
@@ -115,13 +125,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def export_file(tenant: "Tenant", filename: str) -> tuple[bytes, str]:
-    """The gzipped file of a finished export (`{job id}.{format}.gz`) and its media type.
-    Gzipped with a fixed mtime, so the same export is the same bytes."""
-    job_id, _, suffix = filename.partition(".")
+def export_file(tenant: "Tenant", job_id: str, filename: str, base_url: str) -> tuple[bytes, str]:
+    """The gzipped file of a finished export and its media type. Gzipped with a fixed mtime, so
+    the same export is the same bytes."""
     with tenant.lock:
         stored = tenant.directory.jobs.get(job_id)
-    if stored is None or stored["type"] != "users_export" or suffix != f"{stored['format']}.gz":
+    if stored is None or stored["type"] != "users_export" or filename != file_name(stored, base_url):
         raise ManagementError(404, "Not Found")
     data = gzip.compress(stored["export_content"].encode("utf-8"), mtime=0)
     return data, "application/gzip"
