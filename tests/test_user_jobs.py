@@ -57,6 +57,11 @@ def test_import_answers_the_recorded_pending_job_then_completes_with_its_summary
     assert user["email_verified"] is True and user["identities"][0]["connection"] == CONNECTION
     assert user["nickname"] == "auzironian"
     assert api.get(f"/api/v2/jobs/{job['id']}/errors").status_code == 204
+    [logged] = api.get("/api/v2/logs", params={"q": 'type:"sapi"'}).json()
+    assert logged["description"] == "Create import users job"
+    assert logged["details"]["request"]["body"] == {"connection_id": job["connection_id"], "upsert": "true",
+                                                    "send_completion_email": "false"}  # not the file
+    assert logged["details"]["response"]["statusCode"] == 202
 
 
 def test_an_imported_bcrypt_user_logs_in_with_the_password_grant(api, mockidp):
