@@ -56,6 +56,19 @@ def test_the_ticket_page_enrolls_a_totp_app_once(mockidp, api: Api, user):
     assert again.status_code == 400 and "This URL can be used only once" in again.text
 
 
+def test_an_enrolled_user_needs_allow_multiple_enrollments(mockidp, api: Api, user):
+    first = ticket_for(api, user)["ticket_url"]
+    secret = text_of(requests.get(first, timeout=30).text, "secret")
+    assert requests.post(first, data={"code": mockidp.totp(secret)}, timeout=30).status_code == 200
+    refused = requests.get(ticket_for(api, user)["ticket_url"], timeout=30)
+    assert refused.status_code == 400 and "already enrolled" in refused.text
+    another = ticket_for(api, user, allow_multiple_enrollments=True)["ticket_url"]
+    second = text_of(requests.get(another, timeout=30).text, "secret")
+    done = requests.post(another, data={"code": mockidp.totp(second)}, timeout=30)
+    assert done.status_code == 200 and "Your authenticator app is enrolled." in done.text  # no new recovery code
+    assert len(api.get(f"/api/v2/users/{user['user_id']}/enrollments").json()) == 2
+
+
 def test_the_ticket_expires_on_the_tenant_clock(mockidp, api: Api, user):
     link = ticket_for(api, user)["ticket_url"]
     mockidp.advance(5 * 86400 - 1)
@@ -131,4 +144,6 @@ def test_revoke_refuses_bad_combinations_before_revoking_anything(mockidp, api: 
     assert_error(api.post(REVOKE, json={"user_id": alice, "client_id": SPA_ID, "audience": "https://nope"}),
                  400, "Resource server not found.", "invalid_body")
     assert api.post(REVOKE, json={"ids": []}).status_code == 400
+    assert_error(api.post(REVOKE, json={"ids": [family] * 101}), 400,
+                 "Payload validation error: 'Array is too long (101), maximum 100' on property ids.", "invalid_body")
     assert _refreshes(mockidp, refresh)

@@ -25,6 +25,7 @@ INVALID_CODE = "The code you entered is invalid"
 NO_CODE = "Enter the code"
 TOO_MANY = "Too many failed codes. Wait for some minutes before retrying."
 NO_PHONE = "Enter a phone number"
+ALREADY_ENROLLED = "You are already enrolled in multi-factor authentication."
 INVALID_PHONE = "The phone number is invalid. Enter it with its country code, e.g. +14155550100"
 
 
@@ -191,6 +192,8 @@ def ticket_enrollment():
             error = _error_text(enrollments.confirm_ticket(tenant(), ticket_id, code)) if code else NO_CODE
             if error is None:
                 return _enrolled(enrollment)
+    except enrollments.AlreadyEnrolled:
+        return message_page("error", "Already Enrolled", ALREADY_ENROLLED, 400, page_title="Secure Your Account")
     except TicketProblem as problem:
         return message_page("error", "Link Expired" if problem.reason == "expired" else "Invalid Link",
                             problem.message, 400, page_title="Secure Your Account")

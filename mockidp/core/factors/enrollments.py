@@ -115,11 +115,19 @@ def ticket_url(ticket: dict) -> str:
     return f"{ticket['base_url']}{ENROLLMENT_PAGE}?ticket={ticket['id']}"
 
 
+class AlreadyEnrolled(Exception):
+    """The user has a confirmed factor and the ticket does not allow another."""
+
+
 def ticket_enrollment(tenant: "Tenant", ticket_id: str) -> dict:
     """The TOTP secret the page shows: drawn on the first view, the same on a reload
-    (tickets.TicketProblem for a ticket that is unknown, used or expired)."""
+    (tickets.TicketProblem for a ticket that is unknown, used or expired; AlreadyEnrolled for a
+    user enrolled since, unless the ticket has `allow_multiple_enrollments`)."""
     with tenant.lock:
         ticket = tickets.usable(tenant, ticket_id, ENROLLMENT_TICKET)
+        if not ticket["allow_multiple_enrollments"] and any(
+                each["active"] for each in tenant.directory.authenticators.get(ticket["user_id"], ())):
+            raise AlreadyEnrolled()
         if "enrollment" not in ticket:
             enrollment = mfa.enroll_otp(tenant, ticket["user_id"])
             ticket = tickets.annotate(tenant, ticket_id, ENROLLMENT_TICKET, enrollment=enrollment)

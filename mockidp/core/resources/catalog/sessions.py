@@ -74,6 +74,9 @@ def _revoke_refresh_token(tenant, record: dict) -> None:
     refresh_tokens.revoke_family(tenant, record["family_id"])
 
 
+MAX_IDS = 100
+
+
 def _revoke_refresh_tokens(tenant, record_id, body, *_) -> tuple[int, dict]:
     """POST /refresh-tokens/revoke: by `ids` (families; unknown ones are skipped), or a user's,
     narrowed to a client and then to an API. Everything is checked before anything is revoked."""
@@ -82,6 +85,9 @@ def _revoke_refresh_tokens(tenant, record_id, body, *_) -> tuple[int, dict]:
     if ("ids" in body) == bool(by_user) or by_user not in (["user_id"], ["user_id", "client_id"],
                                                           ["user_id", "client_id", "audience"], []):
         raise bad_request("Invalid combination of parameters.")
+    if len(body.get("ids") or ()) > MAX_IDS:  # the spec's prose: "Limited to 100 at a time"
+        raise bad_request(f"Payload validation error: 'Array is too long ({len(body['ids'])}), maximum {MAX_IDS}' "
+                          "on property ids.")
     if "ids" in body:
         families = set(body["ids"])
         chosen = [record for record in tenant.directory.refresh_tokens.values() if record["family_id"] in families]
