@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from conftest import Api
 from jsonschema import Draft202012Validator
 from management_crud import assert_error
