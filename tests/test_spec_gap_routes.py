@@ -5,8 +5,6 @@ then on) and an event stream's delivery stats. Each answer is checked against th
 list documents for it, with its scope and its 400 for a bad body."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from conftest import Api
 from jsonschema import Draft202012Validator
 from management_crud import assert_error
@@ -138,24 +136,46 @@ def test_blacklist_refuses_bad_bodies_and_needs_its_scope(mockidp, api: Api):
 
 # --- event stream stats -------------------------------------------------------------------------
 
-def test_event_stream_stats_have_auth0s_window_and_zero_counts(mockidp, api: Api):
-    stream = api.post("/api/v2/event-streams", json={
+def _stream(api: Api) -> dict:
+    return api.post("/api/v2/event-streams", json={
         "name": "hooks", "subscriptions": [{"event_type": "user.created"}],
         "destination": {"type": "webhook", "configuration": {
             "webhook_endpoint": "https://example.com/hook",
             "webhook_authorization": {"method": "bearer", "token": "t"}}}}).json()
+
+
+def test_event_stream_stats_have_auth0s_window_and_zero_counts(mockidp, api: Api):
+    mockidp.freeze("2025-09-08T06:34:34Z")  # the recorded instant: its window and buckets follow
+    stream = _stream(api)
     assert api.post(f"/api/v2/event-streams/{stream['id']}/test", json={"event_type": "user.created"}).status_code == 202
     stats = documented("GET /event-streams/{id}/stats", api.get(f"/api/v2/event-streams/{stream['id']}/stats"))
     assert (stats["id"], stats["name"]) == (stream["id"], "hooks")
-    date_from = datetime.fromisoformat(stats["window"]["date_from"])
-    date_to = datetime.fromisoformat(stats["window"]["date_to"])
-    now = mockidp.tenant.clock.now()
-    assert date_to.minute == 0 and date_to - now <= (date_to - date_from) / 14 / 24
-    assert (date_to - date_from).total_seconds() == 14 * 86400 + 3600
-    assert len(stats["buckets"]) == 15 and stats["buckets"][-1].startswith(now.astimezone(UTC).date().isoformat())
-    assert [(metric["name"], metric["window_total"], metric["data"]) for metric in stats["metrics"]] == [
-        ("auth0.event_streams.successful_deliveries", 0, [0] * 15),
-        ("auth0.event_streams.failed_deliveries", 0, [0] * 15)]
+    assert stats["window"] == {"date_from": "2025-08-25T06:00:00.000Z", "date_to": "2025-09-08T07:00:00.000Z",
+                               "bucket_interval": {"scale_factor": 86400}}
+    assert stats["buckets"] == [f"2025-08-{day}T00:00:00.000Z" for day in range(25, 32)] + [
+        f"2025-09-0{day}T00:00:00.000Z" for day in range(1, 9)]
+    assert [(metric["name"], metric["window_total"], metric["type"], metric["data"]) for metric in stats["metrics"]] == [
+        ("auth0.event_streams.successful_deliveries", 0, "sum", [0] * 15),
+        ("auth0.event_streams.failed_deliveries", 0, "sum", [0] * 15)]
+
+
+def test_event_stream_stats_count_delivery_attempts_per_day(mockidp, api: Api):
+    """mockidp pushes nothing, so its deliveries have no attempts: a state with attempts (as a
+    snapshot could hold) shows how they are counted, per day and inside the window only."""
+    mockidp.freeze("2025-09-08T06:34:34Z")
+    stream = _stream(api)
+    tenant = mockidp.tenant
+    attempts = [{"status": "failed", "timestamp": "2025-09-08T06:30:00.000Z"},
+                {"status": "failed", "timestamp": "2025-09-08T06:31:00.000Z"},
+                {"status": "success", "timestamp": "2025-08-26T12:00:00.000Z"},
+                {"status": "success", "timestamp": "2025-08-25T05:00:00.000Z"}]  # before the window
+    with tenant.lock:
+        deliveries = {"evt_1": {"id": "evt_1", "event_stream_id": stream["id"], "event_type": "user.created",
+                                "status": "failed", "attempts": attempts}}
+        tenant.directory.resources = {**tenant.directory.resources, "/event-streams/{id}/deliveries": deliveries}
+    metrics = api.get(f"/api/v2/event-streams/{stream['id']}/stats").json()["metrics"]
+    assert [(metric["window_total"], metric["data"]) for metric in metrics] == [
+        (1, [0, 1] + [0] * 13), (2, [0] * 14 + [2])]
 
 
 def test_stats_of_an_unknown_stream_are_404(api: Api):
