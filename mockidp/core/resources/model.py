@@ -43,6 +43,7 @@ class Resource(NamedTuple):
     id_fields: tuple[str, ...] = ()        # a singleton's body names its path parameters (prompt, screen)
     merge_objects: tuple[str, ...] = ()    # keys whose object value a PATCH merges (null drops)
     patch_echoes: bool = False             # a PATCH answers only the keys it was sent
+    put_echoes: bool = False               # a PUT answers only the keys it was sent (WebAuthn settings)
     hidden: tuple[str, ...] = ()           # accepted on write, never returned (secrets)
     fixed: Mapping[str, Mapping[str, Any]] | None = None  # a fixed set of records by id (no POST)
     on_create: Hook | None = None          # (tenant, record) -> record: derived keys
