@@ -15,15 +15,13 @@ from contextlib import closing, contextmanager
 
 import pytest
 import requests
-from auth0.authentication import Database
-from auth0.management import ManagementClient
 from conftest import Api
+from test_tenants import auth0_python_round_trip
 from jose import jwt
 
 from mockidp.listeners import PortRange
 from mockidp.runtime import MockIdP
 from mockidp.server import MAX_REQUEST_LINE
-from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
 
 SPA = "mockidpSpaClient0000000000000000"
 CONNECTION = "Username-Password-Authentication"
@@ -139,20 +137,7 @@ def test_a_listener_tenant_is_served_at_the_root_of_its_own_ports(mockidp, new_t
 
 
 def test_auth0_python_takes_a_listener_tenants_domain_unchanged(mockidp, new_tenant, monkeypatch):
-    monkeypatch.setenv("SSL_CERT_FILE", str(mockidp.ca_bundle))       # httpx (Management API)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(mockidp.ca_bundle))  # requests (Authentication API)
-    made = new_tenant()
-    sdk = ManagementClient(domain=made["domain"], client_id=DEFAULT_M2M_CLIENT_ID,
-                           client_secret=DEFAULT_M2M_CLIENT_SECRET)
-    created = sdk.users.create(connection=CONNECTION, email="sdk@example.com", password="Sup3r$ecret!")
-    assert [u.email for u in sdk.users.list(q='email:"sdk@example.com"')] == ["sdk@example.com"]
-    assert sdk.users.get(created.user_id).email == "sdk@example.com"
-    database = Database(made["domain"], SPA)
-    assert database.change_password(email="sdk@example.com", connection=CONNECTION) == \
-        "We've just sent you an email to reset your password."
-    sent = requests.get(f"{made['url']}/_mock/outbox", timeout=10).json()["messages"]
-    assert sent[-1]["url"].startswith(f"{made['https_url']}/u/reset-password?ticket=")
-    assert mockidp.outbox(to="sdk@example.com") == []  # the default tenant saw nothing
+    auth0_python_round_trip(mockidp, new_tenant(), monkeypatch)
 
 
 def test_same_seed_same_ids_and_nothing_shared(mockidp, new_tenant):

@@ -184,10 +184,12 @@ def test_duplicates_unknowns_and_deletion(mockidp, control, new_tenant):
     assert recreated.status_code == 201
 
 
-def test_auth0_python_over_https_against_a_named_tenant(mockidp, new_tenant, monkeypatch):
+def auth0_python_round_trip(mockidp, made: dict, monkeypatch) -> None:
+    """auth0-python, given the tenant's `domain` unchanged: a user made, searched and read through
+    the Management API, a password-reset email through the Authentication API, and nothing of it
+    in the default tenant. Also run against a tenant's own listener (test_tenant_listeners.py)."""
     monkeypatch.setenv("SSL_CERT_FILE", str(mockidp.ca_bundle))       # httpx (Management API)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(mockidp.ca_bundle))  # requests (Authentication API)
-    made = new_tenant()
     sdk = ManagementClient(domain=made["domain"], client_id=DEFAULT_M2M_CLIENT_ID,
                            client_secret=DEFAULT_M2M_CLIENT_SECRET)
     created = sdk.users.create(connection=CONNECTION, email="sdk@example.com", password="Sup3r$ecret!")
@@ -199,6 +201,10 @@ def test_auth0_python_over_https_against_a_named_tenant(mockidp, new_tenant, mon
     sent = requests.get(f"{made['url']}/_mock/outbox", timeout=10).json()["messages"]
     assert sent[-1]["url"].startswith(f"{made['https_url']}/u/reset-password?ticket=")
     assert mockidp.outbox(to="sdk@example.com") == []  # the default tenant saw nothing
+
+
+def test_auth0_python_over_https_against_a_named_tenant(mockidp, new_tenant, monkeypatch):
+    auth0_python_round_trip(mockidp, new_tenant(), monkeypatch)
 
 
 def test_node_auth0_over_https_against_a_named_tenant(mockidp, new_tenant):
