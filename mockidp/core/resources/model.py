@@ -30,6 +30,7 @@ class Resource(NamedTuple):
     # an "array" with a list_key switches to checkpoint paging when take or from is sent
     listing: str = "array"
     list_key: str | None = None            # the wrapper's key ("log_streams")
+    list_filters: tuple[str, ...] = ()     # query parameters a list keeps the records matching (user_id)
     unique: str | None = None              # a key whose value no two records may share (409)
     not_found: str = "The {name} does not exist."
     not_found_code: str | None = None      # errorCode of the 404 body, when Auth0 sends one
@@ -40,8 +41,10 @@ class Resource(NamedTuple):
     default_id: str | None = None          # an id naming the first record ("default" theme)
     id_fields: tuple[str, ...] = ()        # a singleton's body names its path parameters (prompt, screen)
     merge_objects: tuple[str, ...] = ()    # keys whose object value a PATCH merges (null drops)
+    null_resets: bool = False              # a PATCH's null restores the key's default (drops it if none)
     patch_echoes: bool = False             # a PATCH answers only the keys it was sent
     hidden: tuple[str, ...] = ()           # accepted on write, never returned (secrets)
+    known_keys_only: bool = False          # body keys the request schema does not name are ignored
     fixed: Mapping[str, Mapping[str, Any]] | None = None  # a fixed set of records by id (no POST)
     on_create: Hook | None = None          # (tenant, record) -> record: derived keys
     on_delete: Hook | None = None          # (tenant, record) -> None: effects elsewhere

@@ -51,11 +51,15 @@ def created_view(tenant: "Tenant", resource: Resource, record: dict) -> Any:
     return body
 
 
-def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None) -> list[Any]:
+def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None,
+               matching: Mapping[str, Any] | None = None) -> list[Any]:
     """Every record's body (or its summary, for resources whose lists summarize); under a
-    parent, only the parent's (which must exist)."""
+    parent, only the parent's (which must exist); with `matching`, only bodies holding those
+    values (the query's filters)."""
     bodies = [view(tenant, resource, record) for record in records(tenant, resource).values()
               if owner_id is None or record.get(resource.owner_field) == owner_id]
+    if matching:
+        bodies = [body for body in bodies if all(body.get(key) == value for key, value in matching.items())]
     if resource.list_view is not None:
         return [resource.list_view(tenant, body) for body in bodies]
     return bodies
@@ -124,8 +128,12 @@ def update(tenant: "Tenant", resource: Resource, record_id: str, body: dict, *, 
         else:
             record = {**current, **{key: _merged(resource, key, current.get(key), value)
                                     for key, value in json_copy(body).items()}}
+            if resource.null_resets:
+                record = _nulls_reset(resource, record)
         record = _stamped(tenant, resource, record, created=False)
         _store(tenant, resource, record_id, record)
+        if resource.source is not None:  # stored elsewhere, maybe reshaped (lifetimes in hours)
+            return find(tenant, resource, record_id, owner_id)
         return record
 
 
@@ -185,6 +193,16 @@ def _stamped(tenant: "Tenant", resource: Resource, record: dict, *, created: boo
     if resource.updated_at:
         record[resource.updated_at] = now
     return record
+
+
+def _nulls_reset(resource: Resource, record: dict) -> dict:
+    """Auth0 never answers these keys as null: a null sent in a PATCH brings back the default,
+    or removes the key when it has none (a logo URL), as it removes an object whose every key
+    was nulled (a font without its URL)."""
+    cleared = {key for key, value in record.items()
+               if value is None or (key in resource.merge_objects and value == {})}
+    reset = {key: json_copy(resource.defaults[key]) for key in cleared if key in resource.defaults}
+    return {key: reset.get(key, value) for key, value in record.items() if key not in cleared or key in reset}
 
 
 def _merged(resource: Resource, key: str, old: Any, new: Any) -> Any:

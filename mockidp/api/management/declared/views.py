@@ -12,7 +12,12 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from ....core.resources import store
 from ....core.tenant.errors import ManagementError
 from ...http import empty_response, json_response, read_body, tenant
-from ...validation import body_schema_for, scopes_for, validate_body
+from ...validation import (
+    body_schema_for,
+    schema_property_names,
+    scopes_for,
+    validate_body,
+)
 from ..common import checkpoint, paged, projection, query_args, wants_checkpoint
 from ..registry import authenticate, management, require_any_scope
 from .routes import Route, match
@@ -85,6 +90,10 @@ def _body(route: Route):
     schema = body_schema_for(route.key)
     if schema:
         validate_body(schema, body)
+        if route.resource.known_keys_only and isinstance(body, dict):
+            # an open schema lets anything through, but Auth0 keeps only what it knows
+            known = schema_property_names(schema)
+            body = {key: value for key, value in body.items() if key in known}
     return body
 
 
@@ -99,7 +108,8 @@ def _projected(body, args: dict):
 def list_records(route: Route, params):
     args = query_args(route.key)
     resource = route.resource
-    items = store.list_views(tenant(), resource, _owner_id(route, params))
+    matching = {key: args[key] for key in resource.list_filters if args.get(key) is not None}
+    items = store.list_views(tenant(), resource, _owner_id(route, params), matching)
     if resource.listing != "checkpoint":  # checkpoint paging reads each item's id
         items = [_projected(item, args) for item in items]
     if resource.listing == "offset":

@@ -8,8 +8,8 @@ from ...factors.sms import TEMPLATE_DEFAULTS as _SMS_TEMPLATES
 from ..model import Resource
 
 
-def _setting(path: str, **defaults) -> Resource:
-    return Resource(f"/guardian/factors/{path}", "setting", singleton=True, defaults=defaults)
+def _setting(path: str, hidden: tuple[str, ...] = (), **defaults) -> Resource:
+    return Resource(f"/guardian/factors/{path}", "setting", singleton=True, defaults=defaults, hidden=hidden)
 
 
 RESOURCES = [
@@ -23,9 +23,10 @@ RESOURCES = [
     _setting("sms/providers/twilio"),
     _setting("sms/selected-provider", provider="auth0"),
     _setting("sms/templates", **_SMS_TEMPLATES),
-    _setting("push-notification/providers/apns"),
-    _setting("push-notification/providers/fcm"),
-    _setting("push-notification/providers/fcmv1"),
-    _setting("push-notification/providers/sns"),
+    # the push providers' secrets are written, never read back (recorded: PUT answers without them)
+    _setting("push-notification/providers/apns", hidden=("p12",)),
+    _setting("push-notification/providers/fcm", hidden=("server_key",)),
+    _setting("push-notification/providers/fcmv1", hidden=("server_credentials",)),
+    _setting("push-notification/providers/sns", hidden=("aws_secret_access_key",)),
     _setting("push-notification/selected-provider", provider="guardian"),
 ]

@@ -142,8 +142,10 @@ _REFRESH_TOKEN = {"source": _refresh_tokens, "view": _refresh_token_view, "on_de
 RESOURCES = [
     Resource("/sessions", "session", **_SESSION, not_found="Session not found",
              not_found_code="session_not_found", delete_status=202, actions={"revoke": _revoke_session}),
+    # GET lists one user's (user_id is required; client_id narrows), checkpoint-paged
     Resource("/refresh-tokens", "refresh token", **_REFRESH_TOKEN, not_found="Refresh token not found",
-             not_found_code="refresh_token_not_found"),
+             not_found_code="refresh_token_not_found", listing="checkpoint", list_key="refresh_tokens",
+             list_filters=("user_id", "client_id")),
     # A user's: GET lists them (checkpoint paging), DELETE ends them all (202).
     Resource("/users/{user_id}/sessions", "session", **_SESSION, owner="user_id", listing="checkpoint",
              list_key="sessions", parent=_user_must_exist),

@@ -41,8 +41,10 @@ def _section(path: str, **defaults) -> Resource:
 
 
 RESOURCES = [
+    # a null removes the setting (recorded: TestTenantManager_NullableFields, _CountryCodes), so
+    # it reads as a new tenant's default again, or not at all
     Resource("/tenants/settings", "tenant settings", singleton=True, source=_tenant_settings,
-             save=_save_tenant_settings, merge_objects=("flags", "sessions")),
+             save=_save_tenant_settings, merge_objects=("flags", "sessions"), null_resets=True),
     Resource("/emails/provider", "email provider", singleton=True, starts_empty=True,
              not_found="There is not a configured email provider",
              not_found_code="inexistent_email_provider", view=_provider_view, delete_missing_ok=True,
@@ -59,7 +61,8 @@ RESOURCES = [
              challenge_password_reset_policy="never", allowlist=[], monitoring_mode_enabled=False),
     _section("/attack-protection/captcha", active_provider_id="auth_challenge",
              auth_challenge={"fail_open": False}),
-    _section("/attack-protection/phone-provider-protection", blocked_countries=[]),
+    # SMS fraud protection's exponential backoff is an Enterprise feature, off on a new tenant
+    _section("/attack-protection/phone-provider-protection", type="none"),
     _section("/risk-assessments/settings", enabled=False),
     _section("/risk-assessments/settings/new-device", remember_for=30),
     _section("/supplemental-signals", akamai_enabled=False),
@@ -72,7 +75,7 @@ RESOURCES = [
              not_found="NetworkACL with this ID was not found"),
     Resource("/keys/custom-signing", "custom signing keys", singleton=True, starts_empty=True,
              not_found="No custom signing keys found", not_found_code="inexistent_custom_signing_keys"),
-    Resource("/keys/encryption", "encryption key", id_key="kid",
+    Resource("/keys/encryption", "encryption key", id_key="kid", known_keys_only=True,
              defaults={"state": "pre-activation", "parent_kid": None}, created_at="created_at",
              updated_at="updated_at", listing="offset", list_key="keys"),
 ]
