@@ -84,6 +84,12 @@ def response_validator(operation_key: str, status: int) -> Draft202012Validator 
                                   format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+def schema_validator(schema_name: str) -> Draft202012Validator:
+    """A validator for one of the spec's component schemas (an SSE message's JSON, say)."""
+    return Draft202012Validator({"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=_registry(),
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def documented_statuses(operation_key: str) -> set[int]:
     if official_spec() is None:
         return set()

@@ -5,6 +5,7 @@ same holds for silent and slow TLS handshakes, which once blocked cheroot's acce
 10 s each; and every such socket is closed at the header deadline."""
 from __future__ import annotations
 
+import http.client
 import socket
 import ssl
 from contextlib import ExitStack
@@ -50,6 +51,24 @@ def test_a_request_in_one_piece_and_a_pipelined_body_still_work(mockidp):
         while chunk := sock.recv(65536):
             answer += chunk
         assert answer.startswith(b"HTTP/1.1 200") and b'"frozen":true' in answer
+
+
+def test_many_keep_alive_clients_keep_their_connections(mockidp):
+    """32 clients, each idle on its keep-alive connection while the others are answered: none is
+    told `Connection: close` (cheroot's default closes answers once 10 connections sit idle, and
+    every client then paid a new connection)."""
+    parts = urlsplit(mockidp.url)
+    connections = [http.client.HTTPConnection(parts.hostname, parts.port, timeout=10) for _ in range(32)]
+    try:
+        for _ in range(2):
+            for connection in connections:
+                connection.request("GET", "/_mock/health")
+                response = connection.getresponse()
+                response.read()
+                assert (response.status, response.getheader("Connection")) == (200, None)
+    finally:
+        for connection in connections:
+            connection.close()
 
 
 def client_hello(hostname: str) -> bytes:

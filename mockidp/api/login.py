@@ -43,6 +43,7 @@ TEXTS = {
     "no-organization": "Please enter your organization name",
     "unknown-organization": "We could not find an organization with that name",
     "too-many-attempts": bruteforce.TOO_MANY_ATTEMPTS,
+    "ip-blocked": bruteforce.SUSPICIOUS_LOGINS,
     "invalid-connection": "This connection is not available for this application.",
     "invalid-state": "The login session is unknown or has expired. Start again from the application.",
 }
@@ -174,8 +175,9 @@ def login():
                                         client=transaction.client, request=request_info(),
                                         base_url=public_base_url())
     except logins.LoginFailed as failure:
-        if failure.reason == "too_many_attempts":  # brute-force block: the page says so
-            return _login_form(transaction, error=TEXTS["too-many-attempts"], username=username)
+        if failure.reason in ("too_many_attempts", "ip_blocked"):  # blocks: the page says so
+            key = "too-many-attempts" if failure.reason == "too_many_attempts" else "ip-blocked"
+            return _login_form(transaction, error=TEXTS[key], username=username)
         if failure.reason == "blocked":  # back to the application, as Auth0 does (§5.4)
             authorize.end_transaction(current, transaction.state)
             return send(authorize.error_response(transaction.request, "unauthorized", logins.USER_BLOCKED))

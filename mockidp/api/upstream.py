@@ -4,12 +4,15 @@ picks an identity the provider knows, types a new one, or declines; the page ans
 the browser to mockidp's /login/callback as the provider would.
 
 Also the control plane's list of known upstream identities (/_mock/upstream-identities), which
-lets tests register identities and skip the page with `login_hint`. Core: core/upstream/.
+lets tests register identities and skip the page with `login_hint`. Core: core/upstream/. And
+the other things the outside world publishes that mockidp would otherwise fetch: Client ID
+Metadata Documents (/_mock/client-metadata-documents; core/applications/cimd.py).
 """
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request
 
+from ..core.applications import cimd
 from ..core.tenant.errors import ControlError
 from ..core.upstream import flow, known
 from .authentication.authorize import NO_STORE, error_page
@@ -99,3 +102,15 @@ def set_next_identity(connection: str):
 def clear_next_identity(connection: str):
     known.clear_next(tenant(), connection)
     return json_response({"connection": connection, "next": None})
+
+
+# --- documents the outside world publishes: Client ID Metadata Documents (core/applications/cimd.py)
+
+@upstream.post("/client-metadata-documents")
+def host_client_metadata_document():
+    return json_response(cimd.host_document(tenant(), json_body()), 201)
+
+
+@upstream.get("/client-metadata-documents")
+def list_client_metadata_documents():
+    return json_response(cimd.hosted_documents(tenant()))

@@ -13,6 +13,7 @@ from .directory.records import Directory, LinkedAccount, UserRecord
 from .email.mailroom import Mailroom, startup_email_settings
 from .fixtures.populate import populate
 from .login import install as install_login
+from .logs.stream import install_event_stream
 from .organizations import install as install_organizations
 from .tenant.tenant import Tenant, TenantConfig
 from .tokens.jwt import VerifiedTokens
@@ -37,6 +38,7 @@ def build_tenant(config: TenantConfig) -> Tenant:
     install_authorization(tenant)
     install_login(tenant)
     install_organizations(tenant)
+    install_event_stream(tenant)
     tenant.directory = Directory()
     populate(tenant, config.fixture)
     _reset_directory_to_what_was_loaded(tenant)

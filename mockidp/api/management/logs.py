@@ -4,10 +4,19 @@ Offset paging (page, per_page <= 100, include_totals) with `sort` (default `date
 `include_fields` and a log search query in `q` (or the spec's `search`), e.g. `type:"s"` or
 `user_id:"auth0|..."`; or checkpoint paging with `from` (a log id) and `take` (<= 100), which
 ignores the other parameters and returns a bare array, as Auth0 does.
+
+And /api/v2/events (read:events): the event stream (core/logs/stream.py) as Server-Sent Events.
+mockidp's stream sends what has happened since the cursor, then an `offset-only` message with the
+offset to resume from, and ends: a subscriber reconnects with `from` (docs/behaviour.md).
 """
 from __future__ import annotations
 
+import json
+
+from flask import Response, request
+
 from ...core.logs import events as logs
+from ...core.logs import stream
 from ...core.tenant.errors import ManagementError, bad_request
 from ..http import json_response, tenant
 from .common import paged, projection, query_args, select, wants_checkpoint
@@ -57,3 +66,19 @@ def user_logs(id: str):
                           "invalid_query_string")
     found = _search(None, args.get("sort"), user_id=id)
     return json_response(paged(found, args, "logs", with_length=True))
+
+
+@operation("GET /events")
+def subscribe_events():
+    args = query_args("GET /events")
+    messages, resume = stream.read(tenant(), args.get("from"), args.get("from_timestamp"),
+                                   request.args.getlist("event_type"))
+    lines = [_sse(message["type"], message["offset"], {"offset": message["offset"], "event": message["event"]})
+             for message in messages]
+    lines.append(_sse("offset-only", resume, {"offset": resume}))
+    return Response("".join(lines), 200, mimetype="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _sse(event_type: str, offset: str, data: dict) -> str:
+    """One Server-Sent Event: its type in `event` (the SDKs put it back as `type`), its offset as `id`."""
+    return f"event: {event_type}\nid: {offset}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"

@@ -1,5 +1,6 @@
 """Brute-force protection (fact sheet §5.1, §5.2): failed password logins counted per identifier
-and IP, blocks, the blocked_account email with its unblock link, and the ways a block ends.
+and IP, blocks, the blocked_account email with its unblock link, and the ways a block ends; and
+suspicious IP throttling (§5.3, at the end): failed logins per IP across identifiers.
 
 Model (all state in the Directory, records replaced, never mutated, so reset and snapshots
 cover it; time from the tenant clock, ids from the tenant RNG):
@@ -325,3 +326,96 @@ def password_changed(tenant: "Tenant", record: "UserRecord") -> None:
     match = _user_match(record, linked=False)
     for key in [key for key, block in tenant.directory.login_failures.items() if match(block)]:
         del tenant.directory.login_failures[key]
+
+
+# --- suspicious IP throttling: failed logins per IP, whatever the identifier (fact sheet §5.3) -----
+#
+# Each IP has a bucket of `max_attempts` failed logins that refills by one every `rate` ms (the
+# pre-login stage of the settings). The failure that empties it blocks the IP (`limit_mu`); from
+# then on every login from it is refused with 429 until the bucket has refilled one attempt or an
+# admin unblocks the IP (DELETE /api/v2/anomaly/blocks/ips/{ip}). Both tables live in
+# `directory.resources` (replaced, never changed), so reset and snapshots cover them.
+
+SUSPICIOUS_IP_SETTINGS = "/attack-protection/suspicious-ip-throttling"
+SUSPICIOUS_IP_DEFAULTS = {"enabled": True, "shields": ["admin_notification", "block"], "allowlist": [],
+                          "stage": {"pre-login": {"max_attempts": 100, "rate": 864000},
+                                    "pre-user-registration": {"max_attempts": 50, "rate": 1200}}}
+IP_BLOCKS = "/anomaly/blocks/ips"             # ip -> {"blocked_at": epoch seconds}
+IP_BUCKETS = "/anomaly/blocks/ips#buckets"    # ip -> {"attempts": float, "at": epoch seconds}
+SUSPICIOUS_LOGINS = ("We have detected suspicious login behavior and further attempts will be blocked. "
+                     "Please contact the administrator.")
+LIMIT_MU_DESCRIPTION = "Blocked IP Address: too many failed logins from one IP address."
+
+
+def _throttling(tenant: "Tenant") -> dict:
+    stored = tenant.directory.resources.get(SUSPICIOUS_IP_SETTINGS, {}).get("") or {}
+    return {**SUSPICIOUS_IP_DEFAULTS, **stored}
+
+
+def _pre_login(current: dict) -> tuple[int, float]:
+    stage = (current.get("stage") or {}).get("pre-login") or {}
+    limits = SUSPICIOUS_IP_DEFAULTS["stage"]["pre-login"]
+    return int(stage.get("max_attempts") or limits["max_attempts"]), float(stage.get("rate") or limits["rate"])
+
+
+def _throttles(tenant: "Tenant", ip: str) -> bool:
+    current = _throttling(tenant)
+    return bool(ip) and bool(current.get("enabled")) and not _allowlisted(current, ip)
+
+
+def _table(tenant: "Tenant", name: str) -> dict:
+    return tenant.directory.resources.get(name, {})
+
+
+def _put(tenant: "Tenant", name: str, key: str, value: dict | None) -> None:
+    table = {**_table(tenant, name), key: value}
+    if value is None:
+        del table[key]
+    tenant.directory.resources = {**tenant.directory.resources, name: table}
+
+
+def _attempts_left(tenant: "Tenant", ip: str) -> float:
+    """The IP's bucket now: what was left, plus one attempt per `rate` ms since, at most full."""
+    most, rate = _pre_login(_throttling(tenant))
+    bucket = _table(tenant, IP_BUCKETS).get(ip)
+    if bucket is None:
+        return float(most)
+    elapsed_ms = (tenant.clock.now().timestamp() - bucket["at"]) * 1000
+    return min(float(most), bucket["attempts"] + elapsed_ms / rate)
+
+
+def ip_blocked(tenant: "Tenant", ip: str) -> bool:
+    """Whether suspicious IP throttling blocks `ip` now; a block whose bucket has refilled an
+    attempt is over (and dropped). Under the tenant lock."""
+    if ip not in _table(tenant, IP_BLOCKS):
+        return False
+    if _attempts_left(tenant, ip) >= 1:
+        _put(tenant, IP_BLOCKS, ip, None)
+        return False
+    return True
+
+
+def ip_refused(tenant: "Tenant", request: RequestInfo) -> bool:
+    """Whether this login must be refused because its IP is blocked (and blocking is on)."""
+    return (_throttles(tenant, request.ip) and "block" in (_throttling(tenant).get("shields") or [])
+            and ip_blocked(tenant, request.ip))
+
+
+def failed_from_ip(tenant: "Tenant", request: RequestInfo, client: dict | None, connection: dict) -> None:
+    """One failed login from the request's IP: the attempt that empties its bucket blocks it."""
+    if not _throttles(tenant, request.ip):
+        return
+    left = _attempts_left(tenant, request.ip) - 1
+    _put(tenant, IP_BUCKETS, request.ip, {"attempts": left, "at": tenant.clock.now().timestamp()})
+    if left < 1 and request.ip not in _table(tenant, IP_BLOCKS):
+        _put(tenant, IP_BLOCKS, request.ip, {"blocked_at": tenant.clock.now().timestamp()})
+        logs.record(tenant, "limit_mu", LIMIT_MU_DESCRIPTION, request=request, client=client,
+                    connection=connection)
+
+
+def unblock_ip(tenant: "Tenant", ip: str) -> None:
+    """An admin's unblock: the block ends and the IP's bucket is full again."""
+    with tenant.lock:
+        for name in (IP_BLOCKS, IP_BUCKETS):
+            if ip in _table(tenant, name):
+                _put(tenant, name, ip, None)

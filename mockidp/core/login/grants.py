@@ -376,6 +376,8 @@ def _credential_error(failure: "logins.LoginFailed") -> OAuthError:
         error = OAuthError(401, "unauthorized", logins.USER_BLOCKED)
     elif failure.reason == "too_many_attempts":
         error = OAuthError(429, "too_many_attempts", bruteforce.TOO_MANY_ATTEMPTS)
+    elif failure.reason == "ip_blocked":
+        error = OAuthError(429, "too_many_attempts", bruteforce.SUSPICIOUS_LOGINS)
     else:
         error = OAuthError(403, "invalid_grant", logins.WRONG_CREDENTIALS)
     error.logged = True  # logged as a failed login (fu/fp/f) by core/logins.py

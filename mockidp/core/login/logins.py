@@ -26,8 +26,8 @@ USER_BLOCKED = "user is blocked"
 
 
 class LoginFailed(Exception):
-    """`reason` is "wrong_credentials", "blocked" (admin block) or "too_many_attempts" (brute-force
-    block); `user` is the profile when known."""
+    """`reason` is "wrong_credentials", "blocked" (admin block), "too_many_attempts" (brute-force
+    block) or "ip_blocked" (suspicious IP throttling); `user` is the profile when known."""
 
     def __init__(self, reason: str, user: dict | None = None, *, email_queued: bool = False):
         super().__init__(reason)
@@ -71,6 +71,12 @@ def _password_login(tenant: "Tenant", connection: dict, identifier: str, passwor
                     client: dict, request: RequestInfo, base_url: str) -> dict:
     # A linked secondary's credentials sign its primary in, checked against its own password.
     record, password_hash = find_account(tenant, connection["name"], identifier) or (None, None)
+    if bruteforce.ip_refused(tenant, request):
+        _log_failure(tenant, "f", connection, client, request,
+                     user=record.profile if record is not None else None,
+                     user_name=None if record is not None else identifier,
+                     description=bruteforce.SUSPICIOUS_LOGINS)
+        raise LoginFailed("ip_blocked", users.public_profile(record) if record else None)
     if bruteforce.is_blocked(tenant, connection, identifier, request):
         _log_failure(tenant, "f", connection, client, request,
                      user=record.profile if record is not None else None,
@@ -79,11 +85,13 @@ def _password_login(tenant: "Tenant", connection: dict, identifier: str, passwor
         raise LoginFailed("too_many_attempts", users.public_profile(record) if record else None)
     if record is None:
         _log_failure(tenant, "fu", connection, client, request, user_name=identifier)
+        bruteforce.failed_from_ip(tenant, request, client, connection)
         queued = bruteforce.failed(tenant, connection, identifier, request, record=None, client=client,
                                    base_url=base_url)
         raise LoginFailed("wrong_credentials", email_queued=queued)
     if not verify_password(password, password_hash):
         _log_failure(tenant, "fp", connection, client, request, user=record.profile)
+        bruteforce.failed_from_ip(tenant, request, client, connection)
         queued = bruteforce.failed(tenant, connection, identifier, request, record=record, client=client,
                                    base_url=base_url)
         raise LoginFailed("wrong_credentials", users.public_profile(record), email_queued=queued)

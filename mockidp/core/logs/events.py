@@ -19,6 +19,7 @@ from ..applications import strategies
 from ..directory.users import compile_query, parse_sort
 from ..tenant import journal
 from ..tenant.clock import iso
+from . import stream
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -86,6 +87,7 @@ def record(tenant: "Tenant", event_type: str, description: str = "", *,
         stored[log_id] = event
         while len(stored) > MAX_STORED:
             del stored[next(iter(stored))]
+        stream.note_log(tenant, event, user)  # a signup or a Management write is an event too
     # A copy the caller may change: only `details` is mutable (the other values are scalars).
     returned = dict(event)
     if "details" in returned:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
-    from .keys import SigningKey
+    from .keys import PrivateKey, SigningKey
 
 
 class KeySlot(NamedTuple):
@@ -37,6 +37,7 @@ class Keyring:
         self._state_dir = state_dir
         self._keep = keep  # False: keys in memory only (tenants created at run time)
         self._material: dict[int, "SigningKey"] = {}
+        self._other_material: dict[str, "PrivateKey"] = {}
         self._lock = threading.Lock()
         self.initial = (KeySlot(0, current_since=started), KeySlot(1))
         self.slots: tuple[KeySlot, ...] = self.initial
@@ -73,6 +74,20 @@ class Keyring:
 
                     key = self._material[number] = load_or_create_signing_key(
                         self._state_dir, self._keep, number)
+        return key
+
+    def other_key(self, file_name: str, kind: str) -> "PrivateKey":
+        """Key material for other uses (a connection's keys, an encryption key's wrapping key),
+        kept where and as long as the signing keys are (keys.load_or_create_private_key)."""
+        key = self._other_material.get(file_name)
+        if key is None:
+            with self._lock:
+                key = self._other_material.get(file_name)
+                if key is None:
+                    from .keys import load_or_create_private_key  # cryptography: first use only
+
+                    key = self._other_material[file_name] = load_or_create_private_key(
+                        file_name, self._state_dir, self._keep, kind)
         return key
 
     # --- what Auth0 publishes and lists --------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The tenant's RS256 signing keys: their material, JWKS entry and certificate.
+"""The tenant's RS256 signing keys: their material, JWKS entry and certificate; and the one
+loader of cached key material (`load_or_create_private_key`), which other keys use too.
 
 Generating an RSA key costs tens of milliseconds and parsing a PEM per signature costs far more,
 so a key is loaded once per keyring and kept as a `cryptography` object. Keys are numbered (0 is
@@ -15,11 +16,13 @@ from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from ..tenant.clock import wall_clock_now
 from ..tenant.state import default_state_dir, write_atomically, write_once
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 def b64url(data: bytes) -> str:
@@ -35,30 +38,20 @@ class SigningKey(NamedTuple):
     kid: str
     jwk: dict
 
-    @classmethod
-    def from_pem(cls, pem: bytes, *, check_key: bool = True) -> "SigningKey":
-        # check_key=False skips cryptography's RSA consistency checks (~35 ms, a tenth of
-        # start-up); only for a key this module generated and cached itself.
-        private_key = serialization.load_pem_private_key(
-            pem, password=None, unsafe_skip_rsa_key_validation=not check_key)
-        if not isinstance(private_key, rsa.RSAPrivateKey):
-            raise ValueError("the signing key must be an RSA private key")
-        return cls(private_key, *_public_jwk(private_key))
-
     @property
     def public_key(self) -> rsa.RSAPublicKey:
         return self.private_key.public_key()
 
     def certificate_pem(self) -> str:
         """The JWKS's x5c certificate in PEM with CRLF line ends, as Auth0 lists it."""
-        return _pem("CERTIFICATE", self.jwk["x5c"][0])
+        return pem_text("CERTIFICATE", self.jwk["x5c"][0])
 
     def pkcs7_pem(self) -> str:
         from cryptography.hazmat.primitives.serialization import pkcs7
 
         certificate = x509.load_der_x509_certificate(base64.b64decode(self.jwk["x5c"][0]))
         der = pkcs7.serialize_certificates([certificate], serialization.Encoding.DER)
-        return _pem("PKCS7", base64.b64encode(der).decode("ascii"))
+        return pem_text("PKCS7", base64.b64encode(der).decode("ascii"))
 
     def sha1_fingerprint(self) -> str:
         """The certificate's SHA-1 in upper-case hex (Auth0's `thumbprint`)."""
@@ -66,7 +59,7 @@ class SigningKey(NamedTuple):
         return hashlib.sha1(der).hexdigest().upper()  # noqa: S324 - what Auth0 shows
 
 
-def _pem(label: str, b64: str) -> str:
+def pem_text(label: str, b64: str) -> str:
     lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
     return "\r\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"])
 
@@ -106,28 +99,56 @@ def load_or_create_signing_key(state_dir: Path | None = None, keep: bool = True,
                                number: int = 0) -> SigningKey:
     """Key `number`, cached in the state directory (made and kept on first use); with keep=False
     a new key that lives in memory only (a tenant created at run time: nothing left on disk)."""
+    private_key = load_or_create_private_key(key_file_name(number), state_dir, keep)
+    if not isinstance(private_key, rsa.RSAPrivateKey):  # cannot be: an RSA key is asked for
+        raise ValueError("the signing key must be an RSA private key")
+    return SigningKey(private_key, *_public_jwk(private_key))
+
+
+def load_or_create_private_key(file_name: str, state_dir: Path | None = None, keep: bool = True,
+                               kind: str = "RSA-2048") -> PrivateKey:
+    """A private key of `kind` (RSA-<bits> or EC-<curve name>) cached under `file_name` in the
+    state directory: the signing keys, a connection's keys, an encryption key's wrapping key.
+    Generating costs up to a second (RSA-3072), so each is made once per machine; the key's
+    role (which key is current, which connection holds it) is tenant state, kept elsewhere."""
     if not keep:
-        return _new_key()[0]
-    path = (state_dir or default_state_dir()) / key_file_name(number)
+        return _generate(kind)
+    path = (state_dir or default_state_dir()) / file_name
     try:
-        return SigningKey.from_pem(path.read_bytes(), check_key=False)  # we wrote it (below)
+        return _from_pem(path.read_bytes(), kind)  # we wrote it (below)
     except OSError:
         unreadable = False
     except ValueError:
         unreadable = True
-    key, pem = _new_key()
+    key = _generate(kind)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
     if unreadable:
-        write_atomically(path, pem)  # replace what is not a key
+        write_atomically(path, pem)  # replace what is not a key of this kind
         return key
     kept = write_once(path, pem)  # if it cannot be kept, the next start makes a new key
-    if kept == pem:
-        return key
-    return SigningKey.from_pem(kept, check_key=False)  # another process made it first
+    return key if kept == pem else _from_pem(kept, kind)  # another process made it first
 
 
-def _new_key() -> tuple[SigningKey, bytes]:
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-    return SigningKey(private_key, *_public_jwk(private_key)), pem
+def _from_pem(pem: bytes, kind: str) -> PrivateKey:
+    # cryptography's RSA consistency checks (~35 ms, a tenth of start-up) are skipped: only
+    # keys this module generated and cached itself are read here.
+    key = serialization.load_pem_private_key(pem, password=None, unsafe_skip_rsa_key_validation=True)
+    if _kind_of(key) != kind:
+        raise ValueError(f"the cached key is not {kind}")
+    return key  # type: ignore[return-value]
 
+
+def _kind_of(key: object) -> str | None:
+    if isinstance(key, rsa.RSAPrivateKey):
+        return f"RSA-{key.key_size}"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return f"EC-{key.curve.name}"
+    return None
+
+
+def _generate(kind: str) -> PrivateKey:
+    family, size = kind.split("-", 1)
+    if family == "EC":
+        return ec.generate_private_key({"secp256r1": ec.SECP256R1(), "secp384r1": ec.SECP384R1()}[size])
+    return rsa.generate_private_key(public_exponent=65537, key_size=int(size))

@@ -1,13 +1,14 @@
 """/api/v2/clients. Secrets are shown only to tokens holding read:client_keys, except in the
-answers to POST /clients and POST /clients/{id}/rotate-secret, whose point is the secret."""
+answers to POST /clients and POST /clients/{id}/rotate-secret, whose point is the secret. And
+clients registered from a Client ID Metadata Document (/clients/cimd/*: core/applications/cimd.py)."""
 from __future__ import annotations
 
-from ....core.applications import clients
+from ....core.applications import cimd, clients
 from ....core.tenant.errors import ManagementError
 from ...http import empty_response, json_response, read_body, tenant
 from ...validation import validate_body
 from ..common import checkpoint, paged, projection, query_args, select, wants_checkpoint
-from ..registry import granted_scopes, operation
+from ..registry import granted_scopes, operation, require_any_scope
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
                       "for include_fields) in the result. Leave empty to retrieve all fields")
@@ -86,3 +87,23 @@ def rotate_client_secret(id: str):
     read_body()  # no payload is expected, but a malformed one is still refused
     query_args("POST /clients/{id}/rotate-secret")
     return json_response(clients.rotate_secret(tenant(), id))
+
+
+@operation("POST /clients/cimd/preview")
+def preview_cimd_client():
+    body = read_body()
+    query_args("POST /clients/cimd/preview")
+    validate_body("PreviewCimdMetadataRequestContent", body)
+    return json_response(cimd.preview(tenant(), body["external_client_id"]))
+
+
+@operation("POST /clients/cimd/register")
+def register_cimd_client():
+    """Creating needs create:clients, updating update:clients (the spec's description)."""
+    body = read_body()
+    query_args("POST /clients/cimd/register")
+    validate_body("RegisterCimdClientRequestContent", body)
+    registered = cimd.registered_client_id(tenant(), body["external_client_id"])
+    require_any_scope(["update:clients" if registered else "create:clients"])
+    status, answer = cimd.register(tenant(), body["external_client_id"])
+    return json_response(answer, status)

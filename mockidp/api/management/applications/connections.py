@@ -1,7 +1,9 @@
-"""/api/v2/connections and the enabled clients of a connection."""
+"""/api/v2/connections, the enabled clients of a connection and its signing keys (OIDC and Okta
+connections using private_key_jwt: core/tokens/connection_keys.py)."""
 from __future__ import annotations
 
 from ....core.applications import connections
+from ....core.tokens import connection_keys
 from ...http import empty_response, json_response, public_base_url, read_body, tenant
 from ...validation import validate_body
 from ..common import checkpoint, paged, projection, query_args, select, wants_checkpoint
@@ -104,3 +106,25 @@ def list_client_connections(id: str):
     found = [{key: value for key, value in connection.items() if key != "enabled_clients"}
              for connection in connections.client_connections(tenant(), id, strategies)]
     return json_response(checkpoint(found, args, "connections", "id", lambda c: _view(c, args)))
+
+
+@operation("GET /connections/{id}/keys")
+def list_connection_keys(id: str):
+    query_args("GET /connections/{id}/keys")
+    return json_response(connection_keys.list_keys(tenant(), id))
+
+
+@operation("POST /connections/{id}/keys")
+def create_connection_keys(id: str):
+    body = read_body()
+    query_args("POST /connections/{id}/keys")
+    validate_body("PostConnectionKeysRequestContent", body)
+    return json_response(connection_keys.create_keys(tenant(), id, (body or {}).get("signing_alg")), 201)
+
+
+@operation("POST /connections/{id}/keys/rotate")
+def rotate_connection_keys(id: str):
+    body = read_body()
+    query_args("POST /connections/{id}/keys/rotate")
+    validate_body("RotateConnectionKeysRequestContent", body)
+    return json_response(connection_keys.rotate(tenant(), id, (body or {}).get("signing_alg")), 201)

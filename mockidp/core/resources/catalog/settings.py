@@ -1,9 +1,16 @@
 """Tenant-wide settings: tenant settings (kept in `tenant.tenant_settings`, which the login
-pages, logout and tokens read), the email provider, attack protection's other sections, risk
-assessment, network ACLs and the custom and encryption keys (signing keys: core/tokens)."""
+pages, logout and tokens read), the email provider, attack protection's other sections and the IPs
+suspicious IP throttling blocks (core/login/bruteforce.py), risk assessment, network ACLs and the
+custom and encryption keys (signing keys: core/tokens; wrapping keys: core/tokens/wrapping.py)."""
 from __future__ import annotations
 
+import ipaddress
+
+from ...login import bruteforce
+from ...tenant.errors import ManagementError, bad_request, conflict, not_found
 from ...tenant.lifetimes import lifetimes_in_hours
+from ...tokens import wrapping
+from .. import store
 from ..model import Resource
 
 # What a new tenant's GET /tenants/settings shows beside what the fixture sets (recordings).
@@ -36,9 +43,72 @@ def _provider_view(tenant, record: dict) -> dict:
     return {**record, "credentials": credentials} if "credentials" in record else record
 
 
+# --- Bring Your Own Key: a customer-provided root key's wrapping key and import (core/tokens/wrapping.py)
+
+CUSTOMER_ROOT_KEY = "customer-provided-root-key"
+WRAPPING_KEY = "wrapping_key"  # the number of the key's latest wrapping key: kept, never shown
+
+
+def _wrapping_key(tenant, record: dict, body) -> tuple[int, dict]:
+    """A new public wrapping key for a root key awaiting its material; the key remembers it, so
+    the import can unwrap (a later call replaces it)."""
+    if record.get("type") != CUSTOMER_ROOT_KEY:
+        raise ManagementError(400, "Invalid key id or unsupported key type.")
+    if record.get("state") != "pre-activation":
+        raise conflict("Failed precondition. Create new encryption key without the key material first.")
+    number, public_key = wrapping.new_wrapping_key(tenant)
+    store.update(tenant, ENCRYPTION_KEYS, record["kid"], {WRAPPING_KEY: number})
+    return 201, {"public_key": public_key, "algorithm": wrapping.ALGORITHM}
+
+
+def _import(tenant, kid: str, body: dict, query) -> tuple[int, dict]:
+    """The wrapped key material, unwrapped with the key's wrapping key: the key becomes active."""
+    record = store.find_or_none(tenant, ENCRYPTION_KEYS, kid)
+    if record is None:
+        raise ManagementError(400, "The key ID was not found.")
+    if record.get("state") != "pre-activation" or WRAPPING_KEY not in record:
+        raise conflict("Failed precondition. Key import not in progress or unable to find the wrapping key. "
+                       "Make sure you have followed all the steps to import a key.")
+    if wrapping.unwrap(tenant, record[WRAPPING_KEY], str(body.get("wrapped_key"))) is None:
+        raise ManagementError(400, "Invalid input. Wrapped key material is invalid or unsupported key type.")
+    # The material itself is not kept (nothing in mockidp is encrypted with it): only its effect.
+    activated = {key: value for key, value in record.items() if key != WRAPPING_KEY}
+    record = store.update(tenant, ENCRYPTION_KEYS, kid, {**activated, "state": "active"}, replace=True)
+    return 201, store.view(tenant, ENCRYPTION_KEYS, record)
+
+
+# --- the IPs suspicious IP throttling blocks ------------------------------------------------------
+
+def _ip(value: str, purpose: str) -> str:
+    """The path's IP (the spec's AnomalyIPFormat: an IPv4 or IPv6 address), or Auth0's 400."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise bad_request("Path validation error: 'Data does not match any schemas from 'oneOf'' on property "
+                          f"id ({purpose}).", "invalid_uri") from None
+    return value
+
+
+def _check_ip(tenant, ip: str, body, query) -> tuple[int, None]:
+    """200 with no body while the IP is blocked (the spec documents no body)."""
+    if not bruteforce.ip_blocked(tenant, _ip(ip, "IP address to check.")):
+        raise not_found("Not Found")
+    return 200, None
+
+
+def _unblock_ip(tenant, ip: str, body, query) -> tuple[int, None]:
+    bruteforce.unblock_ip(tenant, _ip(ip, "IP address to unblock."))
+    return 204, None
+
+
 def _section(path: str, **defaults) -> Resource:
     return Resource(path, "settings", singleton=True, defaults=defaults)
 
+
+ENCRYPTION_KEYS = Resource(
+    "/keys/encryption", "encryption key", id_key="kid", defaults={"state": "pre-activation", "parent_kid": None},
+    created_at="created_at", updated_at="updated_at", listing="offset", list_key="keys", hidden=(WRAPPING_KEY,),
+    known_keys_only=True, actions={"wrapping-key": _wrapping_key}, handlers={"update": _import})
 
 RESOURCES = [
     # a null removes the setting (recorded: TestTenantManager_NullableFields, _CountryCodes), so
@@ -52,10 +122,7 @@ RESOURCES = [
     _section("/attack-protection/breached-password-detection", enabled=False, shields=[],
              admin_notification_frequency=[], method="standard",
              stage={"pre-user-registration": {"shields": []}, "pre-change-password": {"shields": []}}),
-    _section("/attack-protection/suspicious-ip-throttling", enabled=True,
-             shields=["admin_notification", "block"], allowlist=[],
-             stage={"pre-login": {"max_attempts": 100, "rate": 864000},
-                    "pre-user-registration": {"max_attempts": 50, "rate": 1200}}),
+    _section(bruteforce.SUSPICIOUS_IP_SETTINGS, **bruteforce.SUSPICIOUS_IP_DEFAULTS),
     _section("/attack-protection/bot-detection", bot_detection_level="medium",
              challenge_password_policy="never", challenge_passwordless_policy="never",
              challenge_password_reset_policy="never", allowlist=[], monitoring_mode_enabled=False),
@@ -66,16 +133,14 @@ RESOURCES = [
     _section("/risk-assessments/settings", enabled=False),
     _section("/risk-assessments/settings/new-device", remember_for=30),
     _section("/supplemental-signals", akamai_enabled=False),
-    # Suspicious-IP throttling is stored, not enforced, so no IP is ever blocked: GET answers
-    # Auth0's bare 404 (recorded), DELETE 204 (recorded).
-    Resource("/anomaly/blocks/ips", "IP block", not_found="Not Found", delete_missing_ok=True),
+    # The IPs suspicious IP throttling blocks (core/login/bruteforce.py): GET answers 200 while
+    # blocked, else Auth0's bare 404 (recorded); DELETE 204 either way (recorded).
+    Resource(bruteforce.IP_BLOCKS, "IP block", handlers={"get": _check_ip, "delete": _unblock_ip}),
     # DELETE answers 200 with this odd body (recorded, every time)
     Resource("/network-acls", "network ACL", created_at="created_at", updated_at="updated_at", delete_status=200,
              delete_reply={"code": 204, "object": ""}, listing="offset", list_key="network_acls",
              not_found="NetworkACL with this ID was not found"),
     Resource("/keys/custom-signing", "custom signing keys", singleton=True, starts_empty=True,
              not_found="No custom signing keys found", not_found_code="inexistent_custom_signing_keys"),
-    Resource("/keys/encryption", "encryption key", id_key="kid", known_keys_only=True,
-             defaults={"state": "pre-activation", "parent_kid": None}, created_at="created_at",
-             updated_at="updated_at", listing="offset", list_key="keys"),
+    ENCRYPTION_KEYS,
 ]
