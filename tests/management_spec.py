@@ -90,6 +90,12 @@ def schema_validator(schema_name: str) -> Draft202012Validator:
                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+def component_validator(schema_name: str) -> Draft202012Validator:
+    """A validator for one of the spec's component schemas (refs resolve inside the spec)."""
+    return js_pattern_validator()({"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=_registry(),
+                                  format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def documented_statuses(operation_key: str) -> set[int]:
     if official_spec() is None:
         return set()

@@ -144,3 +144,26 @@ def test_connection_profiles_and_encryption_keys_answer_only_the_specs_keys(api:
 def test_an_unknown_theme_is_auth0s_404(api: Api):
     assert_error(api.get("/api/v2/branding/themes/" + "a" * 32), 404,
                  "There was an error retrieving branding settings: invalid theme ID", "theme_not_found")
+
+
+def test_a_custom_domain_verified_by_txt_is_asked_for_a_txt_record(api: Api):
+    created = api.post("/api/v2/custom-domains", json={"domain": "login.example.com", "type": "self_managed_certs",
+                                                       "verification_method": "txt"})
+    body = conforms("POST /custom-domains", created, 201)
+    assert "verification_method" not in body  # a choice made on create, not a key of the domain
+    [method] = body["verification"]["methods"]
+    assert (method["name"], method["domain"]) == ("txt", "_cf-custom-hostname.login.example.com")
+
+
+def test_an_email_provider_answers_only_the_credentials_auth0_shows(api: Api):
+    sent = {"name": "ses", "credentials": {"accessKeyId": "AKIA", "secretAccessKey": "secret",
+                                           "region": "eu-west-1"}, "settings": None}
+    created = conforms("POST /emails/provider", api.post("/api/v2/emails/provider", json=sent), 201)
+    assert created["credentials"] == {"region": "eu-west-1"} and "settings" not in created
+    smtp = {"name": "smtp", "credentials": {"smtp_host": "smtp.example.com", "smtp_port": 587,
+                                            "smtp_user": "user", "smtp_pass": "secret"}}
+    replaced = conforms("PATCH /emails/provider", api.patch("/api/v2/emails/provider", json=smtp), 200)
+    # recorded (TestEmailProviderManager_Create): host, port and user, never the password
+    shown = replaced["credentials"]
+    assert (shown["smtp_host"], shown["smtp_port"], shown["smtp_user"]) == ("smtp.example.com", 587, "user")
+    assert "smtp_pass" not in shown

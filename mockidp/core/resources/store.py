@@ -107,6 +107,8 @@ def create(tenant: "Tenant", resource: Resource, body: dict, record_id: str | No
             record = {resource.id_key: record_id, **json_copy(dict(resource.defaults)), **json_copy(body)}
         if owner_id is not None and resource.owner_field:
             record[resource.owner_field] = owner_id
+        if resource.null_resets:
+            record = _nulls_reset(resource, record, merged=False)
         record = _stamped(tenant, resource, record, created=True)
         if resource.on_create is not None:
             record = resource.on_create(tenant, record)
@@ -129,7 +131,7 @@ def update(tenant: "Tenant", resource: Resource, record_id: str, body: dict, *, 
             record = {**current, **{key: _merged(resource, key, current.get(key), value)
                                     for key, value in json_copy(body).items()}}
             if resource.null_resets:
-                record = _nulls_reset(resource, record)
+                record = _nulls_reset(resource, record, merged=True)
         record = _stamped(tenant, resource, record, created=False)
         _store(tenant, resource, record_id, record)
         if resource.source is not None:  # stored elsewhere, maybe reshaped (lifetimes in hours)
@@ -195,12 +197,12 @@ def _stamped(tenant: "Tenant", resource: Resource, record: dict, *, created: boo
     return record
 
 
-def _nulls_reset(resource: Resource, record: dict) -> dict:
-    """Auth0 never answers these keys as null: a null sent in a PATCH brings back the default,
-    or removes the key when it has none (a logo URL), as it removes an object whose every key
-    was nulled (a font without its URL)."""
+def _nulls_reset(resource: Resource, record: dict, *, merged: bool) -> dict:
+    """Auth0 never answers these keys as null: a null written brings back the default, or
+    removes the key when it has none (a logo URL); after a PATCH's merge, so does an object
+    whose every key was nulled (a font without its URL)."""
     cleared = {key for key, value in record.items()
-               if value is None or (key in resource.merge_objects and value == {})}
+               if value is None or (merged and key in resource.merge_objects and value == {})}
     reset = {key: json_copy(resource.defaults[key]) for key in cleared if key in resource.defaults}
     return {key: reset.get(key, value) for key, value in record.items() if key not in cleared or key in reset}
 

@@ -14,8 +14,15 @@ def _test_sent(tenant, record, body):
 
 
 def _verification(tenant, record: dict) -> dict:
-    """A pending custom domain and the CNAME record Auth0 asks for."""
+    """A pending custom domain and the record Auth0 asks for: a CNAME, or with
+    `verification_method: txt` a TXT record (the method is chosen on create, not kept)."""
+    method = record.get("verification_method")
+    record = {key: value for key, value in record.items() if key != "verification_method"}
     domain_id = record["custom_domain_id"].replace("_", "-").lower()
+    if method == "txt":
+        txt = {"name": "txt", "record": f"auth0-domain-verification={domain_id}",
+               "domain": f"_cf-custom-hostname.{record.get('domain')}"}
+        return {**record, "verification": {"methods": [txt]}}
     # "cname" as the spec's enum has it (newer tenants answer "CNAME")
     cname = {"name": "cname", "record": f"mockidp-{domain_id}.edge.tenants.mockidp.local",
              "domain": record.get("domain")}

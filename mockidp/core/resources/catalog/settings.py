@@ -24,7 +24,9 @@ TENANT_DEFAULTS = {
     "oidc_logout": {"rp_logout_end_session_endpoint_discovery": True},
     "session_cookie": {"mode": "persistent"},
 }
-_SECRETS = ("smtp_pass", "api_key", "secretAccessKey", "clientSecret", "connectionString")
+# The credentials an email provider's reply shows (the spec's EmailProviderCredentials; recorded
+# for SMTP): secrets and the other providers' identifiers (AWS key id, Azure client) are not shown.
+_SHOWN_CREDENTIALS = ("api_user", "region", "smtp_host", "smtp_port", "smtp_user")
 
 
 def _tenant_settings(tenant) -> dict:
@@ -39,7 +41,7 @@ def _save_tenant_settings(tenant, record_id, record) -> None:
 
 def _provider_view(tenant, record: dict) -> dict:
     credentials = {key: value for key, value in (record.get("credentials") or {}).items()
-                   if key not in _SECRETS}
+                   if key in _SHOWN_CREDENTIALS}
     return {**record, "credentials": credentials} if "credentials" in record else record
 
 
@@ -118,7 +120,7 @@ RESOURCES = [
     Resource("/emails/provider", "email provider", singleton=True, starts_empty=True,
              not_found="There is not a configured email provider",
              not_found_code="inexistent_email_provider", view=_provider_view, delete_missing_ok=True,
-             merge_objects=("credentials", "settings")),
+             merge_objects=("credentials", "settings"), null_resets=True),
     _section("/attack-protection/breached-password-detection", enabled=False, shields=[],
              admin_notification_frequency=[], method="standard",
              stage={"pre-user-registration": {"shields": []}, "pre-change-password": {"shields": []}}),
