@@ -110,9 +110,6 @@ def test_push_providers_take_their_secrets_and_never_answer_them(api: Api):
     patched = api.patch(apns, json={"p12": None, "sandbox": True})
     assert conforms("PATCH /guardian/factors/push-notification/providers/apns", patched, 200) == \
         {"sandbox": True, "bundle_id": "com.example.app"}
-    sns = "/api/v2/guardian/factors/push-notification/providers/sns"
-    assert "aws_secret_access_key" not in api.put(sns, json={"aws_access_key_id": "id",
-                                                             "aws_secret_access_key": "secret"}).json()
     fcm = "/api/v2/guardian/factors/push-notification/providers/fcm"
     assert api.put(fcm, json={"server_key": "abc123"}).json() == {}  # recorded: DirectFCM
 
@@ -167,3 +164,27 @@ def test_an_email_provider_answers_only_the_credentials_auth0_shows(api: Api):
     shown = replaced["credentials"]
     assert (shown["smtp_host"], shown["smtp_port"], shown["smtp_user"]) == ("smtp.example.com", 587, "user")
     assert "smtp_pass" not in shown
+
+
+def test_credentials_written_in_a_new_clients_methods_become_its_credentials(api: Api):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    methods = {"private_key_jwt": {"credentials": [{"credential_type": "public_key", "name": "key", "pem": pem}]}}
+    created = conforms("POST /clients", api.post("/api/v2/clients", json={
+        "name": "jwt", "client_authentication_methods": methods}), 201)
+    # recorded (TestClient_CreateCredential): the create answers the credential in full, without its PEM
+    [credential] = created["client_authentication_methods"]["private_key_jwt"]["credentials"]
+    assert (credential["credential_type"], credential["name"], credential["alg"]) == ("public_key", "key", "RS256")
+    assert "pem" not in credential
+    listed = api.get(f"/api/v2/clients/{created['client_id']}/credentials").json()
+    assert [item["id"] for item in listed] == [credential["id"]]
+    shown = api.get(f"/api/v2/clients/{created['client_id']}").json()
+    assert shown["client_authentication_methods"] == {"private_key_jwt": {"credentials": [{"id": credential["id"]}]}}
+    unreadable = {"private_key_jwt": {"credentials": [{"credential_type": "public_key", "pem": "not a pem"}]}}
+    before = len(api.get("/api/v2/clients").json())
+    refused = api.post("/api/v2/clients", json={"name": "bad", "client_authentication_methods": unreadable})
+    assert_error(refused, 400, "The PEM could not be parsed.", "invalid_body")
+    assert len(api.get("/api/v2/clients").json()) == before  # nothing stored

@@ -23,10 +23,11 @@ RESOURCES = [
     _setting("sms/providers/twilio"),
     _setting("sms/selected-provider", provider="auth0"),
     _setting("sms/templates", **_SMS_TEMPLATES),
-    # the push providers' secrets are written, never read back (recorded: PUT answers without them)
+    # the push providers' secrets are written, never answered (recorded: PUT answers without
+    # them), except SNS's secret key, which its PUT answers (recorded) and only GET leaves out
     _setting("push-notification/providers/apns", hidden=("p12",)),
     _setting("push-notification/providers/fcm", hidden=("server_key",)),
     _setting("push-notification/providers/fcmv1", hidden=("server_credentials",)),
-    _setting("push-notification/providers/sns", hidden=("aws_secret_access_key",)),
+    _setting("push-notification/providers/sns"),
     _setting("push-notification/selected-provider", provider="guardian"),
 ]
