@@ -188,3 +188,8 @@ def test_credentials_written_in_a_new_clients_methods_become_its_credentials(api
     refused = api.post("/api/v2/clients", json={"name": "bad", "client_authentication_methods": unreadable})
     assert_error(refused, 400, "The PEM could not be parsed.", "invalid_body")
     assert len(api.get("/api/v2/clients").json()) == before  # nothing stored
+    # a PATCH names credentials by id only (the spec's UpdateClientRequestContent)
+    patched = api.patch(f"/api/v2/clients/{created['client_id']}", json={"client_authentication_methods": {
+        "private_key_jwt": {"credentials": [{"id": credential["id"]}]}}})
+    assert conforms("PATCH /clients/{id}", patched, 200)["client_authentication_methods"] == \
+        shown["client_authentication_methods"]

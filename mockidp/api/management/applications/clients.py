@@ -51,16 +51,23 @@ def create_client():
     body = read_body()
     query_args("POST /clients")  # hapi validates the query (none allowed) before the payload
     validate_body("CreateClientRequestContent", body)
-    current, methods = tenant(), body.get("client_authentication_methods")
+    current = tenant()
     with current.lock:  # the client and the credentials its methods bring: all or nothing
-        credentials.check_inline(methods)
+        credentials.check_inline(body.get("client_authentication_methods"))
         client = clients.create_client(current, body)
-        written = credentials.store_inline(current, client["client_id"], methods)
-        if written is None:
-            return json_response(client, 201)
-        stored, shown = written
-        client = clients.update_client(current, client["client_id"], {"client_authentication_methods": stored})
-    return json_response({**client, "client_authentication_methods": shown}, 201)
+        return json_response(_with_inline_credentials(client, body), 201)
+
+
+def _with_inline_credentials(client: dict, body: dict) -> dict:
+    """The client once the new credentials its authentication methods carry are stored as its
+    credentials (GET names them by id), as the write answers it: those credentials in full."""
+    current = tenant()
+    written = credentials.store_inline(current, client["client_id"], body.get("client_authentication_methods"))
+    if written is None:
+        return client
+    stored, shown = written
+    client = clients.update_client(current, client["client_id"], {"client_authentication_methods": stored})
+    return {**client, "client_authentication_methods": shown}
 
 
 def _require_update_scopes(body: dict) -> None:
