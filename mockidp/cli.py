@@ -54,6 +54,16 @@ PORT = _checked("port", int, lambda n: 0 <= n <= 65535, "a port number from 0 to
 TLS_PORT = _checked("tls-port", int, lambda n: 0 <= n <= 65535, "a port number from 0 to 65535")
 THREADS = _checked("threads", int, lambda n: 1 <= n <= 1024, "a number of threads from 1 to 1024")
 SEED = _checked("seed", int, lambda n: True, "an integer")
+
+
+def _port_range(text: str):
+    # The listeners module loads with the runtime anyway; only --tenant-ports needs it this early.
+    from .listeners import parse_port_range
+
+    return parse_port_range(text)
+
+
+TENANT_PORTS = _checked("tenant-ports", _port_range, lambda ports: True, "a port range such as 9100-9199")
 EMAIL_DELAY = _checked("email-delay", float, lambda x: 0 <= x < float("inf"),
                        "a number of seconds (0 or more)")
 
@@ -90,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--control-token", default=_env("CONTROL_TOKEN"),
                        help="require 'Authorization: Bearer <token>' on /_mock (MOCKIDP_CONTROL_TOKEN; "
                             "the pytest plugin sends it)")
+    serve.add_argument("--tenant-ports", type=TENANT_PORTS, default=_env("TENANT_PORTS"),
+                       help="ports for tenants' own listeners, e.g. 9100-9199 (MOCKIDP_TENANT_PORTS); with it every "
+                            "new tenant gets one (HTTP, plus HTTPS with --tls) unless created with "
+                            '"listener": false; without it "listener": true takes any free port')
     serve.add_argument("--threads", type=THREADS, default=_env("THREADS", "16"), help="worker threads per listener (MOCKIDP_THREADS)")
     serve.add_argument("--latency", default=_env("LATENCY"),
                        help='injected latency (MOCKIDP_LATENCY): milliseconds for every route, e.g. 200, or the '
@@ -223,7 +237,7 @@ def _build(args: argparse.Namespace):
                        email=_startup_email(args), control_token=args.control_token,
                        allowed_hosts=tuple(h.strip() for h in args.allowed_hosts),
                        state=state, journal_size=max(args.journal_size, 0),
-                       journal_bytes=max(args.journal_bytes, 0))
+                       journal_bytes=max(args.journal_bytes, 0), tenant_ports=args.tenant_ports)
     except FixtureError as exc:
         print(f"mockidp: invalid fixture: {exc}", file=sys.stderr)
     except StateError as exc:
@@ -281,6 +295,9 @@ def startup_banner(mock) -> str:
     for url in mock.urls:
         issuer = (mock.public_url or url).rstrip("/") + "/"
         lines.append(f"  issuer      {issuer}")
+    if mock.tenant_listeners.port_range:
+        lines.append(f"  tenants     own ports from {mock.tenant_listeners.port_range}"
+                     "   (POST /_mock/tenants gives each new tenant a listener)")
     if mock.ca_file:
         lines.append(f"  CA file     {mock.ca_file}   (trust it, or use `mockidp ca-bundle`)")
     lines.append("  clients:")

@@ -1,5 +1,6 @@
 """MockIdP: the default tenant, the named tenants created at run time, the app and its
-listeners, started and stopped as one. The CLI and the pytest plugin both use it."""
+listeners (the server's, and the tenants' own: listeners.py), started and stopped as one. The CLI
+and the pytest plugin both use it."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,7 @@ from .api.management.registry import supported_scopes
 from .core.assembly import build_tenant as assemble
 from .core.fixtures.files import DEFAULT_FIXTURE, FixtureDocument, clock_settings, load_files
 from .core.tenant.tenant import TenantConfig
+from .listeners import PortRange, TenantListeners
 
 if TYPE_CHECKING:
     from .core.tenant.tenant import Tenant
@@ -47,7 +49,8 @@ class MockIdP:
                  http: bool = True, latency: dict | int | None = None, email: dict | None = None,
                  allowed_hosts: tuple[str, ...] = (), control_token: str | None = None,
                  state: dict | None = None, journal_size: int | None = None,
-                 journal_bytes: int | None = None):
+                 journal_bytes: int | None = None, tenant_ports: PortRange | None = None):
+        from .api.harness.tenants import LISTENERS_KEY, TenantSite
         from .app import create_app
         from .server import ServerThread, TlsConfig, quiet_cheroot
 
@@ -75,6 +78,11 @@ class MockIdP:
                               control_token=self.control_token)
         self.app.config["MOCKIDP_PUBLIC_URL"] = self.public_url
         self.app.config["MOCKIDP_LISTENERS"] = lambda: {listener.scheme: listener.url for listener in self.listeners}
+        recorder = self.app.extensions["mockidp.journal"]  # the app below the /t/{name}/ routing
+        self.tenant_listeners = TenantListeners(lambda name, tenant, base: TenantSite(recorder, name, tenant, base),
+                                                host=host, tls=tls_config, threads=threads,
+                                                port_range=tenant_ports, public_url=self.public_url)
+        self.app.config[LISTENERS_KEY] = self.tenant_listeners
         self.listeners = []
         if http:
             self.listeners.append(ServerThread(self.app, host, port, threads=threads))
@@ -122,7 +130,8 @@ class MockIdP:
     def stop(self) -> None:
         for listener in self.listeners:
             listener.stop()
-        self.tenants.close()
+        self.tenants.close()  # each tenant's own listener closes with it
+        self.tenant_listeners.close_all()
         self.tenant.close()
 
     @property

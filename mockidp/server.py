@@ -304,12 +304,27 @@ class ServerThread:
             self._server.ssl_adapter = DeferredHandshakeAdapter(str(tls.cert), str(tls.key))
         self._thread: threading.Thread | None = None
 
+    def bind(self) -> ServerThread:
+        """Take the port now (OSError if it cannot be had), without serving yet."""
+        if not self._server.ready:
+            self._server.prepare()  # binds, listens and starts the worker threads
+        return self
+
     def start(self) -> "ServerThread":
-        self._server.prepare()  # binds now, so the port is known before we return
+        self.bind()  # the port is known before we return
         self._thread = threading.Thread(target=self._server.serve, name=f"mockidp-{self.scheme}",
                                         daemon=True)
         self._thread.start()
         return self
+
+    @property
+    def app(self):
+        return self._server.wsgi_app
+
+    @app.setter
+    def app(self, app) -> None:
+        """The WSGI app to serve from now on (a tenant listener binds before its tenant exists)."""
+        self._server.wsgi_app = app
 
     @property
     def port(self) -> int:
@@ -321,9 +336,24 @@ class ServerThread:
         return f"{self.scheme}://{host}:{self.port}"
 
     def stop(self) -> None:
+        self._wake_to_stop()
         self._server.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def _wake_to_stop(self) -> None:
+        """cheroot's stop() waits for its selector loop to notice, which sleeps up to half a second
+        in select(); deleting a tenant stops two listeners, and tests stop servers often. Asking
+        the loop to stop (cheroot's own flag) and then connecting wakes it at once."""
+        connections = getattr(self._server, "_connections", None)
+        if not self._server.ready or connections is None or self._thread is None:
+            return
+        connections._stop_requested = True
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        try:
+            socket.create_connection((host, self.port), timeout=1).close()
+        except OSError:
+            pass  # cheroot's loop still notices within its half second
 
 
 def quiet_cheroot() -> None:

@@ -12,7 +12,10 @@ Options: --mockidp-fixtures PATH (repeatable), --mockidp-seed N. HTTPS is served
 --mockidp-url URL uses an already running mockidp (a CI service container, `mockidp serve`)
 instead: the session creates its own tenant there (POST /_mock/tenants, one per pytest-xdist
 worker, so workers never see each other's users, emails or clock) and deletes it at the end.
-In-process, each xdist worker runs its own server, which is just as isolated.
+That tenant is addressed the way the server gives new tenants by default (under /t/{name}/,
+unless the server was started with --tenant-ports); --mockidp-listener asks for its own port
+instead, which the tests must be able to reach (docs/ci.md). In-process, each xdist worker runs
+its own server, its tenant at the root of its own ports, which is just as isolated.
 """
 from __future__ import annotations
 
@@ -51,9 +54,12 @@ class MockIdPServer:
 
     @classmethod
     def connect(cls, server_url: str, name: str, *, fixtures: list[Path] | None = None,
-                seed: int | None = None, cert_dir: Path | None = None) -> "MockIdPServer":
+                seed: int | None = None, cert_dir: Path | None = None,
+                listener: bool | None = None) -> "MockIdPServer":
         """A new tenant named `name` on the mockidp already running at `server_url`; `stop()`
-        deletes it. Fixture files are read here and sent in the creation body."""
+        deletes it. Fixture files are read here and sent in the creation body. `listener`: serve
+        it on ports of its own (True), under /t/{name}/ only (False), or as the server's
+        default (None)."""
         self = cls.__new__(cls)
         self._mock = None
         self._server_url = self.server_url = server_url.rstrip("/")
@@ -63,6 +69,8 @@ class MockIdPServer:
             body["fixtures"] = [_read_fixture(path) for path in fixtures]
         if seed is not None:
             body["seed"] = seed
+        if listener is not None:
+            body["listener"] = listener
         created = _send_json("POST", f"{self._server_url}/_mock/tenants", body, token=self.control_token)
         self.name, self.url, self.https_url = name, created["url"], created["https_url"]
         self.ca_file = self.ca_bundle = None
@@ -71,10 +79,12 @@ class MockIdPServer:
         return self
 
     def new_tenant(self, name: str, *, fixtures: list[Path] | None = None,
-                   seed: int | None = None) -> "MockIdPServer":
-        """Another tenant on the same server, served under /t/{name}/ (`url`, `https_url`, `domain`
-        say where): this server's fixtures unless `fixtures` are given; `stop()` deletes it."""
-        made = MockIdPServer.connect(self.server_url, name, fixtures=fixtures, seed=seed)
+                   seed: int | None = None, listener: bool | None = None) -> "MockIdPServer":
+        """Another tenant on the same server, served under /t/{name}/ and, with `listener=True`,
+        at the root of ports of its own (`url`, `https_url`, `domain` say where: with a listener
+        `domain` is a bare localhost:PORT, which every SDK takes); this server's fixtures unless
+        `fixtures` are given; `stop()` deletes it (and closes its ports)."""
+        made = MockIdPServer.connect(self.server_url, name, fixtures=fixtures, seed=seed, listener=listener)
         made.ca_file, made.ca_bundle = self.ca_file, self.ca_bundle  # one server, one CA
         return made
 
@@ -217,6 +227,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mockidp-url", default=os.environ.get("MOCKIDP_URL"),
                     help="use the mockidp running at URL (one tenant per worker, deleted at the end) "
                          "instead of starting one in-process (MOCKIDP_URL)")
+    group.addoption("--mockidp-listener", action="store_true",
+                    default=os.environ.get("MOCKIDP_LISTENER", "").strip().lower() in ("1", "true", "yes", "on"),
+                    help="with --mockidp-url: serve each worker's tenant on ports of its own (the server's "
+                         "--tenant-ports or any free one; the tests must reach them) instead of the server's "
+                         "default (MOCKIDP_LISTENER)")
 
 
 @pytest.fixture(scope="session")
@@ -226,7 +241,9 @@ def mockidp_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     cert_dir = tmp_path_factory.mktemp("mockidp-certs")
     url = request.config.getoption("--mockidp-url")
     if url:
-        server = MockIdPServer.connect(url, _tenant_name(), fixtures=fixtures, seed=seed, cert_dir=cert_dir)
+        listener = True if request.config.getoption("--mockidp-listener") else None
+        server = MockIdPServer.connect(url, _tenant_name(), fixtures=fixtures, seed=seed, cert_dir=cert_dir,
+                                       listener=listener)
     else:
         server = MockIdPServer(fixtures=fixtures, seed=seed, cert_dir=cert_dir)
     yield server

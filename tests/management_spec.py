@@ -115,6 +115,15 @@ def query_parameters(operation_key: str) -> dict[str, dict]:
     return {p["name"]: _resolve(p.get("schema", {})) for p in parameters if p.get("in") == "query"}
 
 
+def required_query_parameters(operation_key: str) -> tuple[str, ...]:
+    """The query parameters the spec marks required (e.g. GET /users/{id}/effective-permissions'
+    resource_server_identifier)."""
+    if official_spec() is None:
+        return ()
+    parameters = _spec_operation(operation_key).get("parameters", [])
+    return tuple(p["name"] for p in parameters if p.get("in") == "query" and p.get("required"))
+
+
 def request_properties(schema_name: str) -> dict[str, dict]:
     """Property name -> schema (refs resolved one level) of a request-body schema."""
     schemas = (official_spec() or {}).get("components", {}).get("schemas") or _shipped_slice()["schemas"]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 from conftest import Api, new_user
-from management_spec import query_parameters, request_properties
+from management_spec import official_spec, query_parameters, request_properties, required_query_parameters
 
 from mockidp.api.management.registry import registered_operations
 from mockidp.api.validation import body_schema_for, schema_property_names
@@ -74,6 +74,16 @@ def concrete_path(api: Api, operation: str, user: dict) -> str:
     return "/api/v2" + re.sub(r"{\w+}", ids.get(resource, "nonexistent"), path, count=1)
 
 
+def required_query(api: Api, operation: str) -> dict[str, str]:
+    """A value that exists for each query parameter the operation requires."""
+    values = {"email": lambda: "alice@example.com",
+              "role_id": lambda: (api.get("/api/v2/roles").json() or [api.post("/api/v2/roles", json={
+                  "name": "Required query"}).json()])[0]["id"],
+              "resource_server_identifier": lambda: api.get("/api/v2/resource-servers").json()[0]["identifier"],
+              "permission_name": lambda: "read:required"}
+    return {name: values[name]() for name in required_query_parameters(operation)}
+
+
 def send(api: Api, operation: str, path: str, **kwargs):
     method = operation.split(" ", 1)[0]
     return api.request(method, path, **kwargs)
@@ -89,16 +99,23 @@ CREATE_BODIES = {
     "POST /connections": {"name": "Typed", "strategy": "auth0"},
     "POST /resource-servers": {"identifier": "https://typed.example.com/"},
     "POST /client-grants": {"client_id": DEFAULT_M2M_CLIENT_ID, "audience": "https://typed.example.com/"},
+    "POST /users/{id}/authentication-methods": {"type": "email", "email": "typed@example.com"},
 }
 BODYLESS_READS = [op for op in OPERATIONS if op.startswith("GET ")]
+# Reads whose answer on the first connection / the target user is an error by design; the garbage
+# body must still change nothing about it.
+NOT_OK_ON_THE_TARGET = {
+    "GET /connections/{id}/keys": 400,  # a database connection has no signing keys
+    "GET /users/{id}/authentication-methods/{authentication_method_id}": 404,  # no such method
+}
 
 
 # --- every operation: the query string ---------------------------------------------------------
 
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_unknown_query_parameter(api, target, operation):
-    before = snapshot(api)
-    required = "&email=alice%40example.com" if operation == "GET /users-by-email" else ""
+    required = "".join(f"&{name}={quote(value, safe='')}" for name, value in required_query(api, operation).items())
+    before = snapshot(api)  # after required_query, which may create a role
     response = send(api, operation, concrete_path(api, operation, target) + "?bogus_param=1" + required,
                     json={"name": "Never applied"} if body_schema_for(operation) else None)
     body = assert_management_error(response, 400, "invalid_query_string")
@@ -162,11 +179,17 @@ def test_malformed_json(api, target, operation, raw):
                                             ('"x"', "string"), ("3", "integer"), ("1.5", "number"),
                                             ("true", "boolean"), ("null", "null")])
 def test_non_object_json(api, target, operation, payload, found):
+    # A body the spec lets be null (`type: [object, null]`, e.g. rotating a connection's keys) is
+    # named with both types, as the validator joins them; null itself is then a valid body.
+    expected = official_spec()["components"]["schemas"][body_schema_for(operation)].get("type", "object")
+    expected = ",".join(expected) if isinstance(expected, list) else expected
+    if found in expected.split(","):
+        pytest.skip(f"{operation} accepts a {found} body")
     before = snapshot(api)
     response = send(api, operation, concrete_path(api, operation, target), data=payload,
                     headers={"Content-Type": "application/json"})
     body = assert_management_error(response, 400, "invalid_body")
-    assert body["message"] == f"Payload validation error: 'Expected type object but found type {found}'."
+    assert body["message"] == f"Payload validation error: 'Expected type {expected} but found type {found}'."
     assert snapshot(api) == before
 
 
@@ -350,11 +373,11 @@ def test_empty_body_on_create_reports_the_first_missing_property(api):
 @pytest.mark.parametrize("operation", BODYLESS_READS)
 def test_reads_ignore_a_body(api, target, operation):
     path = concrete_path(api, operation, target)
-    params = {"email": "alice@example.com"} if operation == "GET /users-by-email" else None
+    params = required_query(api, operation)
     plain = send(api, operation, path, params=params)
     with_garbage = send(api, operation, path, params=params, data=b"{not json",
                         headers={"Content-Type": "application/json"})
-    assert plain.status_code == 200
+    assert plain.status_code == NOT_OK_ON_THE_TARGET.get(operation, 200)
     assert (with_garbage.status_code, with_garbage.json()) == (plain.status_code, plain.json())
 
 

@@ -237,6 +237,29 @@ def test_a_named_tenant_has_its_own_console(mockidp, page):
         control(root, "DELETE", f"/tenants/{name}")
 
 
+def test_a_listener_tenants_console_drives_that_tenant(mockidp, page):
+    """On a tenant's own port the console is that tenant's, at the root; the tenants are managed
+    on the server's console, which it links to."""
+    named = mockidp.new_tenant(f"console-listener-{os.getpid()}", listener=True)
+    try:
+        named.freeze("2033-03-03T00:00:00Z")
+        open_console(page, named.url, "tenants")
+        expect(page.get_by_test_id("current-tenant")).to_have_text(named.name)
+        expect(page.get_by_test_id("tenant-list")).to_contain_text("on its own port")
+        assert page.get_by_test_id("server-console").get_attribute("href") == f"{server_root(mockidp)}/_mock/"
+        page.locator("nav.tabs a[href='#clock']").click()
+        expect(page.get_by_test_id("clock-now")).to_contain_text("2033-03-03")
+        page.click("#clock-toggle")  # unfreeze, on this tenant only
+        said(page, "Clock running")
+        assert named.clock()["frozen"] is False and mockidp.clock()["frozen"] is False
+        page.locator("nav.tabs a[href='#users']").click()
+        page.get_by_label("User search").fill('email:"alice@example.com"')
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_test_id("user")).to_have_count(1)  # through its own Management API
+    finally:
+        named.stop()
+
+
 def test_the_outbox_on_a_narrow_screen(mockidp, anonymous, page):
     page.set_viewport_size(PHONE)
     email_settings(anonymous, delivery="manual")

@@ -112,20 +112,24 @@ users:
 """
 
 
-@pytest.fixture(scope="module", params=["default", "named"])
+@pytest.fixture(scope="module", params=["default", "named", "listener"])
 def spa(request, spa_build, tmp_path_factory):
     """The page and its tenant: a server's default tenant, or a named tenant of a server, served
     under /t/spa-tenant/ (the SDK's `domain` is then `http://localhost:<port>/t/spa-tenant`;
-    the page is unchanged)."""
+    the page is unchanged), or on a listener of its own (`http://localhost:<its port>`)."""
     site = SpaSite(spa_build)
     fixture = tmp_path_factory.mktemp("spa") / "tenant.yaml"
     fixture.write_text(fixture_for(site.origin))
     if request.param == "default":
         host = server = MockIdPServer(fixtures=[fixture], tls=False)
-    else:
+    elif request.param == "named":
         host = MockIdPServer(tls=False)
         server = host.new_tenant("spa-tenant", fixtures=[fixture])
         assert server.url == f"{host.url}/t/spa-tenant"
+    else:
+        host = MockIdPServer(tls=False)
+        server = host.new_tenant("spa-tenant", fixtures=[fixture], listener=True)
+        assert "/t/" not in server.url and server.url != host.url
     site.config_js = f'window.MOCKIDP = {{domain: "{server.url}", clientId: "{CLIENT_ID}"}};'
     yield site, server
     if server is not host:

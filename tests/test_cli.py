@@ -77,6 +77,23 @@ def test_options_read_environment_variables(serve):
     assert config["token_endpoint"] == "http://idp.example.test:9999/oauth/token"
 
 
+def test_tenant_ports_from_the_environment_give_new_tenants_their_own_port(serve):
+    from test_tenant_listeners import free_port_range
+
+    ports = free_port_range(2)
+    process, banner = serve(env={"MOCKIDP_PORT": "0", "MOCKIDP_TENANT_PORTS": str(ports)})
+    assert f"tenants     own ports from {ports}" in banner
+    url = re.search(r"listening\s+(http://\S+)", banner).group(1)
+    made = requests.post(f"{url}/_mock/tenants", json={"name": "acme"}, timeout=30).json()
+    assert made["domain"] == f"localhost:{ports.first}"
+    assert requests.get(f"{made['url']}/.well-known/openid-configuration", timeout=30).json()["issuer"] == \
+        f"http://localhost:{ports.first}/"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    with pytest.raises(requests.ConnectionError):  # the tenant's listener stopped with the server
+        requests.get(f"{made['url']}/_mock/health", timeout=30)
+
+
 def test_binds_loopback_by_default(serve):
     _, banner = serve("--port", "0")
     assert re.search(r"listening\s+http://localhost:\d+", banner)
@@ -105,6 +122,9 @@ MISUSES = {
     "negative email delay": (["--email-delay", "-1"], {}, "--email-delay or MOCKIDP_EMAIL_DELAY"),
     "latency JSON": (["--port", "0", "--latency", "{bad"], {}, "invalid --latency: Expecting property name"
                      " enclosed in double quotes at line 1 column 2"),
+    "tenant ports": (["--tenant-ports", "9199-9100"], {}, ("'9199-9100' (from --tenant-ports or MOCKIDP_TENANT_PORTS) "
+                                                         "is not a port range such as 9100-9199")),
+    "tenant ports from the environment": ([], {"MOCKIDP_TENANT_PORTS": "many"}, "--tenant-ports or MOCKIDP_TENANT_PORTS"),
     "unknown host": (["--port", "0", "--host", "no-such-host.invalid"], {}, "cannot listen on no-such-host.invalid"),
 }
 

@@ -67,3 +67,19 @@ def test_bad_input_answers_the_documented_error_shape(anonymous, document):
     response = anonymous.post("/_mock/clock/advance", json={"seconds": -5})
     assert response.status_code == 400
     schema(document, "Error").validate(response.json())
+
+
+def test_a_listener_tenants_address_and_port_errors_fit_the_document(mockidp, document, anonymous):
+    made = anonymous.post("/_mock/tenants", json={"name": "openapi-listener", "listener": True})
+    try:
+        assert made.status_code == 201, made.text
+        schema(document, "TenantAddress").validate(made.json())
+        assert set(made.json()["ports"]) == {"http", "https"}
+        busy = anonymous.post("/_mock/tenants", json={"name": "openapi-busy", "port": made.json()["ports"]["http"]})
+        assert busy.status_code == 409 and busy.json()["error"] == "port_in_use"
+        schema(document, "Error").validate(busy.json())
+        properties = document["paths"]["/_mock/tenants"]["post"]["requestBody"]["content"]["application/json"][
+            "schema"]["properties"]
+        assert {"listener", "port", "tls_port"} <= set(properties)
+    finally:
+        anonymous.delete("/_mock/tenants/openapi-listener")

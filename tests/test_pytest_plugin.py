@@ -1,6 +1,7 @@
 """The pytest plugin under pytest-xdist: `pytest -n 4` over a suite that creates the same email in
 every test passes in-process (a server per worker) and against one shared `mockidp serve` via
---mockidp-url (a tenant per worker, deleted at the end)."""
+--mockidp-url (a tenant per worker, deleted at the end), under /t/{name}/ or, with
+--mockidp-listener, on ports of its own."""
 from __future__ import annotations
 
 import os
@@ -32,6 +33,9 @@ SUITE = textwrap.dedent('''
         assert [m["to"] for m in mockidp.outbox()] == ["same@example.com"]
         if os.environ.get("EXPECT_REMOTE"):
             assert "/t/pytest-gw" in mockidp.url and mockidp.domain.endswith(mockidp.url.split("/t/")[1])
+            requests.get(f"{mockidp.https_url}/_mock/health", verify=str(mockidp.ca_bundle), timeout=30)
+        if os.environ.get("EXPECT_LISTENER"):  # a tenant on ports of its own: a bare domain
+            assert "/t/" not in mockidp.url and "/" not in mockidp.domain
             requests.get(f"{mockidp.https_url}/_mock/health", verify=str(mockidp.ca_bundle), timeout=30)
 ''')
 
@@ -91,3 +95,11 @@ def test_xdist_against_one_shared_server(tmp_path, served):
     assert names == ["default"]
     # ... and none of them touched the default tenant.
     assert requests.get(f"{served}/_mock/outbox", timeout=10).json()["messages"] == []
+
+
+def test_xdist_against_one_shared_server_with_a_listener_per_worker(tmp_path, served):
+    result = run_suite(tmp_path, "--mockidp-url", served, env={"EXPECT_LISTENER": "1", "MOCKIDP_LISTENER": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "12 passed" in result.stdout
+    names = [tenant["name"] for tenant in requests.get(f"{served}/_mock/tenants", timeout=10).json()["tenants"]]
+    assert names == ["default"]  # deleted at the end, their ports closed with them

@@ -7,9 +7,10 @@ Two configurations, as Auth0's quickstarts write them: login only (no secret: ex
 asks for `response_type=id_token` with `response_mode=form_post`), and with a client secret and
 `response_type=code` (the code is exchanged at /oauth/token with HTTP Basic, the library's default).
 The library's openid-client refuses plain-http issuers, so mockidp is reached over HTTPS, its CA
-trusted through NODE_EXTRA_CA_CERTS. Each runs against the server's default tenant and against a
-named tenant at /t/{name}/, where two settings differ (and two tests show why): issuerBaseURL is
-the tenant's issuer, trailing slash included, and auth0Logout is off (idpLogout on)."""
+trusted through NODE_EXTRA_CA_CERTS. Each runs against the server's default tenant, against a
+named tenant on a listener of its own (`domain` localhost:PORT: the library's defaults, unchanged),
+and against a named tenant at /t/{name}/, where two settings differ (and two tests show why):
+issuerBaseURL is the tenant's issuer, trailing slash included, and auth0Logout is off (idpLogout on)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,14 +36,22 @@ def express_quickstart() -> Path:
 SESSION_SECRET = "a long, randomly-generated string for the session cookie"
 
 
-@pytest.fixture(params=["default", "named"])
+@pytest.fixture(params=["default", "listener", "named"])
 def tenant(request, mockidp):
-    """(tenant, its app settings): the server's own tenant, or a named one at /t/express-quickstart/.
-    For the named one AUTH0_DOMAIN ends with "/", so that issuerBaseURL (`https://${AUTH0_DOMAIN}`)
-    is the tenant's issuer exactly (test_a_named_tenant_needs_the_issuer_as_issuer_base_url), and
-    auth0Logout is off (test_auth0_logout_loses_the_tenant_path)."""
+    """(tenant, its app settings): the server's own tenant; a named one on a listener of its own,
+    with the same settings (issuerBaseURL `https://localhost:PORT`, no trailing slash, and
+    auth0Logout on); or a named one at /t/express-quickstart/. For that one AUTH0_DOMAIN ends with
+    "/", so that issuerBaseURL (`https://${AUTH0_DOMAIN}`) is the tenant's issuer exactly
+    (test_a_named_tenant_needs_the_issuer_as_issuer_base_url), and auth0Logout is off
+    (test_auth0_logout_loses_the_tenant_path)."""
     if request.param == "default":
         yield mockidp, {"AUTH0_DOMAIN": mockidp.domain}
+        return
+    if request.param == "listener":
+        named = mockidp.new_tenant("express-listener", listener=True)
+        assert "/" not in named.domain
+        yield named, {"AUTH0_DOMAIN": named.domain}
+        named.stop()
         return
     named = mockidp.new_tenant("express-quickstart")
     yield named, {"AUTH0_DOMAIN": named.domain + "/", "QUICKSTART_AUTH0_LOGOUT": "0"}

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 from npm_packages import ensure_installed
 
 from mockidp.testing import DEFAULT_M2M_CLIENT_ID, DEFAULT_M2M_CLIENT_SECRET
@@ -73,3 +74,31 @@ def test_management_client_manages_roles(mockidp, node_sdk):
     assert out["userRolesAfterDelete"] == []
     assert out["afterDelete"] == {"statusCode": 404, "body": {
         "statusCode": 404, "error": "Not Found", "message": "The role does not exist."}}
+
+
+def test_management_client_with_client_credentials_against_a_listener_tenant(mockidp, node_sdk):
+    """A named tenant on a listener of its own has a bare `domain` (localhost:PORT), which
+    node-auth0 v5 takes with client credentials unchanged; under /t/{name}/ it would refuse it
+    (tests/test_tenants.py)."""
+    named = mockidp.new_tenant(f"node-listener-{os.getpid()}", listener=True)
+    try:
+        env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(mockidp.ca_file), "MOCKIDP_DOMAIN": named.domain,
+               "MOCKIDP_CLIENT_ID": DEFAULT_M2M_CLIENT_ID, "MOCKIDP_CLIENT_SECRET": DEFAULT_M2M_CLIENT_SECRET}
+        assert "/" not in named.domain
+        result = subprocess.run(["node", str(node_sdk)], env=env, capture_output=True, text=True, timeout=120,
+                                check=False)
+        assert result.returncode == 0, result.stderr
+        out = json.loads(result.stdout)
+        assert out["created"]["email"] == "node.user@example.com" and out["searched"] == ["node.user@example.com"]
+        assert out["afterDelete"]["statusCode"] == 404
+        # The SDK's calls reached the listener tenant, and only it.
+        token = named.management_token()
+        logs = requests.get(f"{named.url}/api/v2/logs", headers={"Authorization": f"Bearer {token}"},
+                            params={"q": "type:sapi"}, timeout=30).json()
+        assert logs != []
+        default_token = mockidp.management_token()
+        default_logs = requests.get(f"{mockidp.url}/api/v2/logs", headers={"Authorization": f"Bearer {default_token}"},
+                                    params={"q": "type:sapi"}, timeout=30).json()
+        assert default_logs == []  # no Management API call reached the default tenant
+    finally:
+        named.stop()

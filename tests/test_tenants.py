@@ -208,7 +208,8 @@ def test_node_auth0_over_https_against_a_named_tenant(mockidp, new_tenant):
     env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(mockidp.ca_file), "MOCKIDP_DOMAIN": made["domain"],
            "MOCKIDP_CLIENT_ID": DEFAULT_M2M_CLIENT_ID, "MOCKIDP_CLIENT_SECRET": DEFAULT_M2M_CLIENT_SECRET}
     # node-auth0 v5's ManagementClient refuses a domain with a path when it fetches its own token
-    # (a guard in its TokenProvider): the limit of path addressing, documented in the README.
+    # (a guard in its TokenProvider): the limit of path addressing, documented in the README. On a
+    # listener of its own the tenant's domain is bare and it works (test_sdk_node_auth0.py).
     refused = subprocess.run(["node", str(node_sdk_script())], env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode != 0 and "Provide a bare hostname" in refused.stderr
     # Given a token for the tenant (from its /oauth/token, over HTTPS), it works unchanged.

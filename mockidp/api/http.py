@@ -27,6 +27,8 @@ MAX_JSON_DEPTH = 100
 
 TENANT_KEY = "mockidp.tenant"  # the WSGI environ key api/harness/tenants.py's TenantRouter sets
 BASE_URL_KEY = "mockidp.base_url"  # public_base_url() of this request, once worked out
+# A tenant listener's base URL under --public-url (its own port), set by api/harness/tenants.py's TenantSite.
+LISTENER_BASE_KEY = "mockidp.listener_base"
 
 
 def tenant() -> Tenant:
@@ -56,7 +58,8 @@ def public_base_url() -> str:
     """The base URL clients use: --public-url when set, else the scheme and host of this request
     when that host is allowed (api/posture.py), else the loopback name and port it arrived on: an
     arbitrary Host header never reaches an issuer or an emailed link. Then the tenant's prefix
-    (/t/{name}) when the request addressed a named tenant.
+    (/t/{name}) when the request addressed a named tenant. On a tenant's own listener,
+    --public-url's host with that listener's port (listeners.py).
 
     Worked out once per request: a token request needs it for the issuer and the log event's
     hostname, and werkzeug's host parsing and URL building cost more than the rest of it."""
@@ -67,7 +70,7 @@ def public_base_url() -> str:
 
 
 def _base_url() -> str:
-    configured = tenant().public_url
+    configured = request.environ.get(LISTENER_BASE_KEY) or tenant().public_url
     if configured:
         base = configured
     elif request_host_allowed():

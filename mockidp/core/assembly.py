@@ -16,6 +16,7 @@ from .login import install as install_login
 from .logs.stream import install_event_stream
 from .organizations import install as install_organizations
 from .tenant.tenant import Tenant, TenantConfig
+from .tokens import encryption_keys
 from .tokens.jwt import VerifiedTokens
 from .tokens.keyring import install_keyring
 from .traffic.controls import install_traffic
@@ -41,6 +42,8 @@ def build_tenant(config: TenantConfig) -> Tenant:
     install_event_stream(tenant)
     tenant.directory = Directory()
     populate(tenant, config.fixture)
+    # After the fixtures, so their ids do not move; before the seal, so reset returns to these keys.
+    encryption_keys.install(tenant)
     _reset_directory_to_what_was_loaded(tenant)
     tenant.seal()
     return tenant

@@ -1,8 +1,9 @@
 'use strict';
 // Runs one Auth0 Action handler for mockidp (spawned by mockidp/core/action_runtime.py).
 //
-// stdin:  {code, handler, trigger, event, dependencies, modules_dir, marker, context}
-//         (context: what some api members need from the tenant: {now, issuer, state} for redirects)
+// stdin:  {code, handler, trigger, event, dependencies, modules_dir, marker, context, modules}
+//         (context: what some api members need from the tenant: {now, issuer, state} for redirects;
+//         modules: the Actions Modules it may require('actions:<name>'), {name, code, dependencies, secrets})
 // stdout: one line `<marker>{"commands": [...], "error": {...}|null, "logs": [...]}`, written last.
 //
 // The `api` calls are not applied here: each one is recorded as a command ({op, ...}) and the
@@ -17,6 +18,7 @@ const vm = require('vm');
 const writeToRealStdout = process.stdout.write.bind(process.stdout);
 
 const ACTION_FILENAME = '/action/index.js';
+const ACTIONS_MODULE_PREFIX = 'actions:';
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
 
 let marker = null;
@@ -36,7 +38,8 @@ async function main() {
   // Node is about to exit with nothing left to do while the handler's promise is still pending.
   process.on('beforeExit', () => failWith(new Error('The Action never completed: its promise never settled')));
 
-  const actionExports = loadAction(input.code, makeRequire(input.dependencies || [], input.modules_dir));
+  const actionModules = makeActionModules(input.modules || [], input.modules_dir);
+  const actionExports = loadAction(input.code, makeRequire(input.dependencies || [], input.modules_dir, actionModules));
   const handler = actionExports == null ? undefined : actionExports[input.handler];
   if (typeof handler !== 'function') {
     // Auth0 reports a missing export as a failed execution; this wording is mockidp's.
@@ -65,12 +68,45 @@ function loadAction(code, actionRequire) {
   return actionModule.exports;
 }
 
-// Auth0 only lets an Action load Node's built-in modules and the npm packages it declares.
-function makeRequire(dependencies, modulesDir) {
+// Actions Modules: each loaded on its first require('actions:<name>') and shared by later ones,
+// with its own npm dependencies and, as Auth0 documents, its secrets as `actions.secrets`.
+// A module cannot require another Actions Module (Auth0's limitation), so its require has none.
+function makeActionModules(modules, modulesDir) {
+  const byName = new Map(modules.map((entry) => [entry.name, entry]));
+  const loaded = new Map();
+  return (name) => {
+    if (loaded.has(name)) return loaded.get(name).exports;
+    const entry = byName.get(name);
+    if (entry === undefined) return undefined;
+    const filename = `/action/modules/${name}.js`;
+    const module = { exports: {}, id: filename, filename, loaded: false };
+    loaded.set(name, module);
+    const wrapper = vm.runInThisContext(
+      `(function (exports, require, module, __filename, __dirname, actions) {${entry.code}\n})`, { filename });
+    try {
+      wrapper.call(module.exports, module.exports, makeRequire(entry.dependencies || [], modulesDir, null), module,
+        filename, path.dirname(filename), { secrets: Object.freeze({ ...(entry.secrets || {}) }) });
+    } catch (error) {
+      loaded.delete(name); // as Node does: a module that threw while loading is loaded again next time
+      throw error;
+    }
+    module.loaded = true;
+    return module.exports;
+  };
+}
+
+// Auth0 only lets an Action load Node's built-in modules, the npm packages it declares and the
+// Actions Modules it names (`actionModules`: name -> exports, or undefined when not named).
+function makeRequire(dependencies, modulesDir, actionModules) {
   const declared = new Set(dependencies);
   const requireDependency = modulesDir ? Module.createRequire(path.join(modulesDir, 'noop.js')) : null;
 
   function actionRequire(specifier) {
+    if (typeof specifier === 'string' && specifier.startsWith(ACTIONS_MODULE_PREFIX)) {
+      const exports = actionModules ? actionModules(specifier.slice(ACTIONS_MODULE_PREFIX.length)) : undefined;
+      if (exports !== undefined) return exports;
+      throw moduleNotFound(specifier, actionModules ? null : 'an Actions Module cannot require another one');
+    }
     if (typeof specifier === 'string' && isBuiltin(specifier)) return require(specifier);
     if (typeof specifier === 'string' && declared.has(packageName(specifier))) {
       if (!requireDependency) {

@@ -1,4 +1,4 @@
-"""The dev console at /_mock/ (and /t/{name}/_mock/): one HTML page, its CSS and per-panel
+"""The dev console at /_mock/ (and /t/{name}/_mock/, and /_mock/ on a tenant's own listener): one HTML page, its CSS and per-panel
 scripts inlined from web/templates/console/ (no build step, nothing fetched from a CDN, works
 offline), driving the control plane's JSON APIs from the browser; and /_mock/console/token, the
 Management API token its users panel and logs panel send.
@@ -12,7 +12,7 @@ console uses.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template, request
 
 from ... import __version__
 from ...core.tokens import jwt as tokens
@@ -20,6 +20,7 @@ from ..control import json_body
 from ..http import json_response, public_base_url, tenant
 from ..hosted import PAGE_HEADERS, WEB_TEMPLATES
 from ..posture import control_page
+from .tenants import LISTENER_NAME_KEY
 
 CONSOLE_CLIENT_ID = "mockidp-console"
 CONSOLE_SCOPES = ("read:users", "update:users", "delete:users", "read:logs")
@@ -34,8 +35,18 @@ console = Blueprint("console", __name__, url_prefix="/_mock", template_folder=st
 @control_page
 def console_page():
     html = render_template("console/console.html", version=__version__, scripts=SCRIPTS,
-                           tenant_name=tenant().tenant_settings.get("friendly_name") or "mockidp")
+                           tenant_name=tenant().tenant_settings.get("friendly_name") or "mockidp",
+                           listener_tenant=request.environ.get(LISTENER_NAME_KEY), server_console=_server_console())
     return Response(html, 200, headers=PAGE_HEADERS, content_type="text/html; charset=utf-8")
+
+
+def _server_console() -> str | None:
+    """On a tenant's own listener, where the server's console is (tenants are managed there)."""
+    if request.environ.get(LISTENER_NAME_KEY) is None:
+        return None
+    main = current_app.config.get("MOCKIDP_LISTENERS", dict)()
+    root = current_app.config.get("MOCKIDP_PUBLIC_URL") or main.get(request.scheme) or main.get("http")
+    return f"{root.rstrip('/')}/_mock/" if root else None
 
 
 @console.post("/console/token")

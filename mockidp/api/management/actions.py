@@ -1,8 +1,9 @@
-"""/api/v2/actions: actions, their versions, triggers and bindings (storage only; running them is
-core/action_triggers.py). Rules and choices live in core/actions.py."""
+"""/api/v2/actions: actions, their versions, triggers and bindings, and Actions Modules (storage
+only; running them is core/actions/triggers.py). Rules and choices live in core/actions/
+(storage.py, bindings.py, modules.py)."""
 from __future__ import annotations
 
-from ...core.actions import bindings, dry_run
+from ...core.actions import bindings, dry_run, modules
 from ...core.actions import storage as actions
 from ..http import empty_response, json_response, read_body, tenant
 from ..validation import validate_body
@@ -24,7 +25,7 @@ def create_action():
     body = read_body()
     query_args("POST /actions/actions")
     validate_body("CreateActionRequestContent", body)
-    return json_response(actions.create_action(tenant(), body), 201)
+    return json_response(modules.create_action(tenant(), body), 201)
 
 
 @operation("GET /actions/actions/{id}")
@@ -38,7 +39,7 @@ def update_action(id: str):
     body = read_body()
     query_args("PATCH /actions/actions/{id}")
     validate_body("UpdateActionRequestContent", body)
-    return json_response(actions.update_action(tenant(), id, body))
+    return json_response(modules.update_action(tenant(), id, body))
 
 
 @operation("DELETE /actions/actions/{id}")
@@ -67,6 +68,16 @@ def list_versions(actionId: str):
 def get_version(actionId: str, id: str):
     query_args("GET /actions/actions/{actionId}/versions/{id}")
     return json_response(actions.get_version(tenant(), actionId, id))
+
+
+@operation("POST /actions/actions/{actionId}/versions/{id}/deploy")
+def deploy_version(actionId: str, id: str):
+    body = read_body()
+    query_args("POST /actions/actions/{actionId}/versions/{id}/deploy")
+    validate_body("DeployActionVersionRequestContent", body)  # null allowed: go-auth0 sends `null`
+    update_draft = bool((body or {}).get("update_draft"))
+    # 200 as recorded from a live tenant (go-auth0 TestActionManager_DeployVersion); the spec documents 202.
+    return json_response(actions.deploy_version(tenant(), actionId, id, update_draft))
 
 
 @operation("GET /actions/triggers")
@@ -102,3 +113,74 @@ def test_action(id: str):
 def get_execution(id: str):
     query_args("GET /actions/executions/{id}")
     return json_response(dry_run.get_execution(tenant(), id))
+
+
+# --- Actions Modules -----------------------------------------------------------------------------
+
+@operation("GET /actions/modules")
+def list_modules():
+    args = query_args("GET /actions/modules")
+    return json_response(modules.list_modules(tenant(), args.get("page"), args.get("per_page")))
+
+
+@operation("POST /actions/modules")
+def create_module():
+    body = read_body()
+    query_args("POST /actions/modules")
+    validate_body("CreateActionModuleRequestContent", body)
+    return json_response(modules.create_module(tenant(), body), 201)
+
+
+@operation("GET /actions/modules/{id}")
+def get_module(id: str):
+    query_args("GET /actions/modules/{id}")
+    return json_response(modules.get_module(tenant(), id))
+
+
+@operation("PATCH /actions/modules/{id}")
+def update_module(id: str):
+    body = read_body()
+    query_args("PATCH /actions/modules/{id}")
+    validate_body("UpdateActionModuleRequestContent", body)
+    return json_response(modules.update_module(tenant(), id, body))
+
+
+@operation("DELETE /actions/modules/{id}")
+def delete_module(id: str):
+    read_body()
+    query_args("DELETE /actions/modules/{id}")
+    modules.delete_module(tenant(), id)
+    return empty_response(204)
+
+
+@operation("GET /actions/modules/{id}/actions")
+def list_module_actions(id: str):
+    args = query_args("GET /actions/modules/{id}/actions")
+    return json_response(modules.module_actions(tenant(), id, args.get("page"), args.get("per_page")))
+
+
+@operation("GET /actions/modules/{id}/versions")
+def list_module_versions(id: str):
+    args = query_args("GET /actions/modules/{id}/versions")
+    return json_response(modules.list_versions(tenant(), id, args.get("page"), args.get("per_page")))
+
+
+@operation("POST /actions/modules/{id}/versions")
+def publish_module_version(id: str):
+    read_body()  # no body is defined: anything sent is ignored, as for an action's deploy
+    query_args("POST /actions/modules/{id}/versions")
+    return json_response(modules.publish_version(tenant(), id))  # 200, as the spec documents
+
+
+@operation("GET /actions/modules/{id}/versions/{versionId}")
+def get_module_version(id: str, versionId: str):
+    query_args("GET /actions/modules/{id}/versions/{versionId}")
+    return json_response(modules.get_version(tenant(), id, versionId))
+
+
+@operation("POST /actions/modules/{id}/rollback")
+def rollback_module(id: str):
+    body = read_body()
+    query_args("POST /actions/modules/{id}/rollback")
+    validate_body("RollbackActionModuleRequestContent", body)
+    return json_response(modules.rollback(tenant(), id, body["module_version_id"]))

@@ -181,6 +181,19 @@ def list_member_roles(id: str, user_id: str):
     return json_response(paged(members.roles_of(tenant(), id, user_id), args, "roles"))
 
 
+@operation("GET /organizations/{id}/members/{user_id}/effective-roles")
+def list_member_effective_roles(id: str, user_id: str):
+    args = query_args("GET /organizations/{id}/members/{user_id}/effective-roles")
+    return json_response(checkpoint(members.effective_roles(tenant(), id, user_id), args, "roles", "id", dict))
+
+
+@operation("GET /organizations/{id}/members/{user_id}/effective-roles/sources/groups")
+def list_member_role_source_groups(id: str, user_id: str):
+    args = query_args("GET /organizations/{id}/members/{user_id}/effective-roles/sources/groups")
+    groups = members.role_source_groups(tenant(), id, user_id, args["role_id"])
+    return json_response(checkpoint(groups, args, "groups", "id", dict))
+
+
 @operation("POST /organizations/{id}/members/{user_id}/roles")
 def assign_member_roles(id: str, user_id: str):
     body = read_body()

@@ -1,4 +1,5 @@
-"""/api/v2/roles and the RBAC routes of users (/users/{id}/roles, /users/{id}/permissions):
+"""/api/v2/roles and the RBAC routes of users (/users/{id}/roles, /users/{id}/permissions, and their
+effective roles and permissions with sources):
 thin translations onto core/authorization/. Status codes and empty bodies are the recorded ones
 (POST /roles 200, DELETE /roles/{id} 200 `{}`, POST .../permissions 201 `{}`, POST
 /roles/{id}/users 200 `{}`, POST /users/{id}/roles and the DELETEs 204)."""
@@ -6,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.authorization import permissions, roles
+from ...core.authorization import effective, permissions, roles
 from ...core.tenant.errors import bad_request
 from ..http import domain, empty_response, json_response, read_body, tenant
 from ..validation import body_schema_for, validate_body
@@ -136,3 +137,34 @@ def add_user_permissions(id: str):
 def remove_user_permissions(id: str):
     permissions.remove_user_permissions(tenant(), id, _payload("DELETE /users/{id}/permissions")["permissions"])
     return empty_response(204)
+
+
+# --- a user's effective roles and permissions: checkpoint lists ({<list>, next}) -------------------
+
+@operation("GET /users/{id}/effective-roles")
+def list_user_effective_roles(id: str):
+    args = query_args("GET /users/{id}/effective-roles")
+    return json_response(checkpoint(effective.user_roles(tenant(), id), args, "roles", "id", dict))
+
+
+@operation("GET /users/{id}/effective-roles/sources/groups")
+def list_user_role_source_groups(id: str):
+    args = query_args("GET /users/{id}/effective-roles/sources/groups")
+    groups = effective.user_role_source_groups(tenant(), id, args["role_id"])
+    return json_response(checkpoint(groups, args, "groups", "id", dict))
+
+
+@operation("GET /users/{id}/effective-permissions")
+def list_user_effective_permissions(id: str):
+    args = query_args("GET /users/{id}/effective-permissions")
+    found = effective.user_permissions(tenant(), id, args["resource_server_identifier"], domain())
+    # One API's permissions: the name is the cursor.
+    return json_response(checkpoint(found, args, "permissions", "permission_name", dict))
+
+
+@operation("GET /users/{id}/effective-permissions/sources/effective-roles")
+def list_user_permission_source_roles(id: str):
+    args = query_args("GET /users/{id}/effective-permissions/sources/effective-roles")
+    found = effective.permission_source_roles(tenant(), id, args["resource_server_identifier"],
+                                              args["permission_name"])
+    return json_response(checkpoint(found, args, "roles", "id", dict))

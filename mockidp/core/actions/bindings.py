@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..tenant import ids
 from ..tenant.errors import bad_request
+from .modules import runnable_modules
 from .storage import (
     DEFAULT_PER_PAGE,
     TRIGGERS,
@@ -33,6 +34,9 @@ class BoundAction(NamedTuple):
     dependencies: list[str]    # npm package names
     secrets: dict[str, str]    # name -> value (the binding's secrets win over the version's)
     runtime: str
+    # The module versions the deployed version names, for require('actions:<name>'):
+    # ({name, code, dependencies, secrets}, ...) from modules.runnable_modules.
+    modules: tuple = ()
 
 
 # --- triggers and bindings ---------------------------------------------------------------------
@@ -164,5 +168,6 @@ def bound_actions(tenant: "Tenant", trigger_id: str) -> list[BoundAction]:
             bound.append(BoundAction(action_id=action["id"], name=action["name"], version_id=version["id"],
                                      code=version["code"],
                                      dependencies=[d["name"] for d in version["dependencies"] if d.get("name")],
-                                     secrets=secrets, runtime=version["runtime"]))
+                                     secrets=secrets, runtime=version["runtime"],
+                                     modules=runnable_modules(tenant, version.get("modules") or [])))
         return bound

@@ -13,6 +13,7 @@ import copy
 from typing import TYPE_CHECKING
 
 from ..tenant.errors import not_found
+from .modules import runnable_modules
 from .runtime import default_settings, run_action
 from .storage import action_not_found
 
@@ -36,13 +37,14 @@ def test_action(tenant: "Tenant", action_id: str, payload: dict) -> dict:
         code = action["code"]
         dependencies = [d["name"] for d in action.get("dependencies") or [] if d.get("name")]
         secrets = {secret["name"]: secret["value"] for secret in action.get("secrets") or []}
+        modules = runnable_modules(tenant, action.get("modules") or [])  # the draft's module versions
         settings = default_settings(tenant.actions.ca_file)
         now = tenant.clock.timestamp()
     event = copy.deepcopy(payload)
     event["secrets"] = {**secrets, **(event.get("secrets") if isinstance(event.get("secrets"), dict) else {})}
     handler = HANDLERS.get(trigger, "onExecute" + "".join(part.title() for part in trigger.split("-")))
-    run = run_action(code, handler, trigger, event, dependencies=dependencies, settings=settings,
-                     context={"now": now, "issuer": "", "state": None})  # outside the lock: runs Node
+    run = run_action(code, handler, trigger, event, dependencies=dependencies, settings=settings,  # Node: no lock
+                     context={"now": now, "issuer": "", "state": None}, modules=modules)
     return {"payload": {"logs": "\n".join(run.logs), "commands": run.commands, "error": run.error}}
 
 

@@ -41,7 +41,7 @@ def execute(tenant: "Tenant", action: bindings.BoundAction, handler: str, trigge
     settings = settings._replace(timeout_s=max(0.001, deadline - monotonic()))
     run = action_runtime.run_action(action.code, handler, trigger, event,
                                     dependencies=list(action.dependencies), settings=settings,
-                                    context=context)
+                                    context=context, modules=action.modules)
     with tenant.lock:
         if tenant.generation != generation:
             return run

@@ -49,9 +49,10 @@ def default_settings(ca_file: Path | None = None) -> RuntimeSettings:
 
 
 def run_action(code: str, handler: str, trigger: str, event: dict, *, dependencies: list[str],
-               settings: RuntimeSettings, context: dict | None = None) -> ActionRun:
+               settings: RuntimeSettings, context: dict | None = None, modules: tuple = ()) -> ActionRun:
     """Run `exports[handler](event, api)` of `code` for `trigger` ("post-login" or
-    "post-change-password") and return what the Action did."""
+    "post-change-password") and return what the Action did. `modules`: the Actions Modules it may
+    `require('actions:<name>')` ({name, code, dependencies, secrets} each)."""
     if not settings.node:
         return failed_run(NODE_MISSING_MESSAGE)
     # A real random marker, not the tenant RNG: the Action must not be able to predict it (so it
@@ -59,7 +60,7 @@ def run_action(code: str, handler: str, trigger: str, event: dict, *, dependenci
     marker = f"mockidp-action-result-{secrets.token_hex(8)}:"
     request = {"code": code, "handler": handler, "trigger": trigger, "event": event,
                "dependencies": list(dependencies), "modules_dir": modules_dir_for_node(settings.modules_dir),
-               "marker": marker, "context": context or {}}
+               "marker": marker, "context": context or {}, "modules": list(modules)}
     with resources.as_file(resources.files("mockidp").joinpath("data", RUNNER_FILE)) as runner:
         try:
             completed = subprocess.run([settings.node, *sandbox_flags(settings.node), str(runner)],

@@ -89,12 +89,14 @@ def check_trigger_id(trigger_id: str) -> None:
                                    "triggerId (An actions extensibility point).", "invalid_uri")
 
 
-def check_paging(page: Any, per_page: Any, description: str) -> tuple[int, int]:
-    """`page`/`per_page` already typed by query validation; negatives are refused."""
+def check_paging(page: Any, per_page: Any, description: str,
+                 page_description: str = "Use this field to request a specific page of the list results"
+                 ) -> tuple[int, int]:
+    """`page`/`per_page` already typed by query validation; negatives are refused, the message
+    quoting each parameter's description in the spec, as Auth0's validator does."""
     page = 0 if page is None else int(page)
     per_page = DEFAULT_PER_PAGE if per_page is None else int(per_page)
-    for name, value, text in (("page", page, "Use this field to request a specific page of the list results"),
-                              ("per_page", per_page, description)):
+    for name, value, text in (("page", page, page_description), ("per_page", per_page, description)):
         if value < 0:
             raise bad_request(f"Query validation error: 'Value {value} is less than minimum 0' on property "
                               f"{name} ({text}).", "invalid_query_string")
@@ -344,6 +346,36 @@ def deploy_action(tenant: "Tenant", action_id: str) -> dict:
     once (bound triggers run it from now on); the answer is that version."""
     with tenant.lock:
         return _deploy(tenant, _find(tenant, action_id))
+
+
+_VERSION_CONTENT = ("code", "dependencies", "runtime", "secrets", "supported_triggers", "modules")
+
+
+def deploy_version(tenant: "Tenant", action_id: str, version_id: str, update_draft: bool = False) -> dict:
+    """POST /actions/actions/{actionId}/versions/{id}/deploy (a roll-back): a copy of that version
+    becomes version N+1, built and deployed at once, so bound triggers run it from now on. With
+    `update_draft` the draft takes the version's content too; either way all_changes_deployed says
+    whether the draft equals what now runs."""
+    with tenant.lock:
+        action = _find(tenant, action_id)
+        earlier = next((v for v in action["versions"] if v["id"] == version_id), None)
+        if earlier is None:
+            raise version_not_found()
+        now = timestamp(tenant.clock.now())
+        version = {**copy.deepcopy(earlier), "id": ids.uuid4(tenant.rng), "number": len(action["versions"]) + 1,
+                   "created_at": now, "updated_at": now, "built_at": now}
+        draft = dict(action)
+        if update_draft:
+            for key in _VERSION_CONTENT:
+                draft.pop(key, None)
+                if key in earlier:
+                    draft[key] = copy.deepcopy(earlier[key])
+            draft["updated_at"] = now
+        same = all(draft.get(key) == version.get(key) for key in _VERSION_CONTENT)
+        deployed = {**draft, "versions": action["versions"] + (version,), "deployed_version_id": version["id"],
+                    "all_changes_deployed": same}
+        tenant.directory.actions[action_id] = deployed
+        return _version_view(deployed, version)
 
 
 def list_versions(tenant: "Tenant", action_id: str, page: int | None = 0,

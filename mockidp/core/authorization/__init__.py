@@ -1,9 +1,12 @@
 """authorization/: Auth0's role-based access control. Roles and the permissions they grant
 (roles.py), users' roles and direct permissions and the effective permissions they add up to,
-with their sources (permissions.py). Login reads the effective permissions to decide a user
-token's scopes and `permissions` claim; Actions read a user's role names.
+with their sources (permissions.py), groups giving their members roles (groups.py), and the
+Management API's effective roles and permissions with their sources (effective.py). Login reads
+the effective permissions to decide a user token's scopes and `permissions` claim; Actions read
+a user's role names.
 
-Records live in the Directory (role_permissions, user_roles, user_permissions; roles), replaced
+Records live in the Directory (role_permissions, user_roles, user_permissions; roles; groups in
+the declared resources' table), replaced
 whole on every change, so reset and snapshots need nothing from here. Lower domains announce
 what removes assignments (a deleted user, a removed API or scope); `install` subscribes.
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import permissions
+from . import groups, permissions
 
 if TYPE_CHECKING:
     from ..directory.records import UserRecord
@@ -28,3 +31,4 @@ def install(tenant: "Tenant") -> None:
 def _user_deleted(tenant: "Tenant", record: "UserRecord") -> None:
     tenant.directory.user_roles.pop(record.user_id, None)
     tenant.directory.user_permissions.pop(record.user_id, None)
+    groups.forget(tenant, user_id=record.user_id)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 from ..applications import resource_servers
 from ..directory.users import stored_profile
 from ..tenant.errors import bad_request, not_found
+from . import groups
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -113,13 +114,16 @@ def _change_user_permissions(tenant: "Tenant", user_id: str, payload: list[dict]
 def effective(tenant: "Tenant", user_id: str,
               role_ids: Iterable[str] | None = None) -> dict[Permission, list[dict]]:
     """Every permission the user holds, direct or through a role, with where each comes from:
-    the direct source first, then the roles in the order they were assigned. `role_ids` replaces
-    the user's tenant roles (a login through an organization applies its member roles)."""
+    the direct source first, then the roles in the order they were assigned, then those held
+    through groups. `role_ids` replaces the user's tenant roles, groups' included (a login
+    through an organization applies its member roles)."""
     with tenant.lock:
         directory = tenant.directory
         sources: dict[Permission, list[dict]] = {
             permission: [dict(DIRECT_SOURCE)] for permission in directory.user_permissions.get(user_id, ())}
-        for role_id in directory.user_roles.get(user_id, ()) if role_ids is None else role_ids:
+        if role_ids is None:
+            role_ids = dict.fromkeys((*directory.user_roles.get(user_id, ()), *groups.role_ids_of(tenant, user_id)))
+        for role_id in role_ids:
             role = directory.roles.get(role_id)
             if role is None:
                 continue

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 from ..directory.users import find_user, stored_profile
 from ..tenant import ids
 from ..tenant.errors import bad_request, conflict, not_found
-from . import permissions
+from . import groups, permissions
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -83,6 +83,7 @@ def delete_role(tenant: "Tenant", role_id: str) -> None:
         directory = tenant.directory
         del directory.roles[role_id]
         directory.role_permissions.pop(role_id, None)
+        groups.forget(tenant, role_id=role_id)
         for user_id, role_ids in list(directory.user_roles.items()):
             if role_id in role_ids:
                 _store_user_roles(tenant, user_id, permissions.removed(role_ids, [role_id]))
@@ -188,3 +189,30 @@ def unassign_roles(tenant: "Tenant", user_id: str, role_ids: Iterable[str]) -> N
         stored_profile(tenant, user_id)
         held = tenant.directory.user_roles.get(user_id, ())
         _store_user_roles(tenant, user_id, permissions.removed(held, role_ids))
+
+
+# --- groups' roles, from either side (groups.py keeps the groups) ---------------------------------
+
+def change_group_roles(tenant: "Tenant", group_id: str, role_ids: list[str], *, add: bool) -> None:
+    """POST/DELETE /groups/{id}/roles: the group, then every role must exist; nothing changes otherwise."""
+    with tenant.lock:
+        group = groups.find(tenant, group_id)
+        for role_id in role_ids:
+            find_role(tenant, role_id)
+        groups.change_roles(tenant, group, role_ids, add=add)
+
+
+def role_groups(tenant: "Tenant", role_id: str) -> list[dict]:
+    """GET /roles/{id}/groups."""
+    with tenant.lock:
+        find_role(tenant, role_id)
+        return groups.holding(tenant, role_id)
+
+
+def change_role_groups(tenant: "Tenant", role_id: str, group_ids: list[str], *, add: bool) -> None:
+    """POST/DELETE /roles/{id}/groups: the role, then every group must exist; nothing changes otherwise."""
+    with tenant.lock:
+        find_role(tenant, role_id)
+        named = [groups.find(tenant, group_id)["id"] for group_id in group_ids]
+        for group_id in named:
+            groups.change_roles(tenant, groups.find(tenant, group_id), [role_id], add=add)

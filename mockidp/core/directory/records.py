@@ -66,9 +66,11 @@ class Directory:
     # Account linking (core/identities.py): secondary user_id -> its link to the primary.
     linked: dict[str, "LinkedAccount"]
     # Actions (core/actions.py): action id -> action record (its versions and secret values
-    # inside), and trigger id -> its bindings in execution order.
+    # inside), and trigger id -> its bindings in execution order; module id -> Actions Module
+    # record (its published versions and secret values inside: core/actions/modules.py).
     actions: dict[str, dict]
     action_bindings: dict[str, tuple]
+    action_modules: dict[str, dict]
     # Declared resources (core/resources/): resource path -> {id: record}; both levels replaced
     # on every write, never changed.
     resources: dict[str, dict]

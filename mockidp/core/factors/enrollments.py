@@ -1,6 +1,8 @@
-"""A user's MFA as the Management API shows and resets it: GET /users/{id}/authentication-methods,
-GET /users/{id}/enrollments, DELETE /users/{id}/authenticators (reset MFA: the next login
-enrolls again) and POST /users/{id}/recovery-code-regeneration."""
+"""A user's MFA as the Management API shows and resets it: GET /users/{id}/enrollments,
+DELETE /users/{id}/authenticators (reset MFA: the next login enrolls again),
+DELETE /users/{id}/multifactor/{provider} (a legacy provider's enrollment) and
+POST /users/{id}/recovery-code-regeneration. The authentication methods themselves are
+methods.py's; both keep what is left of an enrollment the same way (`keep`)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -12,32 +14,43 @@ from . import totp
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
 
-# authenticator_type (MFA API) -> type (Management API's authentication methods)
-METHOD_TYPES = {"otp": "totp", "recovery-code": "recovery-code", "oob": "email"}
 
-
-def _owned(tenant: "Tenant", user_id: str) -> tuple[dict, ...]:
+def owned(tenant: "Tenant", user_id: str) -> tuple[dict, ...]:
+    """The user's authenticators, or Auth0's 404 for an unknown user."""
     with tenant.lock:
         find_user(tenant, user_id)  # 404 inexistent_user
         return tenant.directory.authenticators.get(user_id, ())
 
 
-def authentication_methods(tenant: "Tenant", user_id: str) -> list[dict]:
-    return [_method(each) for each in _owned(tenant, user_id)]
+# DELETE /users/{id}/multifactor/{provider}: the legacy providers' names and the authenticators
+# each stands for. google-authenticator is a TOTP app; mockidp does not emulate Duo, so a user
+# never has a Duo enrollment to remove.
+LEGACY_PROVIDERS = {"google-authenticator": "otp", "duo": None}
 
 
-def _method(authenticator: dict) -> dict:
-    """One authentication method; an SMS authenticator is Auth0's `phone` type with its number."""
-    method = {"id": authenticator["id"], "type": METHOD_TYPES[authenticator["authenticator_type"]],
-              "confirmed": authenticator["active"], "created_at": authenticator["created_at"]}
-    if authenticator.get("oob_channel") == "sms":
-        method.update(type="phone", phone_number=authenticator.get("address"), preferred_authentication_method="sms")
-    return method
+def delete_legacy_provider(tenant: "Tenant", user_id: str, provider: str) -> None:
+    """DELETE /users/{id}/multifactor/{provider}: the provider's authenticators go; 204 also when
+    there were none (docs/behaviour.md)."""
+    authenticator_type = LEGACY_PROVIDERS[provider]
+    with tenant.lock:
+        held = owned(tenant, user_id)
+        keep(tenant, user_id, [each for each in held if each["authenticator_type"] != authenticator_type])
+
+
+def keep(tenant: "Tenant", user_id: str, kept: list[dict]) -> None:
+    """Store the user's remaining authenticators. A recovery code left alone goes too: it
+    recovers an enrollment, and with none left the next login enrolls afresh (as after a reset)."""
+    if all(each["authenticator_type"] == "recovery-code" for each in kept):
+        kept = []
+    if kept:
+        tenant.directory.authenticators[user_id] = tuple(kept)
+    else:
+        tenant.directory.authenticators.pop(user_id, None)
 
 
 def enrollments(tenant: "Tenant", user_id: str) -> list[dict]:
     """The Guardian enrollments: TOTP apps and phones (the recovery code and email are not ones)."""
-    return [_enrollment(each) for each in _owned(tenant, user_id)
+    return [_enrollment(each) for each in owned(tenant, user_id)
             if each["authenticator_type"] == "otp" or each.get("oob_channel") == "sms"]
 
 
@@ -59,11 +72,11 @@ def delete_all(tenant: "Tenant", user_id: str) -> None:
 def regenerate_recovery_code(tenant: "Tenant", user_id: str) -> dict:
     """A new recovery code replaces the user's; a user without one is a 400 (docs/behaviour.md)."""
     with tenant.lock:
-        owned = _owned(tenant, user_id)
-        if not any(each["authenticator_type"] == "recovery-code" and each["active"] for each in owned):
+        held = owned(tenant, user_id)
+        if not any(each["authenticator_type"] == "recovery-code" and each["active"] for each in held):
             raise ManagementError(400, "The user does not have a recovery code: enroll in MFA first.",
                                   "no_recovery_code")
         fresh = totp.new_recovery_code(tenant.rng)
         tenant.directory.authenticators[user_id] = tuple(
-            {**each, "code": fresh} if each["authenticator_type"] == "recovery-code" else each for each in owned)
+            {**each, "code": fresh} if each["authenticator_type"] == "recovery-code" else each for each in held)
         return {"recovery_code": fresh}

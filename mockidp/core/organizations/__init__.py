@@ -3,7 +3,8 @@ metadata and enabled connections (organizations.py), their members and member ro
 (members.py), and invitations: stored, emailed through the mailroom, accepted at login
 (invitations.py).
 
-May import: tenant, applications, tokens, directory, logs, email. Login imports it (an
+May import: tenant, applications, tokens, directory, logs, email, authorization (a member's
+effective roles). Login imports it (an
 organization at /authorize, org_id in tokens); it never imports login.
 """
 from __future__ import annotations

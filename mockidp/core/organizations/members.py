@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..authorization import effective
 from ..directory import users
 from ..tenant.errors import ManagementError, bad_request
 from .organizations import find
@@ -80,6 +81,26 @@ def roles_of(tenant: "Tenant", organization_id: str, user_id: str) -> list[dict]
         find(tenant, organization_id)
         return [{"id": role["id"], "name": role["name"], "description": role.get("description", "")}
                 for role in _roles(tenant, organization_id, user_id)]
+
+
+def effective_roles(tenant: "Tenant", organization_id: str, user_id: str) -> list[dict]:
+    """GET .../members/{user_id}/effective-roles: the member's roles in the organization, each
+    with its sources (direct, groups). The organization first, then the user (Auth0's 404s)."""
+    with tenant.lock:
+        find(tenant, organization_id)
+        users.find_user(tenant, user_id)
+        return effective.roles_with_sources(
+            tenant, tenant.directory.organization_member_roles.get((organization_id, user_id), ()),
+            effective.group_grants(tenant, user_id, organization_id))
+
+
+def role_source_groups(tenant: "Tenant", organization_id: str, user_id: str, role_id: str) -> list[dict]:
+    """GET .../members/{user_id}/effective-roles/sources/groups: the organization's groups that
+    give the member this role."""
+    with tenant.lock:
+        find(tenant, organization_id)
+        users.find_user(tenant, user_id)
+        return effective.source_groups(tenant, role_id, effective.group_grants(tenant, user_id, organization_id))
 
 
 def role_ids(tenant: "Tenant", organization_id: str, user_id: str) -> list[str]:

@@ -25,12 +25,13 @@ class Resource(NamedTuple):
     defaults: Mapping[str, Any] = NO_DEFAULTS  # Auth0's keys on create / a singleton's start
     created_at: str | None = None          # key stamped with the clock on create ("created_at")
     updated_at: str | None = None          # key stamped on create and on every change
-    # "array" (a bare list), "offset" (bare, or Auth0's totals object on include_totals),
+    # "array" (a bare list), "offset" (bare, or Auth0's totals object on include_totals; checkpoint
+    # paging when take or from is sent, for the lists whose spec has them),
     # "totals" (always the totals object), "checkpoint" (from/take), "wrapped" ({list_key: [...]});
     # an "array" with a list_key switches to checkpoint paging when take or from is sent
     listing: str = "array"
     list_key: str | None = None            # the wrapper's key ("log_streams")
-    list_filters: tuple[str, ...] = ()     # query parameters a list keeps the records matching (user_id)
+    newest_first: bool = False             # lists show the latest `created_at` first (the latest stored among equals)
     unique: str | None = None              # a key whose value no two records may share (409)
     not_found: str = "The {name} does not exist."
     not_found_code: str | None = None      # errorCode of the 404 body, when Auth0 sends one
@@ -50,6 +51,7 @@ class Resource(NamedTuple):
     on_delete: Hook | None = None          # (tenant, record) -> None: effects elsewhere
     view: Hook | None = None               # (tenant, record) -> body, when the body is not the record
     list_view: Hook | None = None          # (tenant, body) -> a list's item, when lists summarize
+    list_filter: Hook | None = None        # (tenant, bodies, query) -> bodies: a list's query filters
     source: Hook | None = None             # (tenant) -> {id: record}: records that live elsewhere
     save: Hook | None = None               # (tenant, id, record) -> None: store where they live
     starts_empty: bool = False             # a singleton that is 404 until created (email provider)
@@ -57,7 +59,9 @@ class Resource(NamedTuple):
     refusal: tuple[int, str, str] | None = None  # every operation answers this (status, message, code)
     available: Hook | None = None          # (tenant) -> bool: the refusal is lifted on such a tenant
     put_creates: bool = False              # PUT on an unknown id creates the record there (rules configs)
-    handlers: Mapping[str, Hook] = NO_DEFAULTS  # kind -> (tenant, record_id, body, query) -> (status, body)
+    # kind -> (tenant, record_id, body, query) -> (status, body); a kind may also be a literal
+    # segment right after the collection, an operation of its own (POST /keys/encryption/rekey)
+    handlers: Mapping[str, Hook] = NO_DEFAULTS
     # A collection under a parent ("/users/{user_id}/sessions"): its records are those whose
     # `owner` key equals the path parameter of that name; DELETE on the collection removes them.
     owner: str | None = None

@@ -51,15 +51,15 @@ def created_view(tenant: "Tenant", resource: Resource, record: dict) -> Any:
     return body
 
 
-def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None,
-               matching: Mapping[str, Any] | None = None) -> list[Any]:
+def list_views(tenant: "Tenant", resource: Resource, owner_id: str | None = None) -> list[Any]:
     """Every record's body (or its summary, for resources whose lists summarize); under a
-    parent, only the parent's (which must exist); with `matching`, only bodies holding those
-    values (the query's filters)."""
-    bodies = [view(tenant, resource, record) for record in records(tenant, resource).values()
+    parent, only the parent's (which must exist)."""
+    listed = list(records(tenant, resource).values())
+    if resource.newest_first:  # the latest created_at first; among equal times, the latest stored
+        order = sorted(range(len(listed)), key=lambda at: (listed[at].get(resource.created_at) or "", at), reverse=True)
+        listed = [listed[at] for at in order]
+    bodies = [view(tenant, resource, record) for record in listed
               if owner_id is None or record.get(resource.owner_field) == owner_id]
-    if matching:
-        bodies = [body for body in bodies if all(body.get(key) == value for key, value in matching.items())]
     if resource.list_view is not None:
         return [resource.list_view(tenant, body) for body in bodies]
     return bodies

@@ -27,7 +27,8 @@ def monotonic() -> float:
 
 def iso(dt: datetime) -> str:
     """Auth0's timestamp format: ISO-8601 UTC with milliseconds and Z."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: the same text at half the cost, on every journal entry and log event
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds")[:-len("+00:00")] + "Z"
 
 
 def parse_instant(value: str) -> datetime:

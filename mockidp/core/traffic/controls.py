@@ -205,5 +205,8 @@ def install_traffic(tenant) -> Traffic:
     for section in traffic.sections():
         tenant.mock_settings.register(section)
     tenant.on_reset(traffic.reset)
+    # A deleted tenant answers its held and delayed requests 503 at once: its listener
+    # (listeners.py) then stops without waiting for workers a barrier would hold for minutes.
+    tenant.on_close(traffic.reset)
     tenant.on_snapshot(traffic.capture, traffic.restore, check=traffic.restorer)
     return traffic

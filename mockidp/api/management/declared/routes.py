@@ -72,6 +72,8 @@ def _served_kind(resource: Resource, method: str, rest: tuple) -> tuple[str | No
     if resource.singleton:
         return None, None
     if not _is_param(rest[0]):
+        if len(rest) == 1 and rest[0] in resource.handlers:
+            return rest[0], None  # an operation of its own (POST /keys/encryption/rekey), not an item
         return _lookup_kind(resource, method, rest)
     if len(rest) == 1:
         return ITEM_KINDS.get(method), None

@@ -108,17 +108,20 @@ def _projected(body, args: dict):
 def list_records(route: Route, params):
     args = query_args(route.key)
     resource = route.resource
-    matching = {key: args[key] for key in resource.list_filters if args.get(key) is not None}
-    items = store.list_views(tenant(), resource, _owner_id(route, params), matching)
-    if resource.listing != "checkpoint":  # checkpoint paging reads each item's id
+    items = store.list_views(tenant(), resource, _owner_id(route, params))
+    if resource.list_filter is not None:
+        items = resource.list_filter(tenant(), items, args)
+    by_checkpoint = resource.listing == "checkpoint" or (
+        resource.listing in ("array", "offset") and resource.list_key and wants_checkpoint(args))
+    if not by_checkpoint:  # checkpoint paging reads each item's id
         items = [_projected(item, args) for item in items]
-    if resource.listing == "offset":
+    if resource.listing == "offset" and not by_checkpoint:
         return json_response(paged(items, args, resource.list_key))
     if resource.listing == "totals":
         return json_response(paged(items, {**args, "include_totals": True}, resource.list_key))
-    if resource.listing == "checkpoint" or (resource.listing == "array" and resource.list_key
-                                            and wants_checkpoint(args)):
-        return json_response(checkpoint(items, args, resource.list_key, resource.id_key, lambda item: item))
+    if by_checkpoint:
+        return json_response(checkpoint(items, args, resource.list_key, resource.id_key,
+                                        lambda item: _projected(item, args)))
     if resource.listing == "wrapped":
         return json_response({resource.list_key: items})
     return json_response(items)

@@ -1,11 +1,13 @@
 """/api/v2/guardian: the tenant's MFA factors and policy (core/factors/guardian.py), and a user's
-MFA (authentication methods, enrollments, reset, recovery code: core/factors/enrollments.py).
+MFA (authentication methods: core/factors/methods.py; enrollments, reset, legacy providers,
+recovery code: core/factors/enrollments.py).
 Kept in their own module: this behaviour is the MFA work's, whatever engine serves the rest."""
 from __future__ import annotations
 
-from ....core.factors import enrollments, guardian
+from ....core.factors import enrollments, guardian, methods
+from ....core.tenant.errors import bad_request
 from ...http import empty_response, json_response, read_body, tenant
-from ...validation import validate_body
+from ...validation import body_schema_for, validate_body
 from ..common import paged, query_args
 from ..registry import operation
 
@@ -40,10 +42,75 @@ def set_policies():
 
 # --- a user's MFA -------------------------------------------------------------------------------
 
-@operation("GET /users/{id}/authentication-methods")
+AUTHENTICATION_METHODS = "/users/{id}/authentication-methods"
+AUTHENTICATION_METHOD = AUTHENTICATION_METHODS + "/{authentication_method_id}"
+
+
+def _payload(key: str):
+    """The body of `key`'s request, validated (query first, as hapi does) against its schema."""
+    body = read_body()
+    query_args(key)
+    validate_body(body_schema_for(key), body)
+    return body
+
+
+@operation("GET " + AUTHENTICATION_METHODS)
 def authentication_methods(id: str):
-    args = query_args("GET /users/{id}/authentication-methods")
-    return json_response(paged(enrollments.authentication_methods(tenant(), id), args, "authenticators"))
+    args = query_args("GET " + AUTHENTICATION_METHODS)
+    listed = paged(methods.authentication_methods(tenant(), id), args, "authenticators")
+    if isinstance(listed, dict) and not listed["total"]:
+        del listed["total"]  # as recorded: an empty list's totals object has no `total`
+    return json_response(listed)
+
+
+@operation("POST " + AUTHENTICATION_METHODS)
+def create_authentication_method(id: str):
+    return json_response(methods.create(tenant(), id, _payload("POST " + AUTHENTICATION_METHODS)), 201)
+
+
+@operation("PUT " + AUTHENTICATION_METHODS)
+def replace_authentication_methods(id: str):
+    return json_response(methods.replace(tenant(), id, _payload("PUT " + AUTHENTICATION_METHODS)))
+
+
+@operation("DELETE " + AUTHENTICATION_METHODS)
+def delete_authentication_methods(id: str):
+    read_body()
+    query_args("DELETE " + AUTHENTICATION_METHODS)
+    enrollments.delete_all(tenant(), id)
+    return empty_response(204)
+
+
+@operation("GET " + AUTHENTICATION_METHOD)
+def authentication_method(id: str, authentication_method_id: str):
+    query_args("GET " + AUTHENTICATION_METHOD)
+    return json_response(methods.authentication_method(tenant(), id, authentication_method_id))
+
+
+@operation("PATCH " + AUTHENTICATION_METHOD)
+def update_authentication_method(id: str, authentication_method_id: str):
+    body = _payload("PATCH " + AUTHENTICATION_METHOD)
+    return json_response(methods.update(tenant(), id, authentication_method_id, body))
+
+
+@operation("DELETE " + AUTHENTICATION_METHOD)
+def delete_authentication_method(id: str, authentication_method_id: str):
+    read_body()
+    query_args("DELETE " + AUTHENTICATION_METHOD)
+    methods.delete(tenant(), id, authentication_method_id)
+    return empty_response(204)
+
+
+@operation("DELETE /users/{id}/multifactor/{provider}")
+def delete_legacy_provider(id: str, provider: str):
+    read_body()
+    query_args("DELETE /users/{id}/multifactor/{provider}")
+    if provider not in enrollments.LEGACY_PROVIDERS:  # the spec's UserMultifactorProviderEnum
+        raise bad_request(f"Path validation error: 'No enum match for: \"{provider}\"' on property provider "
+                          "(The multi-factor provider. Supported values 'duo' or 'google-authenticator').",
+                          "invalid_uri")
+    enrollments.delete_legacy_provider(tenant(), id, provider)
+    return empty_response(204)
 
 
 @operation("GET /users/{id}/enrollments")

@@ -3,22 +3,23 @@ client grants it may use; a client grant's organizations; groups. Stored under t
 an unknown organization is Auth0's 404, a grant the tenant no longer has is no longer listed.
 
 Groups are the ones a connection's directory synchronizes; mockidp has no upstream directory, so
-a tenant has none: the reads answer from that (empty) store, and every operation on one group
-is Auth0's 404 `Group not found.`"""
+fixtures declare them (core/authorization/groups.py keeps them, their members and their roles).
+An organization's own groups are not modelled: an organization lists none, and an operation on
+one of its groups is Auth0's 404 `Group not found.`"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from ...applications.client_grants import find_grant, public_view
+from ...authorization import groups, roles
 from ...authorization.roles import find_role
 from ...directory.users import find_user
-from ...tenant.errors import ManagementError
 from ...organizations.organizations import find as find_organization
 from ...organizations.organizations import public_view as organization_view
 from ..model import Resource
 
 ORGANIZATION_GRANTS = "/organizations/{id}/client-grants"
-GROUPS = "/groups"
+GROUPS = groups.GROUPS
 
 
 def _organization_exists(tenant, organization_id: str) -> None:
@@ -80,8 +81,7 @@ def _grant_organizations(tenant) -> dict:
 
 
 def _group_exists(tenant, group_id: str) -> None:
-    if group_id not in tenant.directory.resources.get(GROUPS, {}):
-        raise ManagementError(404, "Group not found.", "group_not_found")
+    groups.find(tenant, group_id)
 
 
 def _role_exists(tenant, role_id: str) -> None:
@@ -96,31 +96,70 @@ def _no_groups(tenant) -> dict:
     return {}
 
 
-def _assign_groups(tenant, role_id: str, body, *_) -> tuple[int, None]:
-    """POST/DELETE /roles/{id}/groups: every named group must exist (none does: see above)."""
-    for group_id in (body or {}).get("groups") or []:
-        _group_exists(tenant, group_id)
+def _filter_groups(tenant, bodies: list[dict], query: dict) -> list[dict]:
+    """GET /groups' filters: exact `connection_id`, `name` and `external_id`; `search` finds a
+    part of the name or the external id, ignoring case (Auth0's matching is undocumented)."""
+    exact = {key: query[key] for key in ("connection_id", "name", "external_id") if query.get(key) is not None}
+    wanted = (query.get("search") or "").lower()
+    return [body for body in bodies if all(body.get(key) == value for key, value in exact.items())
+            and (not wanted or wanted in body["name"].lower() or wanted in body.get("external_id", "").lower())]
+
+
+def _memberships(tenant) -> dict:
+    """Every (group, member) pair, as GET /groups/{id}/members shows the member."""
+    return {f"{group_id}/{member['id']}": {**member, "group_id": group_id}
+            for group_id in groups.stored(tenant) for member in groups.members(tenant, group_id)}
+
+
+def _user_groups(tenant) -> dict:
+    """Every (user, group) pair, as GET /users/{id}/groups shows the group."""
+    return {f"{user_id}/{group['id']}": {**group, "user_id": user_id}
+            for user_id in {member for group in groups.stored(tenant).values() for member in group["members"]}
+            for group in groups.groups_of(tenant, user_id)}
+
+
+def _group_roles(tenant, group_id: str, *_) -> tuple[int, dict]:
+    return 200, {"roles": groups.roles_of(tenant, group_id)}
+
+
+def _assign_group_roles(tenant, group_id: str, body, *_) -> tuple[int, None]:
+    roles.change_group_roles(tenant, group_id, body["roles"], add=True)
     return 204, None
 
 
-def _groups_of(tenant, owner_id: str, body, *_) -> tuple[int, dict]:
-    return 200, {"groups": []}
+def _remove_group_roles(tenant, group_id: str, body, *_) -> tuple[int, None]:
+    roles.change_group_roles(tenant, group_id, body["roles"], add=False)
+    return 204, None
+
+
+def _role_groups(tenant, role_id: str, *_) -> tuple[int, dict]:
+    return 200, {"groups": roles.role_groups(tenant, role_id)}
+
+
+def _assign_role_groups(tenant, role_id: str, body, *_) -> tuple[int, None]:
+    roles.change_role_groups(tenant, role_id, body["groups"], add=True)
+    return 204, None
+
+
+def _remove_role_groups(tenant, role_id: str, body, *_) -> tuple[int, None]:
+    roles.change_role_groups(tenant, role_id, body["groups"], add=False)
+    return 204, None
 
 
 def _organization_group_roles(tenant, path_ids: str, body, *_) -> tuple[int, dict | None]:
-    """An organization group's roles: the group must exist first (none does: see above)."""
-    _group_exists(tenant, path_ids.split("/")[-1])
-    return (200, {"roles": []}) if body is None else (204, None)
+    """An organization group's roles: the organization has no groups (see above)."""
+    raise groups.group_not_found()
 
 
 _GROUP_LIST = {"source": _no_groups, "listing": "checkpoint", "list_key": "groups"}
 
 RESOURCES = [
     Resource(GROUPS, "group", listing="offset", list_key="groups", not_found="Group not found.",
-             not_found_code="group_not_found"),
-    Resource(GROUPS + "/{id}/members", "member", owner="id", parent=_group_exists, listing="checkpoint",
-             list_key="members"),
-    Resource(GROUPS + "/{id}/roles", "roles", singleton=True, parent=_group_exists),
+             not_found_code="group_not_found", hidden=groups.HIDDEN, list_filter=_filter_groups),
+    Resource(GROUPS + "/{id}/members", "member", owner="id", owner_key="group_id", hidden=("group_id",),
+             parent=_group_exists, source=_memberships, listing="checkpoint", list_key="members"),
+    Resource(GROUPS + "/{id}/roles", "roles", singleton=True, parent=_group_exists,
+             handlers={"get": _group_roles, "create": _assign_group_roles, "delete": _remove_group_roles}),
     Resource("/organizations/{organization_id}/groups", "group", owner="organization_id",
              parent=_organization_exists, **_GROUP_LIST),
     Resource("/organizations/{organization_id}/groups/{group_id}/roles", "roles", singleton=True,
@@ -128,8 +167,9 @@ RESOURCES = [
              handlers={"get": _organization_group_roles, "create": _organization_group_roles,
                        "delete": _organization_group_roles}),
     Resource("/roles/{id}/groups", "group", singleton=True, parent=_role_exists,
-             handlers={"get": _groups_of, "create": _assign_groups, "delete": _assign_groups}),
-    Resource("/users/{id}/groups", "group", owner="id", parent=_user_exists, **_GROUP_LIST),
+             handlers={"get": _role_groups, "create": _assign_role_groups, "delete": _remove_role_groups}),
+    Resource("/users/{id}/groups", "group", owner="id", owner_key="user_id", hidden=("user_id",),
+             parent=_user_exists, source=_user_groups, listing="checkpoint", list_key="groups"),
     Resource("/organizations/{id}/discovery-domains", "discovery domain", id_prefix="ord", id_length=22,
              owner="id", owner_key="organization_id", hidden=("organization_id",),
              parent=_organization_exists, defaults={"status": "pending", "use_for_organization_discovery": True},

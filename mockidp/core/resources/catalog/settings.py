@@ -1,7 +1,8 @@
 """Tenant-wide settings: tenant settings (kept in `tenant.tenant_settings`, which the login
 pages, logout and tokens read), the email provider, attack protection's other sections and the IPs
 suspicious IP throttling blocks (core/login/bruteforce.py), risk assessment, network ACLs and the
-custom and encryption keys (signing keys: core/tokens; wrapping keys: core/tokens/wrapping.py)."""
+custom and encryption keys (signing keys: core/tokens; the encryption key hierarchy:
+core/tokens/encryption_keys.py; wrapping keys: core/tokens/wrapping.py)."""
 from __future__ import annotations
 
 import ipaddress
@@ -9,7 +10,7 @@ import ipaddress
 from ...login import bruteforce
 from ...tenant.errors import ManagementError, bad_request, conflict, not_found
 from ...tenant.lifetimes import lifetimes_in_hours
-from ...tokens import wrapping
+from ...tokens import encryption_keys, wrapping
 from .. import store
 from ..model import Resource
 
@@ -45,18 +46,18 @@ def _provider_view(tenant, record: dict) -> dict:
     return {**record, "credentials": credentials} if "credentials" in record else record
 
 
-# --- Bring Your Own Key: a customer-provided root key's wrapping key and import (core/tokens/wrapping.py)
+# --- the encryption key hierarchy (core/tokens/encryption_keys.py) and Bring Your Own Key: a
+# customer-provided root key's wrapping key and import (core/tokens/wrapping.py)
 
-CUSTOMER_ROOT_KEY = "customer-provided-root-key"
-WRAPPING_KEY = "wrapping_key"  # the number of the key's latest wrapping key: kept, never shown
+WRAPPING_KEY = encryption_keys.WRAPPING_KEY  # the number of the key's latest wrapping key: kept, never shown
 
 
 def _wrapping_key(tenant, record: dict, body) -> tuple[int, dict]:
     """A new public wrapping key for a root key awaiting its material; the key remembers it, so
     the import can unwrap (a later call replaces it)."""
-    if record.get("type") != CUSTOMER_ROOT_KEY:
+    if record.get("type") != encryption_keys.CUSTOMER_ROOT:
         raise ManagementError(400, "Invalid key id or unsupported key type.")
-    if record.get("state") != "pre-activation":
+    if record.get("state") != encryption_keys.PRE_ACTIVATION:
         raise conflict("Failed precondition. Create new encryption key without the key material first.")
     number, public_key = wrapping.new_wrapping_key(tenant)
     store.update(tenant, ENCRYPTION_KEYS, record["kid"], {WRAPPING_KEY: number})
@@ -64,19 +65,28 @@ def _wrapping_key(tenant, record: dict, body) -> tuple[int, dict]:
 
 
 def _import(tenant, kid: str, body: dict, query) -> tuple[int, dict]:
-    """The wrapped key material, unwrapped with the key's wrapping key: the key becomes active."""
+    """The wrapped key material, unwrapped with the key's wrapping key: the key becomes the
+    active root of the hierarchy."""
     record = store.find_or_none(tenant, ENCRYPTION_KEYS, kid)
     if record is None:
         raise ManagementError(400, "The key ID was not found.")
-    if record.get("state") != "pre-activation" or WRAPPING_KEY not in record:
+    if record.get("state") != encryption_keys.PRE_ACTIVATION or WRAPPING_KEY not in record:
         raise conflict("Failed precondition. Key import not in progress or unable to find the wrapping key. "
                        "Make sure you have followed all the steps to import a key.")
     if wrapping.unwrap(tenant, record[WRAPPING_KEY], str(body.get("wrapped_key"))) is None:
         raise ManagementError(400, "Invalid input. Wrapped key material is invalid or unsupported key type.")
     # The material itself is not kept (nothing in mockidp is encrypted with it): only its effect.
-    activated = {key: value for key, value in record.items() if key != WRAPPING_KEY}
-    record = store.update(tenant, ENCRYPTION_KEYS, kid, {**activated, "state": "active"}, replace=True)
-    return 201, store.view(tenant, ENCRYPTION_KEYS, record)
+    return 201, store.view(tenant, ENCRYPTION_KEYS, encryption_keys.activate_root(tenant, kid))
+
+
+def _rekey(tenant, record_id, body, query) -> tuple[int, None]:
+    encryption_keys.rekey(tenant)
+    return 204, None
+
+
+def _delete_key(tenant, kid: str, body, query) -> tuple[int, None]:
+    encryption_keys.delete(tenant, kid)
+    return 204, None
 
 
 # --- the IPs suspicious IP throttling blocks ------------------------------------------------------
@@ -107,10 +117,14 @@ def _section(path: str, **defaults) -> Resource:
     return Resource(path, "settings", singleton=True, defaults=defaults)
 
 
+# A new tenant's keys are made with it (core/assembly.py); Auth0 lists the newest first (recorded).
 ENCRYPTION_KEYS = Resource(
-    "/keys/encryption", "encryption key", id_key="kid", defaults={"state": "pre-activation", "parent_kid": None},
-    created_at="created_at", updated_at="updated_at", listing="offset", list_key="keys", hidden=(WRAPPING_KEY,),
-    known_keys_only=True, actions={"wrapping-key": _wrapping_key}, handlers={"update": _import})
+    encryption_keys.PATH, "encryption key", id_key="kid",
+    defaults={"state": encryption_keys.PRE_ACTIVATION, "parent_kid": None}, created_at="created_at",
+    updated_at="updated_at", listing="offset", list_key="keys", newest_first=True, hidden=(WRAPPING_KEY,),
+    known_keys_only=True,
+    on_create=lambda tenant, record: encryption_keys.shaped(record), actions={"wrapping-key": _wrapping_key},
+    handlers={"update": _import, "delete": _delete_key, "rekey": _rekey})
 
 RESOURCES = [
     # a null removes the setting (recorded: TestTenantManager_NullableFields, _CountryCodes), so

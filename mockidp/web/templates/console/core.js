@@ -5,7 +5,10 @@
 const Console = (() => {
   const path = location.pathname;
   const base = path.slice(0, path.lastIndexOf("/_mock/"));  // "" or "/t/acme"
-  const tenantName = base.startsWith("/t/") ? decodeURIComponent(base.slice(3)) : "default";
+  // On a tenant's own listener (its own port) the page says which tenant it is and where the
+  // server's console is: the tenants are managed there, not on this port.
+  const { listenerTenant, serverConsole } = document.body.dataset;
+  const tenantName = listenerTenant || (base.startsWith("/t/") ? decodeURIComponent(base.slice(3)) : "default");
   // With --control-token the console is opened once as /_mock/?control_token=...: the server
   // answers with the page again, without the token, and a cookie that every same-origin call
   // here carries (api/posture.py, docs/control-plane.md). No script ever holds the token.
@@ -151,7 +154,7 @@ const Console = (() => {
     showPanel();
   }
 
-  return { base, tenantName, control, management, consoleUrl, el, say, act, confirmButton,
+  return { base, tenantName, listenerTenant, serverConsole, control, management, consoleUrl, el, say, act, confirmButton,
            onSubmit, pretty, panel, start, ApiError };
 })();
 document.addEventListener("DOMContentLoaded", () => Console.start());

@@ -2,7 +2,7 @@
 // Tenants: the server's list (always /_mock/tenants at the root), create, delete, and switching:
 // each tenant has its own console at its own URL, so switching is a link.
 (() => {
-  const { control, el, act, confirmButton, consoleUrl, onSubmit, tenantName } = Console;
+  const { control, el, act, confirmButton, consoleUrl, onSubmit, tenantName, listenerTenant, serverConsole } = Console;
 
   function row(tenant) {
     const current = tenant.name === tenantName;
@@ -16,6 +16,14 @@
   }
 
   async function load() {
+    if (listenerTenant) {  // this port serves one tenant: the list lives on the server's console
+      document.getElementById("tenant-create").hidden = true;
+      document.querySelector("[data-testid=tenant-list]").replaceChildren(el("div", { class: "item current" },
+        el("strong", {}, listenerTenant), el("span", { class: "grow muted" }, `on its own port, ${location.host}`),
+        serverConsole ? el("a", { href: serverConsole, "data-testid": "server-console" }, "The server's console")
+          : null));
+      return;
+    }
     const { tenants } = await control("GET", "/tenants", undefined, { root: true });
     document.querySelector("[data-testid=tenant-list]").replaceChildren(...tenants.map(row));
   }
