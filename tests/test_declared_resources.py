@@ -266,7 +266,9 @@ def _concrete(path: str) -> str:
 def test_no_spec_operation_answers_the_route_not_found_404(api: Api):
     """Every operation of Auth0's Management OAS reaches a mockidp route: called with `x1` for each
     path parameter and an empty body, none answers 5xx and none the generic route-not-found 404
-    (an unknown `x1` gets the resource's own 404, with its message and errorCode). The walk's `x1`
+    (an unknown `x1` gets the resource's own 404, with its message and errorCode), and none 405: a
+    spec operation whose path exists but whose method mockidp does not serve is not implemented
+    (the user import and export jobs answered 405 before they were). The walk's `x1`
     is no IP, so GET /anomaly/blocks/ips/{id} answers Auth0's 400 here; its 200 for a blocked IP
     and its bare 404 for one that is not are in tests/test_suspicious_ip.py. History: 146
     operations answered the generic 404 after the roles merge, 29 at the start of session 5,
@@ -282,7 +284,14 @@ def test_no_spec_operation_answers_the_route_not_found_404(api: Api):
         assert response.status_code < 500, f"{key}: {response.text}"
         if response.status_code == 404 and response.json() == GENERIC_404:
             generic.append(key)
+        elif response.status_code == 405 and key not in IMPLEMENTED_ON_ANOTHER_BRANCH:
+            generic.append(key)  # "method not allowed": the path exists, this operation does not
     assert generic == []
+
+
+# TEMPORARY: another branch implements these two at the same time; the lead removes this list
+# when merging it, and the walk above then holds them to the same rule as every operation.
+IMPLEMENTED_ON_ANOTHER_BRANCH = frozenset({"POST /guardian/enrollments/ticket", "POST /refresh-tokens/revoke"})
 
 
 # --- the audit trail ---------------------------------------------------------------------------

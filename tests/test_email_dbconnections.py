@@ -151,3 +151,41 @@ def test_change_password_bad_input(anonymous, body, fragment):
     assert response.status_code == 400
     assert fragment in response.json()["description"]
     assert outbox(anonymous) == []
+
+
+def use_flexible_identifiers(api, email_signup: str = "optional") -> None:
+    """The connection signs users in by email, username or phone number (options.attributes)."""
+    [connection] = api.get("/api/v2/connections", params={"name": CONNECTION}).json()
+    options = {key: value for key, value in connection["options"].items() if key != "requires_username"}
+    options["attributes"] = {name: {"identifier": {"active": True}, "signup": {"status": "optional"}}
+                             for name in ("email", "username", "phone_number")}
+    options["attributes"]["email"]["signup"]["status"] = email_signup
+    assert api.patch(f"/api/v2/connections/{connection['id']}", json={"options": options}).status_code == 200
+
+
+@pytest.mark.parametrize("identifiers, keys", [
+    ({"username": "signupname"}, ["_id", "username"]),
+    ({"phone_number": "+12345678900"}, ["_id", "phone_number", "phone_verified"]),
+    ({"username": "signupname", "phone_number": "+12345678900"}, ["_id", "username", "phone_number", "phone_verified"]),
+    ({"email": "both@example.com", "phone_number": "+12345678900"},
+     ["_id", "email", "email_verified", "phone_number", "phone_verified"]),
+])
+def test_flexible_identifiers_sign_up_without_an_email(api, anonymous, identifiers, keys):
+    # recorded: go-auth0's TestDatabaseSignUp_With*Identifier cassettes
+    use_flexible_identifiers(api)
+    body = {"client_id": SPA, "connection": CONNECTION, "password": "Sup3r$ecret!", **identifiers}
+    response = anonymous.post("/dbconnections/signup", json=body)
+    assert response.status_code == 200, response.text
+    assert list(response.json()) == keys
+    user = get_user(api, f"auth0|{response.json()['_id']}")
+    assert {key: user.get(key) for key in identifiers} == identifiers
+
+
+def test_an_email_is_still_required_without_flexible_identifiers_or_when_they_require_it(api, anonymous):
+    without_email = {"client_id": SPA, "connection": CONNECTION, "password": "Sup3r$ecret!",
+                     "phone_number": "+12345678900"}
+    missing = {"name": "BadRequestError", "code": "invalid_parameter",
+               "description": "Missing required parameter: email", "statusCode": 400}
+    assert anonymous.post("/dbconnections/signup", json=without_email).json() == missing
+    use_flexible_identifiers(api, email_signup="required")
+    assert anonymous.post("/dbconnections/signup", json=without_email).json() == missing

@@ -1,5 +1,6 @@
 """Hosted pages behind the emailed and ticket links, as New Universal Login shows them:
-/u/reset-password (form, policy errors, success, expired/used link) and /u/email-verification.
+/u/reset-password (form, policy errors, success, expired/used link) and /u/email-verification;
+and /exports/{job}/{file}, a finished user export's download link.
 Texts are Auth0's English defaults for the reset-password and email-verification prompts."""
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.applications.passwords import check_password
-from ..core.email import emails, tickets
+from ..core.email import emails, exports, tickets
 from ..core.email.tickets import PASSWORD_CHANGE, TicketProblem, WeakPassword
 from ..core.login import account_events, bruteforce
 from .. import __version__
@@ -167,6 +168,15 @@ def _verification_probe() -> Response:
 
 UNBLOCK_PROBLEMS = {"invalid": "This link is invalid.", "used": tickets.PROBLEM_MESSAGES["used"],
                     "expired": tickets.PROBLEM_MESSAGES["expired"]}
+
+
+@hosted.get("/exports/<job_id>/<filename>")
+def export_file(job_id: str, filename: str):
+    """A finished user export's file (core/email/exports.py): the job's `location`, a link that
+    needs no token, as Auth0's pre-signed download URL needs none."""
+    data, media_type = exports.export_file(tenant(), job_id, filename, public_base_url())
+    return Response(data, content_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @hosted.get("/u/unblock")

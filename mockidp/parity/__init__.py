@@ -6,6 +6,8 @@ docs/parity.md.
     recording.py  what the recorder rewrote (domain, headers, fake credentials, re-serialized
                   bodies) and how a replay undoes it
     idmap.py      what an id is; recorded → live ids, substituted in later requests; path templates
+    world.py      the authentication cassettes' placeholders and the live objects and values a
+                  replay gives them (clients, APIs, a user, codes, tokens)
     transport.py  the keep-alive connection to mockidp: fresh tenant, frozen clock, token
     compare.py    body shapes compared (keys, absent vs null) and each interaction classified
     dependence.py which interactions depend on the recording tenant (left out of the

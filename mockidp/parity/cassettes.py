@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import yaml
 
@@ -33,6 +34,9 @@ class Recorded:
     status: int
     response_content_type: str
     response_body: str
+    # the form go-vcr parsed from the body when it recorded differs from the body saved: the
+    # request was edited afterwards, by hand or a hook (dependence.py, EDITED_REQUEST)
+    form_disagrees: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,23 @@ def _recorded(item: dict) -> Recorded:
                     content_type=_first_header(request.get("headers"), "Content-Type"),
                     body=request.get("body") or "", status=int(response["code"]),
                     response_content_type=_first_header(response.get("headers"), "Content-Type"),
-                    response_body=response.get("body") or "")
+                    response_body=response.get("body") or "",
+                    form_disagrees=_form_disagrees(request))
+
+
+def _form_disagrees(request: dict) -> bool:
+    """Whether a form request's saved body says something else than the form go-vcr parsed from
+    it at recording time. Values naming an Auth0 host are not compared: the recorder rewrote the
+    tenant's domain in the body only (recording.py)."""
+    form = request.get("form") or {}
+    if not form or not _first_header(request.get("headers"), "Content-Type").startswith(
+            "application/x-www-form-urlencoded"):
+        return False
+    body = parse_qs(request.get("body") or "", keep_blank_values=True)
+    if set(body) != set(form):
+        return True
+    return any(body[key] != values for key, values in form.items()
+               if not any("auth0.com" in str(value) for value in values))
 
 
 def _first_header(headers: dict | None, name: str) -> str:

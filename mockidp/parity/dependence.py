@@ -22,32 +22,48 @@ objects, settings and features of its own. An interaction depends on that when:
   ran, 204 once it had finished, at the same pace of requests (go-auth0's Read and ReadByName
   cassettes, each strategy). Every such repeated DELETE is left out, whatever Auth0 answered;
   mockidp answers 204 (docs/behaviour.md).
+- **recorder_fake**: it carries a fake the recorder wrote in place of a credential that only the
+  recording tenant could verify and that no fresh tenant can be given (world.UNPROVIDABLE: a
+  private_key_jwt client assertion signed by the recording client's private key). The other
+  placeholders of the authentication cassettes are made live by the replay (world.py) or, where
+  it does not yet (an authorization code, an mfa_token), stay counted: a fresh tenant could
+  provide them.
+
+- **edited_request**: the request was edited after recording (by hand or a hook): the body saved
+  differs from the form go-vcr parsed from it when it recorded (an `oob_code` or a
+  `recovery_code` in the form only, another `code_verifier`), so Auth0 never answered the
+  request the body describes (go-auth0's MFA verification and PKCE error cassettes; the latter
+  answers 401 with an access token).
 
 An id that no response returned and that Auth0 answered with 4xx is a test of a missing or
-malformed id: self-contained. Everything not listed above is self-contained; the interactions
-of authentication cassettes that replay the recorder's fake tokens are judged by the same rules
-(their fake ids were never returned), so they are not counted as self-contained either.
+malformed id: self-contained. Everything not listed above is self-contained.
 """
 from __future__ import annotations
 
 import json
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Iterator
 from urllib.parse import parse_qsl, unquote
 
 from .cassettes import Recorded
 from .idmap import ID_KEY, IdMap, looks_like_id
+from .world import UNPROVIDABLE, request_parameters
 
 PREEXISTING_OBJECT = "preexisting_object"
 AFTER_FAILED_STEP = "after_failed_step"
 TENANT_FEATURE = "tenant_feature"
 RECORDED_RACE = "recorded_race"
+RECORDER_FAKE = "recorder_fake"
+EDITED_REQUEST = "edited_request"
 REASONS = {
     PREEXISTING_OBJECT: "names an object the cassette never created, which the recording tenant had",
     AFTER_FAILED_STEP: "names an object an earlier interaction created on Auth0 but not on mockidp",
     TENANT_FEATURE: "answered from the recording tenant's own settings, plan or age",
     RECORDED_RACE: "answered by Auth0 one way or the other depending on the timing of its own background work",
+    RECORDER_FAKE: "carries a fake credential the recorder wrote that only the recording tenant could verify",
+    EDITED_REQUEST: "its saved body was edited after recording: Auth0 never answered the request it describes",
 }
 # Deletions Auth0 finishes in the background: a repeated DELETE races them
 _BACKGROUND_DELETES = re.compile(r"/api/v2/connections/[^/]+")
@@ -95,6 +111,10 @@ class History:
         for feature in TENANT_FEATURES:
             if feature.applies(recorded, path):
                 return TENANT_FEATURE
+        if recorded.form_disagrees:
+            return EDITED_REQUEST
+        if 200 <= recorded.status < 300 and unprovidable(recorded):
+            return RECORDER_FAKE
         if recorded.method == "DELETE" and path in self.deleting:
             return RECORDED_RACE
         if recorded.method == "DELETE" and recorded.status == 202 and _BACKGROUND_DELETES.fullmatch(path):
@@ -113,14 +133,21 @@ class History:
         self.returned.update(value for value in _id_values(recorded_body) if looks_like_id(value))
 
 
+def unprovidable(recorded: Recorded) -> str:
+    """The unprovidable fake a request carries (world.UNPROVIDABLE), or ""."""
+    parameters = request_parameters(recorded) or {}
+    return next((value for value in parameters.values() if isinstance(value, str) and value in UNPROVIDABLE), "")
+
+
 def feature_reason(recorded: Recorded, path: str) -> str:
     """The `why` of the tenant feature that applies (for the JSON report)."""
     return next((feature.why for feature in TENANT_FEATURES if feature.applies(recorded, path)), "")
 
 
 def _named_ids(path: str, query: str, recorded: Recorded) -> Iterator[str]:
-    """Ids a request names: id-looking path segments, and values under id keys of its query and
-    at the top of its JSON body (deeper ones are settings: an upstream IdP's `client_id`)."""
+    """Ids a request names: id-looking path segments, values under id keys of its query and at
+    the top of its JSON body (deeper ones are settings: an upstream IdP's `client_id`), and the
+    user (`sub`) of a CIBA `login_hint`."""
     for raw in path.split("/"):
         segment = unquote(raw)
         if looks_like_id(segment):
@@ -128,6 +155,11 @@ def _named_ids(path: str, query: str, recorded: Recorded) -> Iterator[str]:
     for key, value in parse_qsl(query, keep_blank_values=True):
         if ID_KEY.match(key) and looks_like_id(value):
             yield value
+    login_hint = (request_parameters(recorded) or {}).get("login_hint")
+    if isinstance(login_hint, str) and login_hint.startswith("{"):  # CIBA's iss_sub hint names a user
+        with suppress(ValueError, AttributeError):
+            yield from (value for value in [json.loads(login_hint).get("sub")]
+                        if isinstance(value, str) and looks_like_id(value))
     if recorded.content_type.startswith("application/json") and recorded.body:
         try:
             document = json.loads(recorded.body)

@@ -113,7 +113,9 @@ class IdMap:
 
     def body(self, body: str, content_type: str, restore=lambda text: text) -> str:
         """A recorded request body with recorded values restored and ids substituted; a body
-        this cannot parse (multipart, malformed JSON) is sent as recorded."""
+        this cannot parse (malformed JSON) is sent as recorded. A multipart body (a user import)
+        has its ids substituted as text: the parts' values (connection_id) and the uploaded file
+        are where ids are, and a recorded boundary is no id."""
         if not body:
             return body
         if content_type.startswith("application/json"):
@@ -124,6 +126,8 @@ class IdMap:
             return json.dumps(self.json_value(document, restore), separators=(",", ":"))
         if content_type.startswith("application/x-www-form-urlencoded"):
             return self.query(body, restore)
+        if content_type.startswith("multipart/form-data"):
+            return self.text(body)
         return body
 
 

@@ -11,11 +11,14 @@ test helpers at the recorded commits).
   Management API a bearer token of mockidp's default M2M client; response headers are ignored.
 - **Client authentication (authentication cassettes).** `client_id`, `client_secret` and
   `client_assertion` were replaced by `test-client_id`, `test-client_secret` and
-  `test-client_assertion`. A replay sends mockidp's default Regular Web App instead (it has a
-  secret and every grant mockidp implements); a fake assertion stays fake.
+  `test-client_assertion`. FAKE_VALUES sends mockidp's default Regular Web App (it has a secret
+  and every grant mockidp implements) wherever nothing more precise applies; world.py, which
+  knows every placeholder of the authentication cassettes, picks the client per request (a
+  public one when the request carries no secret) and makes the other fakes live. A fake
+  assertion stays fake (dependence.py: recorder_fake).
 - **Tokens (authentication cassettes).** 2xx token responses were re-serialized with
-  `test-access-token`, `test-refresh-token` and no `id_token`; requests that replay a fake token
-  (refresh, revoke, /userinfo) cannot succeed on a fresh tenant and are left as recorded.
+  `test-access-token`, `test-refresh-token` and no `id_token`; requests that carry a fake token,
+  code or OTP get a live one from world.py, obtained through mockidp's own endpoints just before.
 - **Re-serialized bodies.** Some response bodies went through the SDK's Go structs before saving
   (clients, resource servers, logs, signing keys, SCIM tokens, token sets): keys the struct does
   not know are gone and nulls were dropped (omitempty), and the hooks wrote some keys themselves

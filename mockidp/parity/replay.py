@@ -1,6 +1,6 @@
 """Replaying cassettes against mockidp: each cassette on a fresh tenant, each interaction sent
-with the recorder's rewrites undone (recording.py) and recorded ids replaced by live ones
-(idmap.py), then compared and classified (compare.py).
+with the recorder's rewrites undone (recording.py), its placeholders made live (world.py) and
+recorded ids replaced by live ones (idmap.py), then compared and classified (compare.py).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from .cassettes import Cassette, Recorded
 from .dependence import History
 from .idmap import IdMap, path_template
 from .transport import LiveResponse, MockIdPConnection
+from .world import ReplayWorld
 
 _EXCERPT_CHARS = 300
 _EXPLAINED = (compare.MISMATCH_STATUS, compare.SERVER_ERROR)
@@ -64,17 +65,17 @@ def replay_all(connection: MockIdPConnection, cassettes: Iterable[Cassette]) -> 
 
 def replay_cassette(connection: MockIdPConnection, cassette: Cassette) -> list[Result]:
     connection.fresh_tenant()
-    ids, history = IdMap(), History()
-    return [_replay_one(connection, cassette.name, index, recorded, ids, history)
+    ids, history, world = IdMap(), History(), ReplayWorld(connection)
+    return [_replay_one(connection, cassette.name, index, recorded, ids, history, world)
             for index, recorded in enumerate(cassette.interactions)]
 
 
 def _replay_one(connection: MockIdPConnection, cassette: str, index: int, recorded: Recorded,
-                ids: IdMap, history: History) -> Result:
+                ids: IdMap, history: History, world: ReplayWorld) -> Result:
     url = urlsplit(recorded.url)
     family = f"{recorded.method} {path_template(url.path, ids)}"  # before this exchange teaches ids
     depends_on = history.judge(recorded, url.path, url.query, ids) or ""
-    live = _send(connection, recorded, ids)
+    live = _send(connection, recorded, ids, world)
     recorded_body = compare.parse_body(recorded.response_body)
     if 200 <= recorded.status < 300:
         history.remember(recorded_body)
@@ -96,14 +97,16 @@ def _replay_one(connection: MockIdPConnection, cassette: str, index: int, record
                   top, nested, excerpt, depends_on)
 
 
-def _send(connection: MockIdPConnection, recorded: Recorded, ids: IdMap) -> LiveResponse:
-    """The recorded request, sent to mockidp with recorded values restored and ids replaced."""
+def _send(connection: MockIdPConnection, recorded: Recorded, ids: IdMap, world: ReplayWorld) -> LiveResponse:
+    """The recorded request, sent to mockidp with its placeholders made live, recorded values
+    restored and ids replaced."""
+    live = world.live_request(recorded)
     url = urlsplit(recorded.url)
     restore = lambda value: recording.restore_value(value, connection.base_url)  # noqa: E731
     target = ids.path(url.path)
     query = ids.query(url.query, restore)
     if query:
         target += f"?{query}"
-    body = ids.body(recorded.body, recorded.content_type, restore)
+    body = ids.body(live.body, recorded.content_type, restore)
     return connection.send(recorded.method, target, body, recorded.content_type,
-                           bearer=recording.needs_management_token(url.path))
+                           bearer=recording.needs_management_token(url.path), authorization=live.authorization)

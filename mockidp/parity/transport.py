@@ -15,6 +15,7 @@ import json
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from .recording import M2M_CLIENT_ID, M2M_CLIENT_SECRET
@@ -30,6 +31,7 @@ class TransportError(RuntimeError):
 class LiveResponse:
     status: int | None  # None when the connection failed
     body: str
+    location: str = ""  # the Location header (a replay world follows /authorize's redirects)
 
 
 class MockIdPConnection:
@@ -51,14 +53,17 @@ class MockIdPConnection:
     # --- plain requests --------------------------------------------------------------------
 
     def send(self, method: str, target: str, body: str = "", content_type: str = "",
-             bearer: bool = False) -> LiveResponse:
-        """One request. A kept-alive connection the server has meanwhile closed is reopened and
-        the request sent once more; any other failure is answered with status None."""
+             bearer: bool = False, authorization: str = "") -> LiveResponse:
+        """One request (`bearer`: with the Management API token; `authorization`: with this
+        Authorization header instead). A kept-alive connection the server has meanwhile closed is
+        reopened and the request sent once more; any other failure is answered with status None."""
         headers = {"User-Agent": "mockidp-parity"}
         if content_type:
             headers["Content-Type"] = content_type
         if bearer:
             headers["Authorization"] = f"Bearer {self._token}"
+        elif authorization:
+            headers["Authorization"] = authorization
         payload = body.encode("utf-8") if body else None
         while True:
             reused = self._connection is not None
@@ -66,7 +71,8 @@ class MockIdPConnection:
                 connection = self._open()
                 connection.request(method, target, body=payload, headers=headers)
                 response = connection.getresponse()
-                return LiveResponse(response.status, response.read().decode("utf-8", "replace"))
+                return LiveResponse(response.status, response.read().decode("utf-8", "replace"),
+                                    response.getheader("Location", ""))
             except (http.client.HTTPException, OSError) as exc:
                 self.close()
                 if not (reused and isinstance(exc, ConnectionError)):  # RemoteDisconnected is one
@@ -82,9 +88,14 @@ class MockIdPConnection:
                 self._connection = http.client.HTTPConnection(host, port, timeout=self._timeout)
         return self._connection
 
-    def _control(self, method: str, path: str, document: dict | None = None) -> dict:
+    def call(self, method: str, path: str, document: dict | None = None, bearer: bool = False) -> Any:
+        """A JSON request that must succeed (the control plane, or with `bearer` the Management
+        API): its parsed answer; TransportError otherwise."""
+        return self._control(method, path, document, bearer)
+
+    def _control(self, method: str, path: str, document: dict | None = None, bearer: bool = False) -> Any:
         response = self.send(method, path, json.dumps(document) if document is not None else "",
-                             "application/json" if document is not None else "")
+                             "application/json" if document is not None else "", bearer=bearer)
         if response.status is None or not 200 <= response.status < 300:
             raise TransportError(f"{method} {self.base_url}{path}: {response.status} {response.body[:300]}")
         return json.loads(response.body or "null")

@@ -111,7 +111,7 @@ def audit(response):
         claims = g.caller.claims
         details = {
             "request": {"channel": "api", "method": request.method.lower(), "path": request.path,
-                        "query": request.args.to_dict(), "body": _masked(request.get_json(silent=True)),
+                        "query": request.args.to_dict(), "body": _masked(_logged_body()),
                         "ip": request.remote_addr, "userAgent": request.headers.get("User-Agent", ""),
                         "auth": {"strategy": "jwt", "credentials": {"scopes": sorted(g.caller.scopes)}}},
             "response": {"statusCode": response.status_code, "body": _masked(response.get_json(silent=True))},
@@ -120,6 +120,13 @@ def audit(response):
                       client_id=claims.get("azp") or str(claims.get("sub", "")).removesuffix("@clients"),
                       details=details)
     return response
+
+
+def _logged_body():
+    """The JSON body, or a multipart upload's fields (a user import: its file is not logged)."""
+    if request.mimetype == "multipart/form-data":
+        return request.form.to_dict()
+    return request.get_json(silent=True)
 
 
 def _masked(body):

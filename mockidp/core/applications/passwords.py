@@ -100,8 +100,23 @@ def hash_password(password: str, salt: str) -> str:
     return f"sha256${salt}${digest}"
 
 
+BCRYPT_HASH = re.compile(r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$")
+
+
 def verify_password(password: str, stored: str | None) -> bool:
+    """`stored` is mockidp's own salted SHA-256, or a bcrypt hash ($2a$/$2b$/$2y$) that came
+    in through a user import (core/email/imports.py), which must log in with its password."""
     if not stored:
         return False
+    if stored.startswith("$2"):
+        return _verify_bcrypt(password, stored)
     _, salt, _ = stored.split("$", 2)
     return hmac.compare_digest(hash_password(password, salt), stored)
+
+
+def _verify_bcrypt(password: str, stored: str) -> bool:
+    import bcrypt  # a C extension, loaded on the first login of an imported user only
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
+    except ValueError:  # a malformed hash, or a password past bcrypt's 72 bytes (bcrypt 5)
+        return False

@@ -104,19 +104,25 @@ def _build_new_user(tenant: "Tenant", body: dict) -> UserRecord:
     if user_id in tenant.directory.users or user_id in tenant.directory.linked:
         raise user_exists()  # a linked secondary keeps its id (core/identities.py)
     now = iso(tenant.clock.now())
-    profile = _initial_profile(body, user_id, suffix, connection["name"], email, username, now)
+    profile = initial_profile(body, user_id, suffix, connection["name"], email, username, now)
     salt = tenant.rng.hex(16)
     return UserRecord(profile, hash_password(body["password"], salt),
                       tenant.directory.next_user_sequence)
 
 
 def _require_create_fields(body: dict, email: str | None, username: str | None, options: dict) -> None:
-    if not email and "phone_number" not in body:
+    if not email and "phone_number" not in body and not (username and _identifier(options, "username")):
         raise bad_request("Payload validation error: 'Missing required property: email'.")
     if "password" not in body:
         raise bad_request("Payload validation error: 'Missing required property: password'.")
     if options.get("requires_username") and not username:
         raise bad_request("Payload validation error: 'Missing required property: username'.")
+
+
+def _identifier(options: dict, name: str) -> bool:
+    """Whether a flexible-identifier connection (options.attributes) signs users in by `name`."""
+    attributes = options.get("attributes")
+    return isinstance(attributes, dict) and bool(((attributes.get(name) or {}).get("identifier") or {}).get("active"))
 
 
 def _check_app_metadata(app_metadata: Any) -> None:
@@ -141,7 +147,7 @@ def _check_unique(tenant: "Tenant", connection: str, email: str | None, username
         raise conflict("The username provided is in use already.", "auth0_idp_error")
 
 
-def _initial_profile(body: dict, user_id: str, suffix: str, connection: str, email: str | None,
+def initial_profile(body: dict, user_id: str, suffix: str, connection: str, email: str | None,
                      username: str | None, now: str) -> dict:
     identifier = email or username or body.get("phone_number", "")
     profile: dict[str, Any] = {"user_id": user_id, "created_at": now, "updated_at": now}

@@ -36,17 +36,16 @@ def signup(tenant: "Tenant", params: dict, base_url: str, request: RequestInfo =
     if (connection.get("options") or {}).get("disable_signup"):
         raise bad_request("unauthorized", "Public signup is disabled")
     password = _required_string(params, "password")
-    email = _required_string(params, "email").lower()
-    if not EMAIL.fullmatch(email):
-        raise bad_request("invalid_parameter", f"Invalid email address: {params['email']}")
+    email = _signup_email(params, connection)
     _check_profile_fields(params)
     check = check_password(connection, password)
     if not check.verified:
         raise DbConnectionError(400, "invalid_password", check.error_description(),
                                 name="PasswordStrengthError", message="Password is too weak",
                                 policy=check.policy_text)
-    body = {"connection": connection["name"], "email": email, "password": password,
-            "email_verified": False, **{k: params[k] for k in PROFILE_FIELDS if k in params}}
+    body = {"connection": connection["name"], "password": password,
+            **({"email": email, "email_verified": False} if email else {}),
+            **{k: params[k] for k in PROFILE_FIELDS if k in params}}
     if params.get("user_metadata"):
         body["user_metadata"] = params["user_metadata"]
     body.update(_pre_user_registration(tenant, body, connection, params, request))
@@ -54,6 +53,29 @@ def signup(tenant: "Tenant", params: dict, base_url: str, request: RequestInfo =
     emails.after_signup(tenant, user["user_id"], base_url=base_url, client_id=params.get("client_id"))
     registration.user_registered(tenant, user, request, _without_password(params))
     return _signup_response(user)
+
+
+def _signup_email(params: dict, connection: dict) -> str | None:
+    """The new user's email, required unless the connection has flexible identifiers
+    (options.attributes) that make it optional at signup and another identifier is given:
+    Auth0 then signs users up by username or phone number alone (recorded: go-auth0's
+    TestDatabaseSignUp_With*Identifier cassettes)."""
+    if params.get("email") is None and _email_optional(connection, params):
+        return None
+    email = _required_string(params, "email").lower()
+    if not EMAIL.fullmatch(email):
+        raise bad_request("invalid_parameter", f"Invalid email address: {params['email']}")
+    return email
+
+
+def _email_optional(connection: dict, params: dict) -> bool:
+    attributes = (connection.get("options") or {}).get("attributes")
+    if not isinstance(attributes, dict):
+        return False
+    status = (((attributes.get("email") or {}).get("signup") or {}).get("status"))
+    others = [name for name in ("username", "phone_number")
+              if (((attributes.get(name) or {}).get("identifier") or {}).get("active")) and params.get(name)]
+    return status != "required" and bool(others)
 
 
 def _pre_user_registration(tenant: "Tenant", body: dict, connection: dict, params: dict,
@@ -149,9 +171,15 @@ def _signup_error(tenant: "Tenant", error: ManagementError) -> DbConnectionError
 
 
 def _signup_response(user: dict) -> dict[str, Any]:
-    """{"_id", "email"[, "username"], "email_verified"}: the identity id, no auth0| prefix."""
-    response: dict[str, Any] = {"_id": user["identities"][0]["user_id"], "email": user["email"]}
+    """{"_id"[, "email"][, "username"][, "email_verified"][, "phone_number", "phone_verified"]}:
+    the identity id (no auth0| prefix) and the identifiers the user has (recorded)."""
+    response: dict[str, Any] = {"_id": user["identities"][0]["user_id"]}
+    if "email" in user:
+        response["email"] = user["email"]
     if "username" in user:
         response["username"] = user["username"]
-    response["email_verified"] = user["email_verified"]
+    if "email" in user:
+        response["email_verified"] = user["email_verified"]
+    if "phone_number" in user:
+        response.update(phone_number=user["phone_number"], phone_verified=bool(user.get("phone_verified")))
     return response
