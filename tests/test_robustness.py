@@ -113,13 +113,23 @@ def event_stream_conformance(ctx, response, case):
         assert not errors, f"{fields.get('event')} message {message} does not match the spec: {errors[:3]}"
 
 
+# Paths without parameters: a generated id may spell one (GET /custom-domains/{id} with id
+# "default" is GET /custom-domains/default), and then that operation answers, in its own shape.
+LITERAL_PATHS = frozenset(path for path in official_spec()["paths"] if "{" not in path)
+
+
+def _another_operations_path(case) -> bool:
+    path = case.formatted_path
+    return path != case.operation.path and path in LITERAL_PATHS
+
+
 def _key(operation) -> str:
     return f"{operation.method.upper()} {operation.path}"
 
 
 def checks_for(case, response) -> list:
     key = _key(case.operation)
-    if (key, response.status_code) in SPEC_QUIRKS or key in TO_FIX:
+    if (key, response.status_code) in SPEC_QUIRKS or key in TO_FIX or _another_operations_path(case):
         return [not_a_server_error]
     if key == EVENT_STREAM and response.status_code == 200:
         return [not_a_server_error, event_stream_conformance]
