@@ -93,6 +93,12 @@ def operation_keys() -> tuple[str, ...]:
     return tuple(_index())
 
 
+def gap_operation_keys() -> tuple[str, ...]:
+    """The operations Auth0 answers that its spec omits (data/spec_gaps.json `_routes`,
+    docs/spec-gaps.md): served, scoped and validated like the spec's, listed apart from them."""
+    return tuple(_gap_routes())
+
+
 def body_schema_for(operation_key: str) -> str | None:
     """Name of the operation's request-body schema, or None if it takes no (named) body."""
     return _indexed(operation_key)["body"]
@@ -129,6 +135,10 @@ def _data() -> dict[str, Any]:
 def _spec_gaps() -> dict[str, Any]:
     text = resources.files("mockidp").joinpath("data", GAPS_FILE).read_text(encoding="utf-8")
     return json.loads(text)
+
+
+def _gap_routes() -> dict[str, dict[str, Any]]:
+    return _spec_gaps()["_routes"]
 
 
 def _clearable() -> dict[str, list[str]]:
@@ -175,6 +185,13 @@ def _with_spec_gaps(data: dict[str, Any]) -> dict[str, Any]:
     for operation_key, parameters in _spec_gaps()["_query"].items():
         operation = data["operations"][operation_key]
         operation["query"] = {**operation.get("query", {}), **parameters}
+    data["schemas"].update(_spec_gaps()["_schemas"])
+    for operation_key, route in _gap_routes().items():
+        data["operations"][operation_key] = {
+            "body": route.get("body"), "query": route.get("query", {}), "required_query": [],
+            "scopes": route["scopes"], "summary": route["summary"]}
+        if "responses" in route:
+            data["response_schemas"][operation_key] = route["responses"]
     return data
 
 
@@ -195,7 +212,11 @@ def _indexed(operation_key: str) -> dict[str, Any]:
     try:
         return _index()[operation_key]
     except KeyError:
-        raise KeyError(f"unknown Management API operation: {operation_key!r}") from None
+        pass
+    route = _gap_routes().get(operation_key)
+    if route is None:
+        raise KeyError(f"unknown Management API operation: {operation_key!r}")
+    return {"body": route.get("body"), "required_query": [], "scopes": route["scopes"]}
 
 
 @cache

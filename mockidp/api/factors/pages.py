@@ -2,17 +2,20 @@
 /u/mfa-otp-enrollment-qr (the secret, its otpauth URI and the first code), /u/mfa-otp-challenge
 (a TOTP code, or the recovery code), /u/mfa-email-challenge (a code sent by email) and
 /u/mfa-sms-enrollment (a phone number, texted a code) and /u/mfa-sms-challenge (the texted code),
-/u/mfa-recovery-code-enrollment (the recovery code, shown once). Each belongs to the login transaction (`?state=`) whose password step is done."""
+/u/mfa-recovery-code-enrollment (the recovery code, shown once). Each belongs to the login transaction (`?state=`) whose password step is done.
+/mfa/enrollment?ticket= is an MFA enrollment ticket's page (core/factors/enrollments.py): the
+same TOTP enrollment outside a login, then the recovery code, or the ticket's problem."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request
 
 from ...core.directory import users
-from ...core.factors import hosted_mfa
+from ...core.email.tickets import TicketProblem
+from ...core.factors import enrollments, hosted_mfa
 from ...core.login import login_flow, sessions
 from ..authentication.authorize import send, set_session_cookie
 from ..caller import request_info
-from ..hosted import WEB_TEMPLATES, page
+from ..hosted import WEB_TEMPLATES, message_page, page
 from ..http import issuer, public_base_url, tenant
 from ..login import Transaction, _finish, _invalid_state, _transaction
 
@@ -22,6 +25,7 @@ INVALID_CODE = "The code you entered is invalid"
 NO_CODE = "Enter the code"
 TOO_MANY = "Too many failed codes. Wait for some minutes before retrying."
 NO_PHONE = "Enter a phone number"
+ALREADY_ENROLLED = "You are already enrolled in multi-factor authentication."
 INVALID_PHONE = "The phone number is invalid. Enter it with its country code, e.g. +14155550100"
 
 
@@ -172,3 +176,36 @@ def _complete(transaction: Transaction) -> Response:
     if session is None:
         return send(response)
     return set_session_cookie(send(response), session["id"])
+
+
+# --- an enrollment ticket's page ----------------------------------------------------------------
+
+@mfa_pages.route(enrollments.ENROLLMENT_PAGE, methods=["GET", "POST"])
+def ticket_enrollment():
+    ticket_id = request.args.get("ticket", "")
+    action = f"{public_base_url()}{enrollments.ENROLLMENT_PAGE}?ticket={ticket_id}"
+    try:
+        enrollment = enrollments.ticket_enrollment(tenant(), ticket_id)
+        error = None
+        if request.method == "POST":
+            code = request.form.get("code", "").strip()
+            error = _error_text(enrollments.confirm_ticket(tenant(), ticket_id, code)) if code else NO_CODE
+            if error is None:
+                return _enrolled(enrollment)
+    except enrollments.AlreadyEnrolled:
+        return message_page("error", "Already Enrolled", ALREADY_ENROLLED, 400, page_title="Secure Your Account")
+    except TicketProblem as problem:
+        return message_page("error", "Link Expired" if problem.reason == "expired" else "Invalid Link",
+                            problem.message, 400, page_title="Secure Your Account")
+    return page("ul_mfa_otp.html", 400 if error else 200, page_title="Secure Your Account", enrolling=True,
+                secret=enrollment["secret"], barcode_uri=enrollment["barcode_uri"], error=error, action=action)
+
+
+def _enrolled(enrollment: dict) -> Response:
+    """The recovery code of a first enrollment, shown once; else that the app is enrolled."""
+    codes = enrollment.get("recovery_codes") or []
+    if codes:
+        return page("ul_mfa_recovery_code.html", page_title="Almost There!", recovery_code=codes[0],
+                    action=public_base_url() + "/")
+    return message_page("success", "You're All Set!", "Your authenticator app is enrolled.",
+                        page_title="Secure Your Account")

@@ -12,10 +12,10 @@ from flask import Blueprint, g, request
 from ...core.logs import events
 from ...core.tenant import journal
 from ...core.tenant.errors import ManagementError
-from ...core.tokens import jwt as tokens
+from ...core.tokens import blacklist, jwt as tokens
 from ..http import tenant
 from ..caller import request_info
-from ..validation import operation_keys, operation_summary, scopes_for
+from ..validation import gap_operation_keys, operation_keys, operation_summary, scopes_for
 
 management = Blueprint("management", __name__, url_prefix="/api/v2")
 
@@ -73,7 +73,8 @@ def authenticate() -> tokens.ManagementCaller:
         raise ManagementError(400, "Bad HTTP authentication header format", "Bearer")
     current = tenant()
     return tokens.verify_management_token(current.keys, parts[1], current.clock.timestamp(),
-                                          current.verified_tokens)
+                                          current.verified_tokens,
+                                          refused=lambda claims: blacklist.refused(current, claims))
 
 
 def _note_user(path: str, kwargs: dict, claims: dict) -> None:
@@ -145,7 +146,8 @@ def supported_scopes() -> list[str]:
     """Every scope some operation of Auth0's spec accepts: what the Management API system
     resource server offers and what the default M2M client is granted. Taken from the spec, not
     from the routes, so the declared resources (loaded on first use) need not load at start-up."""
-    scopes = {scope for key in operation_keys() for scope in scopes_for(key)}
+    keys = operation_keys() + gap_operation_keys()  # blacklist:tokens is only beyond the spec
+    scopes = {scope for key in keys for scope in scopes_for(key)}
     return sorted(scope for scope in scopes if "current_user" not in scope)  # user-token scopes
 
 

@@ -128,6 +128,16 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
                         "<p>If you did not try to log in, you can ignore this email.</p>"),
         "enabled": True,
     },
+    "enrollment_email": {
+        "subject": "Secure your {{ friendly_name }} account",
+        "body": _layout("Enroll in multi-factor authentication",
+                        "<h1 style=\"font-size:22px\">Secure your account</h1>"
+                        "<p>Hi {{ user.name | escape }}, you were invited to add a second factor to your "
+                        "{{ friendly_name }} account {{ user.email | escape }}.</p>"
+                        + _button("Enroll") +
+                        "<p style=\"font-size:13px\">Or paste this link into your browser: {{ url }}</p>"),
+        "enabled": True,
+    },
     "user_invitation": {
         "subject": "You've been invited to join {{ organization.display_name | default: organization.name }}",
         "body": _layout("Invitation",

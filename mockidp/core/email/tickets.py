@@ -1,4 +1,4 @@
-"""Password-change and email-verification tickets: the links in Auth0's emails and the ones
+"""Password-change and email-verification tickets (and MFA enrollment tickets, core/factors/enrollments.py): the links in Auth0's emails and the ones
 POST /api/v2/tickets/* returns, and what using them does.
 
 Tickets live in the Directory (records replaced, never mutated), so reset and snapshots cover
@@ -199,6 +199,20 @@ def _usable(tenant: "Tenant", ticket_id: str, kind: str) -> dict:
             kind == EMAIL_VERIFICATION and ticket["user_id"] in tenant.directory.linked):
         raise TicketProblem("invalid", ticket)  # a linked secondary's address can still be verified
     return ticket
+
+
+def annotate(tenant: "Tenant", ticket_id: str, kind: str, **fields) -> dict:
+    """Keep more on a usable ticket (an MFA enrollment's secret); TicketProblem otherwise."""
+    with tenant.lock:
+        ticket = {**_usable(tenant, ticket_id, kind), **fields}
+        tenant.directory.tickets[ticket_id] = ticket
+        return copy.deepcopy(ticket)
+
+
+def spend(tenant: "Tenant", ticket_id: str, kind: str) -> dict:
+    """Use up a ticket that is still usable (single use); TicketProblem otherwise."""
+    with tenant.lock:
+        return _use(tenant, _usable(tenant, ticket_id, kind), iso(tenant.clock.now()))
 
 
 def password_connection(tenant: "Tenant", ticket: dict) -> dict:

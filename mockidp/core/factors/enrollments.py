@@ -1,4 +1,5 @@
 """A user's MFA as the Management API shows and resets it: GET /users/{id}/enrollments,
+POST /guardian/enrollments/ticket (a link, emailed on request, whose page enrolls a TOTP app),
 DELETE /users/{id}/authenticators (reset MFA: the next login enrolls again),
 DELETE /users/{id}/multifactor/{provider} (a legacy provider's enrollment) and
 POST /users/{id}/recovery-code-regeneration. The authentication methods themselves are
@@ -8,8 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..directory.users import find_user
-from ..tenant.errors import ManagementError
-from . import totp
+from ..email import templates, tickets
+from ..tenant.errors import ManagementError, OAuthError
+from . import mfa, totp
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -80,3 +82,68 @@ def regenerate_recovery_code(tenant: "Tenant", user_id: str) -> dict:
         tenant.directory.authenticators[user_id] = tuple(
             {**each, "code": fresh} if each["authenticator_type"] == "recovery-code" else each for each in held)
         return {"recovery_code": fresh}
+
+
+# --- enrollment tickets -------------------------------------------------------------------------
+# A ticket is a tickets.py ticket of its own kind: single use, on the tenant clock, expiring
+# after the enrollment_email template's urlLifetimeInSeconds (5 days by default: the spec's body
+# has no ttl). Its page (ENROLLMENT_PAGE, the recorded path) enrolls a TOTP app and confirms it
+# with a first code; the recovery code is shown once, as on the login's enrollment.
+
+ENROLLMENT_TICKET = "mfa_enrollment"
+ENROLLMENT_PAGE = "/mfa/enrollment"
+
+
+def create_ticket(tenant: "Tenant", body: dict, base_url: str) -> dict:
+    """The ticket and its URL; with `send_mail`, enrollment_email to `email` or the user's own."""
+    with tenant.lock:
+        record = find_user(tenant, body["user_id"])  # 404 inexistent_user
+        template = templates.effective(tenant, "enrollment_email")
+        ticket = tickets.issue(tenant, ENROLLMENT_TICKET, record, base_url=base_url,
+                               ttl_sec=templates.link_lifetime(template), emailed=bool(body.get("send_mail")))
+        tickets.annotate(tenant, ticket["id"], ENROLLMENT_TICKET, factor=body.get("factor"),
+                         allow_multiple_enrollments=bool(body.get("allow_multiple_enrollments")))
+        link = ticket_url(ticket)
+        to = body.get("email") or record.profile.get("email")
+        if body.get("send_mail") and to and templates.is_enabled(template):
+            tenant.mailroom.enqueue("enrollment_email", to=to, user_id=record.user_id, base_url=base_url, url=link)
+    tenant.mailroom.deliver_due()  # outside the lock
+    return {"ticket_id": ticket["id"], "ticket_url": link}
+
+
+def ticket_url(ticket: dict) -> str:
+    return f"{ticket['base_url']}{ENROLLMENT_PAGE}?ticket={ticket['id']}"
+
+
+class AlreadyEnrolled(Exception):
+    """The user has a confirmed factor and the ticket does not allow another."""
+
+
+def ticket_enrollment(tenant: "Tenant", ticket_id: str) -> dict:
+    """The TOTP secret the page shows: drawn on the first view, the same on a reload
+    (tickets.TicketProblem for a ticket that is unknown, used or expired; AlreadyEnrolled for a
+    user enrolled since, unless the ticket has `allow_multiple_enrollments`)."""
+    with tenant.lock:
+        ticket = tickets.usable(tenant, ticket_id, ENROLLMENT_TICKET)
+        if not ticket["allow_multiple_enrollments"] and any(
+                each["active"] for each in tenant.directory.authenticators.get(ticket["user_id"], ())):
+            raise AlreadyEnrolled()
+        if "enrollment" not in ticket:
+            enrollment = mfa.enroll_otp(tenant, ticket["user_id"])
+            ticket = tickets.annotate(tenant, ticket_id, ENROLLMENT_TICKET, enrollment=enrollment)
+        return ticket["enrollment"]
+
+
+def confirm_ticket(tenant: "Tenant", ticket_id: str, code: str) -> str | None:
+    """The first code from the app: None when accepted (the enrollment is active and the ticket
+    used up), else the error (`invalid_grant`, `too_many_attempts`). Raises TicketProblem."""
+    with tenant.lock:
+        ticket = tickets.usable(tenant, ticket_id, ENROLLMENT_TICKET)
+        if "enrollment" not in ticket:
+            return "invalid_grant"  # no secret was shown yet
+        try:
+            mfa.check_otp(tenant, ticket["user_id"], code)
+        except OAuthError as failure:
+            return failure.error
+        tickets.spend(tenant, ticket_id, ENROLLMENT_TICKET)
+        return None

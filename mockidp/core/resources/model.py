@@ -44,6 +44,7 @@ class Resource(NamedTuple):
     merge_objects: tuple[str, ...] = ()    # keys whose object value a PATCH merges (null drops)
     null_resets: bool = False              # a null written restores the key's default (drops it if none)
     patch_echoes: bool = False             # a PATCH answers only the keys it was sent
+    put_echoes: bool = False               # a PUT answers only the keys it was sent (WebAuthn settings)
     hidden: tuple[str, ...] = ()           # accepted on write, never returned (secrets)
     known_keys_only: bool = False          # body keys the request schema does not name are ignored
     fixed: Mapping[str, Mapping[str, Any]] | None = None  # a fixed set of records by id (no POST)

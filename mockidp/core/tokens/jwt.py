@@ -1,7 +1,7 @@
 """JWTs shaped like Auth0's: RS256 with a kid, claims per the Auth0 access-token profile."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from ..applications.resource_servers import is_management_audience
 from ..tenant.errors import ManagementError
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 # rules; python-jose only checks the signature.
 SIGNATURE_ONLY = {"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False,
                   "verify_iss": False, "verify_sub": False, "verify_at_hash": False}
+REVOKED = "Token has been revoked"  # a blacklisted jti; Auth0's wording is unrecorded (docs/behaviour.md)
 
 
 class TokenError(ValueError):
@@ -109,9 +110,11 @@ class VerifiedTokens:
 
 
 def verify_management_token(keys: "Keyring", token: str, now: int,
-                            verified: VerifiedTokens | None = None) -> ManagementCaller:
+                            verified: VerifiedTokens | None = None,
+                            refused: Callable[[dict], bool] | None = None) -> ManagementCaller:
     """Verify a bearer token for the Management API against the tenant clock: signature, then
-    expiry, then audience, the order of Auth0's messages.
+    expiry, then audience, the order of Auth0's messages; then `refused` (a blacklisted jti:
+    blacklist.py), checked on every use since a token may be blacklisted after its first.
 
     Expiry is checked here (not by python-jose, which would use wall time) so that advancing the
     mock clock expires tokens.
@@ -119,16 +122,23 @@ def verify_management_token(keys: "Keyring", token: str, now: int,
     caller = verified.get(token) if verified is not None else None
     if caller is not None:
         _check_expiry(caller.claims, now)
+        _check_refused(caller.claims, refused)
         return caller
     claims = _verified_claims(keys, token)
     _check_expiry(claims, now)
     audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
     if not any(isinstance(a, str) and is_management_audience(a) for a in audiences):
         raise unauthorized(f"Bad audience: {' '.join(str(a) for a in audiences)}")
+    _check_refused(claims, refused)
     caller = ManagementCaller(claims, frozenset(str(claims.get("scope", "")).split()))
     if verified is not None:
         verified.add(token, caller)
     return caller
+
+
+def _check_refused(claims: dict, refused: Callable[[dict], bool] | None) -> None:
+    if refused is not None and refused(claims):
+        raise unauthorized(REVOKED)
 
 
 def _check_expiry(claims: dict, now: int) -> None:

@@ -3,8 +3,9 @@
 Flask's router is not used for them: werkzeug compiles each rule (about a millisecond apiece),
 and two hundred rules would double start-up. Instead one catch-all rule
 (declared/views.py) hands the path to `match`, whose table is built on the first
-request from the declarations and the operations of Auth0's spec: a path segment is a literal or
-a `{param}`, and literals win over parameters, as in werkzeug.
+request from the declarations and the operations of Auth0's spec (and those it answers beyond
+it, data/spec_gaps.json): a path segment is a literal or a `{param}`, and literals win over
+parameters, as in werkzeug.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import NamedTuple
 
 from ....core.resources.catalog import declared
 from ....core.resources.model import Resource
-from ...validation import operation_keys
+from ...validation import gap_operation_keys, operation_keys
 from ..registry import registered_operations
 
 SINGLETON_KINDS = {"GET": "get", "PATCH": "update", "PUT": "replace", "DELETE": "delete", "POST": "create"}
@@ -92,7 +93,7 @@ def _lookup_kind(resource: Resource, method: str, rest: tuple) -> tuple[str | No
 @cache  # built once per process from immutable declarations and the spec
 def routes() -> tuple[Route, ...]:
     taken = frozenset(registered_operations())  # what the hand-written modules serve
-    keys = list(operation_keys())
+    keys = list(operation_keys()) + list(gap_operation_keys())  # and what Auth0 has beyond its spec
     table = [route for resource in declared() for route in _routes_of(resource, keys, taken)]
     # Literal segments before parameters at each position, as werkzeug orders its rules.
     return tuple(sorted(table, key=lambda route: tuple(_is_param(s) for s in route.segments)))

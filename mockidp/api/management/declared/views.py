@@ -167,7 +167,7 @@ def update(route: Route, params, *, replace: bool = False):
         status, reply = resource.write_reply
         return json_response(reply, status)
     answer = store.view(current, resource, record)
-    if resource.patch_echoes and not replace:
+    if (resource.patch_echoes and not replace) or (resource.put_echoes and replace):
         answer = {key: value for key, value in answer.items() if key in body}
     return json_response(answer)
 

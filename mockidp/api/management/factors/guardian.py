@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ....core.factors import enrollments, guardian, methods
 from ....core.tenant.errors import bad_request
-from ...http import empty_response, json_response, read_body, tenant
+from ...http import empty_response, json_response, public_base_url, read_body, tenant
 from ...validation import body_schema_for, validate_body
 from ..common import paged, query_args
 from ..registry import operation
@@ -38,6 +38,14 @@ def set_policies():
     query_args("PUT /guardian/policies")
     validate_body("SetGuardianPoliciesRequestContent", body)
     return json_response(guardian.set_policies(tenant(), body))
+
+
+@operation("POST /guardian/enrollments/ticket")
+def create_enrollment_ticket():
+    body = read_body()
+    query_args("POST /guardian/enrollments/ticket")
+    validate_body("CreateGuardianEnrollmentTicketRequestContent", body)
+    return json_response(enrollments.create_ticket(tenant(), body, public_base_url()))
 
 
 # --- a user's MFA -------------------------------------------------------------------------------

@@ -113,6 +113,9 @@ RESOURCES = [
              defaults={"universal_login_experience": "new", "identifier_first": False,
                        "webauthn_platform_first_factor": False}),
     Resource("/prompts/rendering", "rendering settings", singleton=True, defaults={"configs": []}),
+    # Beyond the spec (data/spec_gaps.json): the custom app MFA push enrollment names (recorded:
+    # TestGuardian/MultiFactor/Push/CustomApp.yaml); none until set (docs/behaviour.md)
+    Resource("/prompts/mfa-push", "MFA push settings", singleton=True),
     Resource("/prompts/{prompt}/custom-text/{language}", "custom text", singleton=True),
     Resource("/prompts/{prompt}/partials", "partials", singleton=True, view=_partials_view),
     # a PATCH answers what it set (recorded); reads name the tenant, prompt and screen

@@ -12,6 +12,13 @@ def _setting(path: str, hidden: tuple[str, ...] = (), **defaults) -> Resource:
     return Resource(f"/guardian/factors/{path}", "setting", singleton=True, defaults=defaults, hidden=hidden)
 
 
+def _webauthn(kind: str, **defaults) -> Resource:
+    """Beyond the spec (data/spec_gaps.json): a PUT answers what it was sent, a GET the settings
+    over Auth0's defaults (recorded: TestGuardian/MultiFactor/WebAuthn_*/Settings.yaml)."""
+    return Resource(f"/guardian/factors/webauthn-{kind}/settings", "setting", singleton=True,
+                    defaults=defaults, put_echoes=True)
+
+
 RESOURCES = [
     Resource("/guardian/enrollments", "enrollment", not_found="Enrollment not found",
              not_found_code="enrollment_not_found"),
@@ -30,4 +37,6 @@ RESOURCES = [
     _setting("push-notification/providers/fcmv1", hidden=("server_credentials",)),
     _setting("push-notification/providers/sns"),
     _setting("push-notification/selected-provider", provider="guardian"),
+    _webauthn("platform", overrideRelyingParty=False),
+    _webauthn("roaming", userVerification="required", overrideRelyingParty=False),
 ]

@@ -1,11 +1,13 @@
-"""Rules, rules configs, hooks and hook secrets. Auth0 refuses them on tenants created since it
+"""Rules, rules configs, hooks and hook secrets, and the tokens blacklist. Auth0 refuses them on tenants created since it
 retired them (Actions replace both), and a mockidp tenant is such a new tenant by default. A
 fixture's `mockidp: {rules_and_hooks: true}` makes it a tenant created before then, on which
 they are stored configuration with Auth0's shapes and errors (recorded). mockidp never runs them
 at login (docs/behaviour.md)."""
 from __future__ import annotations
 
-from ...tenant.errors import ManagementError, conflict
+from ...tenant.errors import ManagementError, bad_request, conflict
+from ...tokens import blacklist
+from .. import store
 from ..model import Resource
 
 _RETIRED = (403, "Rules and Hooks are not available for this tenant: use Actions instead.",
@@ -81,9 +83,30 @@ def _remove_secrets(tenant, hook_id: str, body, *_) -> tuple[int, None]:
     return 204, None
 
 
+def _blacklist(tenant, record_id, body: dict, *_) -> tuple[int, None]:
+    """POST /blacklists/tokens: 204, and the Management API refuses the jti from then on
+    (core/tokens/blacklist.py). Blacklisting it again changes nothing."""
+    if body is None:  # no body at all: the engine validated none
+        raise bad_request("Payload validation error: 'Expected type object but found type null'.")
+    store.create(tenant, BLACKLIST, body, blacklist.entry_id(body))
+    return 204, None
+
+
+def _for_audience(tenant, entries: list[dict], query: dict) -> list[dict]:
+    """GET /blacklists/tokens?aud=: the entries for that audience (recorded with a client id)."""
+    if not query.get("aud"):
+        return entries
+    return [entry for entry in entries if entry.get("aud") == query["aud"]]
+
+
+# Beyond the spec (data/spec_gaps.json; recorded: TestBlacklist.yaml): a bare list of {aud, jti}.
+BLACKLIST = Resource(blacklist.PATH, "blacklisted token", id_key="jti", handlers={"create": _blacklist},
+                     list_filter=_for_audience)
+
 _LEGACY = {"refusal": _RETIRED, "available": created_before_retirement}
 
 RESOURCES = [
+    BLACKLIST,
     Resource("/rules", "rule", id_prefix="rul", defaults={"enabled": True, "stage": "login_success"},
              unique="name", duplicate="A rule with the same name already exists.", on_create=_next_order,
              listing="offset", list_key="rules", not_found="The rule does not exist",

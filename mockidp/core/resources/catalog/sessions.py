@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ...applications import resource_servers
 from ...directory.users import find_user
 from ...login import refresh_tokens, sessions
 from ...tenant.clock import iso
-from ...tenant.errors import not_found
+from ...tenant.errors import bad_request, not_found
 from ..model import Resource
 
 
@@ -77,6 +78,44 @@ def _one_users_tokens(tenant, bodies: list[dict], query: dict) -> list[dict]:
 
 def _revoke_refresh_token(tenant, record: dict) -> None:
     refresh_tokens.revoke_family(tenant, record["family_id"])
+
+
+MAX_IDS = 100
+
+
+def _revoke_refresh_tokens(tenant, record_id, body, *_) -> tuple[int, dict]:
+    """POST /refresh-tokens/revoke: by `ids` (families; unknown ones are skipped), or a user's,
+    narrowed to a client and then to an API. Everything is checked before anything is revoked."""
+    body = body if isinstance(body, dict) else {}
+    by_user = [key for key in ("user_id", "client_id", "audience") if key in body]
+    if ("ids" in body) == bool(by_user) or by_user not in (["user_id"], ["user_id", "client_id"],
+                                                          ["user_id", "client_id", "audience"], []):
+        raise bad_request("Invalid combination of parameters.")
+    if len(body.get("ids") or ()) > MAX_IDS:  # the spec's prose: "Limited to 100 at a time"
+        raise bad_request(f"Payload validation error: 'Array is too long ({len(body['ids'])}), maximum {MAX_IDS}' "
+                          "on property ids.")
+    if "ids" in body:
+        families = set(body["ids"])
+        chosen = [record for record in tenant.directory.refresh_tokens.values() if record["family_id"] in families]
+    else:
+        _revoke_targets_exist(tenant, body)
+        chosen = [record for record in tenant.directory.refresh_tokens.values()
+                  if record["user_id"] == body["user_id"]
+                  and body.get("client_id") in (None, record["client_id"])
+                  and body.get("audience") in (None, record["audience"])]
+    for family_id in {record["family_id"] for record in chosen}:
+        refresh_tokens.revoke_family(tenant, family_id)
+    return 202, {}
+
+
+def _revoke_targets_exist(tenant, body: dict) -> None:
+    """The spec's 400s for a user, client or API that does not exist."""
+    if body["user_id"] not in tenant.directory.users:
+        raise bad_request("User not found.")
+    if "client_id" in body and body["client_id"] not in tenant.directory.clients:
+        raise bad_request("Client not found.")
+    if "audience" in body and resource_servers.find_by_audience(tenant, body["audience"]) is None:
+        raise bad_request("Resource server not found.")
 
 
 def _user_must_exist(tenant, user_id: str) -> None:
@@ -151,7 +190,7 @@ RESOURCES = [
     # GET lists one user's (user_id is required; client_id narrows), checkpoint-paged
     Resource("/refresh-tokens", "refresh token", **_REFRESH_TOKEN, not_found="Refresh token not found",
              not_found_code="refresh_token_not_found", listing="checkpoint", list_key="refresh_tokens",
-             list_filter=_one_users_tokens),
+             list_filter=_one_users_tokens, handlers={"revoke": _revoke_refresh_tokens}),
     # A user's: GET lists them (checkpoint paging), DELETE ends them all (202).
     Resource("/users/{user_id}/sessions", "session", **_SESSION, owner="user_id", listing="checkpoint",
              list_key="sessions", parent=_user_must_exist),

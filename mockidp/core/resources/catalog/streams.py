@@ -3,6 +3,7 @@ configuration; nothing is pushed). A test event (POST /event-streams/{id}/test) 
 delivery that stays `pending` with no attempts, since mockidp sends nothing anywhere."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from ...tenant import ids
@@ -85,6 +86,33 @@ def _redeliver_one(tenant, event_id: str, body, *_) -> tuple[int, dict]:
     return 202, {}
 
 
+STATS_DAYS = 14  # the window Auth0 answers: the last two weeks to the coming hour (recorded)
+METRICS = (("auth0.event_streams.successful_deliveries", "success"),
+           ("auth0.event_streams.failed_deliveries", "failed"))
+
+
+def _stats(tenant, record: dict) -> dict:
+    """GET /event-streams/{id}/stats (beyond the spec; recorded: TestEventStreamManager_Integration):
+    per day of the window, the delivery attempts that succeeded and failed. mockidp sends nothing,
+    so its deliveries have no attempts and every count is zero, in Auth0's shape."""
+    stream = tenant.directory.resources[EVENT_STREAMS][record["id"]]  # the parent check found it
+    hour = tenant.clock.now().replace(minute=0, second=0, microsecond=0)
+    date_from, date_to = hour - timedelta(days=STATS_DAYS), hour + timedelta(hours=1)
+    first = date_from.replace(hour=0)
+    days = [first + timedelta(days=n) for n in range((date_to.replace(hour=0) - first).days + 1)]
+    attempts = [attempt for delivery in store.list_views(tenant, DELIVERIES, stream["id"])
+                for attempt in delivery.get("attempts") or ()]
+    metrics = []
+    for name, status in METRICS:
+        data = [sum(1 for attempt in attempts if attempt.get("status") == status
+                    and iso(day) <= str(attempt.get("timestamp")) < iso(day + timedelta(days=1))
+                    and iso(date_from) <= str(attempt.get("timestamp"))) for day in days]
+        metrics.append({"name": name, "window_total": sum(data), "type": "sum", "data": data})
+    return {"id": stream["id"], "name": stream.get("name"),
+            "window": {"date_from": iso(date_from), "date_to": iso(date_to), "bucket_interval": {"scale_factor": 86400}},
+            "buckets": [iso(day) for day in days], "metrics": metrics}
+
+
 DELIVERIES = Resource(EVENT_STREAMS + "/{id}/deliveries", "delivery", owner="id", owner_key="event_stream_id",
                       parent=_stream_exists, listing="wrapped", list_key="deliveries",
                       not_found="The delivery does not exist.")
@@ -104,4 +132,6 @@ RESOURCES = [
     # action answers POST .../redeliver).
     Resource(EVENT_STREAMS + "/{id}/redeliver", "delivery", owner="id", parent=_stream_exists,
              handlers={"update": _redeliver_one}),
+    Resource(EVENT_STREAMS + "/{id}/stats", "stats", singleton=True, id_fields=("id",), parent=_stream_exists,
+             view=_stats),
 ]
