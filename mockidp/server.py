@@ -102,10 +102,24 @@ def _too_large(pending: bytearray) -> tuple[int, str] | None:
     return None
 
 
+def _unknown_transfer_coding(head: bytes) -> bool:
+    """A Transfer-Encoding other than chunked, which cheroot would answer 501 with no body: a
+    server error for what is the client's mistake (Auth0's Node front answers such a request 400)."""
+    for line in head.split(b"\n")[1:]:
+        name, _, value = line.partition(b":")
+        codings = [coding.strip().lower() for coding in value.split(b",") if coding.strip()]
+        if name.strip().lower() == b"transfer-encoding" and any(coding != b"chunked" for coding in codings):
+            return True
+    return False
+
+
+_REFUSALS = {414: "The request line is too long.", 431: "The request's header fields are too large.",
+             400: "The request's Transfer-Encoding is not supported."}
+
+
 def _refusal(status: int, reason: str) -> bytes:
     """A whole HTTP response in Auth0's Management API error envelope."""
-    message = ("The request line is too long." if status == 414
-               else "The request's header fields are too large.")
+    message = _REFUSALS[status]
     body = json.dumps({"statusCode": status, "error": reason, "message": message}).encode()
     head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
@@ -195,6 +209,9 @@ class HeaderBufferingServer(WSGIServer):
             return False
         if chunk and _first_index(pending, HEADERS_END) == -1:
             self._wait_for(conn)  # not yet whole; cheroot's expiry closes it at the deadline
+            return False
+        if _unknown_transfer_coding(bytes(pending[:_first_index(pending, HEADERS_END)])):
+            self._refuse(conn, 400, "Bad Request")
             return False
         del conn.mockidp_pending
         if not pending:

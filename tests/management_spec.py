@@ -16,6 +16,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from mockidp.api import validation
+from mockidp.api.formats import js_pattern_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = REPO_ROOT / "tests" / "data" / "auth0-spec"
@@ -26,14 +27,12 @@ SPEC_URI = "urn:auth0:management-api-v2"
 
 @cache
 def official_spec() -> dict | None:
-    """The spec, with the keys Auth0 returns that it omits (data/spec_gaps.json `_responses`)."""
+    """The spec, with the keys Auth0 returns that it omits and without the requirement of those
+    it leaves out (data/spec_gaps.json `_responses`, `_responses_optional`)."""
     if not OFFICIAL_SPEC.is_file():
         return None
     spec = json.loads(OFFICIAL_SPEC.read_text(encoding="utf-8"))
-    schemas = spec["components"]["schemas"]
-    for schema_name, properties in validation.response_gaps().items():
-        if schema_name in schemas:
-            schemas[schema_name]["properties"] = {**schemas[schema_name].get("properties", {}), **properties}
+    validation.with_response_gaps(spec["components"]["schemas"])
     return spec
 
 
@@ -80,14 +79,21 @@ def response_validator(operation_key: str, status: int) -> Draft202012Validator 
         return None
     pointer = "/".join(["#/paths", _pointer_segment(path), method.lower(), "responses", str(status),
                         "content", _pointer_segment("application/json"), "schema"])
-    return Draft202012Validator({"$ref": SPEC_URI + pointer}, registry=_registry(),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    # the spec's patterns are JavaScript's (`[\w-\.]` is a character class there, an error in Python)
+    return js_pattern_validator()({"$ref": SPEC_URI + pointer}, registry=_registry(),
+                                  format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def schema_validator(schema_name: str) -> Draft202012Validator:
     """A validator for one of the spec's component schemas (an SSE message's JSON, say)."""
     return Draft202012Validator({"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=_registry(),
                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def component_validator(schema_name: str) -> Draft202012Validator:
+    """A validator for one of the spec's component schemas (refs resolve inside the spec)."""
+    return js_pattern_validator()({"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=_registry(),
+                                  format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def documented_statuses(operation_key: str) -> set[int]:

@@ -52,3 +52,22 @@ def test_https_is_bounded_alike(mockidp):
             context.wrap_socket(raw, server_hostname="localhost") as sock:
         sock.sendall(b"GET /?q=" + b"a" * (MAX_REQUEST_LINE + 1))
         assert sock.recv(64).startswith(b"HTTP/1.1 414")
+
+
+def test_an_unknown_transfer_coding_is_the_clients_error_not_a_server_error(mockidp):
+    """cheroot answers 501 with no body; found by the schemathesis sweep (issue #20)."""
+    with closing(connect(mockidp.url)) as sock:
+        sock.sendall(b"POST /api/v2/actions/actions HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Transfer-Encoding: gzip, chunked\r\nContent-Type: application/json\r\n\r\n")
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(b'{"statusCode": 400, "error": "Bad Request", '
+                           b'"message": "The request\'s Transfer-Encoding is not supported."}')
+
+
+def test_a_chunked_body_still_reaches_the_api(mockidp):
+    token = mockidp.management_token()
+    response = requests.post(f"{mockidp.url}/api/v2/roles", data=iter([b'{"name": ', b'"chunked"}']),
+                             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                             timeout=30)
+    assert response.status_code == 200 and response.json()["name"] == "chunked"

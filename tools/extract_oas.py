@@ -45,6 +45,8 @@ MODELLED_PREFIXES = (
 )
 RESPONSE_STATUSES = ("200", "201")
 
+# The name an inline request-body schema is carried under in `schemas` (no component has a dot).
+INLINE_BODY = "{operation_id}.body"
 SPEC_REF_PREFIX = "#/components/schemas/"
 LOCAL_REF_PREFIX = "#/schemas/"
 
@@ -138,11 +140,28 @@ def any_of_scopes(operation: dict) -> list[str]:
 
 
 def body_schema_name(operation: dict) -> str | None:
-    """Component name of the request body (JSON preferred); None for no body or an inline schema."""
+    """Component name of the request body (JSON preferred); for a schema written inline (POST
+    /event-streams: a oneOf of three components), the name it is carried under (INLINE_BODY);
+    None for no body."""
+    schema = _body_schema(operation)
+    if not schema:
+        return None
+    ref = schema.get("$ref")
+    if ref is None:
+        return INLINE_BODY.format(operation_id=operation["operationId"])
+    return ref[len(SPEC_REF_PREFIX):] if ref.startswith(SPEC_REF_PREFIX) else None
+
+
+def inline_body_schema(operation: dict) -> dict | None:
+    """The cleaned request-body schema when the spec writes it inline, else None."""
+    schema = _body_schema(operation)
+    return clean_schema(schema) if schema and "$ref" not in schema else None
+
+
+def _body_schema(operation: dict) -> dict:
     content = operation.get("requestBody", {}).get("content", {})
     media = content.get("application/json") or next(iter(content.values()), {})
-    ref = media.get("schema", {}).get("$ref")
-    return ref[len(SPEC_REF_PREFIX):] if ref and ref.startswith(SPEC_REF_PREFIX) else None
+    return media.get("schema", {})
 
 
 def query_parameters(operation: dict, path_parameters: list[dict], components: dict) -> dict[str, dict]:
@@ -193,6 +212,7 @@ def extract(spec: dict) -> dict[str, Any]:
     operations: dict[str, dict] = {}
     responses: dict[str, dict] = {}
     schema_roots: list[Any] = []
+    inline_bodies: dict[str, Any] = {}
     for key, path, operation, path_parameters in iter_operations(spec):
         body = body_schema_name(operation)
         operations[key] = {
@@ -204,7 +224,10 @@ def extract(spec: dict) -> dict[str, Any]:
         }
         if not is_modelled(path):
             continue
-        if body is not None:
+        if (inline := inline_body_schema(operation)) is not None:
+            inline_bodies[body] = inline
+            schema_roots.append(inline)
+        elif body is not None:
             schema_roots.append({"$ref": LOCAL_REF_PREFIX + body})
         if statuses := response_schemas(operation):
             responses[key] = statuses
@@ -212,7 +235,7 @@ def extract(spec: dict) -> dict[str, Any]:
     return {
         "operations": operations,
         "response_schemas": responses,
-        "schemas": reachable_schemas(schema_roots, components),
+        "schemas": {**reachable_schemas(schema_roots, components), **inline_bodies},
     }
 
 

@@ -152,6 +152,28 @@ def response_gaps() -> dict[str, dict[str, Any]]:
     return _spec_gaps()["_responses"]
 
 
+def response_optional_gaps() -> dict[str, list[str]]:
+    """Per response schema, the keys its `required` names that Auth0 leaves out."""
+    return _spec_gaps()["_responses_optional"]
+
+
+def with_response_gaps(schemas: dict[str, Any]) -> None:
+    """Apply `_responses`, `_responses_optional` and `_responses_enums` to the schemas present
+    in `schemas` (component name -> schema), in place."""
+    for schema_name, properties in response_gaps().items():
+        if schema_name in schemas:
+            schema = schemas[schema_name]
+            schema["properties"] = {**schema.get("properties", {}), **properties}
+    for schema_name, optional in response_optional_gaps().items():
+        if schema_name in schemas and "required" in schemas[schema_name]:
+            schema = schemas[schema_name]
+            schema["required"] = [key for key in schema["required"] if key not in optional]
+    for schema_name, values in _spec_gaps()["_responses_enums"].items():
+        if schema_name in schemas:
+            schema = schemas[schema_name]
+            schema["enum"] = [*schema["enum"], *values]
+
+
 def _with_spec_gaps(data: dict[str, Any]) -> dict[str, Any]:
     """Add the fields Auth0 accepts but its spec omits (data/spec_gaps.json, docs/spec-gaps.md),
     and the keys it returns beyond the spec to the response schemas the slice holds."""
@@ -159,10 +181,7 @@ def _with_spec_gaps(data: dict[str, Any]) -> dict[str, Any]:
         if not schema_name.startswith("_"):
             schema = data["schemas"][schema_name]
             schema["properties"] = {**schema.get("properties", {}), **properties}
-    for schema_name, properties in response_gaps().items():
-        schema = data["schemas"].get(schema_name)
-        if schema is not None:
-            schema["properties"] = {**schema.get("properties", {}), **properties}
+    with_response_gaps(data["schemas"])
     for operation_key, parameters in _spec_gaps()["_query"].items():
         operation = data["operations"][operation_key]
         operation["query"] = {**operation.get("query", {}), **parameters}

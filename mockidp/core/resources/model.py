@@ -42,9 +42,11 @@ class Resource(NamedTuple):
     default_id: str | None = None          # an id naming the first record ("default" theme)
     id_fields: tuple[str, ...] = ()        # a singleton's body names its path parameters (prompt, screen)
     merge_objects: tuple[str, ...] = ()    # keys whose object value a PATCH merges (null drops)
+    null_resets: bool = False              # a null written restores the key's default (drops it if none)
     patch_echoes: bool = False             # a PATCH answers only the keys it was sent
     put_echoes: bool = False               # a PUT answers only the keys it was sent (WebAuthn settings)
     hidden: tuple[str, ...] = ()           # accepted on write, never returned (secrets)
+    known_keys_only: bool = False          # body keys the request schema does not name are ignored
     fixed: Mapping[str, Mapping[str, Any]] | None = None  # a fixed set of records by id (no POST)
     on_create: Hook | None = None          # (tenant, record) -> record: derived keys
     on_delete: Hook | None = None          # (tenant, record) -> None: effects elsewhere

@@ -107,6 +107,8 @@ def create(tenant: "Tenant", resource: Resource, body: dict, record_id: str | No
             record = {resource.id_key: record_id, **json_copy(dict(resource.defaults)), **json_copy(body)}
         if owner_id is not None and resource.owner_field:
             record[resource.owner_field] = owner_id
+        if resource.null_resets:
+            record = _nulls_reset(resource, record, body)
         record = _stamped(tenant, resource, record, created=True)
         if resource.on_create is not None:
             record = resource.on_create(tenant, record)
@@ -128,8 +130,12 @@ def update(tenant: "Tenant", resource: Resource, record_id: str, body: dict, *, 
         else:
             record = {**current, **{key: _merged(resource, key, current.get(key), value)
                                     for key, value in json_copy(body).items()}}
+            if resource.null_resets:
+                record = _nulls_reset(resource, record, body)
         record = _stamped(tenant, resource, record, created=False)
         _store(tenant, resource, record_id, record)
+        if resource.source is not None:  # stored elsewhere, maybe reshaped (lifetimes in hours)
+            return find(tenant, resource, record_id, owner_id)
         return record
 
 
@@ -189,6 +195,21 @@ def _stamped(tenant: "Tenant", resource: Resource, record: dict, *, created: boo
     if resource.updated_at:
         record[resource.updated_at] = now
     return record
+
+
+def _nulls_reset(resource: Resource, record: dict, written: dict) -> dict:
+    """Auth0 never answers these keys as null: a null written brings back the default, or
+    removes the key when it has none (a logo URL); so does an object a PATCH emptied by nulling
+    its keys (a font without its URL), though an empty object written as such stays (recorded:
+    an email provider's `settings: {}`)."""
+    cleared = {key for key, value in record.items()
+               if value is None or (value == {} and _nulls_only(written.get(key)))}
+    reset = {key: json_copy(resource.defaults[key]) for key in cleared if key in resource.defaults}
+    return {key: reset.get(key, value) for key, value in record.items() if key not in cleared or key in reset}
+
+
+def _nulls_only(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(item is None for item in value.values())
 
 
 def _merged(resource: Resource, key: str, old: Any, new: Any) -> Any:

@@ -4,6 +4,7 @@ clients registered from a Client ID Metadata Document (/clients/cimd/*: core/app
 from __future__ import annotations
 
 from ....core.applications import cimd, clients
+from ....core.resources.catalog import credentials
 from ....core.tenant.errors import ManagementError
 from ...http import empty_response, json_response, read_body, tenant
 from ...validation import validate_body
@@ -50,7 +51,23 @@ def create_client():
     body = read_body()
     query_args("POST /clients")  # hapi validates the query (none allowed) before the payload
     validate_body("CreateClientRequestContent", body)
-    return json_response(clients.create_client(tenant(), body), 201)
+    current = tenant()
+    with current.lock:  # the client and the credentials its methods bring: all or nothing
+        credentials.check_inline(body.get("client_authentication_methods"))
+        client = clients.create_client(current, body)
+        return json_response(_with_inline_credentials(client, body), 201)
+
+
+def _with_inline_credentials(client: dict, body: dict) -> dict:
+    """The client once the new credentials its authentication methods carry are stored as its
+    credentials (GET names them by id), as the write answers it: those credentials in full."""
+    current = tenant()
+    written = credentials.store_inline(current, client["client_id"], body.get("client_authentication_methods"))
+    if written is None:
+        return client
+    stored, shown = written
+    client = clients.update_client(current, client["client_id"], {"client_authentication_methods": stored})
+    return {**client, "client_authentication_methods": shown}
 
 
 def _require_update_scopes(body: dict) -> None:

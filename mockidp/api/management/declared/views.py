@@ -12,7 +12,12 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from ....core.resources import store
 from ....core.tenant.errors import ManagementError
 from ...http import empty_response, json_response, read_body, tenant
-from ...validation import body_schema_for, scopes_for, validate_body
+from ...validation import (
+    body_schema_for,
+    schema_property_names,
+    scopes_for,
+    validate_body,
+)
 from ..common import checkpoint, paged, projection, query_args, wants_checkpoint
 from ..registry import authenticate, management, require_any_scope
 from .routes import Route, match
@@ -85,6 +90,10 @@ def _body(route: Route):
     schema = body_schema_for(route.key)
     if schema:
         validate_body(schema, body)
+        if route.resource.known_keys_only and isinstance(body, dict):
+            # an open schema lets anything through, but Auth0 keeps only what it knows
+            known = schema_property_names(schema)
+            body = {key: value for key, value in body.items() if key in known}
     return body
 
 

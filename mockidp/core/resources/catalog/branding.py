@@ -14,8 +14,15 @@ def _test_sent(tenant, record, body):
 
 
 def _verification(tenant, record: dict) -> dict:
-    """A pending custom domain and the CNAME record Auth0 asks for."""
+    """A pending custom domain and the record Auth0 asks for: a CNAME, or with
+    `verification_method: txt` a TXT record (the method is chosen on create, not kept)."""
+    method = record.get("verification_method")
+    record = {key: value for key, value in record.items() if key != "verification_method"}
     domain_id = record["custom_domain_id"].replace("_", "-").lower()
+    if method == "txt":
+        txt = {"name": "txt", "record": f"auth0-domain-verification={domain_id}",
+               "domain": f"_cf-custom-hostname.{record.get('domain')}"}
+        return {**record, "verification": {"methods": [txt]}}
     # "cname" as the spec's enum has it (newer tenants answer "CNAME")
     cname = {"name": "cname", "record": f"mockidp-{domain_id}.edge.tenants.mockidp.local",
              "domain": record.get("domain")}
@@ -54,13 +61,24 @@ def _template_view(tenant, value):
 # Auth0 names the tenant on phone providers, templates and renderings; a mock tenant is "mockidp"
 # (as in Actions' event.tenant.id)
 TENANT_NAME = "mockidp"
-_TEMPLATE_DEFAULTS = {"tenant": TENANT_NAME, "channel": "phone", "disabled": False,
-                      "content": {"syntax": "liquid", "body": {}}}
+_TEMPLATE_DEFAULTS = {"tenant": TENANT_NAME, "channel": "phone", "disabled": False, "type": "otp_verify"}
+
+
+def _template_content(tenant, record: dict) -> dict:
+    """A template always has content: what the create sent over Liquid and Auth0's default text
+    (the reset's), since Auth0's replies require a type and a non-empty body (docs/behaviour.md)."""
+    content = {"syntax": "liquid", "body": dict(_DEFAULT_PHONE_BODY), **(record.get("content") or {})}
+    return {**record, "content": content}
+
 
 PHONE_TEMPLATES = Resource(
     "/branding/phone/templates", "phone template", id_prefix="tem", id_length=22, defaults=_TEMPLATE_DEFAULTS,
     created_at="created_at", updated_at="updated_at", listing="wrapped", list_key="templates",
-    actions={"try": _test_sent, "reset": _reset_template})
+    on_create=_template_content, merge_objects=("content",), actions={"try": _test_sent, "reset": _reset_template})
+
+
+def _theme_id(tenant) -> str:
+    return tenant.rng.alnum(32)  # recorded: 32 alphanumerics, as the spec's pattern says
 
 
 def _partials_view(tenant, record: dict) -> dict:
@@ -68,8 +86,9 @@ def _partials_view(tenant, record: dict) -> dict:
     return {key: value for key, value in record.items() if value != {}}
 
 RESOURCES = [
-    Resource("/branding", "branding settings", singleton=True, merge_objects=("colors", "font")),
-    Resource("/branding/themes", "theme", id_key="themeId", id_prefix=None, create_status=200,
+    # a null logo, favicon or font removes it: Auth0's replies never hold a null
+    Resource("/branding", "branding settings", singleton=True, merge_objects=("colors", "font"), null_resets=True),
+    Resource("/branding/themes", "theme", id_key="themeId", new_id=_theme_id, create_status=200,
              not_found="There was an error retrieving branding settings: invalid theme ID",
              not_found_code="theme_not_found", default_id="default"),
     Resource("/branding/templates/universal-login", "template", singleton=True, starts_empty=True,
@@ -78,7 +97,7 @@ RESOURCES = [
     Resource("/branding/phone/providers", "phone provider", id_prefix="pro", id_length=22,
              defaults={"tenant": TENANT_NAME, "channel": "phone", "disabled": False}, created_at="created_at",
              updated_at="updated_at", listing="wrapped", list_key="providers",
-             hidden=("credentials",), actions={"try": _test_sent}),
+             hidden=("credentials",), known_keys_only=True, actions={"try": _test_sent}),
     PHONE_TEMPLATES,
     # The domain links and emails use: mockidp's own until a verified custom domain is set.
     Resource("/custom-domains/default", "default domain", singleton=True, defaults={"domain": "localhost"}),
@@ -89,7 +108,8 @@ RESOURCES = [
              unique="domain", not_found="The custom domain {id} does not exist",
              not_found_code="inexistent_custom_domain", merge_objects=("domain_metadata",), delete_missing_ok=True,
              on_create=_verification, actions={"verify": _verify, "test": _test_domain}),
-    Resource("/prompts", "prompt settings", singleton=True,
+    # a null switch reads as its default (the spec's reply is boolean only)
+    Resource("/prompts", "prompt settings", singleton=True, null_resets=True,
              defaults={"universal_login_experience": "new", "identifier_first": False,
                        "webauthn_platform_first_factor": False}),
     Resource("/prompts/rendering", "rendering settings", singleton=True, defaults={"configs": []}),

@@ -11,6 +11,7 @@ import json
 from ...applications.clients import find_client
 from ...tenant.clock import iso
 from ...tenant.errors import bad_request
+from .. import store
 from ..model import Resource
 
 _SUBJECT_ORDER = ("C", "ST", "L", "O", "OU", "CN")
@@ -66,9 +67,43 @@ def _thumbprint(key) -> str:
     return _b64url(hashlib.sha256(json.dumps(members, separators=(",", ":")).encode()).digest())
 
 
-RESOURCES = [
-    Resource("/clients/{client_id}/credentials", "credential", id_prefix="cred", id_length=22,
-             owner="client_id", hidden=("client_id",), parent=_client_exists, on_create=_derived,
-             created_at="created_at", updated_at="updated_at", not_found="Credential not found",
-             not_found_code="inexistent_credential", delete_missing_ok=True),
-]
+CREDENTIALS = Resource(
+    "/clients/{client_id}/credentials", "credential", id_prefix="cred", id_length=22, owner="client_id",
+    hidden=("client_id",), parent=_client_exists, on_create=_derived, created_at="created_at",
+    updated_at="updated_at", not_found="Credential not found", not_found_code="inexistent_credential",
+    delete_missing_ok=True)
+
+RESOURCES = [CREDENTIALS]
+
+
+# --- credentials written inline in a client's authentication methods ---------------------------
+
+def check_inline(methods: dict | None) -> None:
+    """Refuse (400) a new credential in `client_authentication_methods` whose PEM cannot be read,
+    before anything is stored."""
+    for credential in _new_inline(methods):
+        _derived(None, dict(credential))
+
+
+def store_inline(tenant, client_id: str, methods: dict | None) -> tuple[dict, dict] | None:
+    """Each new credential of the methods (one without an id) becomes a credential of the
+    client. Returns the methods as stored (credentials named by id, as GET shows them) and as
+    the write answers them (a new credential in full, as recorded); None when there is none."""
+    if not any(True for _ in _new_inline(methods)):
+        return None
+    stored, shown = {}, {}
+    for method, settings in methods.items():
+        created = [credential if "id" in credential else
+                   store.view(tenant, CREDENTIALS, store.create(tenant, CREDENTIALS, credential, owner_id=client_id))
+                   for credential in settings.get("credentials") or []]
+        stored[method] = {**settings, "credentials": [{"id": credential["id"]} for credential in created]}
+        shown[method] = {**settings, "credentials": created}
+    return stored, shown
+
+
+def _new_inline(methods: dict | None):
+    for settings in (methods or {}).values():
+        for credential in (settings or {}).get("credentials") or []:
+            if "id" not in credential:
+                yield credential
+

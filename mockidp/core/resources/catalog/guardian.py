@@ -8,8 +8,8 @@ from ...factors.sms import TEMPLATE_DEFAULTS as _SMS_TEMPLATES
 from ..model import Resource
 
 
-def _setting(path: str, **defaults) -> Resource:
-    return Resource(f"/guardian/factors/{path}", "setting", singleton=True, defaults=defaults)
+def _setting(path: str, hidden: tuple[str, ...] = (), **defaults) -> Resource:
+    return Resource(f"/guardian/factors/{path}", "setting", singleton=True, defaults=defaults, hidden=hidden)
 
 
 def _webauthn(kind: str, **defaults) -> Resource:
@@ -30,9 +30,11 @@ RESOURCES = [
     _setting("sms/providers/twilio"),
     _setting("sms/selected-provider", provider="auth0"),
     _setting("sms/templates", **_SMS_TEMPLATES),
-    _setting("push-notification/providers/apns"),
-    _setting("push-notification/providers/fcm"),
-    _setting("push-notification/providers/fcmv1"),
+    # the push providers' secrets are written, never answered (recorded: PUT answers without
+    # them), except SNS's secret key, which its PUT answers (recorded) and only GET leaves out
+    _setting("push-notification/providers/apns", hidden=("p12",)),
+    _setting("push-notification/providers/fcm", hidden=("server_key",)),
+    _setting("push-notification/providers/fcmv1", hidden=("server_credentials",)),
     _setting("push-notification/providers/sns"),
     _setting("push-notification/selected-provider", provider="guardian"),
     _webauthn("platform", overrideRelyingParty=False),

@@ -144,8 +144,9 @@ RESOURCES = [
     Resource("/device-credentials", "device credential", id_prefix="dcr", listing="offset",
              list_key="device_credentials", view=_device_credential_view,
              not_found="Device credential not found", not_found_code="inexistent_device_credential"),
+    # no timestamps: the spec's replies allow none
     Resource("/connection-profiles", "connection profile", id_prefix="cop", listing="checkpoint",
-             list_key="connection_profiles", **_STAMPS),
+             list_key="connection_profiles"),
     Resource("/rate-limit-policies", "rate limit policy", id_prefix="rlp", listing="checkpoint",
              list_key="rate_limit_policies", **_STAMPS),
 ]

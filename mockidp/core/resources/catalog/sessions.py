@@ -70,6 +70,12 @@ def _refresh_token_view(tenant, record: dict) -> dict:
     }
 
 
+def _one_users_tokens(tenant, bodies: list[dict], query: dict) -> list[dict]:
+    """GET /refresh-tokens: the user_id's tokens (the spec requires it), for client_id if given."""
+    return [body for body in bodies if body["user_id"] == query.get("user_id")
+            and query.get("client_id") in (None, body["client_id"])]
+
+
 def _revoke_refresh_token(tenant, record: dict) -> None:
     refresh_tokens.revoke_family(tenant, record["family_id"])
 
@@ -181,8 +187,10 @@ _REFRESH_TOKEN = {"source": _refresh_tokens, "view": _refresh_token_view, "on_de
 RESOURCES = [
     Resource("/sessions", "session", **_SESSION, not_found="Session not found",
              not_found_code="session_not_found", delete_status=202, actions={"revoke": _revoke_session}),
+    # GET lists one user's (user_id is required; client_id narrows), checkpoint-paged
     Resource("/refresh-tokens", "refresh token", **_REFRESH_TOKEN, not_found="Refresh token not found",
-             not_found_code="refresh_token_not_found", handlers={"revoke": _revoke_refresh_tokens}),
+             not_found_code="refresh_token_not_found", listing="checkpoint", list_key="refresh_tokens",
+             list_filter=_one_users_tokens, handlers={"revoke": _revoke_refresh_tokens}),
     # A user's: GET lists them (checkpoint paging), DELETE ends them all (202).
     Resource("/users/{user_id}/sessions", "session", **_SESSION, owner="user_id", listing="checkpoint",
              list_key="sessions", parent=_user_must_exist),

@@ -25,7 +25,9 @@ TENANT_DEFAULTS = {
     "oidc_logout": {"rp_logout_end_session_endpoint_discovery": True},
     "session_cookie": {"mode": "persistent"},
 }
-_SECRETS = ("smtp_pass", "api_key", "secretAccessKey", "clientSecret", "connectionString")
+# The credentials an email provider's reply shows (the spec's EmailProviderCredentials; recorded
+# for SMTP): secrets and the other providers' identifiers (AWS key id, Azure client) are not shown.
+_SHOWN_CREDENTIALS = ("api_user", "region", "smtp_host", "smtp_port", "smtp_user")
 
 
 def _tenant_settings(tenant) -> dict:
@@ -40,7 +42,7 @@ def _save_tenant_settings(tenant, record_id, record) -> None:
 
 def _provider_view(tenant, record: dict) -> dict:
     credentials = {key: value for key, value in (record.get("credentials") or {}).items()
-                   if key not in _SECRETS}
+                   if key in _SHOWN_CREDENTIALS}
     return {**record, "credentials": credentials} if "credentials" in record else record
 
 
@@ -120,16 +122,19 @@ ENCRYPTION_KEYS = Resource(
     encryption_keys.PATH, "encryption key", id_key="kid",
     defaults={"state": encryption_keys.PRE_ACTIVATION, "parent_kid": None}, created_at="created_at",
     updated_at="updated_at", listing="offset", list_key="keys", newest_first=True, hidden=(WRAPPING_KEY,),
+    known_keys_only=True,
     on_create=lambda tenant, record: encryption_keys.shaped(record), actions={"wrapping-key": _wrapping_key},
     handlers={"update": _import, "delete": _delete_key, "rekey": _rekey})
 
 RESOURCES = [
+    # a null removes the setting (recorded: TestTenantManager_NullableFields, _CountryCodes), so
+    # it reads as a new tenant's default again, or not at all
     Resource("/tenants/settings", "tenant settings", singleton=True, source=_tenant_settings,
-             save=_save_tenant_settings, merge_objects=("flags", "sessions")),
+             save=_save_tenant_settings, merge_objects=("flags", "sessions"), null_resets=True),
     Resource("/emails/provider", "email provider", singleton=True, starts_empty=True,
              not_found="There is not a configured email provider",
              not_found_code="inexistent_email_provider", view=_provider_view, delete_missing_ok=True,
-             merge_objects=("credentials", "settings")),
+             merge_objects=("credentials", "settings"), null_resets=True),
     _section("/attack-protection/breached-password-detection", enabled=False, shields=[],
              admin_notification_frequency=[], method="standard",
              stage={"pre-user-registration": {"shields": []}, "pre-change-password": {"shields": []}}),
@@ -139,7 +144,8 @@ RESOURCES = [
              challenge_password_reset_policy="never", allowlist=[], monitoring_mode_enabled=False),
     _section("/attack-protection/captcha", active_provider_id="auth_challenge",
              auth_challenge={"fail_open": False}),
-    _section("/attack-protection/phone-provider-protection", blocked_countries=[]),
+    # SMS fraud protection's exponential backoff is an Enterprise feature, off on a new tenant
+    _section("/attack-protection/phone-provider-protection", type="none"),
     _section("/risk-assessments/settings", enabled=False),
     _section("/risk-assessments/settings/new-device", remember_for=30),
     _section("/supplemental-signals", akamai_enabled=False),

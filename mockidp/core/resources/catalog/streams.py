@@ -41,6 +41,21 @@ def _event_stream_destination(tenant, record: dict) -> dict:
     return record
 
 
+# What authenticates Auth0 at a webhook: written, never read back (recorded: a bearer token)
+_WEBHOOK_SECRETS = ("token", "password", "header_value")
+
+
+def _event_stream_view(tenant, record: dict) -> dict:
+    destination = record.get("destination")
+    configuration = destination.get("configuration") if isinstance(destination, dict) else None
+    authorization = configuration.get("webhook_authorization") if isinstance(configuration, dict) else None
+    if not isinstance(authorization, dict):
+        return record
+    shown = {key: value for key, value in authorization.items() if key not in _WEBHOOK_SECRETS}
+    return {**record, "destination": {**destination, "configuration": {**configuration,
+                                                                       "webhook_authorization": shown}}}
+
+
 def _accepted(tenant, record, body):
     return 202, {}
 
@@ -109,7 +124,8 @@ RESOURCES = [
     Resource("/event-streams", "stream", id_prefix="est", id_length=22, defaults={"status": "enabled"},
              created_at="created_at", updated_at="updated_at", listing="checkpoint",
              list_key="eventStreams", not_found="The requested {name} does not exist.",
-             on_create=_event_stream_destination, actions={"redeliver": _accepted, "test": _test_event},
+             on_create=_event_stream_destination, view=_event_stream_view,
+             actions={"redeliver": _accepted, "test": _test_event},
              delete_missing_ok=True),
     DELIVERIES,
     # POST .../redeliver/{event_id}: one delivery again (after /event-streams, whose `redeliver`
