@@ -40,10 +40,6 @@ DBCONNECTIONS_ERRORS = ("the spec documents an OAuth error body ({error, error_d
 SPEC_QUIRKS: dict[tuple[str, int], str] = {
     ("POST /dbconnections/signup", 400): DBCONNECTIONS_ERRORS,
     ("POST /dbconnections/change_password", 400): DBCONNECTIONS_ERRORS,
-    # Each SSE message's `type` is "injected from the SSE event field by the SDK" (the spec's own
-    # words), so the data line on the wire has none; tests/test_event_stream.py injects it and
-    # holds every message to the schema.
-    ("GET /events", 200): "the SSE data's `type` comes from the event field",
 }
 # Operations whose answer still differs from the spec's schema where mockidp is the one to change
 # (not a spec quirk), operation -> what differs: no 5xx is still asserted for them. Empty since
