@@ -236,3 +236,25 @@ def test_email_oob_enrollment_challenge_and_grant(mockidp, api):
         assert oob_grant(second, challenged["oob_code"], code).status_code == 200
     finally:
         mockidp.reset()
+
+
+def test_deleting_an_authenticator_through_the_mfa_api(mockidp, mfa_always):
+    """DELETE /mfa/authenticators/{id} (recorded: 204, no body): the app's code no longer works,
+    the recovery code left alone goes too, and the next login enrolls afresh."""
+    token = mfa_token(mockidp)
+    secret = enroll(mockidp, token)["secret"]
+    assert mfa_otp(mockidp, token, mockidp.totp(secret)).status_code == 200
+    second = mfa_token(mockidp)
+    bearer = {"Authorization": f"Bearer {second}"}
+    [otp, _] = requests.get(f"{mockidp.url}/mfa/authenticators", headers=bearer, timeout=30).json()
+    unknown = requests.delete(f"{mockidp.url}/mfa/authenticators/totp|dev_nothing", headers=bearer, timeout=30)
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found")
+    deleted = requests.delete(f"{mockidp.url}/mfa/authenticators/{otp['id']}", headers=bearer, timeout=30)
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    assert requests.get(f"{mockidp.url}/mfa/authenticators", headers=bearer, timeout=30).json() == []
+    refused = mfa_otp(mockidp, second, mockidp.totp(secret))
+    assert refused.status_code == 403, refused.text
+    assert "secret" in enroll(mockidp, mfa_token(mockidp))  # not enrolled any more: associate works
+    without_token = requests.delete(f"{mockidp.url}/mfa/authenticators/{otp['id']}", timeout=30)
+    listed_without = requests.get(f"{mockidp.url}/mfa/authenticators", timeout=30)
+    assert (without_token.status_code, without_token.json()) == (403, listed_without.json())

@@ -1,15 +1,15 @@
-"""Auth0's MFA API for the password grants: POST /mfa/associate, GET /mfa/authenticators and
-POST /mfa/challenge, thin views over core/factors/mfa.py (TOTP) and oob.py (codes by email or SMS). The mfa_token comes as a bearer token
+"""Auth0's MFA API for the password grants: POST /mfa/associate, GET and DELETE
+/mfa/authenticators, and POST /mfa/challenge, thin views over core/factors/mfa.py (TOTP) and oob.py (codes by email or SMS). The mfa_token comes as a bearer token
 (associate, authenticators) or in the body (challenge)."""
 from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...core.factors import mfa, oob
+from ...core.factors import enrollments, mfa, oob
 from ...core.login import grants
 from ...core.tenant.errors import OAuthError
 from ..caller import request_info
-from ..http import json_response, public_base_url, read_body, tenant
+from ..http import empty_response, json_response, public_base_url, read_body, tenant
 from .cors import add_cors_headers
 from .oauth import client_credentials
 
@@ -44,6 +44,12 @@ def associate():
 @mfa_endpoints.get("/mfa/authenticators")
 def authenticators():
     return json_response(mfa.list_for_token(tenant(), _bearer()))
+
+
+@mfa_endpoints.delete("/mfa/authenticators/<path:authenticator_id>")
+def delete_authenticator(authenticator_id: str):
+    enrollments.delete_for_mfa_token(tenant(), _bearer(), authenticator_id)
+    return empty_response(204)
 
 
 @mfa_endpoints.post("/mfa/challenge")

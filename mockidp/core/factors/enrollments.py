@@ -147,3 +147,15 @@ def confirm_ticket(tenant: "Tenant", ticket_id: str, code: str) -> str | None:
             return failure.error
         tickets.spend(tenant, ticket_id, ENROLLMENT_TICKET)
         return None
+
+
+def delete_for_mfa_token(tenant: "Tenant", mfa_token: str | None, authenticator_id: str) -> None:
+    """DELETE /mfa/authenticators/{id} (the MFA API), the mfa_token as bearer: the authenticator
+    no longer answers a challenge or a code, and a recovery code left alone goes with it (keep)."""
+    user_id = mfa.pending_login(tenant, mfa_token)["user_id"]
+    with tenant.lock:
+        held = tenant.directory.authenticators.get(user_id, ())
+        gone = next((each for each in held if each["id"] == authenticator_id), None)
+        if gone is None:
+            raise OAuthError(404, "not_found", "Authenticator not found.")
+        keep(tenant, user_id, [each for each in held if each is not gone])
