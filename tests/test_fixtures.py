@@ -324,3 +324,13 @@ clientGrants:
     settings = api.get("/api/v2/tenants/settings").json()
     assert (settings["session_lifetime"], settings["idle_session_lifetime"]) == (1.5, 12)
     assert "session_lifetime_in_minutes" not in settings
+
+
+def test_a_valid_fixture_loads_without_importing_jsonschema():
+    """jsonschema only words a broken fixture's first problem: importing it costs ~100 ms of every
+    start-up, so the default fixture must pass the quick check (once, an `enum` the quick check
+    did not know sent every start-up through jsonschema)."""
+    probe = ("import sys; from mockidp.runtime import build_tenant; build_tenant(None, None, None); "
+             "print('jsonschema' in sys.modules)")
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert answer.stdout.strip() == "False"
