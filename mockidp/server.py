@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import select
 import selectors
 import socket
@@ -102,13 +103,18 @@ def _too_large(pending: bytearray) -> tuple[int, str] | None:
     return None
 
 
-def _unknown_transfer_coding(head: bytes) -> bool:
+# A Transfer-Encoding header line, its value in group 1 (names compared as cheroot does: no case).
+_TRANSFER_ENCODING = re.compile(rb"^[ \t]*transfer-encoding[ \t]*:([^\n]*)", re.IGNORECASE | re.MULTILINE)
+
+
+def _unknown_transfer_coding(pending: bytearray, headers_end: int) -> bool:
     """A Transfer-Encoding other than chunked, which cheroot would answer 501 with no body: a
-    server error for what is the client's mistake (Auth0's Node front answers such a request 400)."""
-    for line in head.split(b"\n")[1:]:
-        name, _, value = line.partition(b":")
-        codings = [coding.strip().lower() for coding in value.split(b",") if coding.strip()]
-        if name.strip().lower() == b"transfer-encoding" and any(coding != b"chunked" for coding in codings):
+    server error for what is the client's mistake (Auth0's Node front answers such a request 400).
+    Searched in place, from the first header line to the end of the headers: no copy, no split."""
+    first_header = pending.find(b"\n") + 1
+    for match in _TRANSFER_ENCODING.finditer(pending, first_header, headers_end):
+        codings = [coding.strip().lower() for coding in match.group(1).split(b",") if coding.strip()]
+        if any(coding != b"chunked" for coding in codings):
             return True
     return False
 
@@ -207,10 +213,11 @@ class HeaderBufferingServer(WSGIServer):
         if refusal:
             self._refuse(conn, *refusal)
             return False
-        if chunk and _first_index(pending, HEADERS_END) == -1:
+        headers_end = _first_index(pending, HEADERS_END)
+        if chunk and headers_end == -1:
             self._wait_for(conn)  # not yet whole; cheroot's expiry closes it at the deadline
             return False
-        if _unknown_transfer_coding(bytes(pending[:_first_index(pending, HEADERS_END)])):
+        if headers_end != -1 and _unknown_transfer_coding(pending, headers_end):
             self._refuse(conn, 400, "Bad Request")
             return False
         del conn.mockidp_pending
