@@ -8,7 +8,7 @@ import re
 import pytest
 import requests
 from conftest import Api, new_user
-from management_crud import assert_error, conforms
+from management_crud import assert_error, conforms, scoped
 from oauth_helpers import ALICE, BOB, SPA_ID, Browser, exchange_code, token_request
 
 TICKETS = "/api/v2/guardian/enrollments/ticket"
@@ -93,7 +93,7 @@ def test_ticket_errors(mockidp, api: Api):
     assert_error(api.post(TICKETS, json={}), 400, "Payload validation error: 'Missing required property: user_id'.",
                  "invalid_body")
     assert api.post(TICKETS, json={"user_id": "auth0|x", "ttl": 5}).status_code == 400
-    reader = Api(mockidp.url, mockidp.management_token(scope="read:users"))
+    reader = scoped(mockidp, "read:users")
     assert reader.post(TICKETS, json={"user_id": "auth0|x"}).status_code == 403
 
 

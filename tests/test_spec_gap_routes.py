@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from conftest import Api
 from jsonschema import Draft202012Validator
-from management_crud import assert_error
+from management_crud import assert_error, scoped
 
 from mockidp.api import validation
 from mockidp.core.tokens import jwt as tokens
@@ -55,7 +55,7 @@ def test_mfa_push_refuses_unknown_keys_and_wrong_types(api: Api):
 
 
 def test_mfa_push_needs_the_prompts_scopes(mockidp):
-    reader = Api(mockidp.url, mockidp.management_token(scope="read:prompts"))
+    reader = scoped(mockidp, "read:prompts")
     assert reader.get(PUSH).status_code == 200
     assert_error(reader.patch(PUSH, json=APP), 403, "Insufficient scope, expected any of: update:prompts",
                  "insufficient_scope")
@@ -83,7 +83,7 @@ def test_webauthn_settings_refuse_bad_bodies(mockidp, api: Api):
     assert api.put(ROAMING, json={"userVerification": "sometimes"}).status_code == 400
     assert api.put(PLATFORM, json={"overrideRelyingParty": "yes"}).status_code == 400
     assert api.get(ROAMING).json()["userVerification"] == "required"
-    reader = Api(mockidp.url, mockidp.management_token(scope="read:guardian_factors"))
+    reader = scoped(mockidp, "read:guardian_factors")
     assert reader.put(PLATFORM, json={}).status_code == 403
 
 
@@ -129,7 +129,7 @@ def test_blacklist_refuses_bad_bodies_and_needs_its_scope(mockidp, api: Api):
     assert api.post(BLACKLIST, data="").status_code == 400
     assert api.post(BLACKLIST, json={"jti": "x", "other": 1}).status_code == 400
     assert api.get(BLACKLIST).json() == []
-    reader = Api(mockidp.url, mockidp.management_token(scope="read:users"))
+    reader = scoped(mockidp, "read:users")
     assert_error(reader.get(BLACKLIST), 403, "Insufficient scope, expected any of: blacklist:tokens",
                  "insufficient_scope")
 

@@ -12,6 +12,7 @@ import pytest
 import requests
 from auth0.management import ManagementClient
 from conftest import Api, new_user
+from management_crud import scoped
 from management_spec import insufficient_scope_body, response_validator
 from oauth_helpers import REALM, WEB_ID, WEB_SECRET, token_request
 
@@ -156,7 +157,7 @@ def test_import_file_errors_and_limits(api):
 
 
 def test_jobs_need_their_scopes(mockidp):
-    limited = Api(mockidp.url, mockidp.management_token(scope="read:clients"))
+    limited = scoped(mockidp, "read:clients")
     response = start_import(Api(mockidp.url, mockidp.management_token()), [])  # the token for the connection id
     assert response.status_code == 202
     refused = limited.post("/api/v2/jobs/users-imports", data={"connection_id": response.json()["connection_id"]},

@@ -7,7 +7,7 @@ from ...core.actions import bindings, dry_run, modules
 from ...core.actions import storage as actions
 from ..http import empty_response, json_response, read_body, tenant
 from ..validation import validate_body
-from .common import query_args
+from .common import payload, query_args
 from .registry import operation
 
 
@@ -22,9 +22,7 @@ def list_actions():
 
 @operation("POST /actions/actions")
 def create_action():
-    body = read_body()
-    query_args("POST /actions/actions")
-    validate_body("CreateActionRequestContent", body)
+    body = payload("POST /actions/actions")
     return json_response(modules.create_action(tenant(), body), 201)
 
 
@@ -36,9 +34,7 @@ def get_action(id: str):
 
 @operation("PATCH /actions/actions/{id}")
 def update_action(id: str):
-    body = read_body()
-    query_args("PATCH /actions/actions/{id}")
-    validate_body("UpdateActionRequestContent", body)
+    body = payload("PATCH /actions/actions/{id}")
     return json_response(modules.update_action(tenant(), id, body))
 
 
@@ -72,9 +68,7 @@ def get_version(actionId: str, id: str):
 
 @operation("POST /actions/actions/{actionId}/versions/{id}/deploy")
 def deploy_version(actionId: str, id: str):
-    body = read_body()
-    query_args("POST /actions/actions/{actionId}/versions/{id}/deploy")
-    validate_body("DeployActionVersionRequestContent", body)  # null allowed: go-auth0 sends `null`
+    body = payload("POST /actions/actions/{actionId}/versions/{id}/deploy")  # null allowed: go-auth0 sends `null`
     update_draft = bool((body or {}).get("update_draft"))
     # 200 as recorded from a live tenant (go-auth0 TestActionManager_DeployVersion); the spec documents 202.
     return json_response(actions.deploy_version(tenant(), actionId, id, update_draft))
@@ -103,9 +97,7 @@ def update_bindings(triggerId: str):
 
 @operation("POST /actions/actions/{id}/test")
 def test_action(id: str):
-    body = read_body()
-    query_args("POST /actions/actions/{id}/test")
-    validate_body("TestActionRequestContent", body)
+    body = payload("POST /actions/actions/{id}/test")
     return json_response(dry_run.test_action(tenant(), id, body["payload"]))
 
 
@@ -125,9 +117,7 @@ def list_modules():
 
 @operation("POST /actions/modules")
 def create_module():
-    body = read_body()
-    query_args("POST /actions/modules")
-    validate_body("CreateActionModuleRequestContent", body)
+    body = payload("POST /actions/modules")
     return json_response(modules.create_module(tenant(), body), 201)
 
 
@@ -139,9 +129,7 @@ def get_module(id: str):
 
 @operation("PATCH /actions/modules/{id}")
 def update_module(id: str):
-    body = read_body()
-    query_args("PATCH /actions/modules/{id}")
-    validate_body("UpdateActionModuleRequestContent", body)
+    body = payload("PATCH /actions/modules/{id}")
     return json_response(modules.update_module(tenant(), id, body))
 
 
@@ -180,7 +168,5 @@ def get_module_version(id: str, versionId: str):
 
 @operation("POST /actions/modules/{id}/rollback")
 def rollback_module(id: str):
-    body = read_body()
-    query_args("POST /actions/modules/{id}/rollback")
-    validate_body("RollbackActionModuleRequestContent", body)
+    body = payload("POST /actions/modules/{id}/rollback")
     return json_response(modules.rollback(tenant(), id, body["module_version_id"]))

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from ...core.login import bruteforce
-from ..http import json_response, read_body, tenant
-from ..validation import validate_body
-from .common import query_args
+from ..http import json_response, tenant
+from .common import payload, query_args
 from .registry import operation
 
 
@@ -16,7 +15,5 @@ def get_brute_force_protection():
 
 @operation("PATCH /attack-protection/brute-force-protection")
 def update_brute_force_protection():
-    body = read_body()
-    query_args("PATCH /attack-protection/brute-force-protection")
-    validate_body("UpdateBruteForceSettingsRequestContent", body)
+    body = payload("PATCH /attack-protection/brute-force-protection")
     return json_response(bruteforce.update_settings(tenant(), body))

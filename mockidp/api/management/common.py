@@ -1,4 +1,4 @@
-"""Query-string handling shared by the Management API list endpoints."""
+"""Query-string and body handling shared by the Management API views."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -7,7 +7,8 @@ from flask import request
 
 from ...core.directory.projection import select_fields as select  # noqa: F401 - used by resource modules
 from ...core.tenant.errors import bad_request
-from ..validation import validate_query
+from ..http import read_body
+from ..validation import body_schema_for, validate_body, validate_query
 
 
 def query_args(operation_key: str, extra_allowed: set[str] = frozenset()) -> dict[str, Any]:
@@ -18,6 +19,17 @@ def query_args(operation_key: str, extra_allowed: set[str] = frozenset()) -> dic
         return validate_query(operation_key, {}, extra_allowed=extra_allowed)  # spares parsing args
     raw = {key: values[0] if len(values) == 1 else values for key, values in request.args.lists()}
     return validate_query(operation_key, raw, extra_allowed=extra_allowed)
+
+
+def payload(operation_key: str) -> Any:
+    """The body of the operation's request, validated (query first, as hapi does) against its
+    schema, if the spec gives it one."""
+    body = read_body()
+    query_args(operation_key)
+    schema = body_schema_for(operation_key)
+    if schema:
+        validate_body(schema, body)
+    return body
 
 
 def parse_fields(value: str | None, allowed: tuple[str, ...] | None, description: str) -> list[str] | None:

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from ...core.email import templates
-from ..http import json_response, read_body, tenant
-from ..validation import validate_body
-from .common import query_args
+from ..http import json_response, tenant
+from .common import payload, query_args
 from .registry import operation
 
 
 @operation("POST /email-templates")
 def create_email_template():
-    body = read_body()
-    query_args("POST /email-templates")
-    validate_body("CreateEmailTemplateRequestContent", body)
+    body = payload("POST /email-templates")
     return json_response(templates.create_template(tenant(), body), 200)  # 200 per the spec
 
 
@@ -24,15 +21,11 @@ def get_email_template(templateName: str):
 
 @operation("PATCH /email-templates/{templateName}")
 def update_email_template(templateName: str):
-    body = read_body()
-    query_args("PATCH /email-templates/{templateName}")
-    validate_body("UpdateEmailTemplateRequestContent", body)
+    body = payload("PATCH /email-templates/{templateName}")
     return json_response(templates.update_template(tenant(), templateName, body, replace=False))
 
 
 @operation("PUT /email-templates/{templateName}")
 def set_email_template(templateName: str):
-    body = read_body()
-    query_args("PUT /email-templates/{templateName}")
-    validate_body("SetEmailTemplateRequestContent", body)
+    body = payload("PUT /email-templates/{templateName}")
     return json_response(templates.update_template(tenant(), templateName, body, replace=True))

@@ -6,17 +6,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...core.email import exports, imports, jobs
 from ...core.tenant.errors import bad_request
-from ..http import empty_response, json_response, public_base_url, read_body, tenant
-from ..validation import validate_body
-from .common import query_args
+from ..http import empty_response, json_response, public_base_url, tenant
+from .common import payload, query_args
 from .registry import operation
 
 
 @operation("POST /jobs/verification-email")
 def create_verification_email_job():
-    body = read_body()
-    query_args("POST /jobs/verification-email")
-    validate_body("CreateVerificationEmailRequestContent", body)
+    body = payload("POST /jobs/verification-email")
     return json_response(jobs.create_verification_email_job(tenant(), body, public_base_url()), 201)
 
 
@@ -42,9 +39,7 @@ def create_users_import_job():
 @operation("POST /jobs/users-exports")
 def create_users_export_job():
     """200 (not 201), as recorded."""
-    body = read_body()
-    query_args("POST /jobs/users-exports")
-    validate_body("CreateExportUsersRequestContent", body)
+    body = payload("POST /jobs/users-exports")
     return json_response(exports.create_export_job(tenant(), body))
 
 

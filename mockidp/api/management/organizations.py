@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ...core.organizations import invitations, members, organizations
 from ..http import empty_response, json_response, public_base_url, read_body, tenant
-from ..validation import validate_body
-from .common import checkpoint, paged, projection, query_args, select, wants_checkpoint
+from .common import checkpoint, paged, payload, projection, query_args, select, wants_checkpoint
 from .registry import operation
 
 MEMBER_FIELDS = members.MEMBER_FIELDS + ("roles",)
@@ -28,9 +27,7 @@ def list_organizations():
 
 @operation("POST /organizations")
 def create_organization():
-    body = read_body()
-    query_args("POST /organizations")
-    validate_body("CreateOrganizationRequestContent", body)
+    body = payload("POST /organizations")
     return json_response(organizations.create(tenant(), body), 201)
 
 
@@ -48,9 +45,7 @@ def get_organization_by_name(name: str):
 
 @operation("PATCH /organizations/{id}")
 def update_organization(id: str):
-    body = read_body()
-    query_args("PATCH /organizations/{id}")
-    validate_body("UpdateOrganizationRequestContent", body)
+    body = payload("PATCH /organizations/{id}")
     return json_response(organizations.update(tenant(), id, body))
 
 
@@ -72,9 +67,7 @@ def list_enabled_connections(id: str):
 
 @operation("POST /organizations/{id}/enabled_connections")
 def enable_connection(id: str):
-    body = read_body()
-    query_args("POST /organizations/{id}/enabled_connections")
-    validate_body("AddOrganizationConnectionRequestContent", body)
+    body = payload("POST /organizations/{id}/enabled_connections")
     return json_response(organizations.enable_connection(tenant(), id, body), 201)
 
 
@@ -86,9 +79,7 @@ def get_enabled_connection(id: str, connectionId: str):  # noqa: N803 - the spec
 
 @operation("PATCH /organizations/{id}/enabled_connections/{connectionId}")
 def update_enabled_connection(id: str, connectionId: str):  # noqa: N803
-    body = read_body()
-    query_args("PATCH /organizations/{id}/enabled_connections/{connectionId}")
-    validate_body("UpdateOrganizationConnectionRequestContent", body)
+    body = payload("PATCH /organizations/{id}/enabled_connections/{connectionId}")
     return json_response(organizations.update_connection(tenant(), id, connectionId, body))
 
 
@@ -113,9 +104,7 @@ def list_connections(id: str):
 
 @operation("POST /organizations/{id}/connections")
 def add_connection(id: str):
-    body = read_body()
-    query_args("POST /organizations/{id}/connections")
-    validate_body("CreateOrganizationAllConnectionRequestContent", body)
+    body = payload("POST /organizations/{id}/connections")
     return json_response(organizations.enable_connection(tenant(), id, body), 201)
 
 
@@ -127,9 +116,7 @@ def get_connection(id: str, connection_id: str):
 
 @operation("PATCH /organizations/{id}/connections/{connection_id}")
 def update_connection(id: str, connection_id: str):
-    body = read_body()
-    query_args("PATCH /organizations/{id}/connections/{connection_id}")
-    validate_body("UpdateOrganizationAllConnectionRequestContent", body)
+    body = payload("PATCH /organizations/{id}/connections/{connection_id}")
     return json_response(organizations.update_connection(tenant(), id, connection_id, body))
 
 
@@ -159,18 +146,14 @@ def list_members(id: str):
 
 @operation("POST /organizations/{id}/members")
 def add_members(id: str):
-    body = read_body()
-    query_args("POST /organizations/{id}/members")
-    validate_body("CreateOrganizationMemberRequestContent", body)
+    body = payload("POST /organizations/{id}/members")
     members.add(tenant(), id, body["members"])
     return empty_response(204)
 
 
 @operation("DELETE /organizations/{id}/members")
 def remove_members(id: str):
-    body = read_body()
-    query_args("DELETE /organizations/{id}/members")
-    validate_body("DeleteOrganizationMembersRequestContent", body)
+    body = payload("DELETE /organizations/{id}/members")
     members.remove(tenant(), id, body["members"])
     return empty_response(204)
 
@@ -196,18 +179,14 @@ def list_member_role_source_groups(id: str, user_id: str):
 
 @operation("POST /organizations/{id}/members/{user_id}/roles")
 def assign_member_roles(id: str, user_id: str):
-    body = read_body()
-    query_args("POST /organizations/{id}/members/{user_id}/roles")
-    validate_body("AssignOrganizationMemberRolesRequestContent", body)
+    body = payload("POST /organizations/{id}/members/{user_id}/roles")
     members.assign_roles(tenant(), id, user_id, body["roles"])
     return empty_response(204)
 
 
 @operation("DELETE /organizations/{id}/members/{user_id}/roles")
 def unassign_member_roles(id: str, user_id: str):
-    body = read_body()
-    query_args("DELETE /organizations/{id}/members/{user_id}/roles")
-    validate_body("DeleteOrganizationMemberRolesRequestContent", body)
+    body = payload("DELETE /organizations/{id}/members/{user_id}/roles")
     members.unassign_roles(tenant(), id, user_id, body["roles"])
     return empty_response(204)
 
@@ -235,9 +214,7 @@ def list_invitations(id: str):
 
 @operation("POST /organizations/{id}/invitations")
 def create_invitation(id: str):
-    body = read_body()
-    query_args("POST /organizations/{id}/invitations")
-    validate_body("CreateOrganizationInvitationRequestContent", body)
+    body = payload("POST /organizations/{id}/invitations")
     current = tenant()
     created = invitations.create(current, id, body, base_url=public_base_url())
     current.mailroom.deliver_due()

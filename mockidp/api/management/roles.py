@@ -5,24 +5,12 @@ thin translations onto core/authorization/. Status codes and empty bodies are th
 /roles/{id}/users 200 `{}`, POST /users/{id}/roles and the DELETEs 204)."""
 from __future__ import annotations
 
-from typing import Any
 
 from ...core.authorization import effective, permissions, roles
 from ...core.tenant.errors import bad_request
-from ..http import domain, empty_response, json_response, read_body, tenant
-from ..validation import body_schema_for, validate_body
-from .common import checkpoint, paged, query_args, wants_checkpoint
+from ..http import domain, empty_response, json_response, tenant
+from .common import checkpoint, paged, payload, query_args, wants_checkpoint
 from .registry import operation
-
-
-def _payload(key: str) -> Any:
-    """The body of `key`'s request, validated (query first, as hapi does) against its schema."""
-    body = read_body()
-    query_args(key)
-    schema = body_schema_for(key)
-    if schema:
-        validate_body(schema, body)
-    return body
 
 
 # --- roles ----------------------------------------------------------------------------------------
@@ -45,7 +33,7 @@ def list_roles():
 
 @operation("POST /roles")
 def create_role():
-    return json_response(roles.create_role(tenant(), _payload("POST /roles")))
+    return json_response(roles.create_role(tenant(), payload("POST /roles")))
 
 
 @operation("GET /roles/{id}")
@@ -56,12 +44,12 @@ def get_role(id: str):
 
 @operation("PATCH /roles/{id}")
 def update_role(id: str):
-    return json_response(roles.update_role(tenant(), id, _payload("PATCH /roles/{id}")))
+    return json_response(roles.update_role(tenant(), id, payload("PATCH /roles/{id}")))
 
 
 @operation("DELETE /roles/{id}")
 def delete_role(id: str):
-    _payload("DELETE /roles/{id}")
+    payload("DELETE /roles/{id}")
     roles.delete_role(tenant(), id)
     return json_response({})
 
@@ -76,13 +64,13 @@ def list_role_permissions(id: str):
 
 @operation("POST /roles/{id}/permissions")
 def add_role_permissions(id: str):
-    roles.add_role_permissions(tenant(), id, _payload("POST /roles/{id}/permissions")["permissions"])
+    roles.add_role_permissions(tenant(), id, payload("POST /roles/{id}/permissions")["permissions"])
     return json_response({}, 201)
 
 
 @operation("DELETE /roles/{id}/permissions")
 def remove_role_permissions(id: str):
-    roles.remove_role_permissions(tenant(), id, _payload("DELETE /roles/{id}/permissions")["permissions"])
+    roles.remove_role_permissions(tenant(), id, payload("DELETE /roles/{id}/permissions")["permissions"])
     return empty_response(204)
 
 
@@ -97,7 +85,7 @@ def list_role_users(id: str):
 
 @operation("POST /roles/{id}/users")
 def assign_role_users(id: str):
-    roles.assign_users(tenant(), id, _payload("POST /roles/{id}/users")["users"])
+    roles.assign_users(tenant(), id, payload("POST /roles/{id}/users")["users"])
     return json_response({})
 
 
@@ -111,13 +99,13 @@ def list_user_roles(id: str):
 
 @operation("POST /users/{id}/roles")
 def assign_user_roles(id: str):
-    roles.assign_roles(tenant(), id, _payload("POST /users/{id}/roles")["roles"])
+    roles.assign_roles(tenant(), id, payload("POST /users/{id}/roles")["roles"])
     return empty_response(204)
 
 
 @operation("DELETE /users/{id}/roles")
 def unassign_user_roles(id: str):
-    roles.unassign_roles(tenant(), id, _payload("DELETE /users/{id}/roles")["roles"])
+    roles.unassign_roles(tenant(), id, payload("DELETE /users/{id}/roles")["roles"])
     return empty_response(204)
 
 
@@ -129,13 +117,13 @@ def list_user_permissions(id: str):
 
 @operation("POST /users/{id}/permissions")
 def add_user_permissions(id: str):
-    permissions.add_user_permissions(tenant(), id, _payload("POST /users/{id}/permissions")["permissions"])
+    permissions.add_user_permissions(tenant(), id, payload("POST /users/{id}/permissions")["permissions"])
     return json_response({}, 201)
 
 
 @operation("DELETE /users/{id}/permissions")
 def remove_user_permissions(id: str):
-    permissions.remove_user_permissions(tenant(), id, _payload("DELETE /users/{id}/permissions")["permissions"])
+    permissions.remove_user_permissions(tenant(), id, payload("DELETE /users/{id}/permissions")["permissions"])
     return empty_response(204)
 
 

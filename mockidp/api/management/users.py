@@ -8,7 +8,7 @@ from ...core.tenant.errors import ManagementError, bad_request
 from ..caller import request_info
 from ..http import empty_response, json_response, public_base_url, read_body, tenant
 from ..validation import schema_enum, schema_property_names, validate_body
-from .common import projection, query_args
+from .common import payload, projection, query_args
 from .registry import granted_scopes, operation, token_claims
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
@@ -74,9 +74,7 @@ def _refuse_unknown_attributes(body: dict) -> None:
 
 @operation("PATCH /users/{id}")
 def update_user(id: str):
-    body = read_body()
-    query_args("PATCH /users/{id}")
-    validate_body("UpdateUserRequestContent", body)
+    body = payload("PATCH /users/{id}")
     _refuse_unknown_attributes(body)
     if "update:users" not in granted_scopes() and not set(body) <= METADATA_ONLY:
         raise ManagementError(403, "Insufficient scope, expected any of: update:users",
@@ -115,9 +113,7 @@ def _require_acting_on_self(user_id: str) -> None:
 
 @operation("POST /users/{id}/identities")
 def link_identity(id: str):
-    body = read_body()
-    query_args("POST /users/{id}/identities")
-    validate_body("LinkUserIdentityRequestContent", body)
+    body = payload("POST /users/{id}/identities")
     _require_acting_on_self(id)
     return json_response(identities.link(tenant(), id, body, token_claims()), 201)
 

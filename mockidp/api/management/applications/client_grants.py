@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ....core.applications import client_grants
 from ...http import domain, empty_response, json_response, read_body, tenant
-from ...validation import validate_body
-from ..common import checkpoint, paged, query_args, wants_checkpoint
+from ..common import checkpoint, paged, payload, query_args, wants_checkpoint
 from ..registry import operation
 
 
@@ -39,18 +38,14 @@ def get_client_grant(id: str):
 
 @operation("POST /client-grants")
 def create_client_grant():
-    body = read_body()
-    query_args("POST /client-grants")
-    validate_body("CreateClientGrantRequestContent", body)
+    body = payload("POST /client-grants")
     grant = client_grants.create_grant(tenant(), body)
     return json_response(client_grants.public_view(grant, domain()), 201)
 
 
 @operation("PATCH /client-grants/{id}")
 def update_client_grant(id: str):
-    body = read_body()
-    query_args("PATCH /client-grants/{id}")
-    validate_body("UpdateClientGrantRequestContent", body)
+    body = payload("PATCH /client-grants/{id}")
     grant = client_grants.update_grant(tenant(), id, body)
     return json_response(client_grants.public_view(grant, domain()))
 

@@ -8,7 +8,7 @@ from ....core.resources.catalog import credentials
 from ....core.tenant.errors import ManagementError
 from ...http import empty_response, json_response, read_body, tenant
 from ...validation import validate_body
-from ..common import checkpoint, paged, projection, query_args, select, wants_checkpoint
+from ..common import checkpoint, paged, payload, projection, query_args, select, wants_checkpoint
 from ..registry import granted_scopes, operation, require_any_scope
 
 FIELDS_DESCRIPTION = ("Comma-separated list of fields to include or exclude (based on value provided "
@@ -83,9 +83,7 @@ def _require_update_scopes(body: dict) -> None:
 
 @operation("PATCH /clients/{id}")
 def update_client(id: str):
-    body = read_body()
-    query_args("PATCH /clients/{id}")
-    validate_body("UpdateClientRequestContent", body)
+    body = payload("PATCH /clients/{id}")
     _require_update_scopes(body)
     client = clients.update_client(tenant(), id, body)
     return json_response(clients.public_view(client, "read:client_keys" in granted_scopes()))
@@ -108,18 +106,14 @@ def rotate_client_secret(id: str):
 
 @operation("POST /clients/cimd/preview")
 def preview_cimd_client():
-    body = read_body()
-    query_args("POST /clients/cimd/preview")
-    validate_body("PreviewCimdMetadataRequestContent", body)
+    body = payload("POST /clients/cimd/preview")
     return json_response(cimd.preview(tenant(), body["external_client_id"]))
 
 
 @operation("POST /clients/cimd/register")
 def register_cimd_client():
     """Creating needs create:clients, updating update:clients (the spec's description)."""
-    body = read_body()
-    query_args("POST /clients/cimd/register")
-    validate_body("RegisterCimdClientRequestContent", body)
+    body = payload("POST /clients/cimd/register")
     registered = cimd.registered_client_id(tenant(), body["external_client_id"])
     require_any_scope(["update:clients" if registered else "create:clients"])
     status, answer = cimd.register(tenant(), body["external_client_id"])

@@ -5,8 +5,7 @@ from __future__ import annotations
 from ....core.applications import connections
 from ....core.tokens import connection_keys
 from ...http import empty_response, json_response, public_base_url, read_body, tenant
-from ...validation import validate_body
-from ..common import checkpoint, paged, projection, query_args, select, wants_checkpoint
+from ..common import checkpoint, paged, payload, projection, query_args, select, wants_checkpoint
 from ..registry import operation
 
 FIELDS_DESCRIPTION = ("A comma separated list of fields to include or exclude (depending on "
@@ -54,17 +53,13 @@ def get_connection(id: str):
 
 @operation("POST /connections")
 def create_connection():
-    body = read_body()
-    query_args("POST /connections")
-    validate_body("CreateConnectionRequestContent", body)
+    body = payload("POST /connections")
     return json_response(_present(connections.create_connection(tenant(), body)), 201)
 
 
 @operation("PATCH /connections/{id}")
 def update_connection(id: str):
-    body = read_body()
-    query_args("PATCH /connections/{id}")
-    validate_body("UpdateConnectionRequestContent", body)
+    body = payload("PATCH /connections/{id}")
     return json_response(_present(connections.update_connection(tenant(), id, body)))
 
 
@@ -88,9 +83,7 @@ def list_enabled_clients(id: str):
 
 @operation("PATCH /connections/{id}/clients")
 def update_enabled_clients(id: str):
-    body = read_body()
-    query_args("PATCH /connections/{id}/clients")
-    validate_body("UpdateEnabledClientConnectionsRequestContent", body)
+    body = payload("PATCH /connections/{id}/clients")
     connections.set_enabled_clients(tenant(), id, body)
     return empty_response(204)
 
@@ -116,15 +109,11 @@ def list_connection_keys(id: str):
 
 @operation("POST /connections/{id}/keys")
 def create_connection_keys(id: str):
-    body = read_body()
-    query_args("POST /connections/{id}/keys")
-    validate_body("PostConnectionKeysRequestContent", body)
+    body = payload("POST /connections/{id}/keys")
     return json_response(connection_keys.create_keys(tenant(), id, (body or {}).get("signing_alg")), 201)
 
 
 @operation("POST /connections/{id}/keys/rotate")
 def rotate_connection_keys(id: str):
-    body = read_body()
-    query_args("POST /connections/{id}/keys/rotate")
-    validate_body("RotateConnectionKeysRequestContent", body)
+    body = payload("POST /connections/{id}/keys/rotate")
     return json_response(connection_keys.rotate(tenant(), id, (body or {}).get("signing_alg")), 201)

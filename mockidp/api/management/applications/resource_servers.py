@@ -6,8 +6,7 @@ from urllib.parse import unquote
 
 from ....core.applications import resource_servers
 from ...http import domain, empty_response, json_response, read_body, tenant
-from ...validation import validate_body
-from ..common import paged, query_args
+from ..common import paged, payload, query_args
 from ..registry import operation
 
 
@@ -43,18 +42,14 @@ def get_resource_server(id: str):
 
 @operation("POST /resource-servers")
 def create_resource_server():
-    body = read_body()
-    query_args("POST /resource-servers")
-    validate_body("CreateResourceServerRequestContent", body)
+    body = payload("POST /resource-servers")
     server = resource_servers.create_resource_server(tenant(), body)
     return json_response(resource_servers.public_view(server, domain()), 201)
 
 
 @operation("PATCH /resource-servers/{id}")
 def update_resource_server(id: str):
-    body = read_body()
-    query_args("PATCH /resource-servers/{id}")
-    validate_body("UpdateResourceServerRequestContent", body)
+    body = payload("PATCH /resource-servers/{id}")
     server = resource_servers.update_resource_server(tenant(), addressed(id), body)
     return json_response(resource_servers.public_view(server, domain()))
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from ....core.factors import enrollments, guardian, methods
 from ....core.tenant.errors import bad_request
 from ...http import empty_response, json_response, public_base_url, read_body, tenant
-from ...validation import body_schema_for, validate_body
-from ..common import paged, query_args
+from ..common import paged, payload, query_args
 from ..registry import operation
 
 
@@ -20,9 +19,7 @@ def list_factors():
 
 @operation("PUT /guardian/factors/{name}")
 def set_factor(name):
-    body = read_body()
-    query_args("PUT /guardian/factors/{name}")
-    validate_body("SetGuardianFactorRequestContent", body)
+    body = payload("PUT /guardian/factors/{name}")
     return json_response(guardian.set_factor(tenant(), name, body["enabled"]))
 
 
@@ -34,17 +31,13 @@ def get_policies():
 
 @operation("PUT /guardian/policies")
 def set_policies():
-    body = read_body()
-    query_args("PUT /guardian/policies")
-    validate_body("SetGuardianPoliciesRequestContent", body)
+    body = payload("PUT /guardian/policies")
     return json_response(guardian.set_policies(tenant(), body))
 
 
 @operation("POST /guardian/enrollments/ticket")
 def create_enrollment_ticket():
-    body = read_body()
-    query_args("POST /guardian/enrollments/ticket")
-    validate_body("CreateGuardianEnrollmentTicketRequestContent", body)
+    body = payload("POST /guardian/enrollments/ticket")
     return json_response(enrollments.create_ticket(tenant(), body, public_base_url()))
 
 
@@ -52,14 +45,6 @@ def create_enrollment_ticket():
 
 AUTHENTICATION_METHODS = "/users/{id}/authentication-methods"
 AUTHENTICATION_METHOD = AUTHENTICATION_METHODS + "/{authentication_method_id}"
-
-
-def _payload(key: str):
-    """The body of `key`'s request, validated (query first, as hapi does) against its schema."""
-    body = read_body()
-    query_args(key)
-    validate_body(body_schema_for(key), body)
-    return body
 
 
 @operation("GET " + AUTHENTICATION_METHODS)
@@ -73,12 +58,12 @@ def authentication_methods(id: str):
 
 @operation("POST " + AUTHENTICATION_METHODS)
 def create_authentication_method(id: str):
-    return json_response(methods.create(tenant(), id, _payload("POST " + AUTHENTICATION_METHODS)), 201)
+    return json_response(methods.create(tenant(), id, payload("POST " + AUTHENTICATION_METHODS)), 201)
 
 
 @operation("PUT " + AUTHENTICATION_METHODS)
 def replace_authentication_methods(id: str):
-    return json_response(methods.replace(tenant(), id, _payload("PUT " + AUTHENTICATION_METHODS)))
+    return json_response(methods.replace(tenant(), id, payload("PUT " + AUTHENTICATION_METHODS)))
 
 
 @operation("DELETE " + AUTHENTICATION_METHODS)
@@ -97,7 +82,7 @@ def authentication_method(id: str, authentication_method_id: str):
 
 @operation("PATCH " + AUTHENTICATION_METHOD)
 def update_authentication_method(id: str, authentication_method_id: str):
-    body = _payload("PATCH " + AUTHENTICATION_METHOD)
+    body = payload("PATCH " + AUTHENTICATION_METHOD)
     return json_response(methods.update(tenant(), id, authentication_method_id, body))
 
 
