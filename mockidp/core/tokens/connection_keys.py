@@ -123,6 +123,8 @@ def _view(key: dict, **role) -> dict:
 # --- key material and certificate ---------------------------------------------------------------
 
 def _new_key(tenant: "Tenant", connection: dict, algorithm: str) -> dict:
+    from .keys import pkcs7_der  # loads cryptography: on first use, not at start-up
+
     number = tenant.directory.resources.get(MADE, {}).get("", 0)
     tenant.directory.resources = {**tenant.directory.resources, MADE: {"": number + 1}}
     kind = KEY_KINDS.get(algorithm, "RSA-2048")
@@ -134,7 +136,7 @@ def _new_key(tenant: "Tenant", connection: dict, algorithm: str) -> dict:
     return {"kid": _jwk_thumbprint(private_key.public_key()), "algorithm": algorithm, "key_use": "signing",
             "subject_dn": f"/CN={connection['name']}", "cert": _pem("CERTIFICATE", der),
             "fingerprint": ":".join(thumbprint[i:i + 2] for i in range(0, len(thumbprint), 2)),
-            "thumbprint": thumbprint, "pkcs": _pem("PKCS7", _pkcs7_der(der)), "created_at": iso(now)}
+            "thumbprint": thumbprint, "pkcs": _pem("PKCS7", pkcs7_der(der)), "created_at": iso(now)}
 
 
 def _certificate_der(private_key, common_name: str, now: datetime.datetime, serial: int) -> bytes:
@@ -164,40 +166,25 @@ def _certificate_der(private_key, common_name: str, now: datetime.datetime, seri
     return certificate.public_bytes(serialization.Encoding.DER)
 
 
-def _pkcs7_der(certificate_der: bytes) -> bytes:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs7
-
-    certificate = x509.load_der_x509_certificate(certificate_der)
-    return pkcs7.serialize_certificates([certificate], serialization.Encoding.DER)
-
-
 def _pem(label: str, der: bytes) -> str:
     """PEM with CRLF line ends and a final CRLF, as Auth0 shows a connection's keys (recorded)."""
-    text = base64.b64encode(der).decode("ascii")
-    lines = [text[i:i + 64] for i in range(0, len(text), 64)]
-    return "\r\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----", ""])
+    from .keys import pem_text  # loads cryptography: on first use, not at start-up
+
+    return pem_text(label, base64.b64encode(der).decode("ascii")) + "\r\n"
 
 
 def _jwk_thumbprint(public_key) -> str:
     """RFC 7638: the SHA-256 of the key's required JWK members, base64url (Auth0's kid, recorded)."""
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    from .keys import b64url, int_bytes
+
     numbers = public_key.public_numbers()
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         size = (public_key.curve.key_size + 7) // 8
         crv = {"secp256r1": "P-256", "secp384r1": "P-384"}[public_key.curve.name]
-        members = {"crv": crv, "kty": "EC", "x": _b64url(numbers.x.to_bytes(size, "big")),
-                   "y": _b64url(numbers.y.to_bytes(size, "big"))}
+        members = {"crv": crv, "kty": "EC", "x": b64url(numbers.x.to_bytes(size, "big")),
+                   "y": b64url(numbers.y.to_bytes(size, "big"))}
     else:
-        members = {"e": _b64url(_int_bytes(numbers.e)), "kty": "RSA", "n": _b64url(_int_bytes(numbers.n))}
-    return _b64url(hashlib.sha256(json.dumps(members, separators=(",", ":")).encode()).digest())
-
-
-def _int_bytes(value: int) -> bytes:
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+        members = {"e": b64url(int_bytes(numbers.e)), "kty": "RSA", "n": b64url(int_bytes(numbers.n))}
+    return b64url(hashlib.sha256(json.dumps(members, separators=(",", ":")).encode()).digest())

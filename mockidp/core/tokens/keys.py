@@ -29,7 +29,7 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _int_bytes(value: int) -> bytes:
+def int_bytes(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
@@ -47,16 +47,22 @@ class SigningKey(NamedTuple):
         return pem_text("CERTIFICATE", self.jwk["x5c"][0])
 
     def pkcs7_pem(self) -> str:
-        from cryptography.hazmat.primitives.serialization import pkcs7
 
-        certificate = x509.load_der_x509_certificate(base64.b64decode(self.jwk["x5c"][0]))
-        der = pkcs7.serialize_certificates([certificate], serialization.Encoding.DER)
+        der = pkcs7_der(base64.b64decode(self.jwk["x5c"][0]))
         return pem_text("PKCS7", base64.b64encode(der).decode("ascii"))
 
     def sha1_fingerprint(self) -> str:
         """The certificate's SHA-1 in upper-case hex (Auth0's `thumbprint`)."""
         der = base64.b64decode(self.jwk["x5c"][0])
         return hashlib.sha1(der).hexdigest().upper()  # noqa: S324 - what Auth0 shows
+
+
+def pkcs7_der(certificate_der: bytes) -> bytes:
+    """A certificate (DER) as a PKCS#7 bundle of one (DER): Auth0's `pkcs7` of a key."""
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    certificate = x509.load_der_x509_certificate(certificate_der)
+    return pkcs7.serialize_certificates([certificate], serialization.Encoding.DER)
 
 
 def pem_text(label: str, b64: str) -> str:
@@ -66,7 +72,7 @@ def pem_text(label: str, b64: str) -> str:
 
 def _public_jwk(private_key: rsa.RSAPrivateKey) -> tuple[str, dict]:
     numbers = private_key.public_key().public_numbers()
-    n, e = b64url(_int_bytes(numbers.n)), b64url(_int_bytes(numbers.e))
+    n, e = b64url(int_bytes(numbers.n)), b64url(int_bytes(numbers.e))
     # RFC 7638 thumbprint, shortened to the length of Auth0's kids.
     thumbprint = hashlib.sha256(f'{{"e":"{e}","kty":"RSA","n":"{n}"}}'.encode()).digest()
     kid = b64url(thumbprint)[:21]
