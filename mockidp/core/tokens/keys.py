@@ -47,7 +47,6 @@ class SigningKey(NamedTuple):
         return pem_text("CERTIFICATE", self.jwk["x5c"][0])
 
     def pkcs7_pem(self) -> str:
-
         der = pkcs7_der(base64.b64decode(self.jwk["x5c"][0]))
         return pem_text("PKCS7", base64.b64encode(der).decode("ascii"))
 
