@@ -145,6 +145,12 @@ def client_connections(tenant: "Tenant", client_id: str, strategies: list[str] |
 
 # --- create, update, delete (Management API) ------------------------------------------------
 
+def active_identifier(options: dict, name: str) -> bool:
+    """Whether a flexible-identifier connection (options.attributes) signs users in by `name`."""
+    attributes = options.get("attributes")
+    return isinstance(attributes, dict) and bool(((attributes.get(name) or {}).get("identifier") or {}).get("active"))
+
+
 def check_attributes(options: dict) -> None:
     """A database connection's identifier attributes, as Auth0 checks them (recorded wording):
     they replace requires_username and validation, one must be an active identifier, and an

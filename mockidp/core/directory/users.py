@@ -11,6 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
+from ..applications.connections import active_identifier
 from ..applications.passwords import check_password, hash_password
 from ..tenant import ids, journal
 from ..tenant.clock import iso
@@ -111,18 +112,12 @@ def _build_new_user(tenant: "Tenant", body: dict) -> UserRecord:
 
 
 def _require_create_fields(body: dict, email: str | None, username: str | None, options: dict) -> None:
-    if not email and "phone_number" not in body and not (username and _identifier(options, "username")):
+    if not email and "phone_number" not in body and not (username and active_identifier(options, "username")):
         raise bad_request("Payload validation error: 'Missing required property: email'.")
     if "password" not in body:
         raise bad_request("Payload validation error: 'Missing required property: password'.")
     if options.get("requires_username") and not username:
         raise bad_request("Payload validation error: 'Missing required property: username'.")
-
-
-def _identifier(options: dict, name: str) -> bool:
-    """Whether a flexible-identifier connection (options.attributes) signs users in by `name`."""
-    attributes = options.get("attributes")
-    return isinstance(attributes, dict) and bool(((attributes.get(name) or {}).get("identifier") or {}).get("active"))
 
 
 def _check_app_metadata(app_metadata: Any) -> None:

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..actions import registration
+from ..applications.connections import active_identifier
 from ..applications.passwords import check_password
 from ..directory import users
 from ..email import emails
@@ -74,7 +75,7 @@ def _email_optional(connection: dict, params: dict) -> bool:
         return False
     status = (((attributes.get("email") or {}).get("signup") or {}).get("status"))
     others = [name for name in ("username", "phone_number")
-              if (((attributes.get(name) or {}).get("identifier") or {}).get("active")) and params.get(name)]
+              if active_identifier(connection.get("options") or {}, name) and params.get(name)]
     return status != "required" and bool(others)
 
 

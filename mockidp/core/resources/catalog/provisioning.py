@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from ...applications.connections import find_connection
 from ...directory.users import delete_user
-from ...tenant import ids
 from ...tenant.errors import ManagementError, conflict
 from ..model import Resource
 
