@@ -152,13 +152,16 @@ def _revoke_access(tenant, user_id: str, body, *_) -> tuple[int, dict]:
     refresh tokens are revoked unless `preserve_refresh_tokens`."""
     find_user(tenant, user_id)
     body = body or {}
-    for session in list(tenant.directory.sessions.values()):
-        if session["user_id"] == user_id and body.get("session_id") in (None, session["id"]):
-            sessions.end(tenant, session["id"])
+    session_id = body.get("session_id")
+    if session_id is None:
+        sessions.end_for_user(tenant, user_id)
+    elif tenant.directory.sessions.get(session_id, {}).get("user_id") == user_id:
+        sessions.end(tenant, session_id)
     if not body.get("preserve_refresh_tokens"):
-        for record in list(tenant.directory.refresh_tokens.values()):
-            if record["user_id"] == user_id and (body.get("session_id") in (None, record.get("session_id"))):
-                refresh_tokens.revoke_family(tenant, record["family_id"])
+        families = {record["family_id"] for record in tenant.directory.refresh_tokens.values()
+                    if record["user_id"] == user_id and session_id in (None, record.get("session_id"))}
+        for family_id in families:  # each revoke walks every token: once per family, not per token
+            refresh_tokens.revoke_family(tenant, family_id)
     return 202, {}
 
 
