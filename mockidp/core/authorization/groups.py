@@ -112,8 +112,10 @@ def role_grants(tenant: "Tenant", user_id: str) -> dict[str, list[dict]]:
 # --- a group's roles ----------------------------------------------------------------------------
 
 def role_ids_of(tenant: "Tenant", user_id: str) -> tuple[str, ...]:
-    """The roles the user holds through groups, without repeats. Under the lock."""
-    return tuple(role_id for role_id in role_grants(tenant, user_id))
+    """The roles the user holds through groups, without repeats, in role_grants' order. Under the
+    lock. On every token's permissions: it copies no group view, as role_grants does."""
+    return tuple(dict.fromkeys(role_id for group in stored(tenant).values() if user_id in group["members"]
+                               for role_id in group["roles"]))
 
 
 def roles_of(tenant: "Tenant", group_id: str) -> list[dict]:
