@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..tenant import ids
 from ..tenant.errors import ManagementError, bad_request, conflict
 from . import storage
-from .storage import DEFAULT_PER_PAGE, check_paging, stored_secrets, timestamp
+from .storage import DEFAULT_PER_PAGE, check_paging, secrets_view, stored_secrets, timestamp
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -44,10 +44,6 @@ def module_version_not_found() -> ManagementError:
 
 # --- views ----------------------------------------------------------------------------------------
 
-def _secrets_view(secrets: list[dict]) -> list[dict]:
-    return [{"name": secret["name"], "updated_at": secret["updated_at"]} for secret in secrets]
-
-
 def _content(record: dict) -> tuple:
     """What publishing copies: a draft equal to a version in this has nothing new to publish."""
     return (record["code"], record["dependencies"],
@@ -62,14 +58,14 @@ def version_view(module: dict, version: dict) -> dict:
     """ActionModuleVersion."""
     return {"id": version["id"], "module_id": module["id"], "version_number": version["version_number"],
             "code": version["code"], "dependencies": copy.deepcopy(version["dependencies"]),
-            "secrets": _secrets_view(version["secrets"]), "created_at": version["created_at"]}
+            "secrets": secrets_view(version["secrets"]), "created_at": version["created_at"]}
 
 
 def _list_item(tenant: "Tenant", module: dict) -> dict:
     """ActionModuleListItem: the draft, with what is published and how many deployed Actions use it."""
     latest = _latest(module)
     view = {"id": module["id"], "name": module["name"], "code": module["code"],
-            "dependencies": copy.deepcopy(module["dependencies"]), "secrets": _secrets_view(module["secrets"]),
+            "dependencies": copy.deepcopy(module["dependencies"]), "secrets": secrets_view(module["secrets"]),
             "actions_using_module_total": len(_deployed_users(tenant, module["id"])),
             "all_changes_published": latest is not None and _content(latest) == _content(module),
             "created_at": module["created_at"], "updated_at": module["updated_at"]}

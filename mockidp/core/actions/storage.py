@@ -110,7 +110,8 @@ def timestamp(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}000Z"
 
 
-def _secrets_view(secrets: list[dict]) -> list[dict]:
+def secrets_view(secrets: list[dict]) -> list[dict]:
+    """Secrets as Auth0 shows them: names and dates, never values (Actions and modules alike)."""
     return [{"name": secret["name"], "updated_at": secret["updated_at"]} for secret in secrets]
 
 
@@ -126,7 +127,7 @@ def _version_view(action: dict, version: dict, *, with_action: bool = True) -> d
     view = {"id": version["id"], "action_id": action["id"], "code": version["code"],
             "dependencies": copy.deepcopy(version["dependencies"]),
             "deployed": version["id"] == action["deployed_version_id"], "number": version["number"],
-            "secrets": _secrets_view(version["secrets"]), "status": "built",
+            "secrets": secrets_view(version["secrets"]), "status": "built",
             "runtime": version["runtime"], "supported_triggers": copy.deepcopy(version["supported_triggers"]),
             "built_at": version["built_at"], "created_at": version["created_at"],
             "updated_at": version["updated_at"]}
@@ -150,7 +151,7 @@ def public_view(action: dict) -> dict:
             "supported_triggers": copy.deepcopy(action["supported_triggers"]),
             "created_at": action["created_at"], "updated_at": action["updated_at"],
             "code": action["code"], "dependencies": copy.deepcopy(action["dependencies"]),
-            "runtime": action["runtime"], "status": "built", "secrets": _secrets_view(action["secrets"]),
+            "runtime": action["runtime"], "status": "built", "secrets": secrets_view(action["secrets"]),
             "all_changes_deployed": action["all_changes_deployed"]}
     if "modules" in action:
         view["modules"] = copy.deepcopy(action["modules"])
