@@ -91,9 +91,6 @@ class MockIdPConnection:
     def call(self, method: str, path: str, document: dict | None = None, bearer: bool = False) -> Any:
         """A JSON request that must succeed (the control plane, or with `bearer` the Management
         API): its parsed answer; TransportError otherwise."""
-        return self._control(method, path, document, bearer)
-
-    def _control(self, method: str, path: str, document: dict | None = None, bearer: bool = False) -> Any:
         response = self.send(method, path, json.dumps(document) if document is not None else "",
                              "application/json" if document is not None else "", bearer=bearer)
         if response.status is None or not 200 <= response.status < 300:
@@ -104,8 +101,8 @@ class MockIdPConnection:
 
     def fresh_tenant(self) -> None:
         """Reset the tenant to its fixtures, freeze its clock, and make sure the token is valid."""
-        self._control("POST", "/_mock/reset")
-        clock = self._control("PUT", "/_mock/clock", {"frozen": True})
+        self.call("POST", "/_mock/reset")
+        clock = self.call("PUT", "/_mock/clock", {"frozen": True})
         now = datetime.fromisoformat(clock["now"].replace("Z", "+00:00")).timestamp()
         issued, expires = self._token_window
         if self._token is None or not issued <= now < expires - _TOKEN_MARGIN_SECONDS:
@@ -115,7 +112,7 @@ class MockIdPConnection:
     def _management_token(self) -> str:
         document = {"grant_type": "client_credentials", "client_id": M2M_CLIENT_ID,
                     "client_secret": M2M_CLIENT_SECRET, "audience": f"{self.base_url}/api/v2/"}
-        return self._control("POST", "/oauth/token", document)["access_token"]
+        return self.call("POST", "/oauth/token", document)["access_token"]
 
 
 def _lifetime(token: str) -> tuple[float, float]:
