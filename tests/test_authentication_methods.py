@@ -9,17 +9,13 @@ from __future__ import annotations
 from conftest import Api
 from management_crud import assert_error, conforms, invalid_body, scoped
 from management_spec import insufficient_scope_body
-from oauth_helpers import ALICE
+from test_bruteforce import alice_id
 from test_mfa_sms import PHONE, associate, oob_grant, sms_factor  # noqa: F401 - sms_factor is a fixture
 from test_mfa_totp import CLIENT, enroll, mfa_always, mfa_otp, mfa_token, post  # noqa: F401 - mfa_always too
 
 ONE = "/users/{id}/authentication-methods/{authentication_method_id}"
 LEGACY = "DELETE /users/{id}/multifactor/{provider}"
 NOT_FOUND = "The authentication method could not be found."
-
-
-def alice_id(api: Api) -> str:
-    return api.get("/api/v2/users-by-email", params={"email": ALICE[0]}).json()[0]["user_id"]
 
 
 def enrolled_totp(mockidp) -> str:
