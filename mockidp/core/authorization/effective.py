@@ -71,13 +71,11 @@ def user_permissions(tenant: "Tenant", user_id: str, identifier: str, domain: st
     with tenant.lock:
         stored_profile(tenant, user_id)
         wanted = resource_servers.canonical_audience(identifier)
-        direct = {name for api, name in tenant.directory.user_permissions.get(user_id, ()) if api == wanted}
-        through_roles = {name for role in _effective_roles(tenant, user_id)
-                         for api, name in tenant.directory.role_permissions.get(role["id"], ()) if api == wanted}
+        kinds = {name: {source["source_type"] for source in sources}
+                 for (api, name), sources in permissions.effective(tenant, user_id).items() if api == wanted}
         return [{**permissions.view(tenant, (wanted, name), domain),
-                 "sources": [source for source, holds in ((DIRECT, name in direct), (ROLES, name in through_roles))
-                             if holds]}
-                for name in sorted(direct | through_roles)]
+                 "sources": [shown for shown, kind in ((DIRECT, "DIRECT"), (ROLES, "ROLE")) if kind in kinds[name]]}
+                for name in sorted(kinds)]
 
 
 def permission_source_roles(tenant: "Tenant", user_id: str, identifier: str, permission_name: str) -> list[dict]:
