@@ -97,6 +97,23 @@ def test_duplicates_fail_without_upsert_and_update_with_it(api):
     assert (user["given_name"], user["user_metadata"], user["email_verified"]) == ("Charles", {"plan": "gold"}, False)
 
 
+def test_an_imported_user_id_held_by_a_linked_secondary_is_a_duplicate(api):
+    primary = new_user(api, email="primary77@example.com")
+    secondary = new_user(api, email="secondary77@example.com", user_id="kept-77")
+    linked = api.post(f"/api/v2/users/{primary['user_id']}/identities",
+                      json={"provider": "auth0", "user_id": "kept-77"})
+    assert linked.status_code == 201, linked.text
+    assert api.get(f"/api/v2/users/{secondary['user_id']}").status_code == 404  # folded into the primary
+    job = start_import(api, [{"email": "newcomer77@example.com", "user_id": "kept-77"}]).json()
+    assert finished_job(api, job["id"])["summary"] == {"failed": 1, "updated": 0, "inserted": 0, "total": 1}
+    [error] = api.get(f"/api/v2/jobs/{job['id']}/errors").json()
+    assert error["errors"][0]["code"] == "DUPLICATED_USER"
+    assert api.get("/api/v2/users-by-email", params={"email": "newcomer77@example.com"}).json() == []
+    unlinked = api.delete(f"/api/v2/users/{primary['user_id']}/identities/auth0/kept-77")
+    assert unlinked.status_code == 200, unlinked.text
+    assert api.get("/api/v2/users/auth0|kept-77").json()["email"] == "secondary77@example.com"
+
+
 def test_invalid_users_are_reported_one_by_one_and_the_rest_imported(api):
     users = [{"email": "fine@example.com"}, {"email_verified": True}, {"email": "bad", "favourite": 1},
              {"email": "weak@example.com", "password_hash": "plain"}, "nobody"]

@@ -156,8 +156,10 @@ def _import(tenant: "Tenant", connection: dict, entry: dict, upsert: bool) -> st
         if not upsert:
             return {"code": "DUPLICATED_USER", "message": "The user already exist and upsert parameter is false"}
         return _update(tenant, directory.users[existing_id], entry)
+    # A linked secondary keeps its id (core/directory/identities.py): it is as taken as a user's.
+    wanted_id = entry.get("user_id") and f"auth0|{entry['user_id']}"
     taken = (username and (name, username) in directory.users_by_connection_username) or \
-        (entry.get("user_id") and f"auth0|{entry['user_id']}" in directory.users)
+        (wanted_id and (wanted_id in directory.users or wanted_id in directory.linked))
     if taken:
         return {"code": "DUPLICATED_USER", "message": "The user already exist and upsert parameter is false"}
     suffix = entry.get("user_id") or ids.user_id_suffix(tenant.rng)
