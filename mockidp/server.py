@@ -37,7 +37,6 @@ MAX_REQUEST_LINE = 32 * 1024
 MAX_HEADER_BYTES = 64 * 1024  # the request line and headers together; past this, 431
 READ_CHUNK = 64 * 1024
 DISCARD_READS_PER_WAKE = 64  # up to 4 MiB dropped per turn of the selector loop, then the others' turn
-HEADERS_END = (b"\r\n\r\n", b"\n\n")
 # How long a worker that has just answered waits for the same client's next request before giving
 # the socket back to the selector thread: SDKs and test suites send it at once, and serving it on
 # the same worker spares the selector's wake-up, the queue and their thread switches.
@@ -86,33 +85,47 @@ class _PrefixedReader(StreamReader):
         return data
 
 
-def _first_index(data: bytearray, endings: tuple[bytes, ...]) -> int:
-    """Where the first of `endings` starts in `data`, -1 if none is there."""
-    found = [index for index in (data.find(ending) for ending in endings) if index != -1]
-    return min(found, default=-1)
+# A blank line's candidates; `_headers_end` keeps the two endings of a header block. One regex pass
+# finds them several times faster than a `find` per ending (an 8 KB bearer token: 2.4 against
+# 11.7 us), and an alternation of the endings is slower still.
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
-def _too_large(pending: bytearray) -> tuple[int, str] | None:
+def _headers_end(data: bytearray) -> int:
+    """Where the first b"\r\n\r\n" or b"\n\n" starts in `data`, -1 if none is there."""
+    position = 0
+    while (match := _BLANK_LINE.search(data, position)) is not None:
+        start = match.start()
+        if match.end() - start == 2:
+            return start  # \n\n
+        if start > 0 and data[start - 1] == 13:
+            return start - 1  # \r\n\r\n, from its \r
+        position = start + 1  # a bare \n, then \r\n: neither ending starts here
+    return -1
+
+
+def _too_large(pending: bytearray, headers_end: int) -> tuple[int, str] | None:
     """The status and reason refusing what has arrived so far, or None while it may still be fine."""
     line_end = pending.find(b"\n")
     if line_end > MAX_REQUEST_LINE or (line_end == -1 and len(pending) > MAX_REQUEST_LINE):
         return 414, "Request-URI Too Large"
-    headers_end = _first_index(pending, HEADERS_END)
     if headers_end > MAX_HEADER_BYTES or (headers_end == -1 and len(pending) > MAX_HEADER_BYTES):
         return 431, "Request Header Fields Too Large"
     return None
 
 
-# A Transfer-Encoding header line, its value in group 1 (names compared as cheroot does: no case).
-_TRANSFER_ENCODING = re.compile(rb"^[ \t]*transfer-encoding[ \t]*:([^\n]*)", re.IGNORECASE | re.MULTILINE)
+# A Transfer-Encoding header line from the newline before it, its value in group 1 (names compared
+# as cheroot does: no case). Anchored on b"\n" rather than a MULTILINE "^", which the engine tries
+# at every byte: 40 us against 3 us on an 8 KB header block.
+_TRANSFER_ENCODING = re.compile(rb"\n[ \t]*transfer-encoding[ \t]*:([^\n]*)", re.IGNORECASE)
 
 
 def _unknown_transfer_coding(pending: bytearray, headers_end: int) -> bool:
     """A Transfer-Encoding other than chunked, which cheroot would answer 501 with no body: a
     server error for what is the client's mistake (Auth0's Node front answers such a request 400).
-    Searched in place, from the first header line to the end of the headers: no copy, no split."""
-    first_header = pending.find(b"\n") + 1
-    for match in _TRANSFER_ENCODING.finditer(pending, first_header, headers_end):
+    Searched in place, from the request line's newline to the end of the headers: no copy, no split."""
+    request_line_end = pending.find(b"\n")
+    for match in _TRANSFER_ENCODING.finditer(pending, request_line_end, headers_end):
         codings = [coding.strip().lower() for coding in match.group(1).split(b",") if coding.strip()]
         if any(coding != b"chunked" for coding in codings):
             return True
@@ -209,11 +222,11 @@ class HeaderBufferingServer(WSGIServer):
         if chunk is None:
             return False
         pending += chunk
-        refusal = _too_large(pending)
+        headers_end = _headers_end(pending)
+        refusal = _too_large(pending, headers_end)
         if refusal:
             self._refuse(conn, *refusal)
             return False
-        headers_end = _first_index(pending, HEADERS_END)
         if chunk and headers_end == -1:
             self._wait_for(conn)  # not yet whole; cheroot's expiry closes it at the deadline
             return False

@@ -3,14 +3,16 @@ limit is passed (414, 431 in Auth0's error envelope), never read in full: before
 string was buffered whole by a worker and parsed."""
 from __future__ import annotations
 
+import random
 import socket
 import ssl
 from contextlib import closing
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
-from mockidp.server import MAX_HEADER_BYTES, MAX_REQUEST_LINE
+from mockidp.server import MAX_HEADER_BYTES, MAX_REQUEST_LINE, _headers_end
 
 
 def connect(url: str) -> socket.socket:
@@ -54,11 +56,14 @@ def test_https_is_bounded_alike(mockidp):
         assert sock.recv(64).startswith(b"HTTP/1.1 414")
 
 
-def test_an_unknown_transfer_coding_is_the_clients_error_not_a_server_error(mockidp):
+@pytest.mark.parametrize("header_lines", [
+    b"Transfer-Encoding: gzip, chunked\r\nContent-Type: application/json\r\n",
+    b"Content-Type: application/json\r\nX-Bulk: " + b"t" * 9000 + b"\r\ntransfer-ENCODING:GZIP\r\n",
+], ids=["first", "last-after-a-long-header-any-case"])
+def test_an_unknown_transfer_coding_is_the_clients_error_not_a_server_error(mockidp, header_lines):
     """cheroot answers 501 with no body; found by the schemathesis sweep (issue #20)."""
     with closing(connect(mockidp.url)) as sock:
-        sock.sendall(b"POST /api/v2/actions/actions HTTP/1.1\r\nHost: localhost\r\n"
-                     b"Transfer-Encoding: gzip, chunked\r\nContent-Type: application/json\r\n\r\n")
+        sock.sendall(b"POST /api/v2/actions/actions HTTP/1.1\r\nHost: localhost\r\n" + header_lines + b"\r\n")
         answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert answer.endswith(b'{"statusCode": 400, "error": "Bad Request", '
@@ -71,3 +76,13 @@ def test_a_chunked_body_still_reaches_the_api(mockidp):
                              headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
                              timeout=30)
     assert response.status_code == 200 and response.json()["name"] == "chunked"
+
+
+def test_the_header_block_ends_at_the_first_crlf_crlf_or_lf_lf():
+    """The server's one-pass search (`_headers_end`) agrees with looking for each ending on its own,
+    on every short mix of the bytes that make line ends (seeded, 20,000 draws)."""
+    draw = random.Random(18)
+    for _ in range(20_000):
+        data = bytearray(draw.choice(b"\r\nab") for _ in range(draw.randint(0, 14)))
+        found = [index for index in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if index != -1]
+        assert _headers_end(data) == min(found, default=-1), bytes(data)
