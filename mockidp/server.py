@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cheroot.makefile import StreamReader
+from cheroot.wsgi import Gateway_10
 from cheroot.wsgi import Server as WSGIServer
 
 DEFAULT_THREADS = 16
@@ -143,6 +144,27 @@ def _refusal(status: int, reason: str) -> bytes:
     head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
     return head.encode("ascii") + body
+
+
+class OneSendGateway(Gateway_10):
+    """cheroot's WSGI gateway, but the status line and headers leave in the same `send` as the
+    first piece of the body: cheroot writes each straight through, so every answer cost two
+    sends (each a poll and a send with the GIL let go, and a second TCP segment for the client
+    to read). Later pieces (a stream's events, a download's chunks) are sent as they come."""
+
+    def write(self, chunk: bytes) -> None:
+        if self.req.sent_headers:
+            super().write(chunk)
+            return
+        wfile = self.req.conn.wfile
+        held: list[bytes] = []
+        wfile.write = held.append  # shadows the method for this one call (headers, framing, chunk)
+        try:
+            super().write(chunk)
+        finally:
+            del wfile.write
+            if held:
+                wfile.write(b"".join(held))
 
 
 class HeaderBufferingServer(WSGIServer):
@@ -316,6 +338,7 @@ class ServerThread:
         self._server = HeaderBufferingServer((host, port), app, numthreads=threads, server_name="mockidp",
                                              request_queue_size=128, timeout=header_timeout,
                                              shutdown_timeout=2)
+        self._server.gateway = OneSendGateway
         # Requests pipelined behind another skip the selector; cheroot then bounds them itself.
         self._server.max_request_header_size = MAX_HEADER_BYTES
         if tls:
