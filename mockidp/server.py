@@ -265,17 +265,21 @@ class HeaderBufferingServer(WSGIServer):
 
     def _read_available(self, conn, limit: int) -> bytes | None:
         """Up to `limit` bytes the socket holds now (b"" at end of stream); None when there is
-        nothing yet (the socket waits again) or after closing a broken one. Reads until the
-        socket would block: TLS may hold decrypted bytes that the selector cannot see."""
+        nothing yet (the socket waits again) or after closing a broken one. TLS reads until the
+        socket would block: it may hold decrypted bytes that the selector cannot see."""
         sock, received = conn.socket, bytearray()
+        plain = self.ssl_adapter is None
         would_block = getattr(self.ssl_adapter, "WOULD_BLOCK", BlockingIOError)
         try:
             sock.setblocking(False)
             while len(received) < limit:
-                chunk = sock.recv(min(READ_CHUNK, limit - len(received)))
+                wanted = min(READ_CHUNK, limit - len(received))
+                chunk = sock.recv(wanted)
                 if not chunk:
                     return bytes(received)  # end of stream (after what came before it)
                 received += chunk
+                if len(chunk) < wanted and plain:
+                    break  # the kernel's buffer is drained: asking again would only say EAGAIN
         except would_block:
             if not received:
                 self._wait_for(conn)  # a spurious wake-up: nothing to read yet
