@@ -148,8 +148,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, help="cheroot worker threads (default: mockidp's, 16)")
     parser.add_argument("--only", help="rows whose name contains this (comma-separated), e.g. JWKS,user")
+    # 480 requests took 0.2-0.3 s per row on a machine serving 1,500-2,000 req/s: scheduling noise
+    # moved a row's c=32/c=8 ratio by +-25% between runs. 1,920 take about a second per row.
+    parser.add_argument("--requests", type=int, default=1920, help="requests per row per round (default 1920)")
     args = parser.parse_args()
-    rounds, total, warmup, signatures = (1, 160, 2, 150) if args.quick else (args.rounds, 480, 3, 300)
+    rounds, total, warmup, signatures = ((1, 160, 2, 150) if args.quick
+                                         else (args.rounds, args.requests, 3, max(300, args.requests // 2)))
     # A private cache: the server's key (and the one signed with in process) never touch ~/.cache.
     cache = tempfile.TemporaryDirectory(prefix="mockidp-bench-")
     os.environ["XDG_CACHE_HOME"] = cache.name

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cheroot.makefile import StreamReader
+from cheroot.server import HTTPConnection, HTTPRequest, SizeCheckWrapper
 from cheroot.wsgi import Gateway_10
 from cheroot.wsgi import Server as WSGIServer
 
@@ -90,6 +91,38 @@ class _PrefixedReader(StreamReader):
 # finds them several times faster than a `find` per ending (an 8 KB bearer token: 2.4 against
 # 11.7 us), and an alternation of the endings is slower still.
 _BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
+class _WholeLineSizeCheck(SizeCheckWrapper):
+    """cheroot's size check around the request line and headers, but a line is read in one call
+    bounded by what the limit leaves, instead of 256 bytes at a time (an 8 KB bearer token was 32
+    calls, ~21 us per request). A line past the limit is refused as before: one byte over it is
+    read, and the check raises MaxSizeExceeded."""
+
+    def readline(self, size: int | None = None) -> bytes:
+        if size is None and self.maxlen:
+            size = self.maxlen - self.bytes_read + 1
+        return super().readline(size)
+
+
+class _Request(HTTPRequest):
+    """cheroot's request, reading its head through `_WholeLineSizeCheck`. cheroot builds the
+    size check inside `parse_request`; swapping it as it is stored keeps the rest of that method
+    cheroot's own."""
+
+    @property
+    def rfile(self):
+        return self._rfile
+
+    @rfile.setter
+    def rfile(self, stream) -> None:
+        if type(stream) is SizeCheckWrapper:
+            stream = _WholeLineSizeCheck(stream.rfile, stream.maxlen)
+        self._rfile = stream
+
+
+class _Connection(HTTPConnection):
+    RequestHandlerClass = _Request
 
 
 def _headers_end(data: bytearray) -> int:
@@ -176,6 +209,7 @@ class HeaderBufferingServer(WSGIServer):
     # client paid a new one, and every answer took the selector's lock to count them. Idle
     # keep-alive connections still close after `timeout`, like connections that never send.
     keep_alive_conn_limit = None
+    ConnectionClass = _Connection
 
     def process_conn(self, conn) -> None:
         if conn.rfile.has_data():

@@ -4,6 +4,7 @@ string was buffered whole by a worker and parsed."""
 from __future__ import annotations
 
 import random
+import re
 import socket
 import ssl
 from contextlib import closing
@@ -86,3 +87,27 @@ def test_the_header_block_ends_at_the_first_crlf_crlf_or_lf_lf():
         data = bytearray(draw.choice(b"\r\nab") for _ in range(draw.randint(0, 14)))
         found = [index for index in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if index != -1]
         assert _headers_end(data) == min(found, default=-1), bytes(data)
+
+
+def _pipelined(mockidp, second_headers: bytes) -> list[bytes]:
+    """Two requests in one send, the second closing the connection: the status lines answered."""
+    first = b"GET /_mock/health HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    second = b"GET /_mock/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + second_headers + b"\r\n"
+    received = bytearray()
+    with closing(connect(mockidp.url)) as sock:
+        sock.sendall(first + second)
+        while chunk := sock.recv(65536):
+            received += chunk
+    return re.findall(rb"HTTP/1\.1 \d{3} [^\r]*", bytes(received))  # answers follow bodies directly
+
+
+def test_a_pipelined_request_with_a_long_header_line_is_read_whole(mockidp):
+    """The second request never passes the selector's checks: cheroot reads it from the buffer,
+    a header line in one call (server._WholeLineSizeCheck)."""
+    assert _pipelined(mockidp, b"Authorization: Bearer " + b"t" * 20_000 + b"\r\n") == [b"HTTP/1.1 200 OK"] * 2
+
+
+def test_a_pipelined_header_block_over_the_limit_is_still_refused(mockidp):
+    statuses = _pipelined(mockidp, b"X-Huge: " + b"h" * (MAX_HEADER_BYTES + 10) + b"\r\n")
+    assert statuses[0] == b"HTTP/1.1 200 OK"
+    assert statuses[1].startswith(b"HTTP/1.1 4"), statuses
