@@ -101,6 +101,59 @@ def get_user(client: Client) -> None:
     client.call("GET", client.user_path, extra_headers=client.bearer)
 
 
+# --- the floor: this server with no Flask and no mockidp code -------------------------------------
+
+# A WSGI callable on mockidp's own server (mockidp.server.ServerThread: cheroot with the same
+# settings, header buffering and keep-alive path), in a subprocess like mockidp's: GET answers
+# JWKS-sized static bytes; POST /oauth/token reads the form and signs one token with mockidp's
+# sign() and the same key. What no route on this server can get below.
+BARE_SERVER = """
+import json, os, sys
+from pathlib import Path
+from mockidp.core.tokens import jwt as tokens
+from mockidp.core.tokens.keys import load_or_create_signing_key
+from mockidp.server import ServerThread
+KEY = load_or_create_signing_key(Path(os.environ["XDG_CACHE_HOME"]))
+CLAIMS = {"iss": "http://localhost/", "sub": "bench@clients", "aud": "http://localhost/api/v2/",
+          "iat": 1767225600, "exp": 1767312000, "scope": "read:users", "azp": "bench", "gty": "client-credentials"}
+STATIC = json.dumps({"keys": [{"kty": "RSA", "n": "x" * 2700}]}).encode()
+def app(environ, start_response):
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/oauth/token" and body:
+        answer = {"access_token": tokens.sign(KEY, CLAIMS), "expires_in": 86400, "token_type": "Bearer"}
+        if b"id_token" in body:  # the login rows' second signature
+            answer["id_token"] = tokens.sign(KEY, {**CLAIMS, "aud": "bench", "nonce": "n"})
+        out = json.dumps(answer).encode()
+    else:
+        out = STATIC
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(out)))])
+    return [out]
+server = ServerThread(app, "127.0.0.1", 0, **({"threads": int(sys.argv[1])} if len(sys.argv) > 1 else {})).start()
+print(server.url, flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+
+def bare_static(client: Client) -> None:
+    client.call("GET", "/.well-known/jwks.json")
+
+
+def bare_sign(client: Client) -> None:
+    client.call("POST", "/oauth/token", {"grant_type": "client_credentials"})
+
+
+def bare_sign_twice(client: Client) -> None:
+    client.call("POST", "/oauth/token", {"grant_type": "password", "scope": "openid id_token"})
+
+
+FLOOR_ROWS = {
+    "floor: bare WSGI, static": (bare_static, None, 0),
+    "floor: bare WSGI, 1 sig": (bare_sign, None, 1),
+    "floor: bare WSGI, 2 sigs": (bare_sign_twice, None, 2),
+}
+
+
 # name: (operation, prepare, signatures per request)
 ROWS = {
     "JWKS (reference)": (jwks, None, 0),
@@ -161,7 +214,9 @@ def main() -> None:
     key = signing_key()
     rows = {name: row for name, row in ROWS.items()
             if not args.only or any(part.lower() in name.lower() for part in args.only.split(","))}
+    floor_rows = {} if args.only and "floor" not in args.only.lower() else FLOOR_ROWS
     server = Server(args.threads)
+    bare = Server(args.threads, BARE_SERVER) if floor_rows else None
     sign_rates: list[float] = []
     sign_cpu: list[float] = []
     results: dict[tuple[str, int], list] = {}
@@ -175,9 +230,14 @@ def main() -> None:
                 for name, (operation, prepare, _) in rows.items():
                     measured = measure(server, operation, clients, total // clients, warmup, prepare)
                     results.setdefault((name, clients), []).append(measured)
+                for name, (operation, prepare, _) in floor_rows.items():
+                    measured = measure(bare, operation, clients, total // clients, warmup, prepare)
+                    results.setdefault((name, clients), []).append(measured)
             load.append(os.getloadavg()[0])
     finally:
         server.stop()
+        if bare is not None:
+            bare.stop()
         cache.cleanup()
 
     sign = statistics.median(sign_rates)
@@ -193,7 +253,7 @@ def main() -> None:
     print(header)
     rate: dict[tuple[str, int], float] = {}
     cpu_per_request: dict[tuple[str, int], float] = {}
-    for name, (_, _, sigs) in rows.items():
+    for name, (_, _, sigs) in {**rows, **floor_rows}.items():
         for clients in CONCURRENCY:
             runs = results[(name, clients)]
             median_run = sorted(runs, key=lambda m: m.rate)[len(runs) // 2]
@@ -228,6 +288,19 @@ def main() -> None:
     for name in ROWS:
         print(verdict(f"{name}: c=32 / c=8", rate[(name, 32)] / rate[(name, 8)], 0.9)
               + f"  [CPU {cpu_per_request[(name, 8)] / cpu_per_request[(name, 32)]:.2f}x]")
+    if floor_rows:
+        print("the floor: what this server reaches with no Flask and no mockidp code (bare WSGI rows):")
+        one, two, static = "floor: bare WSGI, 1 sig", "floor: bare WSGI, 2 sigs", "floor: bare WSGI, static"
+        for clients in CONCURRENCY:
+            print(f"  c={clients} bare, signing once / signing rate: {rate[(one, clients)] / sign:.2f}x"
+                  f"  [CPU {sign_ms / cpu_per_request[(one, clients)]:.2f}x]"
+                  f"; bare, signing twice / (signing rate / 2): {rate[(two, clients)] / (sign / 2):.2f}x"
+                  f"  [CPU {2 * sign_ms / cpu_per_request[(two, clients)]:.2f}x]"
+                  f"; bare static / signing rate: {rate[(static, clients)] / sign:.2f}x")
+            print(f"  c={clients} mockidp against the floor: client credentials / bare signing once "
+                  f"{rate[('client credentials', clients)] / rate[(one, clients)]:.2f}x, password grant / bare "
+                  f"signing twice {rate[('password grant', clients)] / rate[(two, clients)]:.2f}x, JWKS / bare "
+                  f"static {rate[('JWKS (reference)', clients)] / rate[(static, clients)]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -105,9 +105,10 @@ def code_flow_with_session(client: Client) -> None:
 
 
 class Server:
-    def __init__(self, threads: int | None = None) -> None:
-        """`threads`: cheroot worker threads (mockidp's default, 16, when None)."""
-        argv = [sys.executable, "-c", SERVER] + ([str(threads)] if threads else [])
+    def __init__(self, threads: int | None = None, script: str = SERVER) -> None:
+        """`threads`: cheroot worker threads (mockidp's default, 16, when None). `script`: the
+        Python the subprocess runs (it prints its URL, then serves until stdin closes)."""
+        argv = [sys.executable, "-c", script] + ([str(threads)] if threads else [])
         self.process = subprocess.Popen(argv, cwd=REPO, text=True,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         url = self.process.stdout.readline().strip()
