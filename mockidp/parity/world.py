@@ -216,10 +216,9 @@ class ReplayWorld:
         return self._made[key]
 
     def _management(self, method: str, path: str, document: Any = None) -> Any:
-        try:
-            return self.connection.call(method, path, document, bearer=True)
-        except TransportError as exc:
-            raise WorldError(str(exc)) from None
+        """A Management API call with the replay's token; a refusal is a TransportError, which
+        `live_request` catches beside WorldError."""
+        return self.connection.call(method, path, document, bearer=True)
 
     def _public_client(self) -> tuple[str, str]:
         return self._once("public client", lambda: self._new_client({

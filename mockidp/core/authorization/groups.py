@@ -11,7 +11,6 @@ in roles.py, which imports this module (permissions.py does too: group roles cou
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
-from urllib.parse import urlsplit
 
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError
@@ -70,9 +69,9 @@ def forget(tenant: "Tenant", *, user_id: str | None = None, role_id: str | None 
 
 
 def _tenant_name(tenant: "Tenant") -> str:
-    """Auth0's tenant name is the first label of its domain; mockidp's, of its public URL's host."""
-    host = urlsplit(tenant.public_url).hostname if tenant.public_url else None
-    return (host or "localhost").split(".", 1)[0]
+    """Auth0's tenant name is the first label of its domain; mockidp's, of its public URL's host.
+    (A SCIM configuration's `tenant_name` is the whole domain instead, as recorded.)"""
+    return tenant.public_host.split(".", 1)[0]
 
 
 def _save(tenant: "Tenant", group: dict) -> None:

@@ -171,6 +171,14 @@ class Directory:
                 return connection
         return None
 
+    def take_number(self, counter: str) -> int:
+        """The next number of a count kept in `resources` under `counter` (how many keys of a kind
+        the tenant has made, which names the next one's material): 0, 1, 2... Kept there, replaced
+        whole, so reset and snapshots cover it. Under the tenant lock."""
+        number = self.resources.get(counter, {}).get("", 0)
+        self.resources = {**self.resources, counter: {"": number + 1}}
+        return number
+
 
 # Every dict-valued field, from the annotations above; the `next_*` counters are ints.
 _COUNTERS = tuple(name for name in Directory.__annotations__ if name.startswith("next_"))

@@ -75,8 +75,9 @@ class Redemption(NamedTuple):
 def issue(tenant: "Tenant", kind: str, record: UserRecord, *, base_url: str, ttl_sec: int | None,
           emailed: bool, result_url: str | None = None, client_id: str | None = None,
           organization_id: str | None = None, include_email: bool = False,
-          mark_email_as_verified: bool = False) -> dict:
-    """Store a new ticket for `record` and return it. Under the tenant lock."""
+          mark_email_as_verified: bool = False, extra: dict | None = None) -> dict:
+    """Store a new ticket for `record` and return it. Under the tenant lock. `extra`: what one
+    kind of ticket keeps besides (an MFA enrollment ticket's factor and its options)."""
     journal.note_user(record.user_id)
     now = tenant.clock.now()
     lifetime = ttl_sec or DEFAULT_LINK_LIFETIME
@@ -87,7 +88,7 @@ def issue(tenant: "Tenant", kind: str, record: UserRecord, *, base_url: str, ttl
         "expires_ts": now.timestamp() + lifetime, "emailed": emailed, "base_url": base_url,
         "result_url": result_url or None, "client_id": client_id, "organization_id": organization_id,
         "include_email": include_email, "mark_email_as_verified": mark_email_as_verified,
-        "used_at": None, "superseded": False,
+        "used_at": None, "superseded": False, **(extra or {}),
     }
     if emailed and kind == PASSWORD_CHANGE:
         _supersede_emailed_reset_links(tenant, record.user_id)

@@ -99,10 +99,11 @@ def create_ticket(tenant: "Tenant", body: dict, base_url: str) -> dict:
     with tenant.lock:
         record = find_user(tenant, body["user_id"])  # 404 inexistent_user
         template = templates.effective(tenant, "enrollment_email")
+        options = {"factor": body.get("factor"),
+                   "allow_multiple_enrollments": bool(body.get("allow_multiple_enrollments"))}
         ticket = tickets.issue(tenant, ENROLLMENT_TICKET, record, base_url=base_url,
-                               ttl_sec=templates.link_lifetime(template), emailed=bool(body.get("send_mail")))
-        tickets.annotate(tenant, ticket["id"], ENROLLMENT_TICKET, factor=body.get("factor"),
-                         allow_multiple_enrollments=bool(body.get("allow_multiple_enrollments")))
+                               ttl_sec=templates.link_lifetime(template), emailed=bool(body.get("send_mail")),
+                               extra=options)
         link = ticket_url(ticket)
         to = body.get("email") or record.profile.get("email")
         if body.get("send_mail") and to and templates.is_enabled(template):

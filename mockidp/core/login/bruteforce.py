@@ -358,8 +358,8 @@ def _pre_login(current: dict) -> tuple[int, float]:
     return int(stage.get("max_attempts") or limits["max_attempts"]), float(stage.get("rate") or limits["rate"])
 
 
-def _throttles(tenant: "Tenant", ip: str) -> bool:
-    current = _throttling(tenant)
+def _throttles(current: dict, ip: str) -> bool:
+    """Whether the suspicious-IP settings `current` (_throttling) apply to `ip`."""
     return bool(ip) and bool(current.get("enabled")) and not _allowlisted(current, ip)
 
 
@@ -374,9 +374,9 @@ def _put(tenant: "Tenant", name: str, key: str, value: dict | None) -> None:
     tenant.directory.resources = {**tenant.directory.resources, name: table}
 
 
-def _attempts_left(tenant: "Tenant", ip: str) -> float:
+def _attempts_left(tenant: "Tenant", ip: str, current: dict | None = None) -> float:
     """The IP's bucket now: what was left, plus one attempt per `rate` ms since, at most full."""
-    most, rate = _pre_login(_throttling(tenant))
+    most, rate = _pre_login(current or _throttling(tenant))
     bucket = _table(tenant, IP_BUCKETS).get(ip)
     if bucket is None:
         return float(most)
@@ -397,15 +397,17 @@ def ip_blocked(tenant: "Tenant", ip: str) -> bool:
 
 def ip_refused(tenant: "Tenant", request: RequestInfo) -> bool:
     """Whether this login must be refused because its IP is blocked (and blocking is on)."""
-    return (_throttles(tenant, request.ip) and "block" in (_throttling(tenant).get("shields") or [])
+    current = _throttling(tenant)
+    return (_throttles(current, request.ip) and "block" in (current.get("shields") or [])
             and ip_blocked(tenant, request.ip))
 
 
 def failed_from_ip(tenant: "Tenant", request: RequestInfo, client: dict | None, connection: dict) -> None:
     """One failed login from the request's IP: the attempt that empties its bucket blocks it."""
-    if not _throttles(tenant, request.ip):
+    current = _throttling(tenant)
+    if not _throttles(current, request.ip):
         return
-    left = _attempts_left(tenant, request.ip) - 1
+    left = _attempts_left(tenant, request.ip, current) - 1
     _put(tenant, IP_BUCKETS, request.ip, {"attempts": left, "at": tenant.clock.now().timestamp()})
     if left < 1 and request.ip not in _table(tenant, IP_BLOCKS):
         _put(tenant, IP_BLOCKS, request.ip, {"blocked_at": tenant.clock.now().timestamp()})

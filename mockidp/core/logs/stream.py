@@ -16,7 +16,6 @@ import hashlib
 import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError
@@ -134,8 +133,7 @@ def _tenant_id(tenant: "Tenant") -> str:
 
 
 def _source(tenant: "Tenant") -> str:
-    host = urlsplit(tenant.public_url).hostname if tenant.public_url else None
-    return f"urn:auth0:{host or 'localhost'}"
+    return f"urn:auth0:{tenant.public_host}"
 
 
 # --- reading the stream -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from urllib.parse import urlsplit
 
 from . import statefile
 from .clock import Clock
@@ -108,6 +109,12 @@ class Tenant:
     @property
     def public_url(self) -> str | None:
         return self.config.public_url
+
+    @property
+    def public_host(self) -> str:
+        """The host of the public URL, standing where Auth0 names its tenant's domain
+        (`go-auth0-dev.eu.auth0.com` in the recordings); "localhost" without --public-url."""
+        return (urlsplit(self.config.public_url).hostname if self.config.public_url else None) or "localhost"
 
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Run `hook` (under the tenant lock) on every reset, in registration order."""

@@ -125,8 +125,7 @@ def _view(key: dict, **role) -> dict:
 def _new_key(tenant: "Tenant", connection: dict, algorithm: str) -> dict:
     from .keys import pkcs7_der  # loads cryptography: on first use, not at start-up
 
-    number = tenant.directory.resources.get(MADE, {}).get("", 0)
-    tenant.directory.resources = {**tenant.directory.resources, MADE: {"": number + 1}}
+    number = tenant.directory.take_number(MADE)
     kind = KEY_KINDS.get(algorithm, "RSA-2048")
     private_key = tenant.keys.other_key(f"connection-key-{number}.{kind}.pem", kind)
     now = tenant.clock.now()

@@ -28,8 +28,7 @@ def new_wrapping_key(tenant: "Tenant") -> tuple[int, str]:
     PEM, as Auth0 answers it (SubjectPublicKeyInfo, LF line ends). Under the tenant lock."""
     from cryptography.hazmat.primitives import serialization
 
-    number = tenant.directory.resources.get(MADE, {}).get("", 0)
-    tenant.directory.resources = {**tenant.directory.resources, MADE: {"": number + 1}}
+    number = tenant.directory.take_number(MADE)
     public_key = _private_key(tenant, number).public_key()
     pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return number, pem.decode("ascii")

@@ -8,7 +8,6 @@ An organization's own groups are not modelled: an organization lists none, and a
 one of its groups is Auth0's 404 `Group not found.`"""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from ...applications.client_grants import find_grant, public_view
 from ...authorization import groups, roles
@@ -36,10 +35,6 @@ def _verification(tenant, record: dict) -> dict:
     return {**record, "verification_host": host, "verification_txt": tenant.rng.hex(32)}
 
 
-def _domain(tenant) -> str:
-    return urlsplit(tenant.public_url).hostname if tenant.public_url else "localhost"
-
-
 def _associations(tenant) -> dict:
     """The organization's grants that still exist (deleting a grant takes its associations)."""
     stored = tenant.directory.resources.get(ORGANIZATION_GRANTS, {})
@@ -52,7 +47,7 @@ def _associate(tenant, record: dict) -> dict:
 
 
 def _grant_view(tenant, record: dict) -> dict:
-    return public_view(find_grant(tenant, record["grant_id"]), _domain(tenant))
+    return public_view(find_grant(tenant, record["grant_id"]), tenant.public_host)
 
 
 def _created_association(tenant, record: dict) -> dict:

@@ -5,7 +5,6 @@ belongs to: a connection that does not exist is Auth0's 404, and deleting the SC
 takes its tokens. mockidp has no upstream directory, so a synchronization stays pending."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from ...applications.connections import find_connection
 from ...directory.users import delete_user
@@ -56,14 +55,10 @@ def _configured_connection(tenant, connection_id: str) -> None:
         raise ManagementError(404, "Not Found")
 
 
-def _tenant_name(tenant) -> str:
-    return urlsplit(tenant.public_url).hostname if tenant.public_url else "localhost"
-
-
 def _new_configuration(tenant, record: dict) -> dict:
     connection = find_connection(tenant, record["connection_id"])
     mapping = record.get("mapping") or [dict(pair) for pair in DEFAULT_MAPPING]
-    return {"tenant_name": _tenant_name(tenant), "connection_id": connection["id"],
+    return {"tenant_name": tenant.public_host, "connection_id": connection["id"],
             "connection_name": connection["name"], "strategy": connection["strategy"],
             "mapping": mapping, "updated_on": record["updated_on"], "created_at": record["created_at"],
             "user_id_attribute": record.get("user_id_attribute") or "externalId"}

@@ -4,7 +4,6 @@ delivery that stays `pending` with no attempts, since mockidp sends nothing anyw
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from ...tenant import ids
 from ...tenant.clock import iso
@@ -69,8 +68,7 @@ def _test_event(tenant, stream: dict, body) -> tuple[int, dict]:
     """A test event of the body's type, as Auth0 builds one (a sample user), queued for delivery."""
     event_type = (body or {}).get("event_type") or "user.created"
     event_id = ids.prefixed("evt", tenant.rng, 22)
-    host = urlsplit(tenant.public_url).hostname if tenant.public_url else "localhost"
-    event = {"specversion": "1.0", "id": event_id, "source": f"urn:auth0:{host}", "type": event_type,
+    event = {"specversion": "1.0", "id": event_id, "source": f"urn:auth0:{tenant.public_host}", "type": event_type,
              "time": iso(tenant.clock.now()),
              "data": {"object": {"user_id": "auth0|507f1f77bcf86cd799439020", "email": "john.doe@gmail.com",
                                  "email_verified": False, "username": "johndoe"}}}
