@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import select
 import selectors
@@ -179,6 +180,13 @@ def _refusal(status: int, reason: str) -> bytes:
     return head.encode("ascii") + body
 
 
+# _PLAIN_IO: a plain socket with a timeout is non-blocking underneath (Python emulates the timeout
+# with poll), so read(2) and write(2) on its descriptor return at once, EAGAIN when they cannot.
+# Python's own recv/send on such a socket poll first and the header read switched its mode twice
+# (two ioctls): every one of those system calls let go of the GIL, and under load each is a
+# hand-off between threads. TLS sockets always go through their SSL object.
+
+
 class OneSendGateway(Gateway_10):
     """cheroot's WSGI gateway, but the status line and headers leave in the same `send` as the
     first piece of the body: cheroot writes each straight through, so every answer cost two
@@ -197,7 +205,21 @@ class OneSendGateway(Gateway_10):
         finally:
             del wfile.write
             if held:
-                wfile.write(b"".join(held))
+                self._send(wfile, b"".join(held))
+
+    def _send(self, wfile, data: bytes) -> None:
+        """One write(2) when the socket takes it all at once (an answer fits an empty send
+        buffer); what it does not take goes through cheroot's writer, which waits for room."""
+        sent = 0
+        sock = self.req.conn.socket
+        if self.req.server.ssl_adapter is None and sock.gettimeout() is not None:
+            try:
+                sent = os.write(sock.fileno(), data)  # see _PLAIN_IO
+            except BlockingIOError:
+                sent = 0
+        wfile.bytes_written += sent
+        if sent < len(data):
+            wfile.write(data[sent:] if sent else data)
 
 
 class HeaderBufferingServer(WSGIServer):
@@ -301,19 +323,17 @@ class HeaderBufferingServer(WSGIServer):
         """Up to `limit` bytes the socket holds now (b"" at end of stream); None when there is
         nothing yet (the socket waits again) or after closing a broken one. TLS reads until the
         socket would block: it may hold decrypted bytes that the selector cannot see."""
+        if self.ssl_adapter is None and conn.socket.gettimeout() is not None:
+            return self._read_plain(conn, limit)
         sock, received = conn.socket, bytearray()
-        plain = self.ssl_adapter is None
         would_block = getattr(self.ssl_adapter, "WOULD_BLOCK", BlockingIOError)
         try:
             sock.setblocking(False)
             while len(received) < limit:
-                wanted = min(READ_CHUNK, limit - len(received))
-                chunk = sock.recv(wanted)
+                chunk = sock.recv(min(READ_CHUNK, limit - len(received)))
                 if not chunk:
                     return bytes(received)  # end of stream (after what came before it)
                 received += chunk
-                if len(chunk) < wanted and plain:
-                    break  # the kernel's buffer is drained: asking again would only say EAGAIN
         except would_block:
             if not received:
                 self._wait_for(conn)  # a spurious wake-up: nothing to read yet
@@ -324,6 +344,28 @@ class HeaderBufferingServer(WSGIServer):
         finally:
             if sock.fileno() != -1:
                 sock.settimeout(self.timeout)
+        return bytes(received)
+
+    def _read_plain(self, conn, limit: int) -> bytes | None:
+        """_read_available on a plain socket: read(2) on its descriptor (see _PLAIN_IO) until a
+        short read says the kernel's buffer is drained."""
+        descriptor, received = conn.socket.fileno(), bytearray()
+        try:
+            while len(received) < limit:
+                wanted = min(READ_CHUNK, limit - len(received))
+                chunk = os.read(descriptor, wanted)
+                if not chunk:
+                    return bytes(received)  # end of stream (after what came before it)
+                received += chunk
+                if len(chunk) < wanted:
+                    break
+        except BlockingIOError:
+            if not received:
+                self._wait_for(conn)  # a spurious wake-up: nothing to read yet
+                return None
+        except OSError:
+            conn.close()
+            return None
         return bytes(received)
 
     def _refuse(self, conn, status: int, reason: str) -> None:
