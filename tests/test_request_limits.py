@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from mockidp.server import MAX_HEADER_BYTES, MAX_REQUEST_LINE, _headers_end
+from mockidp.wire import MAX_HEADER_BYTES, MAX_REQUEST_LINE, headers_end
 
 
 def connect(url: str) -> socket.socket:
@@ -80,13 +80,13 @@ def test_a_chunked_body_still_reaches_the_api(mockidp):
 
 
 def test_the_header_block_ends_at_the_first_crlf_crlf_or_lf_lf():
-    """The server's one-pass search (`_headers_end`) agrees with looking for each ending on its own,
+    """The server's one-pass search (`wire.headers_end`) agrees with looking for each ending on its own,
     on every short mix of the bytes that make line ends (seeded, 20,000 draws)."""
     draw = random.Random(18)
     for _ in range(20_000):
         data = bytearray(draw.choice(b"\r\nab") for _ in range(draw.randint(0, 14)))
         found = [index for index in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if index != -1]
-        assert _headers_end(data) == min(found, default=-1), bytes(data)
+        assert headers_end(data) == min(found, default=-1), bytes(data)
 
 
 def _pipelined(mockidp, second_headers: bytes) -> list[bytes]:
@@ -103,7 +103,7 @@ def _pipelined(mockidp, second_headers: bytes) -> list[bytes]:
 
 def test_a_pipelined_request_with_a_long_header_line_is_read_whole(mockidp):
     """The second request never passes the selector's checks: cheroot reads it from the buffer,
-    a header line in one call (server._WholeLineSizeCheck)."""
+    a header line in one call (wire._WholeLineSizeCheck)."""
     assert _pipelined(mockidp, b"Authorization: Bearer " + b"t" * 20_000 + b"\r\n") == [b"HTTP/1.1 200 OK"] * 2
 
 

@@ -1,5 +1,5 @@
 """How the server writes an answer: the status line, headers and first body piece leave in one
-write (server.OneSendGateway), on a plain socket with one write(2) when the socket takes it all.
+write (wire.OneSendGateway), on a plain socket with one write(2) when the socket takes it all.
 What must hold whatever the socket takes: an answer far larger than any send buffer arrives
 whole and in order, over HTTP and HTTPS, and a streamed answer's pieces arrive in order."""
 from __future__ import annotations

@@ -21,7 +21,7 @@ from jose import jwt
 
 from mockidp.listeners import PortRange
 from mockidp.runtime import MockIdP
-from mockidp.server import MAX_REQUEST_LINE
+from mockidp.wire import MAX_REQUEST_LINE
 
 SPA = "mockidpSpaClient0000000000000000"
 CONNECTION = "Username-Password-Authentication"
