@@ -10,7 +10,8 @@ from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.applications.passwords import check_password
-from ..core.email import emails, exports, tickets
+from ..core.email import emails, tickets
+from ..core.jobs import exports
 from ..core.email.tickets import PASSWORD_CHANGE, TicketProblem, WeakPassword
 from ..core.login import account_events, bruteforce
 from .. import __version__
@@ -172,7 +173,7 @@ UNBLOCK_PROBLEMS = {"invalid": "This link is invalid.", "used": tickets.PROBLEM_
 
 @hosted.get("/exports/<job_id>/<filename>")
 def export_file(job_id: str, filename: str):
-    """A finished user export's file (core/email/exports.py): the job's `location`, a link that
+    """A finished user export's file (core/jobs/exports.py): the job's `location`, a link that
     needs no token, as Auth0's pre-signed download URL needs none."""
     data, media_type = exports.export_file(tenant(), job_id, filename, public_base_url())
     return Response(data, content_type=media_type,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...core.email import exports, imports, jobs
+from ...core.jobs import exports, imports, jobs
 from ...core.tenant.errors import bad_request
 from ..http import empty_response, json_response, public_base_url, tenant
 from .common import payload, query_args

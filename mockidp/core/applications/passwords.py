@@ -105,7 +105,7 @@ BCRYPT_HASH = re.compile(r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$")
 
 def verify_password(password: str, stored: str | None) -> bool:
     """`stored` is mockidp's own salted SHA-256, or a bcrypt hash ($2a$/$2b$/$2y$) that came
-    in through a user import (core/email/imports.py), which must log in with its password."""
+    in through a user import (core/jobs/imports.py), which must log in with its password."""
     if not stored:
         return False
     if stored.startswith("$2"):

@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..tenant import ids
-from .mailroom import tenant_name
+from ..email.mailroom import tenant_name
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request
 

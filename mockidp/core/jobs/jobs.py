@@ -13,7 +13,8 @@ from ..directory import users
 from ..tenant import ids
 from ..tenant.clock import iso
 from ..tenant.errors import ManagementError, bad_request
-from . import emails, exports, imports
+from ..email import emails
+from . import exports, imports
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
