@@ -139,19 +139,28 @@ class HeaderBufferingServer(WSGIServer):
 
     def _read_available(self, conn, limit: int) -> bytes | None:
         """Up to `limit` bytes the socket holds now (b"" at end of stream); None when there is
-        nothing yet (the socket waits again) or after closing a broken one. TLS reads until the
-        socket would block: it may hold decrypted bytes that the selector cannot see."""
-        if self.ssl_adapter is None and conn.socket.gettimeout() is not None:
-            return self._read_plain(conn, limit)
+        nothing yet (the socket waits again) or after closing a broken one. A plain socket is
+        read with read(2) on its descriptor (see _PLAIN_IO in wire.py) until a short read says
+        the kernel's buffer is drained; TLS until the socket would block, switched to
+        non-blocking for it: it may hold decrypted bytes that the selector cannot see."""
         sock, received = conn.socket, bytearray()
-        would_block = getattr(self.ssl_adapter, "WOULD_BLOCK", BlockingIOError)
+        plain = self.ssl_adapter is None and sock.gettimeout() is not None
+        if plain:
+            descriptor = sock.fileno()
+            receive, would_block = (lambda size: os.read(descriptor, size)), BlockingIOError
+        else:
+            receive, would_block = sock.recv, getattr(self.ssl_adapter, "WOULD_BLOCK", BlockingIOError)
         try:
-            sock.setblocking(False)
+            if not plain:
+                sock.setblocking(False)
             while len(received) < limit:
-                chunk = sock.recv(min(READ_CHUNK, limit - len(received)))
+                wanted = min(READ_CHUNK, limit - len(received))
+                chunk = receive(wanted)
                 if not chunk:
                     return bytes(received)  # end of stream (after what came before it)
                 received += chunk
+                if plain and len(chunk) < wanted:
+                    break
         except would_block:
             if not received:
                 self._wait_for(conn)  # a spurious wake-up: nothing to read yet
@@ -160,30 +169,8 @@ class HeaderBufferingServer(WSGIServer):
             conn.close()
             return None
         finally:
-            if sock.fileno() != -1:
+            if not plain and sock.fileno() != -1:
                 sock.settimeout(self.timeout)
-        return bytes(received)
-
-    def _read_plain(self, conn, limit: int) -> bytes | None:
-        """_read_available on a plain socket: read(2) on its descriptor (see _PLAIN_IO in
-        wire.py) until a short read says the kernel's buffer is drained."""
-        descriptor, received = conn.socket.fileno(), bytearray()
-        try:
-            while len(received) < limit:
-                wanted = min(READ_CHUNK, limit - len(received))
-                chunk = os.read(descriptor, wanted)
-                if not chunk:
-                    return bytes(received)  # end of stream (after what came before it)
-                received += chunk
-                if len(chunk) < wanted:
-                    break
-        except BlockingIOError:
-            if not received:
-                self._wait_for(conn)  # a spurious wake-up: nothing to read yet
-                return None
-        except OSError:
-            conn.close()
-            return None
         return bytes(received)
 
     def _refuse(self, conn, status: int, reason: str) -> None:
