@@ -140,11 +140,11 @@ class HeaderBufferingServer(WSGIServer):
     def _read_available(self, conn, limit: int) -> bytes | None:
         """Up to `limit` bytes the socket holds now (b"" at end of stream); None when there is
         nothing yet (the socket waits again) or after closing a broken one. A plain socket is
-        read with read(2) on its descriptor (see _PLAIN_IO in wire.py) until a short read says
+        read with read(2) on its descriptor (see PLAIN_IO in wire.py) until a short read says
         the kernel's buffer is drained; TLS until the socket would block, switched to
         non-blocking for it: it may hold decrypted bytes that the selector cannot see."""
         sock, received = conn.socket, bytearray()
-        plain = self.ssl_adapter is None and sock.gettimeout() is not None
+        plain = wire.PLAIN_IO and self.ssl_adapter is None and sock.gettimeout() is not None
         if plain:
             descriptor = sock.fileno()
             receive, would_block = (lambda size: os.read(descriptor, size)), BlockingIOError

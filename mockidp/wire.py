@@ -2,7 +2,7 @@
 (server.py): the checks on a request's header block before a worker sees it (414, 431, an
 unknown Transfer-Encoding), the request stream that starts with the bytes the selector thread
 already read, and the gateway that writes an answer's head together with its first body piece.
-Plain sockets are read and written with one system call each (_PLAIN_IO below; issue #18,
+Plain sockets are read and written with one system call each (PLAIN_IO below; issue #18,
 bench/README.md "Fourth pass")."""
 from __future__ import annotations
 
@@ -155,11 +155,13 @@ def refusal(status: int, reason: str) -> bytes:
     return head.encode("ascii") + body
 
 
-# _PLAIN_IO: a plain socket with a timeout is non-blocking underneath (Python emulates the timeout
+# PLAIN_IO: a plain socket with a timeout is non-blocking underneath (Python emulates the timeout
 # with poll), so read(2) and write(2) on its descriptor return at once, EAGAIN when they cannot.
 # Python's own recv/send on such a socket poll first and the header read switched its mode twice
 # (two ioctls): every one of those system calls let go of the GIL, and under load each is a
-# hand-off between threads. TLS sockets always go through their SSL object.
+# hand-off between threads. TLS sockets always go through their SSL object, and so does every
+# socket where a socket is no file descriptor (Windows).
+PLAIN_IO = os.name == "posix"
 
 
 class OneSendGateway(Gateway_10):
@@ -187,9 +189,9 @@ class OneSendGateway(Gateway_10):
         buffer); what it does not take goes through cheroot's writer, which waits for room."""
         sent = 0
         sock = self.req.conn.socket
-        if self.req.server.ssl_adapter is None and sock.gettimeout() is not None:
+        if PLAIN_IO and self.req.server.ssl_adapter is None and sock.gettimeout() is not None:
             try:
-                sent = os.write(sock.fileno(), data)  # see _PLAIN_IO
+                sent = os.write(sock.fileno(), data)  # see PLAIN_IO
             except BlockingIOError:
                 sent = 0
         wfile.bytes_written += sent
