@@ -20,6 +20,7 @@ cover it; time from the tenant clock, ids from the tenant RNG):
 from __future__ import annotations
 
 import copy
+import functools
 import ipaddress
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,9 @@ def update_settings(tenant: "Tenant", patch: dict) -> dict:
         return copy.deepcopy(updated)
 
 
+# Both parses are pure functions of their text and run on every login (brute-force protection,
+# then suspicious-IP throttling): remembered, as a test run sees a handful of addresses.
+@functools.lru_cache(maxsize=1024)
 def _network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
         return ipaddress.ip_network(entry, strict=False)
@@ -79,10 +83,17 @@ def _network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None
         return None
 
 
-def _allowlisted(current: dict, ip: str) -> bool:
+@functools.lru_cache(maxsize=1024)
+def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        address = ipaddress.ip_address(ip)
+        return ipaddress.ip_address(ip)
     except ValueError:
+        return None
+
+
+def _allowlisted(current: dict, ip: str) -> bool:
+    address = _address(ip)
+    if address is None:
         return False
     return any(address in network for network in map(_network, current.get("allowlist") or [])
                if network is not None and network.version == address.version)
