@@ -16,7 +16,7 @@ from contextlib import closing, contextmanager
 import pytest
 import requests
 from conftest import Api
-from test_tenants import auth0_python_round_trip
+from test_tenants import assert_same_ids_and_nothing_shared, auth0_python_round_trip, tenant_api
 from jose import jwt
 
 from mockidp.listeners import PortRange
@@ -124,7 +124,7 @@ def test_a_listener_tenant_is_served_at_the_root_of_its_own_ports(mockidp, new_t
     # The path prefix keeps working for the same tenant: one directory, two addresses.
     prefixed = f"{mockidp.url}/t/{made['name']}"
     assert requests.get(f"{prefixed}/.well-known/openid-configuration", timeout=10).json()["issuer"] == prefixed + "/"
-    api = Api(made["url"], mockidp.management_token(base_url=made["url"]))
+    api = tenant_api(mockidp, made)
     user = api.post("/api/v2/users", json={"connection": CONNECTION, "email": "both@example.com",
                                            "password": "Sup3r$ecret!"}).json()
     via_prefix = Api(prefixed, mockidp.management_token(base_url=prefixed))
@@ -142,17 +142,7 @@ def test_auth0_python_takes_a_listener_tenants_domain_unchanged(mockidp, new_ten
 
 def test_same_seed_same_ids_and_nothing_shared(mockidp, new_tenant):
     first, second = new_tenant(seed=42), new_tenant(seed=42)
-    apis = [Api(made["url"], mockidp.management_token(base_url=made["url"])) for made in (first, second)]
-    ids = []
-    for api in apis:
-        made = api.post("/api/v2/users", json={"connection": CONNECTION, "email": "same@example.com",
-                                               "password": "Sup3r$ecret!"})
-        assert made.status_code == 201, made.text
-        ids.append(made.json()["user_id"])
-    assert ids[0] == ids[1]
-    assert apis[0].post("/api/v2/users", json={"connection": CONNECTION, "email": "first@example.com",
-                                               "password": "Sup3r$ecret!"}).status_code == 201
-    assert apis[1].get("/api/v2/users-by-email", params={"email": "first@example.com"}).json() == []
+    assert_same_ids_and_nothing_shared([tenant_api(mockidp, made) for made in (first, second)])
     default = Api(mockidp.url, mockidp.management_token())
     assert default.get("/api/v2/users-by-email", params={"email": "same@example.com"}).json() == []
 
