@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 if TYPE_CHECKING:
     from ..tenant.tenant import Tenant
@@ -65,29 +65,32 @@ class Keyring:
         return None
 
     def material(self, number: int) -> "SigningKey":
-        key = self._material.get(number)
-        if key is None:
-            with self._lock:
-                key = self._material.get(number)
-                if key is None:
-                    from .keys import load_or_create_signing_key  # cryptography: first use only
+        def load() -> "SigningKey":
+            from .keys import load_or_create_signing_key  # cryptography: first use only
 
-                    key = self._material[number] = load_or_create_signing_key(
-                        self._state_dir, self._keep, number)
-        return key
+            return load_or_create_signing_key(self._state_dir, self._keep, number)
+
+        return self._loaded_once(self._material, number, load)
 
     def other_key(self, file_name: str, kind: str) -> "PrivateKey":
         """Key material for other uses (a connection's keys, an encryption key's wrapping key),
         kept where and as long as the signing keys are (keys.load_or_create_private_key)."""
-        key = self._other_material.get(file_name)
+        def load() -> "PrivateKey":
+            from .keys import load_or_create_private_key  # cryptography: first use only
+
+            return load_or_create_private_key(file_name, self._state_dir, self._keep, kind)
+
+        return self._loaded_once(self._other_material, file_name, load)
+
+    def _loaded_once(self, cache: dict, name: Any, load: Callable[[], Any]) -> Any:
+        """`cache[name]`, loaded by `load` the first time: read without the lock once there,
+        loaded under it so two threads never make (or write) the same key file twice."""
+        key = cache.get(name)
         if key is None:
             with self._lock:
-                key = self._other_material.get(file_name)
+                key = cache.get(name)
                 if key is None:
-                    from .keys import load_or_create_private_key  # cryptography: first use only
-
-                    key = self._other_material[file_name] = load_or_create_private_key(
-                        file_name, self._state_dir, self._keep, kind)
+                    key = cache[name] = load()
         return key
 
     # --- what Auth0 publishes and lists --------------------------------------------------------
